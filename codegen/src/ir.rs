@@ -1,0 +1,350 @@
+//! The intermediate representation: a vendor-neutral, fully resolved model
+//! of an API. Plain data: every `$ref` is followed, every Rust name is
+//! decided and collision-free, and no openapiv3 type appears here.
+//! Lowering ([`crate::lower`]) builds it; rendering ([`crate::render`])
+//! reads it and cannot fail.
+
+/// One vendor's API.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    /// The short vendor name, from the spec's file stem (`kazoo`).
+    pub vendor: String,
+    /// The crate name (`dialtone-kazoo`).
+    pub crate_name: String,
+    /// The spec file as given to the generator, for headers and errors.
+    pub spec_file: String,
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The first server's URL with every variable at its default.
+    pub default_server: Option<String>,
+    /// How the client can authenticate.
+    pub auth: Vec<AuthScheme>,
+    /// Every operation, in spec order.
+    pub operations: Vec<Operation>,
+    /// Every named type, in the order lowering met them.
+    pub types: Vec<TypeDef>,
+    /// Every distinct `pattern`, indexed by [`Constraints::pattern`].
+    pub patterns: Vec<String>,
+    /// The vendor's error body (`x-dialtone-error-schema`).
+    pub error_type: Option<TypeRef>,
+    /// The response header with the request id (`x-dialtone-request-id-header`).
+    pub request_id_header: Option<String>,
+    /// Index into `operations` of the README example (`x-dialtone-example-operation`).
+    pub example_operation: Option<usize>,
+    /// Every example in the spec, with the type it must decode into.
+    pub examples: Vec<Example>,
+}
+
+/// A way to authenticate, from `components/securitySchemes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthScheme {
+    /// The scheme's key in the spec.
+    pub key: String,
+    /// The builder method that sets it (`auth_token`).
+    pub method: String,
+    /// Where the credential goes.
+    pub kind: AuthKind,
+    /// The scheme's description.
+    pub docs: Option<String>,
+}
+
+/// Where a credential is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthKind {
+    /// In a header of its own (lower-case name).
+    Header(String),
+    /// In a query parameter.
+    Query(String),
+    /// `Authorization: Bearer`.
+    Bearer,
+}
+
+/// One operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    /// The operationId.
+    pub id: String,
+    /// The client method (`list_groups`).
+    pub method_name: String,
+    /// The request builder type (`ListGroups`).
+    pub builder_name: String,
+    /// The HTTP method.
+    pub http_method: HttpMethod,
+    /// The path as written in the spec.
+    pub path_template: String,
+    /// The path split into literals and parameters.
+    pub path: Vec<Segment>,
+    /// Path, query and header parameters, path first in template order.
+    pub params: Vec<Param>,
+    /// The request body.
+    pub body: Option<Body>,
+    /// What a success returns.
+    pub success: Success,
+    /// Every documented status, for docs.
+    pub statuses: Vec<String>,
+    /// Summary and description.
+    pub docs: Docs,
+    /// False when the operation declares `security: []`.
+    pub authenticated: bool,
+    /// Whether the spec deprecates it.
+    pub deprecated: bool,
+    /// `x-dialtone-pagination`, kept for the runtime's paginators.
+    pub pagination: Option<serde_json::Value>,
+    /// RingCentral's `x-throttling-group`.
+    pub throttling_group: Option<String>,
+    /// The operation's JSON pointer in the spec.
+    pub pointer: String,
+}
+
+/// HTTP methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpMethod {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Patch,
+    Head,
+    Options,
+    Trace,
+}
+
+impl HttpMethod {
+    /// The method as `http::Method`'s constant names it (`GET`).
+    pub fn as_upper(self) -> &'static str {
+        match self {
+            HttpMethod::Get => "GET",
+            HttpMethod::Put => "PUT",
+            HttpMethod::Post => "POST",
+            HttpMethod::Delete => "DELETE",
+            HttpMethod::Patch => "PATCH",
+            HttpMethod::Head => "HEAD",
+            HttpMethod::Options => "OPTIONS",
+            HttpMethod::Trace => "TRACE",
+        }
+    }
+}
+
+/// A piece of a path.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Segment {
+    /// Literal text.
+    Literal(String),
+    /// The value of `params[index]`.
+    Param(usize),
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+/// How an array parameter is serialized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArrayStyle {
+    /// `a,b,c`.
+    Csv,
+    /// `k=a&k=b`.
+    Each,
+}
+
+/// One parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The name on the wire.
+    pub wire_name: String,
+    /// The Rust name (argument or setter).
+    pub rust_name: String,
+    /// Where it goes.
+    pub location: ParamLocation,
+    /// Required parameters are arguments of the client method.
+    pub required: bool,
+    /// The type, with its constraints.
+    pub ty: TypeRef,
+    /// How arrays are joined.
+    pub style: ArrayStyle,
+    /// The parameter's description.
+    pub docs: Option<String>,
+    /// The spec's example value, for README examples.
+    pub example: Option<serde_json::Value>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// How it is encoded.
+    pub media: Media,
+    /// What the user passes to `.body()`: the payload, envelope removed.
+    pub ty: TypeRef,
+    /// Whether the spec requires it.
+    pub required: bool,
+    /// The request envelope that wraps the payload, if any.
+    pub envelope: Option<Envelope>,
+    /// The body's description.
+    pub docs: Option<String>,
+}
+
+/// A payload wrapped in a property of an envelope struct.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    /// The envelope struct.
+    pub type_name: String,
+    /// The Rust name of the payload field.
+    pub field: String,
+}
+
+/// Body encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    Json,
+    Form,
+}
+
+/// What a successful call returns.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // plain data, built once per operation
+pub enum Success {
+    /// No body.
+    Empty,
+    /// A JSON body of type `ty`; with an envelope, the call returns the
+    /// payload field and `ty` is the envelope.
+    Json {
+        ty: TypeRef,
+        envelope: Option<EnvelopePayload>,
+    },
+}
+
+/// The payload inside a response envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvelopePayload {
+    /// The Rust name of the payload field.
+    pub field: String,
+    /// Its type.
+    pub ty: TypeRef,
+}
+
+/// Documentation of an item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Docs {
+    pub summary: Option<String>,
+    pub description: Option<String>,
+}
+
+/// A named type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// The Rust name.
+    pub name: String,
+    /// The schema's description.
+    pub docs: Option<String>,
+    /// What it is.
+    pub kind: TypeKind,
+    /// Where it was declared.
+    pub pointer: String,
+}
+
+/// Kinds of named type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    /// An object with known properties.
+    Struct {
+        fields: Vec<Field>,
+        /// The Rust name of the flattened map that keeps unknown keys, if
+        /// the schema allows them (`additionalProperties: true`).
+        extra: Option<String>,
+    },
+    /// A string enum; unknown values are kept (open).
+    Enum { variants: Vec<Variant> },
+}
+
+/// A struct field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub wire_name: String,
+    pub rust_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub docs: Option<String>,
+}
+
+/// An enum variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub wire_name: String,
+    pub rust_name: String,
+}
+
+/// A reference to a type, with the constraints that apply to the value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeRef {
+    Named(String),
+    String(Constraints),
+    /// A credential (`format: password` or `x-dialtone-secret`).
+    Secret(Constraints),
+    Integer {
+        bits: u8,
+        constraints: Constraints,
+    },
+    Number(Constraints),
+    Bool,
+    Array(Box<TypeRef>, Constraints),
+    Map(Box<TypeRef>),
+    Json,
+}
+
+/// Constraints a value must meet before it is sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Constraints {
+    pub min_length: Option<usize>,
+    pub max_length: Option<usize>,
+    /// Index into [`Api::patterns`].
+    pub pattern: Option<usize>,
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+    pub min_items: Option<usize>,
+    pub max_items: Option<usize>,
+    pub int_values: Vec<i64>,
+}
+
+impl Constraints {
+    /// True when there is nothing to check.
+    pub fn is_empty(&self) -> bool {
+        *self == Constraints::default()
+    }
+}
+
+impl TypeRef {
+    /// True when a value of this type needs any checking before sending.
+    pub fn needs_validation(&self) -> bool {
+        match self {
+            TypeRef::Named(_) => true,
+            TypeRef::String(c) | TypeRef::Secret(c) | TypeRef::Number(c) => !c.is_empty(),
+            TypeRef::Integer { constraints, .. } => !constraints.is_empty(),
+            TypeRef::Array(inner, c) => !c.is_empty() || inner.needs_validation(),
+            TypeRef::Map(inner) => inner.needs_validation(),
+            TypeRef::Bool | TypeRef::Json => false,
+        }
+    }
+}
+
+/// An example from the spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    /// A unique snake_case name (`list_groups_200_seed`).
+    pub name: String,
+    /// The example's JSON pointer.
+    pub pointer: String,
+    /// The type it decodes into.
+    pub ty: TypeRef,
+    /// Whether it is a request body (then it must also pass validation).
+    pub request: bool,
+    /// The value.
+    pub value: serde_json::Value,
+}

@@ -1,0 +1,86 @@
+//! `dialtone-codegen`: turns a hand-written OpenAPI 3.0 spec into the
+//! source of a typed async Rust client crate.
+//!
+//! ```text
+//! spec text --parse--> openapiv3::OpenAPI --lower--> ir::Api --render--> files
+//! ```
+//!
+//! - [`parse`](crate::generate) reads YAML or JSON; errors carry the line,
+//!   or the JSON pointer where the document stops being OpenAPI.
+//! - Lowering ([`ir`] is its output) is the only stage that fails: every
+//!   `$ref` is followed, every Rust name decided, every unsupported construct
+//!   refused with the spec file, the JSON pointer and what was expected.
+//! - Rendering ([`render`]) cannot fail and is deterministic: the same spec
+//!   gives the same bytes on every machine.
+//! - [`workspace`] plans a whole run over `specs/`, compares it with the
+//!   files on disk, and writes only what changed, atomically.
+//!
+//! # Extensions
+//!
+//! What OpenAPI cannot say is carried by `x-dialtone-*` extensions:
+//!
+//! | extension | where | meaning |
+//! |---|---|---|
+//! | `x-dialtone-envelope: {request: data, response: data}` | root | request bodies wrap the payload in that property; success responses carry it there. The client takes and returns the payload. |
+//! | `x-dialtone-envelope: false` | operation | this operation's bodies are not enveloped (e.g. a login that returns a top-level token). |
+//! | `x-dialtone-error-schema: Name` | root | the component schema of the vendor's error body; API errors decode into it. |
+//! | `x-dialtone-request-id-header: Name` | root | the response header carrying the vendor's request id, kept in errors. |
+//! | `x-dialtone-example-operation: operationId` | root | the call shown in the generated README example. |
+//! | `x-dialtone-secret: true` | string schema | a credential: generated as `Secret`, never shown by `Debug` (`format: password` does the same). |
+//! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation; kept in the IR for the runtime's paginators. |
+//! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
+//! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group, kept in the IR. |
+
+pub mod error;
+pub mod ir;
+mod lower;
+mod names;
+pub mod parse;
+pub mod render;
+pub mod workspace;
+
+pub use error::Error;
+pub use render::CrateMode;
+
+use std::collections::BTreeMap;
+
+/// A generated crate, in memory.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The lowered API (for summaries and tests).
+    pub api: ir::Api,
+    /// File contents keyed by path relative to the crate root.
+    pub files: BTreeMap<String, String>,
+}
+
+/// Parses and lowers a spec. `file` names the spec in errors and headers;
+/// `vendor` becomes the crate name `dialtone-<vendor>`.
+pub fn lower_spec(file: &str, text: &str, vendor: &str) -> Result<ir::Api, Error> {
+    let valid = !vendor.is_empty()
+        && vendor.starts_with(|c: char| c.is_ascii_lowercase())
+        && vendor
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if !valid {
+        return Err(Error::new(
+            file,
+            "",
+            "a crate name of lower-case letters, digits, `-` and `_`, starting with a letter (from --name or the file stem)",
+            Some(format!("\"{vendor}\"")),
+        ));
+    }
+    let parsed = parse::parse(file, text)?;
+    lower::lower(file, vendor, &parsed.openapi)
+}
+
+/// Parses, lowers and renders a spec into the files of a crate.
+pub fn generate(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    mode: &CrateMode,
+) -> Result<Generated, Error> {
+    let api = lower_spec(file, text, vendor)?;
+    let files = render::render(&api, mode);
+    Ok(Generated { api, files })
+}

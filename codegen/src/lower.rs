@@ -1,0 +1,1435 @@
+//! Lowering: `openapiv3::OpenAPI` -> [`ir::Api`]. The only stage that can
+//! fail; every error names the spec file and the JSON pointer of the node.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use openapiv3::{
+    APIKeyLocation, AdditionalProperties, ArrayType, IntegerType, MediaType, NumberType,
+    ObjectType, OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, RequestBody,
+    Response, Schema, SchemaData, SchemaKind, SecurityScheme, StatusCode, StringType, Type,
+    VariantOrUnknownOrEmpty,
+};
+use serde_json::Value;
+
+use crate::error::{Error, push_pointer};
+use crate::ir::*;
+use crate::names::{Scope, camel, snake};
+
+/// Type names the generated crate uses itself (or that would shadow the
+/// prelude in generated code).
+const RESERVED_TYPES: &[&str] = &[
+    "Box",
+    "BTreeMap",
+    "Client",
+    "ClientBuilder",
+    "Err",
+    "Error",
+    "FieldPath",
+    "InvalidRequest",
+    "None",
+    "Ok",
+    "Option",
+    "Result",
+    "Secret",
+    "Self_",
+    "Some",
+    "String",
+    "Validate",
+    "Value",
+    "Vec",
+];
+/// Methods of the generated `Client` itself.
+const RESERVED_CLIENT_METHODS: &[&str] = &["builder", "clone", "fmt", "from_runtime", "runtime"];
+/// Methods and fields of every request builder.
+const RESERVED_BUILDER_NAMES: &[&str] =
+    &["body", "client", "new", "send", "send_enveloped", "timeout"];
+/// Methods of the generated `ClientBuilder`.
+const RESERVED_BUILDER_METHODS: &[&str] = &[
+    "auth",
+    "build",
+    "connect_timeout",
+    "default_header",
+    "http_client",
+    "new",
+    "timeout",
+    "user_agent",
+];
+
+/// The extensions Dialtone reads (documented in the crate root).
+const EXT_ENVELOPE: &str = "x-dialtone-envelope";
+const EXT_ERROR_SCHEMA: &str = "x-dialtone-error-schema";
+const EXT_REQUEST_ID: &str = "x-dialtone-request-id-header";
+const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
+const EXT_PAGINATION: &str = "x-dialtone-pagination";
+const EXT_SECRET: &str = "x-dialtone-secret";
+const EXT_THROTTLING: &str = "x-throttling-group";
+
+/// Lowers a parsed spec into the IR.
+pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
+    let mut lowerer = Lowerer {
+        file,
+        doc,
+        types: Vec::new(),
+        type_names: Scope::with_reserved(RESERVED_TYPES),
+        components: BTreeMap::new(),
+        resolving: BTreeSet::new(),
+        patterns: Vec::new(),
+        envelope: EnvelopeConfig::default(),
+        inline: BTreeMap::new(),
+    };
+    lowerer.envelope = lowerer.envelope_config()?;
+    lowerer.name_components();
+    lowerer.lower_components()?;
+    let auth = lowerer.security_schemes()?;
+    let (operations, examples) = lowerer.operations()?;
+    let error_type = lowerer.error_type()?;
+    let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;
+    let example_operation = match lowerer.string_extension(&doc.extensions, "", EXT_EXAMPLE_OP)? {
+        None => None,
+        Some(id) => Some(
+            operations
+                .iter()
+                .position(|op| op.id == id)
+                .ok_or_else(|| {
+                    lowerer.err(
+                        format!("/{EXT_EXAMPLE_OP}"),
+                        "the operationId of an operation in this spec",
+                        Some(format!("\"{id}\"")),
+                    )
+                })?,
+        ),
+    };
+    Ok(Api {
+        vendor: vendor.to_owned(),
+        crate_name: format!("dialtone-{vendor}"),
+        spec_file: file.to_owned(),
+        title: doc.info.title.clone(),
+        version: doc.info.version.clone(),
+        description: doc.info.description.clone(),
+        default_server: doc.servers.first().map(|server| {
+            let mut url = server.url.clone();
+            for (name, var) in server.variables.iter().flatten() {
+                url = url.replace(&format!("{{{name}}}"), &var.default);
+            }
+            url
+        }),
+        auth,
+        operations,
+        types: lowerer.types,
+        patterns: lowerer.patterns,
+        error_type,
+        request_id_header,
+        example_operation,
+        examples,
+    })
+}
+
+#[derive(Default)]
+struct EnvelopeConfig {
+    request: Option<String>,
+    response: Option<String>,
+}
+
+struct Lowerer<'a> {
+    file: &'a str,
+    doc: &'a OpenAPI,
+    types: Vec<TypeDef>,
+    type_names: Scope,
+    /// Component schema key -> Rust name, for components that are named types.
+    components: BTreeMap<String, String>,
+    /// Components being inlined right now (to refuse alias cycles).
+    resolving: BTreeSet<String>,
+    patterns: Vec<String>,
+    envelope: EnvelopeConfig,
+    /// Inline named types already lowered, by pointer, so that a schema
+    /// met twice (a shared response) yields one type.
+    inline: BTreeMap<String, TypeRef>,
+}
+
+impl<'a> Lowerer<'a> {
+    fn err(
+        &self,
+        pointer: impl Into<String>,
+        expected: impl Into<String>,
+        found: Option<String>,
+    ) -> Error {
+        Error::new(self.file, pointer, expected, found)
+    }
+
+    // ----- extensions -------------------------------------------------
+
+    fn string_extension(
+        &self,
+        extensions: &indexmap::IndexMap<String, Value>,
+        pointer: &str,
+        name: &str,
+    ) -> Result<Option<String>, Error> {
+        match extensions.get(name) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(self.err(
+                push_pointer(pointer, name),
+                "a string",
+                Some(crate::parse::kind_of(other).to_owned()),
+            )),
+        }
+    }
+
+    fn envelope_config(&self) -> Result<EnvelopeConfig, Error> {
+        let Some(value) = self.doc.extensions.get(EXT_ENVELOPE) else {
+            return Ok(EnvelopeConfig::default());
+        };
+        let pointer = format!("/{EXT_ENVELOPE}");
+        let expected =
+            "a mapping with string keys `request` and/or `response` (the wrapped property)";
+        let Value::Object(map) = value else {
+            return Err(self.err(
+                pointer,
+                expected,
+                Some(crate::parse::kind_of(value).to_owned()),
+            ));
+        };
+        let mut config = EnvelopeConfig::default();
+        for (key, v) in map {
+            let Value::String(prop) = v else {
+                return Err(self.err(
+                    push_pointer(&pointer, key),
+                    "a property name",
+                    Some(crate::parse::kind_of(v).to_owned()),
+                ));
+            };
+            match key.as_str() {
+                "request" => config.request = Some(prop.clone()),
+                "response" => config.response = Some(prop.clone()),
+                other => return Err(self.err(pointer, expected, Some(format!("key `{other}`")))),
+            }
+        }
+        Ok(config)
+    }
+
+    /// Whether an operation keeps the spec-wide envelope (`x-dialtone-envelope: false` opts out).
+    fn op_uses_envelope(&self, op: &openapiv3::Operation, pointer: &str) -> Result<bool, Error> {
+        match op.extensions.get(EXT_ENVELOPE) {
+            None | Some(Value::Bool(true)) => Ok(true),
+            Some(Value::Bool(false)) => Ok(false),
+            Some(other) => Err(self.err(
+                push_pointer(pointer, EXT_ENVELOPE),
+                "`false` (to opt out of the spec's envelope)",
+                Some(crate::parse::kind_of(other).to_owned()),
+            )),
+        }
+    }
+
+    fn error_type(&mut self) -> Result<Option<TypeRef>, Error> {
+        let Some(name) = self.string_extension(&self.doc.extensions, "", EXT_ERROR_SCHEMA)? else {
+            return Ok(None);
+        };
+        let reference = format!("#/components/schemas/{name}");
+        let ty = self
+            .schema_reference(&reference, &format!("/{EXT_ERROR_SCHEMA}"))
+            .map_err(|_| {
+                self.err(
+                    format!("/{EXT_ERROR_SCHEMA}"),
+                    "the name of a schema in components/schemas",
+                    Some(format!("\"{name}\"")),
+                )
+            })?;
+        Ok(Some(ty))
+    }
+
+    // ----- components -------------------------------------------------
+
+    fn component_schemas(
+        &self,
+    ) -> impl Iterator<Item = (&'a String, &'a ReferenceOr<Schema>)> + use<'a> {
+        let doc: &'a OpenAPI = self.doc;
+        doc.components.iter().flat_map(|c| c.schemas.iter())
+    }
+
+    fn name_components(&mut self) {
+        let keys: Vec<String> = self
+            .component_schemas()
+            .filter(|(_, s)| matches!(s, ReferenceOr::Item(schema) if is_named(schema)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            let name = self.type_names.claim(camel(&key));
+            self.components.insert(key, name);
+        }
+    }
+
+    fn lower_components(&mut self) -> Result<(), Error> {
+        for (key, schema) in self.component_schemas() {
+            let pointer = push_pointer("/components/schemas", key);
+            match (schema, self.components.get(key).cloned()) {
+                (ReferenceOr::Item(schema), Some(name)) => {
+                    self.named_schema(name, schema, &pointer)?;
+                }
+                (ReferenceOr::Item(schema), None) => {
+                    self.schema(schema, &pointer, &camel(key))?;
+                }
+                (ReferenceOr::Reference { reference }, _) => {
+                    self.schema_reference(reference, &pointer)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----- schemas ----------------------------------------------------
+
+    fn schema_or_ref(
+        &mut self,
+        schema: &ReferenceOr<Schema>,
+        pointer: &str,
+        hint: &str,
+    ) -> Result<TypeRef, Error> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.schema_reference(reference, pointer),
+            ReferenceOr::Item(schema) => self.schema(schema, pointer, hint),
+        }
+    }
+
+    fn boxed_schema_or_ref(
+        &mut self,
+        schema: &ReferenceOr<Box<Schema>>,
+        pointer: &str,
+        hint: &str,
+    ) -> Result<TypeRef, Error> {
+        match schema {
+            ReferenceOr::Reference { reference } => self.schema_reference(reference, pointer),
+            ReferenceOr::Item(schema) => self.schema(schema, pointer, hint),
+        }
+    }
+
+    /// Follows `#/components/schemas/Name`.
+    fn schema_reference(&mut self, reference: &str, pointer: &str) -> Result<TypeRef, Error> {
+        let key = self.local_ref(reference, "schemas", pointer)?;
+        if let Some(name) = self.components.get(key) {
+            return Ok(TypeRef::Named(name.clone()));
+        }
+        let target = self
+            .doc
+            .components
+            .as_ref()
+            .and_then(|c| c.schemas.get(key))
+            .ok_or_else(|| self.dangling(reference, pointer))?;
+        if !self.resolving.insert(key.to_owned()) {
+            return Err(self.err(
+                push_pointer(pointer, "$ref"),
+                "a schema that does not refer to itself through aliases only (recursion needs an object in between)",
+                Some(format!("a cycle through \"{reference}\"")),
+            ));
+        }
+        let target_pointer = push_pointer("/components/schemas", key);
+        let result = match target {
+            ReferenceOr::Reference { reference } => {
+                self.schema_reference(reference, &target_pointer)
+            }
+            ReferenceOr::Item(schema) => self.schema(schema, &target_pointer, &camel(key)),
+        };
+        self.resolving.remove(key);
+        result
+    }
+
+    fn local_ref<'r>(
+        &self,
+        reference: &'r str,
+        kind: &str,
+        pointer: &str,
+    ) -> Result<&'r str, Error> {
+        let prefix = format!("#/components/{kind}/");
+        reference.strip_prefix(&prefix).ok_or_else(|| {
+            self.err(
+                push_pointer(pointer, "$ref"),
+                format!("a local reference of the form `{prefix}<name>`"),
+                Some(format!("\"{reference}\"")),
+            )
+        })
+    }
+
+    fn dangling(&self, reference: &str, pointer: &str) -> Error {
+        self.err(
+            push_pointer(pointer, "$ref"),
+            "a $ref to a component that exists",
+            Some(format!("dangling reference \"{reference}\"")),
+        )
+    }
+
+    fn schema(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
+        if is_named(schema) {
+            if let Some(done) = self.inline.get(pointer) {
+                return Ok(done.clone());
+            }
+            let name = self.type_names.claim(camel(hint));
+            self.inline
+                .insert(pointer.to_owned(), TypeRef::Named(name.clone()));
+            self.named_schema(name.clone(), schema, pointer)?;
+            return Ok(TypeRef::Named(name));
+        }
+        let data = &schema.schema_data;
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => self.string(s, data, pointer),
+            SchemaKind::Type(Type::Integer(i)) => Ok(self.integer(i)),
+            SchemaKind::Type(Type::Number(n)) => Ok(number(n)),
+            SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
+            SchemaKind::Type(Type::Array(a)) => self.array(a, pointer, hint),
+            SchemaKind::Type(Type::Object(o)) => self.map(o, pointer, hint),
+            SchemaKind::Any(any) if any_is_empty(any) => Ok(TypeRef::Json),
+            SchemaKind::Any(any) => Err(self.err(
+                pointer,
+                "a schema of one `type` (string, integer, number, boolean, array, object) or `{}`",
+                Some(match &any.typ {
+                    Some(t) => format!("type \"{t}\" with keywords that do not fit it"),
+                    None => "keywords of several types and no `type`".to_owned(),
+                }),
+            )),
+            SchemaKind::OneOf { .. } => Err(self.unsupported(pointer, "oneOf")),
+            SchemaKind::AnyOf { .. } => Err(self.unsupported(pointer, "anyOf")),
+            SchemaKind::AllOf { .. } => Err(self.unsupported(pointer, "allOf")),
+            SchemaKind::Not { .. } => Err(self.unsupported(pointer, "not")),
+        }
+    }
+
+    fn unsupported(&self, pointer: &str, keyword: &str) -> Error {
+        self.err(
+            pointer,
+            "a schema without composition keywords (oneOf/anyOf/allOf/not are not supported yet)",
+            Some(format!("`{keyword}`")),
+        )
+    }
+
+    fn named_schema(&mut self, name: String, schema: &Schema, pointer: &str) -> Result<(), Error> {
+        let docs = schema.schema_data.description.clone();
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                let mut scope = Scope::with_reserved(&["Unrecognized"]);
+                let variants = s
+                    .enumeration
+                    .iter()
+                    .flatten()
+                    .map(|wire| Variant {
+                        wire_name: wire.clone(),
+                        rust_name: scope.claim(camel(wire)),
+                    })
+                    .collect();
+                self.types.push(TypeDef {
+                    name,
+                    docs,
+                    kind: TypeKind::Enum { variants },
+                    pointer: pointer.to_owned(),
+                });
+                Ok(())
+            }
+            SchemaKind::Type(Type::Object(obj)) => self.object(name, obj, docs, pointer),
+            _ => unreachable!("is_named admits only string enums and objects with properties"),
+        }
+    }
+
+    fn object(
+        &mut self,
+        name: String,
+        obj: &ObjectType,
+        docs: Option<String>,
+        pointer: &str,
+    ) -> Result<(), Error> {
+        // Reserve the slot first so that a type comes before the inline
+        // types of its fields.
+        let slot = self.types.len();
+        self.types.push(TypeDef {
+            name: name.clone(),
+            docs,
+            kind: TypeKind::Struct {
+                fields: Vec::new(),
+                extra: None,
+            },
+            pointer: pointer.to_owned(),
+        });
+        for (index, required) in obj.required.iter().enumerate() {
+            if !obj.properties.contains_key(required) {
+                return Err(self.err(
+                    push_pointer(&push_pointer(pointer, "required"), &index.to_string()),
+                    "the name of a property listed in `properties`",
+                    Some(format!("\"{required}\"")),
+                ));
+            }
+        }
+        let mut scope = Scope::default();
+        let mut fields = Vec::new();
+        let properties = push_pointer(pointer, "properties");
+        for (wire, prop) in &obj.properties {
+            let prop_pointer = push_pointer(&properties, wire);
+            let hint = format!("{name}{}", camel(wire));
+            let mut ty = self.boxed_schema_or_ref(prop, &prop_pointer, &hint)?;
+            let docs = match prop {
+                ReferenceOr::Item(s) => {
+                    if s.schema_data.extensions.get(EXT_SECRET) == Some(&Value::Bool(true)) {
+                        ty = into_secret(ty);
+                    }
+                    s.schema_data.description.clone()
+                }
+                ReferenceOr::Reference { reference } => self.referenced_description(reference),
+            };
+            fields.push(Field {
+                wire_name: wire.clone(),
+                rust_name: scope.claim(snake(wire)),
+                ty,
+                required: obj.required.contains(wire),
+                docs,
+            });
+        }
+        let extra = match &obj.additional_properties {
+            None | Some(AdditionalProperties::Any(false)) => None,
+            Some(_) => Some(scope.claim("extra".to_owned())),
+        };
+        self.types[slot].kind = TypeKind::Struct { fields, extra };
+        Ok(())
+    }
+
+    fn referenced_description(&self, reference: &str) -> Option<String> {
+        let key = reference.strip_prefix("#/components/schemas/")?;
+        match self.doc.components.as_ref()?.schemas.get(key)? {
+            ReferenceOr::Item(s) => s.schema_data.description.clone(),
+            ReferenceOr::Reference { .. } => None,
+        }
+    }
+
+    fn string(
+        &mut self,
+        s: &StringType,
+        data: &SchemaData,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        let mut c = Constraints {
+            min_length: s.min_length,
+            max_length: s.max_length,
+            ..Constraints::default()
+        };
+        if let Some(pattern) = &s.pattern {
+            if let Err(err) = regex::Regex::new(pattern) {
+                return Err(self.err(
+                    push_pointer(pointer, "pattern"),
+                    "a regular expression the `regex` crate accepts (no look-around or back-references)",
+                    Some(err.to_string().lines().last().unwrap_or_default().trim().to_owned()),
+                ));
+            }
+            let index = match self.patterns.iter().position(|p| p == pattern) {
+                Some(index) => index,
+                None => {
+                    self.patterns.push(pattern.clone());
+                    self.patterns.len() - 1
+                }
+            };
+            c.pattern = Some(index);
+        }
+        let secret = matches!(
+            &s.format,
+            VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Password)
+        ) || data.extensions.get(EXT_SECRET) == Some(&Value::Bool(true));
+        Ok(if secret {
+            TypeRef::Secret(c)
+        } else {
+            TypeRef::String(c)
+        })
+    }
+
+    fn integer(&self, i: &IntegerType) -> TypeRef {
+        let bits = match &i.format {
+            VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => 32,
+            _ => 64,
+        };
+        let minimum = i
+            .minimum
+            .map(|m| if i.exclusive_minimum { m + 1 } else { m });
+        let maximum = i
+            .maximum
+            .map(|m| if i.exclusive_maximum { m - 1 } else { m });
+        TypeRef::Integer {
+            bits,
+            constraints: Constraints {
+                minimum: minimum.map(|m| m as f64),
+                maximum: maximum.map(|m| m as f64),
+                int_values: i.enumeration.iter().flatten().copied().collect(),
+                ..Constraints::default()
+            },
+        }
+    }
+
+    fn array(&mut self, a: &ArrayType, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
+        let items = a.items.as_ref().ok_or_else(|| {
+            self.err(
+                pointer,
+                "an array schema with `items`",
+                Some("no `items`".to_owned()),
+            )
+        })?;
+        let inner = self.boxed_schema_or_ref(
+            items,
+            &push_pointer(pointer, "items"),
+            &format!("{hint}Item"),
+        )?;
+        Ok(TypeRef::Array(
+            Box::new(inner),
+            Constraints {
+                min_items: a.min_items,
+                max_items: a.max_items,
+                ..Constraints::default()
+            },
+        ))
+    }
+
+    fn map(&mut self, o: &ObjectType, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
+        match &o.additional_properties {
+            Some(AdditionalProperties::Schema(schema)) => {
+                let inner = self.schema_or_ref(
+                    schema,
+                    &push_pointer(pointer, "additionalProperties"),
+                    &format!("{hint}Value"),
+                )?;
+                Ok(TypeRef::Map(Box::new(inner)))
+            }
+            _ => Ok(TypeRef::Map(Box::new(TypeRef::Json))),
+        }
+    }
+
+    // ----- security ---------------------------------------------------
+
+    fn security_schemes(&self) -> Result<Vec<AuthScheme>, Error> {
+        let mut scope = Scope::with_reserved(RESERVED_BUILDER_METHODS);
+        let mut out = Vec::new();
+        for (key, scheme) in self
+            .doc
+            .components
+            .iter()
+            .flat_map(|c| c.security_schemes.iter())
+        {
+            let pointer = push_pointer("/components/securitySchemes", key);
+            let ReferenceOr::Item(scheme) = scheme else {
+                return Err(self.err(
+                    pointer,
+                    "a security scheme written in place",
+                    Some("a $ref".to_owned()),
+                ));
+            };
+            let (kind, docs) = match scheme {
+                SecurityScheme::APIKey {
+                    location: APIKeyLocation::Header,
+                    name,
+                    description,
+                    ..
+                } => (AuthKind::Header(name.to_ascii_lowercase()), description),
+                SecurityScheme::APIKey {
+                    location: APIKeyLocation::Query,
+                    name,
+                    description,
+                    ..
+                } => (AuthKind::Query(name.clone()), description),
+                SecurityScheme::HTTP {
+                    scheme,
+                    description,
+                    ..
+                } if scheme.eq_ignore_ascii_case("bearer") => (AuthKind::Bearer, description),
+                SecurityScheme::OAuth2 { description, .. }
+                | SecurityScheme::OpenIDConnect { description, .. } => {
+                    (AuthKind::Bearer, description)
+                }
+                // Cookie API keys and HTTP basic (only used to obtain
+                // tokens) get no builder method; the runtime's auth
+                // providers handle token endpoints.
+                _ => continue,
+            };
+            if let AuthKind::Header(name) = &kind
+                && reqwest_header_ok(name).is_err()
+            {
+                return Err(self.err(
+                    push_pointer(&pointer, "name"),
+                    "a valid HTTP header name",
+                    Some(format!("\"{name}\"")),
+                ));
+            }
+            out.push(AuthScheme {
+                key: key.clone(),
+                method: scope.claim(snake(key)),
+                kind,
+                docs: docs.clone(),
+            });
+        }
+        Ok(out)
+    }
+
+    // ----- operations -------------------------------------------------
+
+    fn operations(&mut self) -> Result<(Vec<Operation>, Vec<Example>), Error> {
+        let mut methods = Scope::with_reserved(RESERVED_CLIENT_METHODS);
+        let mut builders = Scope::default();
+        let mut example_names = Scope::default();
+        let mut operations = Vec::new();
+        let mut examples = Vec::new();
+        for (path, item) in self.doc.paths.paths.iter() {
+            let path_pointer = push_pointer("/paths", path);
+            let ReferenceOr::Item(item) = item else {
+                return Err(self.err(
+                    path_pointer,
+                    "a path item written in place",
+                    Some("a $ref".to_owned()),
+                ));
+            };
+            for (method, op) in item.iter() {
+                let pointer = push_pointer(&path_pointer, method);
+                let http_method = match method {
+                    "get" => HttpMethod::Get,
+                    "put" => HttpMethod::Put,
+                    "post" => HttpMethod::Post,
+                    "delete" => HttpMethod::Delete,
+                    "patch" => HttpMethod::Patch,
+                    "head" => HttpMethod::Head,
+                    "options" => HttpMethod::Options,
+                    _ => HttpMethod::Trace,
+                };
+                let id = op
+                    .operation_id
+                    .clone()
+                    .unwrap_or_else(|| snake(&format!("{method} {path}")));
+                let method_name = methods.claim(snake(&id));
+                let builder_name = builders.claim(camel(&id));
+                let mut operation = self.operation(OperationInput {
+                    id,
+                    method_name,
+                    builder_name,
+                    http_method,
+                    path,
+                    path_params: &item.parameters,
+                    path_pointer: path_pointer.clone(),
+                    op,
+                    pointer: pointer.clone(),
+                })?;
+                self.examples_of(op, &pointer, &operation, &mut example_names, &mut examples)?;
+                operation.statuses = statuses(op);
+                operations.push(operation);
+            }
+        }
+        Ok((operations, examples))
+    }
+
+    fn operation(&mut self, input: OperationInput<'a>) -> Result<Operation, Error> {
+        let OperationInput {
+            id,
+            method_name,
+            builder_name,
+            http_method,
+            path,
+            path_params,
+            path_pointer,
+            op,
+            pointer,
+        } = input;
+        let (path_pointer, pointer) = (path_pointer.as_str(), pointer.as_str());
+        let enveloped = self.op_uses_envelope(op, pointer)?;
+
+        // Parameters: the path item's, overridden by the operation's.
+        let mut scope = Scope::with_reserved(RESERVED_BUILDER_NAMES);
+        let mut declared: Vec<(Param, String)> = Vec::new();
+        let sources = path_params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    p,
+                    push_pointer(&push_pointer(path_pointer, "parameters"), &i.to_string()),
+                )
+            })
+            .chain(op.parameters.iter().enumerate().map(|(i, p)| {
+                (
+                    p,
+                    push_pointer(&push_pointer(pointer, "parameters"), &i.to_string()),
+                )
+            }));
+        for (param, param_pointer) in sources {
+            let Some(param) = self.parameter(param, &param_pointer, &builder_name)? else {
+                continue;
+            };
+            declared
+                .retain(|(p, _)| !(p.wire_name == param.wire_name && p.location == param.location));
+            declared.push((param, param_pointer));
+        }
+        // Path parameters first, in template order.
+        let segments = split_template(path);
+        let mut params: Vec<Param> = Vec::new();
+        let mut path_segments = Vec::new();
+        for segment in &segments {
+            match segment {
+                TemplatePiece::Literal(text) => path_segments.push(Segment::Literal(text.clone())),
+                TemplatePiece::Param(name) => {
+                    let found = declared.iter().position(|(p, _)| {
+                        p.location == ParamLocation::Path && &p.wire_name == name
+                    });
+                    let Some(index) = found else {
+                        return Err(self.err(
+                            pointer,
+                            format!("a path parameter named `{name}` for the template {path}"),
+                            Some("none declared".to_owned()),
+                        ));
+                    };
+                    let (param, _) = declared.remove(index);
+                    path_segments.push(Segment::Param(params.len()));
+                    params.push(param);
+                }
+            }
+        }
+        if let Some((param, param_pointer)) = declared
+            .iter()
+            .find(|(p, _)| p.location == ParamLocation::Path)
+        {
+            return Err(self.err(
+                param_pointer.clone(),
+                format!("a path parameter that appears in the template {path}"),
+                Some(format!("`{}`", param.wire_name)),
+            ));
+        }
+        params.extend(declared.into_iter().map(|(p, _)| p));
+        for param in &mut params {
+            param.rust_name = scope.claim(std::mem::take(&mut param.rust_name));
+        }
+
+        let body = match &op.request_body {
+            None => None,
+            Some(body) => Some(self.request_body(
+                body,
+                &push_pointer(pointer, "requestBody"),
+                &builder_name,
+                enveloped,
+            )?),
+        };
+        let success = self.success(op, pointer, enveloped)?;
+        let effective_security = op.security.as_ref().or(self.doc.security.as_ref());
+        let authenticated = effective_security.is_some_and(|s| !s.is_empty());
+        let throttling_group = self.string_extension(&op.extensions, pointer, EXT_THROTTLING)?;
+        Ok(Operation {
+            id,
+            method_name,
+            builder_name,
+            http_method,
+            path_template: path.to_owned(),
+            path: path_segments,
+            params,
+            body,
+            success,
+            statuses: Vec::new(),
+            docs: Docs {
+                summary: op.summary.clone(),
+                description: op.description.clone(),
+            },
+            authenticated,
+            deprecated: op.deprecated,
+            pagination: op.extensions.get(EXT_PAGINATION).cloned(),
+            throttling_group,
+            pointer: pointer.to_owned(),
+        })
+    }
+
+    /// `None` for parameters Dialtone leaves to the runtime (cookies).
+    fn parameter(
+        &mut self,
+        param: &ReferenceOr<Parameter>,
+        pointer: &str,
+        builder: &str,
+    ) -> Result<Option<Param>, Error> {
+        let (param, pointer) = match param {
+            ReferenceOr::Item(p) => (p, pointer.to_owned()),
+            ReferenceOr::Reference { reference } => {
+                let key = self.local_ref(reference, "parameters", pointer)?;
+                match self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.parameters.get(key))
+                {
+                    Some(ReferenceOr::Item(p)) => (p, push_pointer("/components/parameters", key)),
+                    Some(ReferenceOr::Reference { .. }) => {
+                        return Err(self.err(
+                            push_pointer("/components/parameters", key),
+                            "a parameter written in place",
+                            Some("another $ref".to_owned()),
+                        ));
+                    }
+                    None => return Err(self.dangling(reference, pointer)),
+                }
+            }
+        };
+        let (location, style) = match param {
+            Parameter::Path { .. } => (ParamLocation::Path, ArrayStyle::Csv),
+            Parameter::Header { .. } => (ParamLocation::Header, ArrayStyle::Csv),
+            Parameter::Query {
+                style,
+                parameter_data,
+                ..
+            } => {
+                if !matches!(style, QueryStyle::Form) {
+                    return Err(self.err(
+                        pointer,
+                        "a query parameter of style `form`",
+                        Some(format!("{style:?}")),
+                    ));
+                }
+                let style = if parameter_data.explode == Some(false) {
+                    ArrayStyle::Csv
+                } else {
+                    ArrayStyle::Each
+                };
+                (ParamLocation::Query, style)
+            }
+            Parameter::Cookie { .. } => {
+                return Err(self.err(
+                    pointer,
+                    "a path, query or header parameter (cookies are not supported yet)",
+                    Some("`in: cookie`".to_owned()),
+                ));
+            }
+        };
+        let data = param.parameter_data_ref();
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err(self.err(
+                pointer,
+                "a parameter with a `schema` (`content` is not supported yet)",
+                Some("`content`".to_owned()),
+            ));
+        };
+        let hint = format!("{builder}{}", camel(&data.name));
+        let ty = self.schema_or_ref(schema, &push_pointer(&pointer, "schema"), &hint)?;
+        match &ty {
+            TypeRef::Array(inner, _) if !is_scalar(inner) => {
+                return Err(self.err(
+                    push_pointer(&pointer, "schema"),
+                    "a parameter of a scalar type or an array of scalars",
+                    Some("nested arrays or objects".to_owned()),
+                ));
+            }
+            TypeRef::Map(_) | TypeRef::Json => {
+                return Err(self.err(
+                    push_pointer(&pointer, "schema"),
+                    "a parameter of a scalar type or an array of scalars",
+                    Some("an object".to_owned()),
+                ));
+            }
+            TypeRef::Named(name) if self.is_struct(name) => {
+                return Err(self.err(
+                    push_pointer(&pointer, "schema"),
+                    "a parameter of a scalar type or an array of scalars",
+                    Some("an object".to_owned()),
+                ));
+            }
+            _ => {}
+        }
+        if location == ParamLocation::Header
+            && reqwest_header_ok(&data.name.to_ascii_lowercase()).is_err()
+        {
+            return Err(self.err(
+                push_pointer(&pointer, "name"),
+                "a valid HTTP header name",
+                Some(format!("\"{}\"", data.name)),
+            ));
+        }
+        let example = data.example.clone().or_else(|| match schema {
+            ReferenceOr::Item(s) => s.schema_data.example.clone(),
+            ReferenceOr::Reference { .. } => None,
+        });
+        Ok(Some(Param {
+            wire_name: data.name.clone(),
+            rust_name: snake(&data.name),
+            location,
+            required: data.required || location == ParamLocation::Path,
+            ty,
+            style,
+            docs: data.description.clone(),
+            example,
+        }))
+    }
+
+    fn is_struct(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct { .. }))
+    }
+
+    fn struct_fields(&self, name: &str) -> Option<&[Field]> {
+        self.types
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| match &t.kind {
+                TypeKind::Struct { fields, .. } => Some(fields.as_slice()),
+                TypeKind::Enum { .. } => None,
+            })
+    }
+
+    fn request_body(
+        &mut self,
+        body: &ReferenceOr<RequestBody>,
+        pointer: &str,
+        builder: &str,
+        enveloped: bool,
+    ) -> Result<Body, Error> {
+        let (body, pointer) = match body {
+            ReferenceOr::Item(b) => (b, pointer.to_owned()),
+            ReferenceOr::Reference { reference } => {
+                let key = self.local_ref(reference, "requestBodies", pointer)?;
+                match self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.request_bodies.get(key))
+                {
+                    Some(ReferenceOr::Item(b)) => {
+                        (b, push_pointer("/components/requestBodies", key))
+                    }
+                    Some(ReferenceOr::Reference { .. }) => {
+                        return Err(self.err(
+                            push_pointer("/components/requestBodies", key),
+                            "a request body written in place",
+                            Some("another $ref".to_owned()),
+                        ));
+                    }
+                    None => return Err(self.dangling(reference, pointer)),
+                }
+            }
+        };
+        let content = push_pointer(&pointer, "content");
+        let (media, media_type, media_key) = if let Some((key, m)) =
+            body.content.iter().find(|(k, _)| is_json(k))
+        {
+            (Media::Json, m, key)
+        } else if let Some((key, m)) = body
+            .content
+            .iter()
+            .find(|(k, _)| k.as_str() == "application/x-www-form-urlencoded")
+        {
+            (Media::Form, m, key)
+        } else {
+            return Err(self.err(
+                content,
+                "an application/json or application/x-www-form-urlencoded body (other media types are not supported yet)",
+                Some(body.content.keys().cloned().collect::<Vec<_>>().join(", ")),
+            ));
+        };
+        let media_pointer = push_pointer(&content, media_key);
+        let schema = media_type
+            .schema
+            .as_ref()
+            .ok_or_else(|| self.err(media_pointer.clone(), "a `schema` for the body", None))?;
+        let ty = self.schema_or_ref(
+            schema,
+            &push_pointer(&media_pointer, "schema"),
+            &format!("{builder}Body"),
+        )?;
+        let mut envelope = None;
+        let mut payload = ty.clone();
+        if let (true, Some(prop)) = (enveloped, self.envelope.request.clone()) {
+            let (field, field_ty) = self.envelope_field(&ty, &prop, true, &media_pointer)?;
+            envelope = Some(Envelope {
+                type_name: type_name(&ty),
+                field,
+            });
+            payload = field_ty;
+        }
+        if media == Media::Form && !matches!(&ty, TypeRef::Named(n) if self.is_struct(n)) {
+            return Err(self.err(
+                push_pointer(&media_pointer, "schema"),
+                "an object schema for a form body",
+                None,
+            ));
+        }
+        Ok(Body {
+            media,
+            ty: payload,
+            required: body.required,
+            envelope,
+            docs: body.description.clone(),
+        })
+    }
+
+    /// Checks that `ty` is a struct with a required property `prop` (and,
+    /// for requests, no other required property) and returns that field.
+    fn envelope_field(
+        &self,
+        ty: &TypeRef,
+        prop: &str,
+        request: bool,
+        pointer: &str,
+    ) -> Result<(String, TypeRef), Error> {
+        let expected = format!(
+            "an object schema with a required property `{prop}` (the spec's {EXT_ENVELOPE}){}",
+            if request {
+                " and no other required property"
+            } else {
+                ""
+            }
+        );
+        let TypeRef::Named(name) = ty else {
+            return Err(self.err(
+                push_pointer(pointer, "schema"),
+                expected,
+                Some("a schema that is not an object".to_owned()),
+            ));
+        };
+        let Some(fields) = self.struct_fields(name) else {
+            return Err(self.err(
+                push_pointer(pointer, "schema"),
+                expected,
+                Some("an enum".to_owned()),
+            ));
+        };
+        let Some(field) = fields.iter().find(|f| f.wire_name == prop && f.required) else {
+            return Err(self.err(
+                push_pointer(pointer, "schema"),
+                expected,
+                Some(format!("`{name}` without it")),
+            ));
+        };
+        if request && let Some(other) = fields.iter().find(|f| f.required && f.wire_name != prop) {
+            return Err(self.err(
+                push_pointer(pointer, "schema"),
+                expected,
+                Some(format!("`{}` required too", other.wire_name)),
+            ));
+        }
+        Ok((field.rust_name.clone(), field.ty.clone()))
+    }
+
+    fn response(
+        &self,
+        response: &'a ReferenceOr<Response>,
+        pointer: &str,
+    ) -> Result<(&'a Response, String), Error> {
+        match response {
+            ReferenceOr::Item(r) => Ok((r, pointer.to_owned())),
+            ReferenceOr::Reference { reference } => {
+                let key = self.local_ref(reference, "responses", pointer)?;
+                match self
+                    .doc
+                    .components
+                    .as_ref()
+                    .and_then(|c| c.responses.get(key))
+                {
+                    Some(ReferenceOr::Item(r)) => {
+                        Ok((r, push_pointer("/components/responses", key)))
+                    }
+                    Some(ReferenceOr::Reference { .. }) => Err(self.err(
+                        push_pointer("/components/responses", key),
+                        "a response written in place",
+                        Some("another $ref".to_owned()),
+                    )),
+                    None => Err(self.dangling(reference, pointer)),
+                }
+            }
+        }
+    }
+
+    fn success(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+        enveloped: bool,
+    ) -> Result<Success, Error> {
+        let responses = push_pointer(pointer, "responses");
+        let mut found: Option<(Success, String)> = None;
+        for (status, response) in &op.responses.responses {
+            let is_success = match status {
+                StatusCode::Code(code) => (200..300).contains(code),
+                StatusCode::Range(range) => *range == 2,
+            };
+            if !is_success {
+                continue;
+            }
+            let status_pointer = push_pointer(&responses, &status.to_string());
+            let (response, response_pointer) = self.response(response, &status_pointer)?;
+            let success = match response.content.iter().find(|(k, _)| is_json(k)) {
+                None if response.content.is_empty() => Success::Empty,
+                None => {
+                    return Err(self.err(
+                        push_pointer(&response_pointer, "content"),
+                        "an application/json success response (other media types are not supported yet)",
+                        Some(response.content.keys().cloned().collect::<Vec<_>>().join(", ")),
+                    ));
+                }
+                Some((key, media)) => {
+                    let media_pointer =
+                        push_pointer(&push_pointer(&response_pointer, "content"), key);
+                    let Some(schema) = &media.schema else {
+                        return Err(self.err(media_pointer, "a `schema` for the response", None));
+                    };
+                    let ty = self.schema_or_ref(
+                        schema,
+                        &push_pointer(&media_pointer, "schema"),
+                        &format!(
+                            "{}Response",
+                            camel(op.operation_id.as_deref().unwrap_or("operation"))
+                        ),
+                    )?;
+                    let envelope = match (enveloped, self.envelope.response.clone()) {
+                        (true, Some(prop)) => {
+                            let (field, field_ty) =
+                                self.envelope_field(&ty, &prop, false, &media_pointer)?;
+                            Some(EnvelopePayload {
+                                field,
+                                ty: field_ty,
+                            })
+                        }
+                        _ => None,
+                    };
+                    Success::Json { ty, envelope }
+                }
+            };
+            match &found {
+                None => found = Some((success, status_pointer)),
+                Some((first, _)) if *first == success => {}
+                Some((_, first_pointer)) => {
+                    return Err(self.err(
+                        status_pointer,
+                        format!("the same success body as {first_pointer} (several success bodies are not supported yet)"),
+                        Some("a different body".to_owned()),
+                    ));
+                }
+            }
+        }
+        match found {
+            Some((success, _)) => Ok(success),
+            None => Err(self.err(responses, "at least one 2xx response", None)),
+        }
+    }
+
+    // ----- examples ---------------------------------------------------
+
+    fn examples_of(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+        operation: &Operation,
+        names: &mut Scope,
+        out: &mut Vec<Example>,
+    ) -> Result<(), Error> {
+        if let Some(ReferenceOr::Item(body)) = &op.request_body {
+            let content = push_pointer(&push_pointer(pointer, "requestBody"), "content");
+            for (key, media) in &body.content {
+                if is_json(key) || key == "application/x-www-form-urlencoded" {
+                    let ty = match &operation.body {
+                        Some(Body {
+                            envelope: Some(env),
+                            ..
+                        }) => TypeRef::Named(env.type_name.clone()),
+                        Some(body) => body.ty.clone(),
+                        None => continue,
+                    };
+                    self.media_examples(
+                        media,
+                        &push_pointer(&content, key),
+                        &format!("{}_request", operation.method_name),
+                        ty,
+                        true,
+                        names,
+                        out,
+                    )?;
+                }
+            }
+        }
+        let responses = push_pointer(pointer, "responses");
+        for (status, response) in &op.responses.responses {
+            let status_pointer = push_pointer(&responses, &status.to_string());
+            let (response, response_pointer) = self.response(response, &status_pointer)?;
+            // Examples of shared component responses are checked once, at
+            // their first use.
+            if response_pointer != status_pointer
+                && out.iter().any(|e| e.pointer.starts_with(&response_pointer))
+            {
+                continue;
+            }
+            let content = push_pointer(&response_pointer, "content");
+            for (key, media) in &response.content {
+                if !is_json(key) {
+                    continue;
+                }
+                let Some(schema) = &media.schema else {
+                    continue;
+                };
+                let media_pointer = push_pointer(&content, key);
+                let hint = format!(
+                    "{}{}Response",
+                    operation.builder_name,
+                    camel(&status.to_string())
+                );
+                let ty =
+                    self.schema_or_ref(schema, &push_pointer(&media_pointer, "schema"), &hint)?;
+                self.media_examples(
+                    media,
+                    &media_pointer,
+                    &format!("{}_{}", operation.method_name, status),
+                    ty,
+                    false,
+                    names,
+                    out,
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn media_examples(
+        &self,
+        media: &MediaType,
+        pointer: &str,
+        prefix: &str,
+        ty: TypeRef,
+        request: bool,
+        names: &mut Scope,
+        out: &mut Vec<Example>,
+    ) -> Result<(), Error> {
+        if let Some(value) = &media.example {
+            out.push(Example {
+                name: names.claim(snake(&format!("{prefix}_example"))),
+                pointer: push_pointer(pointer, "example"),
+                ty: ty.clone(),
+                request,
+                value: value.clone(),
+            });
+        }
+        for (key, example) in &media.examples {
+            let example_pointer = push_pointer(&push_pointer(pointer, "examples"), key);
+            let example = match example {
+                ReferenceOr::Item(e) => e,
+                ReferenceOr::Reference { reference } => {
+                    let name = self.local_ref(reference, "examples", &example_pointer)?;
+                    match self
+                        .doc
+                        .components
+                        .as_ref()
+                        .and_then(|c| c.examples.get(name))
+                    {
+                        Some(ReferenceOr::Item(e)) => e,
+                        _ => return Err(self.dangling(reference, &example_pointer)),
+                    }
+                }
+            };
+            if let Some(value) = &example.value {
+                out.push(Example {
+                    name: names.claim(snake(&format!("{prefix}_{key}"))),
+                    pointer: example_pointer,
+                    ty: ty.clone(),
+                    request,
+                    value: value.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+struct OperationInput<'o> {
+    id: String,
+    method_name: String,
+    builder_name: String,
+    http_method: HttpMethod,
+    path: &'o str,
+    path_params: &'o [ReferenceOr<Parameter>],
+    path_pointer: String,
+    op: &'o openapiv3::Operation,
+    pointer: String,
+}
+
+enum TemplatePiece {
+    Literal(String),
+    Param(String),
+}
+
+fn split_template(path: &str) -> Vec<TemplatePiece> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        if open > 0 {
+            out.push(TemplatePiece::Literal(rest[..open].to_owned()));
+        }
+        out.push(TemplatePiece::Param(
+            rest[open + 1..open + close].to_owned(),
+        ));
+        rest = &rest[open + close + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(TemplatePiece::Literal(rest.to_owned()));
+    }
+    out
+}
+
+fn statuses(op: &openapiv3::Operation) -> Vec<String> {
+    let mut out: Vec<String> = op
+        .responses
+        .responses
+        .keys()
+        .map(|s| s.to_string())
+        .collect();
+    if op.responses.default.is_some() {
+        out.push("default".to_owned());
+    }
+    out
+}
+
+fn is_named(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(s)) => s.enumeration.iter().any(Option::is_some),
+        SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
+        _ => false,
+    }
+}
+
+fn any_is_empty(any: &openapiv3::AnySchema) -> bool {
+    any == &openapiv3::AnySchema::default()
+}
+
+fn number(n: &NumberType) -> TypeRef {
+    TypeRef::Number(Constraints {
+        minimum: n.minimum,
+        maximum: n.maximum,
+        ..Constraints::default()
+    })
+}
+
+fn into_secret(ty: TypeRef) -> TypeRef {
+    match ty {
+        TypeRef::String(c) => TypeRef::Secret(c),
+        other => other,
+    }
+}
+
+fn is_scalar(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::String(_)
+            | TypeRef::Secret(_)
+            | TypeRef::Integer { .. }
+            | TypeRef::Number(_)
+            | TypeRef::Bool
+            | TypeRef::Named(_)
+    )
+}
+
+fn is_json(media: &str) -> bool {
+    let essence = media.split(';').next().unwrap_or("").trim();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn type_name(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        _ => String::new(),
+    }
+}
+
+/// Header names must be lower-case tokens (checked so that rendering, which
+/// uses `HeaderName::from_static`, can never produce a panicking crate).
+fn reqwest_header_ok(name: &str) -> Result<(), ()> {
+    let ok = !name.is_empty()
+        && name.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
+        });
+    if ok { Ok(()) } else { Err(()) }
+}

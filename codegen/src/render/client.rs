@@ -1,0 +1,187 @@
+//! `src/client.rs`: the `Client`, its builder, and one method per operation.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::operations::op_docs;
+use super::{arg_type, doc_attrs, rust_type, takes_into};
+use crate::ir::{Api, AuthKind};
+
+pub(super) fn render(api: &Api) -> TokenStream {
+    let vendor = &api.vendor;
+    let title = &api.title;
+    let client_doc =
+        format!(" A client for {title}. Cheap to clone: clones share one connection pool.");
+    let base_doc = match &api.default_server {
+        Some(url) => format!(
+            " Starts configuring a client for the API at `base_url`; the spec's server is `{url}`."
+        ),
+        None => " Starts configuring a client for the API at `base_url`.".to_owned(),
+    };
+    let error = match &api.error_type {
+        Some(ty) => rust_type(ty, false),
+        None => quote!(serde_json::Value),
+    };
+    let use_types = api
+        .error_type
+        .as_ref()
+        .is_some_and(super::mentions_named)
+        .then(|| {
+            quote!(
+                use crate::types;
+            )
+        });
+    let request_id = api.request_id_header.as_ref().map(|h| {
+        let h = h.to_ascii_lowercase();
+        quote!(.request_id_header(#h))
+    });
+
+    let methods = api.operations.iter().map(|op| {
+        let method = format_ident!("{}", op.method_name);
+        let builder = format_ident!("{}", op.builder_name);
+        let docs = op_docs(op);
+        let required: Vec<_> = op.params.iter().filter(|p| p.required).collect();
+        let params = required.iter().map(|p| {
+            let ident = format_ident!("{}", p.rust_name);
+            let ty = arg_type(&p.ty, false);
+            quote!(#ident: #ty)
+        });
+        let args = required.iter().map(|p| {
+            let ident = format_ident!("{}", p.rust_name);
+            if takes_into(&p.ty) {
+                quote!(#ident.into())
+            } else {
+                quote!(#ident)
+            }
+        });
+        let deprecated = op
+            .deprecated
+            .then(|| quote!(#[deprecated = "the spec marks this operation deprecated"]));
+        quote! {
+            #docs
+            #deprecated
+            pub fn #method(&self, #(#params),*) -> operations::#builder {
+                operations::#builder::new(self.clone(), #(#args),*)
+            }
+        }
+    });
+
+    let auth_methods = api.auth.iter().map(|scheme| {
+        let method = format_ident!("{}", scheme.method);
+        let (provider, fallback) = match &scheme.kind {
+            AuthKind::Header(header) => (
+                quote!(dialtone_runtime::HeaderToken::new(#header, token)),
+                format!("Sends `token` in the `{header}` header of every request."),
+            ),
+            AuthKind::Query(name) => (
+                quote!(dialtone_runtime::QueryToken::new(#name, token)),
+                format!("Sends `token` as the `{name}` query parameter of every request."),
+            ),
+            AuthKind::Bearer => (
+                quote!(dialtone_runtime::BearerToken::new(token)),
+                "Sends `token` as `Authorization: Bearer` on every request.".to_owned(),
+            ),
+        };
+        let text = match &scheme.docs {
+            Some(d) => format!("{fallback}\n\n{d}"),
+            None => fallback,
+        };
+        let docs = doc_attrs(&text);
+        quote! {
+            #docs
+            pub fn #method(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
+                self.inner = self.inner.auth(#provider);
+                self
+            }
+        }
+    });
+
+    quote! {
+        //! The client and its builder.
+        use crate::operations;
+        #use_types
+
+        #[doc = #client_doc]
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            runtime: dialtone_runtime::Client,
+        }
+
+        impl Client {
+            #[doc = #base_doc]
+            pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+                ClientBuilder {
+                    inner: dialtone_runtime::ClientBuilder::new(#vendor, base_url) #request_id,
+                }
+            }
+
+            /// Wraps a runtime client configured elsewhere.
+            pub fn from_runtime(runtime: dialtone_runtime::Client) -> Self {
+                Client { runtime }
+            }
+
+            /// The runtime client underneath.
+            pub fn runtime(&self) -> &dialtone_runtime::Client {
+                &self.runtime
+            }
+
+            #(#methods)*
+        }
+
+        /// Configures a [`Client`].
+        #[derive(Debug)]
+        #[must_use = "a builder does nothing until you `.build()` it"]
+        pub struct ClientBuilder {
+            inner: dialtone_runtime::ClientBuilder,
+        }
+
+        impl ClientBuilder {
+            #(#auth_methods)*
+
+            /// Authenticates with any provider (for example one that
+            /// obtains and refreshes tokens).
+            pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
+                self.inner = self.inner.auth(provider);
+                self
+            }
+
+            /// The `User-Agent` sent on every request.
+            pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+                self.inner = self.inner.user_agent(user_agent);
+                self
+            }
+
+            /// Time allowed for a whole request (default 30 s).
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.inner = self.inner.timeout(timeout);
+                self
+            }
+
+            /// Time allowed to connect (default 10 s).
+            pub fn connect_timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.inner = self.inner.connect_timeout(timeout);
+                self
+            }
+
+            /// A header sent on every request.
+            pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.inner = self.inner.default_header(name, value);
+                self
+            }
+
+            /// Use this `reqwest::Client` (proxies, TLS roots...); the
+            /// builder's timeouts then do not apply.
+            pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
+                self.inner = self.inner.http_client(http);
+                self
+            }
+
+            /// Checks the configuration and builds the client.
+            pub fn build(self) -> Result<Client, crate::Error> {
+                Ok(Client {
+                    runtime: self.inner.build::<#error>()?,
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,347 @@
+//! `src/operations.rs`: one request builder per operation.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{arg_type, doc_attrs, rust_type, takes_into, validate_stmts};
+use crate::ir::{Api, ArrayStyle, Media, Operation, ParamLocation, Segment, Success, TypeRef};
+
+pub(super) fn render(api: &Api) -> TokenStream {
+    let builders = api.operations.iter().map(|op| render_op(api, op));
+    let uses_types = !api.types.is_empty();
+    let use_types = uses_types.then(|| {
+        quote!(
+            use crate::types;
+        )
+    });
+    quote! {
+        //! One request builder per operation. Create them with the methods of
+        //! [`crate::Client`], set optional parameters, then `.send()`.
+        #use_types
+        #(#builders)*
+    }
+}
+
+/// The docs of an operation: summary, description, method and path.
+pub(super) fn op_docs(op: &Operation) -> TokenStream {
+    let mut text = String::new();
+    if let Some(summary) = &op.docs.summary {
+        text.push_str(summary.trim());
+        text.push_str("\n\n");
+    }
+    if let Some(description) = &op.docs.description {
+        text.push_str(description.trim());
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "`{} {}` (operationId `{}`).",
+        op.http_method.as_upper(),
+        op.path_template,
+        op.id
+    ));
+    doc_attrs(&text)
+}
+
+fn error_type(api: &Api) -> TokenStream {
+    match &api.error_type {
+        Some(ty) => rust_type(ty, false),
+        None => quote!(serde_json::Value),
+    }
+}
+
+fn render_op(api: &Api, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.builder_name);
+    let docs = op_docs(op);
+    let op_id = &op.id;
+    let template = &op.path_template;
+    let method = format_ident!("{}", op.http_method.as_upper());
+
+    // Fields and constructor.
+    let mut fields = Vec::new();
+    let mut ctor_params = Vec::new();
+    let mut ctor_inits = Vec::new();
+    let mut setters = Vec::new();
+    for p in &op.params {
+        let ident = format_ident!("{}", p.rust_name);
+        let ty = rust_type(&p.ty, false);
+        if p.required {
+            fields.push(quote!(#ident: #ty,));
+            ctor_params.push(quote!(#ident: #ty));
+            ctor_inits.push(quote!(#ident));
+        } else {
+            fields.push(quote!(#ident: Option<#ty>,));
+            ctor_inits.push(quote!(#ident: None));
+            let arg = arg_type(&p.ty, false);
+            let value = if takes_into(&p.ty) {
+                quote!(value.into())
+            } else {
+                quote!(value)
+            };
+            let docs = match &p.docs {
+                Some(d) => doc_attrs(&format!("{}\n\nQuery parameter `{}`.", d, p.wire_name)),
+                None => doc_attrs(&format!("Sets the `{}` parameter.", p.wire_name)),
+            };
+            setters.push(quote! {
+                #docs
+                pub fn #ident(mut self, value: #arg) -> Self {
+                    self.#ident = Some(#value);
+                    self
+                }
+            });
+        }
+    }
+    if let Some(body) = &op.body {
+        let ty = rust_type(&body.ty, false);
+        fields.push(quote!(body: Option<#ty>,));
+        ctor_inits.push(quote!(body: None));
+        let text = match &body.docs {
+            Some(d) => format!(
+                "The request body{}.\n\n{d}",
+                if body.required { " (required)" } else { "" }
+            ),
+            None => format!(
+                "The request body{}.",
+                if body.required { " (required)" } else { "" }
+            ),
+        };
+        let docs = doc_attrs(&text);
+        setters.push(quote! {
+            #docs
+            pub fn body(mut self, value: #ty) -> Self {
+                self.body = Some(value);
+                self
+            }
+        });
+    }
+
+    // Validation of parameters and body.
+    let mut checks = Vec::new();
+    for p in op.params.iter().filter(|p| p.ty.needs_validation()) {
+        let ident = format_ident!("{}", p.rust_name);
+        let root = format!("{}.{}", location_name(p.location), p.wire_name);
+        let stmts = validate_stmts(api, &p.ty);
+        if p.required {
+            checks.push(quote! {
+                {
+                    let path = dialtone_runtime::FieldPath::root(#root);
+                    let value = &self.#ident;
+                    #stmts
+                }
+            });
+        } else {
+            checks.push(quote! {
+                if let Some(value) = &self.#ident {
+                    let path = dialtone_runtime::FieldPath::root(#root);
+                    #stmts
+                }
+            });
+        }
+    }
+    let body_stmt = op.body.as_ref().map(|body| {
+        let check = body.ty.needs_validation().then(|| {
+            let stmts = validate_stmts(api, &body.ty);
+            quote! {
+                {
+                    let path = dialtone_runtime::FieldPath::root("body");
+                    let value = &body;
+                    #stmts
+                }
+            }
+        });
+        let wrapped = match &body.envelope {
+            Some(env) => {
+                let env_ty = format_ident!("{}", env.type_name);
+                quote!(types::#env_ty::new(body))
+            }
+            None => quote!(body),
+        };
+        let encode = match body.media {
+            Media::Json => quote!(json),
+            Media::Form => quote!(form),
+        };
+        if body.required {
+            quote! {
+                let Some(body) = self.body else {
+                    return Err(dialtone_runtime::InvalidRequest::new("body", "is required").into());
+                };
+                #check
+                let request = request.#encode(&#wrapped);
+            }
+        } else {
+            quote! {
+                let request = match self.body {
+                    Some(body) => {
+                        #check
+                        request.#encode(&#wrapped)
+                    }
+                    None => request,
+                };
+            }
+        }
+    });
+
+    // The request itself.
+    let mut path_calls = Vec::new();
+    for segment in &op.path {
+        match segment {
+            Segment::Literal(text) => path_calls.push(quote!(.literal(#text))),
+            Segment::Param(index) => {
+                let p = &op.params[*index];
+                let ident = format_ident!("{}", p.rust_name);
+                let wire = &p.wire_name;
+                let value = match &p.ty {
+                    TypeRef::String(_) => quote!(&self.#ident),
+                    TypeRef::Secret(_) => quote!(self.#ident.expose()),
+                    TypeRef::Array(..) => {
+                        quote!(&self.#ident.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
+                    }
+                    _ => quote!(&self.#ident.to_string()),
+                };
+                path_calls.push(quote!(.param(#wire, #value)));
+            }
+        }
+    }
+    let mut extra_calls = Vec::new();
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamLocation::Path)
+    {
+        let ident = format_ident!("{}", p.rust_name);
+        let wire = &p.wire_name;
+        let call = |value: TokenStream| -> TokenStream {
+            match (p.location, &p.ty) {
+                (ParamLocation::Query, TypeRef::Array(..)) => match p.style {
+                    ArrayStyle::Csv => quote!(request.query_csv(#wire, #value)),
+                    ArrayStyle::Each => quote!(request.query_each(#wire, #value)),
+                },
+                (ParamLocation::Header, TypeRef::Array(..)) => {
+                    let header = Literal::string(&wire.to_ascii_lowercase());
+                    quote!(request.header(#header, #value.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")))
+                }
+                (ParamLocation::Header, TypeRef::Secret(_)) => {
+                    let header = Literal::string(&wire.to_ascii_lowercase());
+                    quote!(request.header(#header, #value.expose()))
+                }
+                (ParamLocation::Header, _) => {
+                    let header = Literal::string(&wire.to_ascii_lowercase());
+                    quote!(request.header(#header, #value))
+                }
+                (_, TypeRef::Secret(_)) => quote!(request.query(#wire, #value.expose())),
+                _ => quote!(request.query(#wire, #value)),
+            }
+        };
+        if p.required {
+            let c = call(quote!(&self.#ident));
+            extra_calls.push(quote!(let request = #c;));
+        } else {
+            let c = call(quote!(value));
+            extra_calls.push(quote! {
+                let request = match &self.#ident {
+                    Some(value) => #c,
+                    None => request,
+                };
+            });
+        }
+    }
+    let no_auth = (!op.authenticated).then(|| quote!(.without_auth()));
+    let error = error_type(api);
+
+    let (send, returns_doc) = match &op.success {
+        Success::Empty => (
+            quote! {
+                pub async fn send(self) -> Result<(), crate::Error> {
+                    let (client, request) = self.into_request()?;
+                    client.runtime().send_empty::<#error>(request).await
+                }
+            },
+            "Sends the request. Success has no body.",
+        ),
+        Success::Json { ty, envelope: None } => {
+            let ty = rust_type(ty, false);
+            (
+                quote! {
+                    pub async fn send(self) -> Result<#ty, crate::Error> {
+                        let (client, request) = self.into_request()?;
+                        client.runtime().send_json::<#ty, #error>(request).await
+                    }
+                },
+                "Sends the request and decodes the response body.",
+            )
+        }
+        Success::Json {
+            ty,
+            envelope: Some(payload),
+        } => {
+            let env_ty = rust_type(ty, false);
+            let payload_ty = rust_type(&payload.ty, false);
+            let field = format_ident!("{}", payload.field);
+            (
+                quote! {
+                    pub async fn send(self) -> Result<#payload_ty, crate::Error> {
+                        Ok(self.send_enveloped().await?.#field)
+                    }
+
+                    /// Sends the request and returns the whole response
+                    /// envelope (request id, paging keys, ...).
+                    pub async fn send_enveloped(self) -> Result<#env_ty, crate::Error> {
+                        let (client, request) = self.into_request()?;
+                        client.runtime().send_json::<#env_ty, #error>(request).await
+                    }
+                },
+                "Sends the request and returns the payload of the response envelope.",
+            )
+        }
+    };
+    let returns_doc = doc_attrs(&format!(
+        "{returns_doc}\n\nEverything the spec constrains is checked first: a violation is\nan `Error::InvalidRequest` and nothing is sent."
+    ));
+    let must_use = format!("`{}` does nothing until you `.send()` it", op.builder_name);
+
+    quote! {
+        #docs
+        #[derive(Debug, Clone)]
+        #[must_use = #must_use]
+        pub struct #name {
+            client: crate::Client,
+            #(#fields)*
+            timeout: Option<std::time::Duration>,
+        }
+
+        impl #name {
+            pub(crate) fn new(client: crate::Client, #(#ctor_params),*) -> Self {
+                Self { client, #(#ctor_inits,)* timeout: None }
+            }
+
+            #(#setters)*
+
+            /// A timeout for this call alone, instead of the client's.
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.timeout = Some(timeout);
+                self
+            }
+
+            #returns_doc
+            #send
+
+            fn into_request(self) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
+                #(#checks)*
+                let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
+                    #(#path_calls)*
+                    #no_auth
+                    .timeout(self.timeout);
+                #(#extra_calls)*
+                #body_stmt
+                Ok((self.client, request))
+            }
+        }
+    }
+}
+
+fn location_name(location: ParamLocation) -> &'static str {
+    match location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
+}

@@ -1,0 +1,271 @@
+//! `src/types.rs`: one struct or enum per named schema.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{arg_type, docs_or, rust_type, takes_into, validate_stmts};
+use crate::ir::{Api, Field, TypeDef, TypeKind, Variant};
+
+pub(super) fn render(api: &Api) -> TokenStream {
+    let items = api.types.iter().map(|t| match &t.kind {
+        TypeKind::Struct { fields, extra } => render_struct(api, t, fields, extra.as_deref()),
+        TypeKind::Enum { variants } => render_enum(t, variants),
+    });
+    quote! {
+        //! The models of the API: one type per schema of the spec.
+        #(#items)*
+    }
+}
+
+fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) -> TokenStream {
+    let name = format_ident!("{}", t.name);
+    let docs = docs_or(t.docs.as_deref(), &format!("The `{}` schema.", t.name));
+    let all_optional = fields.iter().all(|f| !f.required);
+    let default_derive = if all_optional {
+        quote!(Default,)
+    } else {
+        quote!()
+    };
+
+    let field_defs = fields.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust_name);
+        let ty = rust_type(&f.ty, true);
+        let docs = docs_or(
+            f.docs.as_deref(),
+            &format!("The `{}` property.", f.wire_name),
+        );
+        let wire = &f.wire_name;
+        let rename = if *wire != f.rust_name {
+            quote!(rename = #wire,)
+        } else {
+            quote!()
+        };
+        if f.required {
+            let attr = if rename.is_empty() {
+                quote!()
+            } else {
+                quote!(#[serde(#rename)])
+            };
+            quote! { #docs #attr pub #ident: #ty, }
+        } else {
+            quote! {
+                #docs
+                #[serde(#rename default, skip_serializing_if = "Option::is_none")]
+                pub #ident: Option<#ty>,
+            }
+        }
+    });
+    let extra_def = extra.map(|e| {
+        let ident = format_ident!("{}", e);
+        quote! {
+            /// Properties the spec does not list, kept as they came.
+            #[serde(flatten)]
+            pub #ident: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+    });
+
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    let ctor = if all_optional {
+        quote! {
+            /// An empty value; set fields with the `with_*` methods.
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+    } else {
+        let params = required.iter().map(|f| {
+            let ident = format_ident!("{}", f.rust_name);
+            let ty = arg_type(&f.ty, true);
+            quote!(#ident: #ty)
+        });
+        let inits = fields.iter().map(|f| {
+            let ident = format_ident!("{}", f.rust_name);
+            match (f.required, takes_into(&f.ty)) {
+                (true, true) => quote!(#ident: #ident.into()),
+                (true, false) => quote!(#ident),
+                (false, _) => quote!(#ident: None),
+            }
+        });
+        let extra_init = extra.map(|e| {
+            let ident = format_ident!("{}", e);
+            quote!(#ident: std::collections::BTreeMap::new(),)
+        });
+        let listed = required
+            .iter()
+            .map(|f| format!("`{}`", f.wire_name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let doc = format!(
+            " A value with its required properties ({listed}); set the others with the `with_*` methods."
+        );
+        quote! {
+            #[doc = #doc]
+            pub fn new(#(#params),*) -> Self {
+                Self { #(#inits,)* #extra_init }
+            }
+        }
+    };
+    let setters = fields.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust_name);
+        let setter = format_ident!("with_{}", f.rust_name.trim_end_matches('_'));
+        let ty = arg_type(&f.ty, true);
+        let value = if takes_into(&f.ty) {
+            quote!(value.into())
+        } else {
+            quote!(value)
+        };
+        let assigned = if f.required {
+            value
+        } else {
+            quote!(Some(#value))
+        };
+        let doc = format!(" Sets `{}`.", f.wire_name);
+        quote! {
+            #[doc = #doc]
+            pub fn #setter(mut self, value: #ty) -> Self {
+                self.#ident = #assigned;
+                self
+            }
+        }
+    });
+
+    let checks: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| f.ty.needs_validation())
+        .map(|f| {
+            let ident = format_ident!("{}", f.rust_name);
+            let wire = &f.wire_name;
+            let stmts = validate_stmts(api, &f.ty);
+            if f.required {
+                quote! {
+                    {
+                        let path = path.child(#wire);
+                        let value = &self.#ident;
+                        #stmts
+                    }
+                }
+            } else {
+                quote! {
+                    if let Some(value) = &self.#ident {
+                        let path = path.child(#wire);
+                        #stmts
+                    }
+                }
+            }
+        })
+        .collect();
+    let path_arg = if checks.is_empty() {
+        quote!(_path)
+    } else {
+        quote!(path)
+    };
+
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#field_defs)*
+            #extra_def
+        }
+
+        impl #name {
+            #ctor
+            #(#setters)*
+        }
+
+        impl dialtone_runtime::Validate for #name {
+            fn validate(&self, #path_arg: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
+}
+
+fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {
+    let name = format_ident!("{}", t.name);
+    let docs = docs_or(t.docs.as_deref(), &format!("The `{}` schema.", t.name));
+    let defs = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let doc = format!(" `{}`", v.wire_name);
+        quote!(#[doc = #doc] #ident,)
+    });
+    let as_str = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let wire = Literal::string(&v.wire_name);
+        quote!(Self::#ident => #wire,)
+    });
+    let from = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let wire = Literal::string(&v.wire_name);
+        quote!(#wire => Self::#ident,)
+    });
+    quote! {
+        #docs
+        ///
+        /// Values this version does not know decode as `Unrecognized`, so a
+        /// vendor adding a value never breaks a response; they are refused
+        /// when sending.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum #name {
+            #(#defs)*
+            /// A value the spec does not list, kept as it came.
+            Unrecognized(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#as_str)*
+                    Self::Unrecognized(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from)*
+                    other => Self::Unrecognized(other.to_owned()),
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match Self::from(value.as_str()) {
+                    Self::Unrecognized(_) => Self::Unrecognized(value),
+                    known => known,
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer).map(Self::from)
+            }
+        }
+
+        impl dialtone_runtime::Validate for #name {
+            fn validate(&self, path: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
+                match self {
+                    Self::Unrecognized(value) => dialtone_runtime::validate::known_variant(path, Some(value)),
+                    _ => Ok(()),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! The HTTP client that every generated crate wraps.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+use url::Url;
+
+use crate::auth::{Authenticate, NoAuth};
+use crate::error::{ApiError, Error};
+use crate::redact;
+use crate::request::{Request, RequestBody};
+
+/// Default time allowed for a whole request, response body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time allowed to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Configures a [`Client`]. Generated crates wrap it with vendor-named auth
+/// methods.
+#[derive(Debug)]
+pub struct ClientBuilder {
+    vendor: &'static str,
+    base_url: String,
+    user_agent: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    headers: Vec<(String, String)>,
+    auth: Arc<dyn Authenticate>,
+    request_id_header: Option<HeaderName>,
+    http: Option<reqwest::Client>,
+}
+
+impl ClientBuilder {
+    /// A builder for `vendor` (a short name used in spans) talking to `base_url`.
+    pub fn new(vendor: &'static str, base_url: impl Into<String>) -> Self {
+        ClientBuilder {
+            vendor,
+            base_url: base_url.into(),
+            user_agent: concat!("dialtone/", env!("CARGO_PKG_VERSION")).to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            headers: Vec::new(),
+            auth: Arc::new(NoAuth),
+            request_id_header: None,
+            http: None,
+        }
+    }
+
+    /// The `User-Agent` header sent on every request.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Time allowed for a whole request (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Time allowed to connect (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// A header sent on every request; checked in [`ClientBuilder::build`].
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// How requests are authenticated.
+    pub fn auth(mut self, auth: impl Authenticate) -> Self {
+        self.auth = Arc::new(auth);
+        self
+    }
+
+    /// The response header that carries the vendor's request id.
+    pub fn request_id_header(mut self, name: &'static str) -> Self {
+        self.request_id_header = Some(HeaderName::from_static(name));
+        self
+    }
+
+    /// Use this `reqwest::Client` (proxies, custom TLS roots...). The
+    /// builder's timeouts then do not apply; configure them on it.
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build<E>(self) -> Result<Client, Error<E>> {
+        let base = parse_base_url(&self.base_url).map_err(Error::Config)?;
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name = HeaderName::try_from(name.as_str())
+                .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
+            let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
+                Error::Config(format!(
+                    "the value of header `{name}` is not a valid header value"
+                ))
+            })?;
+            headers.insert(name, value);
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .user_agent(self.user_agent.clone())
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .build()
+                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        headers.entry(reqwest::header::USER_AGENT).or_insert(
+            HeaderValue::try_from(self.user_agent).map_err(|_| {
+                Error::Config("the user agent is not a valid header value".to_owned())
+            })?,
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                vendor: self.vendor,
+                base,
+                http,
+                headers,
+                auth: self.auth,
+                request_id_header: self.request_id_header,
+            }),
+        })
+    }
+}
+
+fn parse_base_url(raw: &str) -> Result<String, String> {
+    let url = Url::parse(raw).map_err(|e| format!("base URL `{raw}` is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("base URL `{raw}` must be http or https"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "base URL `{raw}` must not have a query or fragment"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A configured HTTP client for one vendor. Cheap to clone: clones share
+/// one connection pool.
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    vendor: &'static str,
+    base: String,
+    http: reqwest::Client,
+    headers: HeaderMap,
+    auth: Arc<dyn Authenticate>,
+    request_id_header: Option<HeaderName>,
+}
+
+/// A success response, before its body is decoded.
+#[derive(Debug)]
+pub struct Response {
+    operation: &'static str,
+    status: u16,
+    request_id: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Response {
+    fn decode<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
+        serde_json::from_slice(&self.body).map_err(|err| Error::Decode {
+            operation: self.operation,
+            status: self.status,
+            message: err.to_string(),
+            excerpt: redact::excerpt(&self.body),
+            request_id: self.request_id,
+        })
+    }
+}
+
+impl Client {
+    /// The base URL every path is appended to (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// Sends `request` and decodes a JSON success body into `T`; a non-2xx
+    /// status decodes the vendor's error body into `E`.
+    pub async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<T, Error<E>> {
+        self.execute(request).await?.decode()
+    }
+
+    /// Sends `request` for an operation whose success has no body.
+    pub async fn send_empty<E: DeserializeOwned>(&self, request: Request) -> Result<(), Error<E>> {
+        self.execute(request).await.map(drop)
+    }
+
+    /// Sends `request` once: authorizes it, sends it, and sorts the
+    /// response into success or a typed error. The one place every call
+    /// goes through, and so where retries and rate limits hook in.
+    pub async fn execute<E: DeserializeOwned>(
+        &self,
+        mut request: Request,
+    ) -> Result<Response, Error<E>> {
+        if let Some(invalid) = request.error.take() {
+            return Err(Error::InvalidRequest(invalid));
+        }
+        let span = tracing::info_span!(
+            "dialtone.call",
+            vendor = self.inner.vendor,
+            operation = request.operation,
+            method = %request.method,
+            path = request.path_template,
+            attempt = 1u32,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        async move {
+            let started = Instant::now();
+            let result = self.attempt(request).await;
+            let span = tracing::Span::current();
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(response) => {
+                    span.record("status", response.status);
+                }
+                Err(err) => {
+                    if let Some(status) = err.status() {
+                        span.record("status", status);
+                    }
+                    tracing::debug!(error = %err, "call failed");
+                }
+            }
+            result
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn attempt<E: DeserializeOwned>(
+        &self,
+        mut request: Request,
+    ) -> Result<Response, Error<E>> {
+        let operation = request.operation;
+        if request.authenticate {
+            self.inner.auth.authorize(&mut request).await?;
+        }
+        let mut url = Url::parse(&format!("{}{}", self.inner.base, request.path))
+            .map_err(|e| Error::Config(format!("cannot form the URL for {operation}: {e}")))?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut()
+                .extend_pairs(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
+        let mut builder = self
+            .inner
+            .http
+            .request(request.method.clone(), url)
+            .headers(self.inner.headers.clone());
+        for (name, value) in request.headers {
+            builder = builder.header(name, value);
+        }
+        builder = match request.body {
+            RequestBody::None => builder,
+            RequestBody::Json(bytes) => builder
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(bytes),
+            RequestBody::Form(text) => builder
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .body(text),
+        };
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(operation, e))?;
+        let status = response.status();
+        let request_id = self.inner.request_id_header.as_ref().and_then(|name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        });
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| transport_error(operation, e))?
+            .to_vec();
+        if status.is_success() {
+            return Ok(Response {
+                operation,
+                status: status.as_u16(),
+                request_id,
+                body,
+            });
+        }
+        Err(Error::Api(Box::new(ApiError {
+            operation,
+            status: status.as_u16(),
+            body: serde_json::from_slice(&body).ok(),
+            excerpt: redact::excerpt(&body),
+            request_id,
+            retry_after,
+        })))
+    }
+}
+
+fn transport_error<E>(operation: &'static str, err: reqwest::Error) -> Error<E> {
+    let err = err.without_url();
+    if err.is_timeout() {
+        Error::Timeout { operation }
+    } else {
+        Error::Connection {
+            operation,
+            source: err,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_checked_and_trimmed() {
+        assert_eq!(
+            parse_base_url("http://h:8000/v2/").unwrap(),
+            "http://h:8000/v2"
+        );
+        assert!(parse_base_url("ftp://h").is_err());
+        assert!(parse_base_url("http://h/?a=b").is_err());
+        assert!(parse_base_url("not a url").is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! `dialtone-runtime`: the hand-written runtime every Dialtone-generated
+//! vendor crate calls.
+//!
+//! Generated crates describe; this crate does. It owns everything that talks
+//! HTTP: the [`Client`] (base URL, user agent, default headers, timeouts),
+//! building a [`Request`] (percent-encoded path segments, query parameters,
+//! JSON and form bodies), authentication through the [`Authenticate`] trait,
+//! decoding responses and vendor error bodies into one [`Error`] type,
+//! pre-send validation helpers ([`validate`]) and the [`Secret`] type that
+//! keeps credentials out of `Debug` output and logs.
+//!
+//! The seams for later capabilities are here already: auth providers are a
+//! trait object the client consults before every attempt, and every call goes
+//! through [`Client::execute`], the single place where retries, rate limiting
+//! and pagination will hook in.
+
+mod auth;
+mod client;
+mod error;
+mod redact;
+mod request;
+mod secret;
+pub mod validate;
+
+pub use auth::{Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, QueryToken};
+pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Response};
+pub use error::{ApiError, Error};
+pub use request::{Request, RequestBody};
+pub use secret::Secret;
+pub use validate::{FieldPath, InvalidRequest, Validate};
+
+/// Re-exported so generated crates name one version of each.
+pub use {regex, reqwest, serde_json};

@@ -1,0 +1,318 @@
+//! One HTTP request, described by generated code and executed by [`crate::Client`].
+
+use std::fmt;
+use std::time::Duration;
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Method;
+use reqwest::header::{HeaderName, HeaderValue};
+use serde::Serialize;
+
+use crate::validate::InvalidRequest;
+
+/// Every byte but RFC 3986's unreserved characters is encoded in a path
+/// segment, so a parameter can never add a `/`, `?` or `#` to the path.
+const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The body of a request.
+#[derive(Clone, Default)]
+pub enum RequestBody {
+    /// No body.
+    #[default]
+    None,
+    /// `application/json`.
+    Json(Vec<u8>),
+    /// `application/x-www-form-urlencoded`.
+    Form(String),
+}
+
+/// A request built by generated code: which operation, the encoded path,
+/// query, headers and body. Nothing here is sent until
+/// [`crate::Client::execute`] runs it.
+#[derive(Clone)]
+pub struct Request {
+    pub(crate) method: Method,
+    pub(crate) operation: &'static str,
+    pub(crate) path_template: &'static str,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) body: RequestBody,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) authenticate: bool,
+    pub(crate) error: Option<InvalidRequest>,
+}
+
+impl Request {
+    /// A request for `operation` (its operationId), whose path follows
+    /// `path_template` (as written in the spec, for logs and spans).
+    pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
+        Request {
+            method,
+            operation,
+            path_template,
+            path: String::new(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: RequestBody::None,
+            timeout: None,
+            authenticate: true,
+            error: None,
+        }
+    }
+
+    /// The operationId this request performs.
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// The HTTP method.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// The path template from the spec, e.g. `/accounts/{ACCOUNT_ID}/groups`.
+    pub fn path_template(&self) -> &'static str {
+        self.path_template
+    }
+
+    /// Appends a literal piece of the path, as written in the spec.
+    pub fn literal(mut self, piece: &str) -> Self {
+        self.path.push_str(piece);
+        self
+    }
+
+    /// Appends a path parameter's value, percent-encoded as one segment.
+    /// An empty value, `.` or `..` would change which resource the path
+    /// names, so they are refused and nothing will be sent.
+    pub fn param(mut self, name: &str, value: &str) -> Self {
+        if value.is_empty() || value == "." || value == ".." {
+            self.fail(InvalidRequest::new(
+                format_args!("path.{name}"),
+                format!("must be a non-empty path segment other than `.` and `..` (got {value:?})"),
+            ));
+            return self;
+        }
+        self.path.extend(utf8_percent_encode(value, PATH_SEGMENT));
+        self
+    }
+
+    /// Appends a query parameter.
+    pub fn query(mut self, name: &str, value: impl fmt::Display) -> Self {
+        self.query.push((name.to_owned(), value.to_string()));
+        self
+    }
+
+    /// Appends a query parameter whose values are joined with commas
+    /// (OpenAPI `style: form, explode: false`).
+    pub fn query_csv<T: fmt::Display>(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = T>,
+    ) -> Self {
+        let joined = values
+            .into_iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(",");
+        self.query.push((name.to_owned(), joined));
+        self
+    }
+
+    /// Appends a query parameter once per value (`style: form, explode: true`).
+    pub fn query_each<T: fmt::Display>(
+        mut self,
+        name: &str,
+        values: impl IntoIterator<Item = T>,
+    ) -> Self {
+        for value in values {
+            self.query.push((name.to_owned(), value.to_string()));
+        }
+        self
+    }
+
+    /// Adds a header. A value that is not a valid header value is refused.
+    pub fn header(mut self, name: &'static str, value: impl fmt::Display) -> Self {
+        match HeaderValue::try_from(value.to_string()) {
+            Ok(value) => self.headers.push((HeaderName::from_static(name), value)),
+            Err(_) => self.fail(InvalidRequest::new(
+                format_args!("header.{name}"),
+                "must be a valid HTTP header value",
+            )),
+        }
+        self
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => self.body = RequestBody::Json(bytes),
+            Err(err) => self.fail(InvalidRequest::new(
+                "body",
+                format!("cannot be encoded as JSON: {err}"),
+            )),
+        }
+        self
+    }
+
+    /// Sets an `application/x-www-form-urlencoded` body from a flat object.
+    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        let value = match serde_json::to_value(body) {
+            Ok(value) => value,
+            Err(err) => {
+                self.fail(InvalidRequest::new(
+                    "body",
+                    format!("cannot be encoded: {err}"),
+                ));
+                return self;
+            }
+        };
+        let serde_json::Value::Object(fields) = value else {
+            self.fail(InvalidRequest::new(
+                "body",
+                "must be an object to send as a form",
+            ));
+            return self;
+        };
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        for (key, value) in fields {
+            match value {
+                serde_json::Value::Null => {}
+                serde_json::Value::String(s) => {
+                    form.append_pair(&key, &s);
+                }
+                serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
+                    form.append_pair(&key, &value.to_string());
+                }
+                _ => {
+                    self.fail(InvalidRequest::new(
+                        format_args!("body.{key}"),
+                        "must be a string, number or boolean to send in a form",
+                    ));
+                    return self;
+                }
+            }
+        }
+        self.body = RequestBody::Form(form.finish());
+        self
+    }
+
+    /// A timeout for this request alone, overriding the client's.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        if timeout.is_some() {
+            self.timeout = timeout;
+        }
+        self
+    }
+
+    /// Sends this request without credentials (operations with
+    /// `security: []`, such as token endpoints).
+    pub fn without_auth(mut self) -> Self {
+        self.authenticate = false;
+        self
+    }
+
+    /// Adds a query parameter; for auth providers.
+    pub fn push_query(&mut self, name: &str, value: &str) {
+        self.query.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// Adds or replaces a header; for auth providers. Sensitive values are
+    /// marked so that `http`'s own `Debug` hides them.
+    pub fn set_header(&mut self, name: HeaderName, mut value: HeaderValue, sensitive: bool) {
+        value.set_sensitive(sensitive);
+        self.headers.retain(|(n, _)| n != name);
+        self.headers.push((name, value));
+    }
+
+    fn fail(&mut self, error: InvalidRequest) {
+        self.error.get_or_insert(error);
+    }
+}
+
+/// Shows what is safe to log: no query values (a token may be one), no
+/// header values, no body.
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("operation", &self.operation)
+            .field("method", &self.method)
+            .field("path_template", &self.path_template)
+            .field(
+                "query",
+                &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_params_are_one_encoded_segment() {
+        let r = Request::new(Method::GET, "op", "/a/{id}/b")
+            .literal("/a/")
+            .param("id", "x/../y?z#w %")
+            .literal("/b");
+        assert_eq!(r.path, "/a/x%2F..%2Fy%3Fz%23w%20%25/b");
+        assert!(r.error.is_none());
+    }
+
+    #[test]
+    fn dot_segments_and_empty_are_refused() {
+        for bad in ["", ".", ".."] {
+            let r = Request::new(Method::GET, "op", "/a/{id}").param("id", bad);
+            assert_eq!(r.error.unwrap().field, "path.id");
+        }
+    }
+
+    #[test]
+    fn query_styles() {
+        let r = Request::new(Method::GET, "op", "/")
+            .query_csv("ids", [1, 2, 3])
+            .query_each("site", ["a", "b"]);
+        assert_eq!(
+            r.query,
+            vec![
+                ("ids".to_owned(), "1,2,3".to_owned()),
+                ("site".to_owned(), "a".to_owned()),
+                ("site".to_owned(), "b".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn form_bodies_skip_nulls_and_refuse_nesting() {
+        let r = Request::new(Method::POST, "op", "/").form(&serde_json::json!({
+            "grant_type": "password", "ttl": 600, "scope": null
+        }));
+        match r.body {
+            RequestBody::Form(s) => assert_eq!(s, "grant_type=password&ttl=600"),
+            _ => panic!("expected a form body"),
+        }
+        let r = Request::new(Method::POST, "op", "/").form(&serde_json::json!({"a": [1]}));
+        assert_eq!(r.error.unwrap().field, "body.a");
+    }
+
+    #[test]
+    fn debug_shows_no_values() {
+        let mut r = Request::new(Method::GET, "op", "/").query("access_token", "canary");
+        r.set_header(
+            HeaderName::from_static("x-auth-token"),
+            HeaderValue::from_static("canary2"),
+            true,
+        );
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("canary"), "{shown}");
+    }
+}

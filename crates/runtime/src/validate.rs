@@ -1,0 +1,311 @@
+//! Pre-send validation: what the spec constrains is checked before anything
+//! is sent, and a violation names the field and the rule.
+//!
+//! Generated crates implement [`Validate`] for every model and call the
+//! helpers below for each constraint the spec declares.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use regex::Regex;
+
+/// A request the spec forbids; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidRequest {
+    /// Where the value sits, e.g. `body.endpoints.abc.weight` or `path.ACCOUNT_ID`.
+    pub field: String,
+    /// The rule it breaks, e.g. `must be at most 128 characters (got 130)`.
+    pub rule: String,
+}
+
+impl InvalidRequest {
+    /// A violation of `rule` at `field`.
+    pub fn new(field: impl fmt::Display, rule: impl Into<String>) -> Self {
+        InvalidRequest {
+            field: field.to_string(),
+            rule: rule.into(),
+        }
+    }
+}
+
+impl fmt::Display for InvalidRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "`{}` {}", self.field, self.rule)
+    }
+}
+
+impl std::error::Error for InvalidRequest {}
+
+/// The location of a value inside a request, built without allocating:
+/// each level borrows its parent.
+#[derive(Clone, Copy)]
+pub struct FieldPath<'a> {
+    parent: Option<&'a FieldPath<'a>>,
+    segment: &'a str,
+}
+
+impl<'a> FieldPath<'a> {
+    /// The top of a path: `body`, `path.ACCOUNT_ID`, `query.page_size`.
+    pub const fn root(segment: &'a str) -> Self {
+        FieldPath {
+            parent: None,
+            segment,
+        }
+    }
+
+    /// A child of this path.
+    pub fn child(&'a self, segment: &'a str) -> FieldPath<'a> {
+        FieldPath {
+            parent: Some(self),
+            segment,
+        }
+    }
+}
+
+impl fmt::Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}.")?;
+        }
+        f.write_str(self.segment)
+    }
+}
+
+impl fmt::Debug for FieldPath<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "FieldPath({self})")
+    }
+}
+
+/// A value that can check itself against the constraints of its schema.
+pub trait Validate {
+    /// Checks every constraint, reporting the first violation under `path`.
+    fn validate(&self, path: &FieldPath<'_>) -> Result<(), InvalidRequest>;
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self, path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+        match self {
+            Some(value) => value.validate(path),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self, path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+        for (index, item) in self.iter().enumerate() {
+            let index = index.to_string();
+            item.validate(&path.child(&index))?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Validate> Validate for BTreeMap<String, T> {
+    fn validate(&self, path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+        for (key, item) in self {
+            item.validate(&path.child(key))?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate(&self, path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+        (**self).validate(path)
+    }
+}
+
+macro_rules! no_constraints {
+    ($($t:ty),*) => {$(
+        impl Validate for $t {
+            fn validate(&self, _: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+                Ok(())
+            }
+        }
+    )*};
+}
+no_constraints!(
+    String,
+    bool,
+    i32,
+    i64,
+    f64,
+    serde_json::Value,
+    crate::Secret
+);
+
+/// `value` has at least `min` characters.
+pub fn min_length(path: &FieldPath<'_>, value: &str, min: usize) -> Result<(), InvalidRequest> {
+    let len = value.chars().count();
+    if len < min {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must be at least {min} characters (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` has at most `max` characters.
+pub fn max_length(path: &FieldPath<'_>, value: &str, max: usize) -> Result<(), InvalidRequest> {
+    let len = value.chars().count();
+    if len > max {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must be at most {max} characters (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` matches `pattern` (whose source is `source`, for the message).
+pub fn pattern(
+    path: &FieldPath<'_>,
+    value: &str,
+    pattern: &Regex,
+    source: &str,
+) -> Result<(), InvalidRequest> {
+    if !pattern.is_match(value) {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must match the pattern {source}"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value >= min`.
+pub fn minimum<T: PartialOrd + fmt::Display>(
+    path: &FieldPath<'_>,
+    value: T,
+    min: T,
+) -> Result<(), InvalidRequest> {
+    if value < min {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must be at least {min} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value <= max`.
+pub fn maximum<T: PartialOrd + fmt::Display>(
+    path: &FieldPath<'_>,
+    value: T,
+    max: T,
+) -> Result<(), InvalidRequest> {
+    if value > max {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must be at most {max} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `len >= min` items.
+pub fn min_items(path: &FieldPath<'_>, len: usize, min: usize) -> Result<(), InvalidRequest> {
+    if len < min {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must have at least {min} items (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `len <= max` items.
+pub fn max_items(path: &FieldPath<'_>, len: usize, max: usize) -> Result<(), InvalidRequest> {
+    if len > max {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must have at most {max} items (got {len})"),
+        ));
+    }
+    Ok(())
+}
+
+/// `value` is one of the integers the spec enumerates.
+pub fn one_of_integers(
+    path: &FieldPath<'_>,
+    value: i64,
+    allowed: &[i64],
+) -> Result<(), InvalidRequest> {
+    if !allowed.contains(&value) {
+        return Err(InvalidRequest::new(
+            path,
+            format!("must be one of {allowed:?} (got {value})"),
+        ));
+    }
+    Ok(())
+}
+
+/// An open enum holding a value the spec does not list: accepted when
+/// decoding (forward compatibility), refused when sending.
+pub fn known_variant(path: &FieldPath<'_>, unknown: Option<&str>) -> Result<(), InvalidRequest> {
+    match unknown {
+        Some(value) => Err(InvalidRequest::new(
+            path,
+            format!("must be one of the values the spec lists (got unknown value {value:?})"),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_render_dotted() {
+        let root = FieldPath::root("body");
+        let endpoints = root.child("endpoints");
+        let key = endpoints.child("abc");
+        assert_eq!(key.child("weight").to_string(), "body.endpoints.abc.weight");
+    }
+
+    #[test]
+    fn each_rule_names_field_and_rule() {
+        let p = FieldPath::root("body");
+        let name = p.child("name");
+        assert_eq!(
+            max_length(&name, &"x".repeat(129), 128)
+                .unwrap_err()
+                .to_string(),
+            "`body.name` must be at most 128 characters (got 129)"
+        );
+        assert!(max_length(&name, &"é".repeat(128), 128).is_ok());
+        assert!(min_length(&name, "", 1).is_err());
+        assert!(minimum(&name, 0, 1).is_err());
+        assert!(maximum(&name, 101, 100).is_err());
+        assert!(maximum(&name, 100, 100).is_ok());
+        assert!(max_items(&name, 31, 30).is_err());
+        assert!(min_items(&name, 0, 1).is_err());
+        assert!(one_of_integers(&name, 2, &[0, 1]).is_err());
+        assert!(known_variant(&name, Some("x")).is_err());
+        let re = Regex::new("^[0-9a-f]{32}$").unwrap();
+        assert!(pattern(&name, "../x", &re, "^[0-9a-f]{32}$").is_err());
+    }
+
+    #[test]
+    fn containers_report_the_index_or_key() {
+        struct Short(String);
+        impl Validate for Short {
+            fn validate(&self, path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+                max_length(path, &self.0, 2)
+            }
+        }
+        let items = vec![Short("ok".into()), Short("long".into())];
+        let err = items.validate(&FieldPath::root("body")).unwrap_err();
+        assert_eq!(err.field, "body.1");
+        let mut map = BTreeMap::new();
+        map.insert("k".to_owned(), Short("long".into()));
+        assert_eq!(
+            map.validate(&FieldPath::root("m")).unwrap_err().field,
+            "m.k"
+        );
+    }
+}

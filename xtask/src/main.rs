@@ -1,0 +1,188 @@
+//! Maintainer chores: `cargo xtask generate | check`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use dialtone_codegen::CrateMode;
+use dialtone_codegen::workspace::{self, Change, PlannedCrate};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Dialtone's maintainer tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every crate from specs/ (or one crate from --spec into --out).
+    Generate {
+        /// A spec file anywhere (with --out): generate a standalone crate from it.
+        #[arg(long, requires = "out")]
+        spec: Option<PathBuf>,
+        /// Where the standalone crate goes.
+        #[arg(long, requires = "spec")]
+        out: Option<PathBuf>,
+        /// The vendor name (crate `dialtone-<name>`); default: the spec's file stem.
+        #[arg(long, requires = "spec")]
+        name: Option<String>,
+        /// The dialtone-runtime crate the standalone crate depends on
+        /// (default: this workspace's crates/runtime).
+        #[arg(long, requires = "spec")]
+        runtime: Option<PathBuf>,
+    },
+    /// Regenerate in memory and fail, naming each file, if crates/ differs.
+    Check,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    let result = match cli.command {
+        Command::Generate {
+            spec: Some(spec),
+            out: Some(out),
+            name,
+            runtime,
+        } => generate_one(&root, &spec, &out, name, runtime),
+        Command::Generate { .. } => generate_all(&root),
+        Command::Check => check(&root),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_owned()
+}
+
+fn plan(root: &Path) -> Result<Vec<PlannedCrate>, String> {
+    workspace::plan_workspace(root).map_err(|errors| {
+        let mut message = String::new();
+        for e in &errors {
+            message.push_str(&format!("error: {e}\n"));
+        }
+        message.push_str(&format!(
+            "{} spec(s) failed; nothing was written.",
+            errors.len()
+        ));
+        message
+    })
+}
+
+fn generate_all(root: &Path) -> Result<(), String> {
+    let started = Instant::now();
+    let planned = plan(root)?;
+    let mut work = Vec::new();
+    for crate_ in planned {
+        let changes = workspace::diff(&crate_)
+            .map_err(|e| format!("error: reading {}: {e}", crate_.dir.display()))?;
+        work.push((crate_, changes));
+    }
+    workspace::write(&work).map_err(|e| format!("error: writing crates/: {e}"))?;
+    for (crate_, changes) in &work {
+        println!(
+            "{}: {} operations, {} types, {} file(s) changed -> {}",
+            crate_.vendor,
+            crate_.operations,
+            crate_.types,
+            changes.len(),
+            relative(root, &crate_.dir)
+        );
+        for change in changes {
+            println!("  {}", relative_change(root, change));
+        }
+    }
+    println!(
+        "generated {} crate(s) in {:.0?}",
+        work.len(),
+        started.elapsed()
+    );
+    Ok(())
+}
+
+fn generate_one(
+    root: &Path,
+    spec: &Path,
+    out: &Path,
+    name: Option<String>,
+    runtime: Option<PathBuf>,
+) -> Result<(), String> {
+    let vendor = match name {
+        Some(n) => n,
+        None => spec
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| format!("error: cannot take a crate name from {}", spec.display()))?
+            .to_owned(),
+    };
+    let runtime = runtime.unwrap_or_else(|| root.join("crates").join("runtime"));
+    let runtime =
+        std::path::absolute(&runtime).map_err(|e| format!("error: {}: {e}", runtime.display()))?;
+    let mode = CrateMode::Standalone {
+        runtime_path: runtime.to_string_lossy().into_owned(),
+    };
+    let label = spec.display().to_string();
+    let planned = workspace::plan_crate(spec, &label, out, &vendor, &mode)
+        .map_err(|e| format!("error: {e}\nnothing was written."))?;
+    let changes =
+        workspace::diff(&planned).map_err(|e| format!("error: reading {}: {e}", out.display()))?;
+    let work = vec![(planned, changes)];
+    workspace::write(&work).map_err(|e| format!("error: writing {}: {e}", out.display()))?;
+    let (planned, changes) = &work[0];
+    println!(
+        "{}: {} operations, {} types, {} file(s) changed -> {}",
+        planned.vendor,
+        planned.operations,
+        planned.types,
+        changes.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+fn check(root: &Path) -> Result<(), String> {
+    let planned = plan(root)?;
+    let mut drift = Vec::new();
+    for crate_ in &planned {
+        let changes = workspace::diff(crate_)
+            .map_err(|e| format!("error: reading {}: {e}", crate_.dir.display()))?;
+        drift.extend(changes);
+    }
+    if drift.is_empty() {
+        println!("crates/ matches specs/ ({} crate(s))", planned.len());
+        return Ok(());
+    }
+    let mut message = String::from("error: crates/ differs from what specs/ generates:\n");
+    for change in &drift {
+        message.push_str(&format!("  {}\n", relative_change(root, change)));
+    }
+    message.push_str("run `cargo xtask generate` and review the diff");
+    Err(message)
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn relative_change(root: &Path, change: &Change) -> String {
+    let shown = relative(root, change.path());
+    match change {
+        Change::Added(_) => format!("missing  {shown}"),
+        Change::Modified(_) => format!("differs  {shown}"),
+        Change::Removed(_) => format!("stale    {shown}"),
+    }
+}
