@@ -4,7 +4,10 @@
 mod client;
 mod meta;
 mod operations;
+mod surface;
 mod types;
+
+pub use surface::surface;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,148 @@
+//! The public API surface of a generated crate, one line per operation and
+//! type, for snapshot review: a spec change shows as a small readable diff.
+
+use std::fmt::Write as _;
+
+use crate::ir::{Api, Success, TypeKind, TypeRef};
+
+/// One line per client method and per type.
+pub fn surface(api: &Api) -> String {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "crate {} ({} {})",
+        api.crate_name, api.title, api.version
+    )
+    .unwrap();
+    for scheme in &api.auth {
+        writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
+    }
+    for op in &api.operations {
+        let args: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| p.required)
+            .map(|p| format!("{}: {}", p.rust_name, show(api, &p.ty)))
+            .collect();
+        let optional: Vec<String> = op
+            .params
+            .iter()
+            .filter(|p| !p.required)
+            .map(|p| format!(".{}({})", p.rust_name, show(api, &p.ty)))
+            .chain(op.body.iter().map(|b| {
+                format!(
+                    ".body({}{})",
+                    show(api, &b.ty),
+                    if b.required { ", required" } else { "" }
+                )
+            }))
+            .collect();
+        let returns = match &op.success {
+            Success::Empty => "()".to_owned(),
+            Success::Json {
+                envelope: Some(p),
+                ty,
+            } => format!("{} in {}", show(api, &p.ty), show(api, ty)),
+            Success::Json { ty, .. } => show(api, ty),
+        };
+        writeln!(
+            out,
+            "op {}({}){} -> {}  # {} {}{}",
+            op.method_name,
+            args.join(", "),
+            optional.join(""),
+            returns,
+            op.http_method.as_upper(),
+            op.path_template,
+            if op.authenticated { "" } else { " (no auth)" }
+        )
+        .unwrap();
+    }
+    for t in &api.types {
+        match &t.kind {
+            TypeKind::Struct { fields, extra } => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| {
+                        let wire = if f.wire_name != f.rust_name {
+                            format!(" as {:?}", f.wire_name)
+                        } else {
+                            String::new()
+                        };
+                        let ty = if f.required {
+                            show(api, &f.ty)
+                        } else {
+                            format!("Option<{}>", show(api, &f.ty))
+                        };
+                        format!("{}{wire}: {ty}", f.rust_name)
+                    })
+                    .chain(extra.iter().map(|e| format!("{e}: ..")))
+                    .collect();
+                writeln!(out, "struct {} {{ {} }}", t.name, fields.join(", ")).unwrap();
+            }
+            TypeKind::Enum { variants } => {
+                let variants: Vec<String> = variants
+                    .iter()
+                    .map(|v| format!("{} = {:?}", v.rust_name, v.wire_name))
+                    .collect();
+                writeln!(
+                    out,
+                    "enum {} {{ {}, Unrecognized(String) }}",
+                    t.name,
+                    variants.join(", ")
+                )
+                .unwrap();
+            }
+        }
+    }
+    out
+}
+
+/// A compact type with its constraints, e.g. `String[1..128]`.
+fn show(api: &Api, ty: &TypeRef) -> String {
+    fn range<T: std::fmt::Display>(min: Option<T>, max: Option<T>) -> String {
+        match (min, max) {
+            (None, None) => String::new(),
+            (min, max) => format!(
+                "[{}..{}]",
+                min.map(|m| m.to_string()).unwrap_or_default(),
+                max.map(|m| m.to_string()).unwrap_or_default()
+            ),
+        }
+    }
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::String(c) | TypeRef::Secret(c) => {
+            let base = if matches!(ty, TypeRef::Secret(_)) {
+                "Secret"
+            } else {
+                "String"
+            };
+            let pattern = c
+                .pattern
+                .map(|i| format!(" ~ /{}/", api.patterns[i]))
+                .unwrap_or_default();
+            format!("{base}{}{pattern}", range(c.min_length, c.max_length))
+        }
+        TypeRef::Integer {
+            bits,
+            constraints: c,
+        } => {
+            let values = if c.int_values.is_empty() {
+                String::new()
+            } else {
+                format!("{:?}", c.int_values)
+            };
+            format!("i{bits}{}{values}", range(c.minimum, c.maximum))
+        }
+        TypeRef::Number(c) => format!("f64{}", range(c.minimum, c.maximum)),
+        TypeRef::Bool => "bool".to_owned(),
+        TypeRef::Array(inner, c) => format!(
+            "Vec<{}>{}",
+            show(api, inner),
+            range(c.min_items, c.max_items)
+        ),
+        TypeRef::Map(inner) => format!("Map<{}>", show(api, inner)),
+        TypeRef::Json => "Json".to_owned(),
+    }
+}

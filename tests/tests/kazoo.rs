@@ -1,0 +1,440 @@
+//! dialtone-kazoo over real HTTP on 127.0.0.1: the exact request each
+//! operation sends (wire snapshots), what it decodes, and what it refuses
+//! to send.
+
+use dialtone_kazoo::{Client, EndpointType, Error, Group, GroupEndpoint, GroupPatch};
+use dialtone_runtime::Secret;
+use dialtone_tests::CaptureServer;
+use serde_json::json;
+
+const ACCOUNT: &str = "6b71cb72c876b5b1396a335f8f8a2594";
+const GROUP: &str = "1743724cd775bf6994380dbc79c1af09";
+const USER: &str = "df9274b450ea6795cdb381055c3f9b45";
+const DEVICE: &str = "dd03d7442a4bec5c092ea6a0e6d579ef";
+const TOKEN: &str = "canary-token-0123456789abcdef0123456789";
+
+async fn setup() -> (CaptureServer, Client) {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(format!("{}/v2", server.base_url()))
+        .auth_token(TOKEN)
+        .build()
+        .expect("valid configuration");
+    (server, client)
+}
+
+fn group_json(name: &str) -> serde_json::Value {
+    json!({
+        "music_on_hold": {},
+        "name": name,
+        "endpoints": {
+            USER: {"type": "user", "weight": 1},
+            DEVICE: {"type": "device", "weight": 2}
+        },
+        "ui_metadata": {"ui": "kazoo-ui"},
+        "id": GROUP
+    })
+}
+
+fn sample_group(name: &str) -> Group {
+    let mut endpoints = std::collections::BTreeMap::new();
+    endpoints.insert(USER.to_owned(), GroupEndpoint::new(EndpointType::User, 1));
+    endpoints.insert(
+        DEVICE.to_owned(),
+        GroupEndpoint::new(EndpointType::Device, 2),
+    );
+    Group::new(name, endpoints).with_music_on_hold(dialtone_kazoo::MusicOnHold::new())
+}
+
+/// The one request the server saw, rendered with the token masked (and
+/// checked to be the real one).
+fn only_request(server: &CaptureServer) -> String {
+    let requests = server.take();
+    assert_eq!(requests.len(), 1, "expected exactly one request");
+    let request = &requests[0];
+    if let Some(token) = request.header("x-auth-token") {
+        assert_eq!(token, TOKEN);
+    }
+    request.render(&["x-auth-token"])
+}
+
+#[tokio::test]
+async fn list_groups() {
+    let (server, client) = setup().await;
+    server.respond(200, json!({
+        "data": [{"id": "18ccfd6cea456cbdd38133e5aa726ec4", "name": "Group Name", "features": [], "endpoints": 2}],
+        "status": "success",
+        "next_start_key": "g2wAAAAB"
+    }));
+    let page = client
+        .list_groups(ACCOUNT)
+        .page_size(2)
+        .paginate(true)
+        .send_enveloped()
+        .await
+        .unwrap();
+    assert_eq!(page.data.len(), 1);
+    assert_eq!(page.data[0].name, "Group Name");
+    assert_eq!(page.data[0].endpoints, Some(2));
+    assert_eq!(page.next_start_key.as_deref(), Some("g2wAAAAB"));
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn list_user_groups() {
+    let (server, client) = setup().await;
+    server.respond(200, json!({
+        "data": [{"id": "18ccfd6cea456cbdd38133e5aa726ec4", "name": "Group Name", "features": [], "endpoints": 2}],
+        "status": "success"
+    }));
+    let groups = client.list_user_groups(ACCOUNT, USER).send().await.unwrap();
+    assert_eq!(groups[0].id, "18ccfd6cea456cbdd38133e5aa726ec4");
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn create_group() {
+    let (server, client) = setup().await;
+    server.respond(
+        201,
+        json!({"data": group_json("Test group"), "status": "success"}),
+    );
+    let created = client
+        .create_group(ACCOUNT)
+        .body(sample_group("Test group"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.id.as_deref(), Some(GROUP));
+    assert_eq!(created.endpoints[USER].type_, EndpointType::User);
+    // Keys the spec does not list are kept.
+    assert_eq!(created.extra["ui_metadata"], json!({"ui": "kazoo-ui"}));
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn get_group() {
+    let (server, client) = setup().await;
+    server.respond(
+        200,
+        json!({"data": group_json("Test group"), "status": "success"}),
+    );
+    let group = client.get_group(ACCOUNT, GROUP).send().await.unwrap();
+    assert_eq!(group.name, "Test group");
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn update_group() {
+    let (server, client) = setup().await;
+    server.respond(
+        200,
+        json!({"data": group_json("Test group 2"), "status": "success"}),
+    );
+    let group = client
+        .update_group(ACCOUNT, GROUP)
+        .body(sample_group("Test group 2").with_id(GROUP))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(group.name, "Test group 2");
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn patch_group() {
+    let (server, client) = setup().await;
+    server.respond(
+        200,
+        json!({"data": group_json("Support (day shift)"), "status": "success"}),
+    );
+    let group = client
+        .patch_group(ACCOUNT, GROUP)
+        .body(GroupPatch::new().with_name("Support (day shift)"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(group.name, "Support (day shift)");
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn delete_group() {
+    let (server, client) = setup().await;
+    server.respond(
+        200,
+        json!({"data": group_json("Test group 2"), "status": "success"}),
+    );
+    let deleted = client.delete_group(ACCOUNT, GROUP).send().await.unwrap();
+    assert_eq!(deleted.id.as_deref(), Some(GROUP));
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn create_api_auth_sends_no_token_and_keeps_the_new_one_secret() {
+    let (server, client) = setup().await;
+    server.respond(
+        201,
+        json!({
+            "auth_token": "fresh-token-from-api-auth-000000000000",
+            "data": {"account_id": ACCOUNT, "owner_id": USER},
+            "status": "success"
+        }),
+    );
+    let key = "a".repeat(64);
+    let login = client
+        .create_api_auth()
+        .body(dialtone_kazoo::ApiAuthRequest::new(
+            dialtone_kazoo::ApiKeyCredentials::new(key.clone()),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        login.auth_token.expose(),
+        "fresh-token-from-api-auth-000000000000"
+    );
+    assert!(!format!("{login:?}").contains("fresh-token"));
+    let requests = server.take();
+    assert_eq!(
+        requests[0].header("x-auth-token"),
+        None,
+        "login must not send a token"
+    );
+    let shown = requests[0].render(&[]).replace(&key, "<64-char api key>");
+    insta::assert_snapshot!(shown);
+}
+
+#[tokio::test]
+async fn create_user_auth() {
+    let (server, client) = setup().await;
+    server.respond(
+        201,
+        json!({
+            "auth_token": "fresh-token-from-user-auth-00000000000",
+            "data": {"account_id": ACCOUNT},
+            "status": "success"
+        }),
+    );
+    let credentials = dialtone_kazoo::UserAuthCredentials::new("82a2dc91686ec828a67152d45a5d3e7a")
+        .with_account_name("Example Corp")
+        .with_method(dialtone_kazoo::CredentialsHash::Md5);
+    let login = client
+        .create_user_auth()
+        .body(dialtone_kazoo::UserAuthRequest::new(credentials))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.data.account_id.as_deref(), Some(ACCOUNT));
+    insta::assert_snapshot!(only_request(&server));
+}
+
+#[tokio::test]
+async fn vendor_errors_decode_into_the_error_body() {
+    let (server, client) = setup().await;
+    server.respond_with(
+        400,
+        &[("x-request-id", "req-42")],
+        json!({
+            "status": "error", "error": "400", "message": "validation error",
+            "auth_token": TOKEN,
+            "data": {"name": {"maxLength": {"message": "String must not be more than 128 characters", "target": 128}}}
+        })
+        .to_string(),
+    );
+    let err = client.get_group(ACCOUNT, GROUP).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.request_id(), Some("req-42"));
+    let body = err.body().expect("the error body decodes");
+    assert_eq!(body.message.as_deref(), Some("validation error"));
+    assert_eq!(
+        body.data.as_ref().unwrap()["name"]["maxLength"]["target"],
+        json!(128)
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("getGroup failed with HTTP 400"),
+        "{shown}"
+    );
+    assert!(!shown.contains('\n'), "Display is one line: {shown}");
+    assert!(
+        !shown.contains(TOKEN),
+        "the echoed token is masked: {shown}"
+    );
+    assert!(!format!("{err:?}").contains(TOKEN), "Debug hides the token");
+}
+
+#[tokio::test]
+async fn odd_success_bodies_are_decode_errors_not_panics() {
+    let (server, client) = setup().await;
+    server.respond_with(200, &[], "<html>gateway</html>".to_owned());
+    server.respond_with(
+        200,
+        &[],
+        r#"{"data": {"name": 7}, "status": "success"}"#.to_owned(),
+    );
+    server.respond_with(
+        200,
+        &[],
+        r#"{"data": {"name": "x", "endpoints": {}}, "status": "brand-new"}"#.to_owned(),
+    );
+    for _ in 0..2 {
+        match client.get_group(ACCOUNT, GROUP).send().await {
+            Err(Error::Decode {
+                operation, status, ..
+            }) => {
+                assert_eq!((operation, status), ("getGroup", 200));
+            }
+            other => panic!("expected a decode error, got {other:?}"),
+        }
+    }
+    // An enum value the spec does not list is kept, not an error.
+    let envelope = client
+        .get_group(ACCOUNT, GROUP)
+        .send_enveloped()
+        .await
+        .unwrap();
+    assert_eq!(
+        envelope.status,
+        dialtone_kazoo::ResponseStatus::Unrecognized("brand-new".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn requests_the_spec_forbids_are_never_sent() {
+    let (server, client) = setup().await;
+    let cases: Vec<(Error, &str)> = vec![
+        (
+            client
+                .get_group("../../other", GROUP)
+                .send()
+                .await
+                .unwrap_err(),
+            "path.ACCOUNT_ID",
+        ),
+        (
+            client.get_group(ACCOUNT, "").send().await.unwrap_err(),
+            "path.GROUP_ID",
+        ),
+        (
+            client
+                .list_groups(ACCOUNT)
+                .page_size(0)
+                .send()
+                .await
+                .unwrap_err(),
+            "query.page_size",
+        ),
+        (
+            client.create_group(ACCOUNT).send().await.unwrap_err(),
+            "body",
+        ),
+        (
+            client
+                .create_group(ACCOUNT)
+                .body(sample_group(&"x".repeat(129)))
+                .send()
+                .await
+                .unwrap_err(),
+            "body.name",
+        ),
+        (
+            client
+                .create_group(ACCOUNT)
+                .body(sample_group(""))
+                .send()
+                .await
+                .unwrap_err(),
+            "body.name",
+        ),
+        (
+            client
+                .create_group(ACCOUNT)
+                .body({
+                    let mut g = sample_group("ok");
+                    g.endpoints.get_mut(USER).unwrap().weight = 101;
+                    g
+                })
+                .send()
+                .await
+                .unwrap_err(),
+            "body.endpoints.df9274b450ea6795cdb381055c3f9b45.weight",
+        ),
+        (
+            client
+                .create_group(ACCOUNT)
+                .body({
+                    let mut g = sample_group("ok");
+                    g.endpoints.get_mut(USER).unwrap().type_ = EndpointType::from("phone");
+                    g
+                })
+                .send()
+                .await
+                .unwrap_err(),
+            "body.endpoints.df9274b450ea6795cdb381055c3f9b45.type",
+        ),
+        (
+            client
+                .create_api_auth()
+                .body(dialtone_kazoo::ApiAuthRequest::new(
+                    dialtone_kazoo::ApiKeyCredentials::new("short"),
+                ))
+                .send()
+                .await
+                .unwrap_err(),
+            "body.data.api_key",
+        ),
+    ];
+    for (err, field) in cases {
+        match &err {
+            Error::InvalidRequest(invalid) => assert_eq!(invalid.field, field, "{err}"),
+            other => panic!("expected InvalidRequest for {field}, got {other:?}"),
+        }
+        assert!(
+            err.to_string()
+                .starts_with("invalid request, nothing sent: "),
+            "{err}"
+        );
+    }
+    assert!(server.take().is_empty(), "nothing reaches the server");
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_debug_output() {
+    let (_server, client) = setup().await;
+    let builder = Client::builder("http://127.0.0.1:9/v2").auth_token(Secret::new(TOKEN));
+    assert!(!format!("{builder:?}").contains(TOKEN));
+    assert!(!format!("{client:?}").contains(TOKEN));
+}
+
+#[tokio::test]
+async fn unreachable_servers_are_connection_errors() {
+    // Bind then drop a listener so that the port is (almost surely) closed.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Client::builder(format!("http://127.0.0.1:{port}/v2"))
+        .auth_token(TOKEN)
+        .build()
+        .unwrap();
+    let err = client.get_group(ACCOUNT, GROUP).send().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Connection {
+                operation: "getGroup",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains(TOKEN));
+}
+
+#[tokio::test]
+async fn bad_configuration_is_an_error() {
+    for base in ["not a url", "ftp://host/v2", "http://host/v2?x=1"] {
+        let err = Client::builder(base).build().unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{base}: {err:?}");
+    }
+}
