@@ -11,6 +11,9 @@ use dialtone_codegen::workspace::{self, Change, PlannedCrate};
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Dialtone's maintainer tasks")]
 struct Cli {
+    /// The workspace to work on (default: this one).
+    #[arg(long, global = true, hide = true)]
+    root: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,14 +42,14 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let root = workspace_root();
+    let root = cli.root.clone().unwrap_or_else(workspace_root);
     let result = match cli.command {
         Command::Generate {
             spec: Some(spec),
             out: Some(out),
             name,
             runtime,
-        } => generate_one(&root, &spec, &out, name, runtime),
+        } => generate_one(&spec, &out, name, runtime),
         Command::Generate { .. } => generate_all(&root),
         Command::Check => check(&root),
     };
@@ -112,7 +115,6 @@ fn generate_all(root: &Path) -> Result<(), String> {
 }
 
 fn generate_one(
-    root: &Path,
     spec: &Path,
     out: &Path,
     name: Option<String>,
@@ -126,7 +128,8 @@ fn generate_one(
             .ok_or_else(|| format!("error: cannot take a crate name from {}", spec.display()))?
             .to_owned(),
     };
-    let runtime = runtime.unwrap_or_else(|| root.join("crates").join("runtime"));
+    // The runtime of the workspace this xtask was built in, whatever --root says.
+    let runtime = runtime.unwrap_or_else(|| workspace_root().join("crates").join("runtime"));
     let runtime =
         std::path::absolute(&runtime).map_err(|e| format!("error: {}: {e}", runtime.display()))?;
     let mode = CrateMode::Standalone {

@@ -78,8 +78,17 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                 quote!(value)
             };
             let docs = match &p.docs {
-                Some(d) => doc_attrs(&format!("{}\n\nQuery parameter `{}`.", d, p.wire_name)),
-                None => doc_attrs(&format!("Sets the `{}` parameter.", p.wire_name)),
+                Some(d) => doc_attrs(&format!(
+                    "{}\n\nThe `{}` {} parameter.",
+                    d,
+                    p.wire_name,
+                    location_name(p.location)
+                )),
+                None => doc_attrs(&format!(
+                    "Sets the `{}` {} parameter.",
+                    p.wire_name,
+                    location_name(p.location)
+                )),
             };
             setters.push(quote! {
                 #docs

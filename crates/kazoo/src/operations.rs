@@ -196,7 +196,7 @@ impl ListGroups {
 
     /// Rows per page (default 50).
     ///
-    /// Query parameter `page_size`.
+    /// The `page_size` query parameter.
     pub fn page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -204,7 +204,7 @@ impl ListGroups {
 
     /// Where the page starts; pass back a listing's `next_start_key` verbatim.
     ///
-    /// Query parameter `start_key`.
+    /// The `start_key` query parameter.
     pub fn start_key(mut self, value: impl Into<String>) -> Self {
         self.start_key = Some(value.into());
         self
@@ -212,7 +212,7 @@ impl ListGroups {
 
     /// `false` returns every row in one response.
     ///
-    /// Query parameter `paginate`.
+    /// The `paginate` query parameter.
     pub fn paginate(mut self, value: bool) -> Self {
         self.paginate = Some(value);
         self
@@ -220,7 +220,7 @@ impl ListGroups {
 
     /// `true` sorts ascending (the default is descending).
     ///
-    /// Query parameter `ascending`.
+    /// The `ascending` query parameter.
     pub fn ascending(mut self, value: bool) -> Self {
         self.ascending = Some(value);
         self
@@ -228,7 +228,7 @@ impl ListGroups {
 
     /// Only rows that have this key.
     ///
-    /// Query parameter `has_key`.
+    /// The `has_key` query parameter.
     pub fn has_key(mut self, value: impl Into<String>) -> Self {
         self.has_key = Some(value.into());
         self
@@ -236,7 +236,7 @@ impl ListGroups {
 
     /// Only rows that lack this key.
     ///
-    /// Query parameter `key_missing`.
+    /// The `key_missing` query parameter.
     pub fn key_missing(mut self, value: impl Into<String>) -> Self {
         self.key_missing = Some(value.into());
         self
@@ -244,7 +244,7 @@ impl ListGroups {
 
     /// Only rows created at or after this time (Gregorian seconds).
     ///
-    /// Query parameter `created_from`.
+    /// The `created_from` query parameter.
     pub fn created_from(mut self, value: i64) -> Self {
         self.created_from = Some(value);
         self
@@ -252,7 +252,7 @@ impl ListGroups {
 
     /// Only rows created at or before this time (Gregorian seconds).
     ///
-    /// Query parameter `created_to`.
+    /// The `created_to` query parameter.
     pub fn created_to(mut self, value: i64) -> Self {
         self.created_to = Some(value);
         self
@@ -260,7 +260,7 @@ impl ListGroups {
 
     /// Only rows modified at or after this time (Gregorian seconds).
     ///
-    /// Query parameter `modified_from`.
+    /// The `modified_from` query parameter.
     pub fn modified_from(mut self, value: i64) -> Self {
         self.modified_from = Some(value);
         self
@@ -268,7 +268,7 @@ impl ListGroups {
 
     /// Only rows modified at or before this time (Gregorian seconds).
     ///
-    /// Query parameter `modified_to`.
+    /// The `modified_to` query parameter.
     pub fn modified_to(mut self, value: i64) -> Self {
         self.modified_to = Some(value);
         self
@@ -936,7 +936,7 @@ impl ListUserGroups {
 
     /// Rows per page (default 50).
     ///
-    /// Query parameter `page_size`.
+    /// The `page_size` query parameter.
     pub fn page_size(mut self, value: i32) -> Self {
         self.page_size = Some(value);
         self
@@ -944,7 +944,7 @@ impl ListUserGroups {
 
     /// Where the page starts; pass back a listing's `next_start_key` verbatim.
     ///
-    /// Query parameter `start_key`.
+    /// The `start_key` query parameter.
     pub fn start_key(mut self, value: impl Into<String>) -> Self {
         self.start_key = Some(value.into());
         self
@@ -952,7 +952,7 @@ impl ListUserGroups {
 
     /// `false` returns every row in one response.
     ///
-    /// Query parameter `paginate`.
+    /// The `paginate` query parameter.
     pub fn paginate(mut self, value: bool) -> Self {
         self.paginate = Some(value);
         self

@@ -1,0 +1,173 @@
+//! `cargo xtask` as a maintainer runs it, on a scratch copy of the workspace.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
+}
+
+/// A scratch workspace holding a copy of specs/kazoo.yaml, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("dialtone-xtask-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("specs")).unwrap();
+        fs::copy(
+            repo_root().join("specs/kazoo.yaml"),
+            dir.join("specs/kazoo.yaml"),
+        )
+        .unwrap();
+        Scratch(dir)
+    }
+
+    fn xtask(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("--root")
+            .arg(&self.0)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// Every file under crates/ with its bytes.
+    fn crates(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        let mut stack = vec![self.0.join("crates")];
+        while let Some(dir) = stack.pop() {
+            for entry in fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.insert(path.clone(), fs::read(&path).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn generate_writes_only_changes_and_check_names_drifted_files() {
+    let scratch = Scratch::new("drift");
+    let first = scratch.xtask(&["generate"]);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let summary = text(&first.stdout);
+    assert!(summary.contains("kazoo: 9 operations,"), "{summary}");
+    assert!(scratch.xtask(&["check"]).status.success());
+
+    // Again: nothing changes.
+    let again = scratch.xtask(&["generate"]);
+    assert!(
+        text(&again.stdout).contains("0 file(s) changed"),
+        "{}",
+        text(&again.stdout)
+    );
+
+    // Edit one description: check fails naming the file, generate fixes it.
+    let spec = scratch.0.join("specs/kazoo.yaml");
+    let edited = fs::read_to_string(&spec).unwrap().replace(
+        "The music on hold parameters of a group.",
+        "Music on hold settings.",
+    );
+    fs::write(&spec, edited).unwrap();
+    let check = scratch.xtask(&["check"]);
+    assert!(!check.status.success());
+    let stderr = text(&check.stderr);
+    assert!(
+        stderr.contains("differs  crates/kazoo/src/types.rs"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("operations.rs"),
+        "only the changed file is named: {stderr}"
+    );
+    let regenerate = scratch.xtask(&["generate"]);
+    assert!(
+        text(&regenerate.stdout).contains("1 file(s) changed"),
+        "{}",
+        text(&regenerate.stdout)
+    );
+    assert!(scratch.xtask(&["check"]).status.success());
+}
+
+#[test]
+fn a_broken_spec_leaves_crates_untouched() {
+    let scratch = Scratch::new("broken");
+    assert!(scratch.xtask(&["generate"]).status.success());
+    let before = scratch.crates();
+
+    // One good spec changed, one broken spec added: nothing at all is written.
+    let spec = scratch.0.join("specs/kazoo.yaml");
+    let edited = fs::read_to_string(&spec)
+        .unwrap()
+        .replace("A friendly name for the group.", "Renamed.");
+    fs::write(&spec, edited).unwrap();
+    fs::write(
+        scratch.0.join("specs/broken.yaml"),
+        "openapi: 3.0.3\ninfo: {title: Broken, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/Missing'\n",
+    )
+    .unwrap();
+    let run = scratch.xtask(&["generate"]);
+    assert!(!run.status.success());
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains(
+            "specs/broken.yaml#/paths/~1x/get/responses/200/content/application~1json/schema/$ref"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("dangling reference \"#/components/schemas/Missing\""),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(before, scratch.crates(), "crates/ must be byte-identical");
+}
+
+#[test]
+fn standalone_crates_depend_on_the_runtime_by_absolute_path() {
+    let scratch = Scratch::new("standalone");
+    let out = scratch.0.join("out");
+    let run = scratch.xtask(&[
+        "generate",
+        "--spec",
+        scratch.0.join("specs/kazoo.yaml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "pbx",
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(manifest.contains("name = \"dialtone-pbx\""), "{manifest}");
+    let runtime = repo_root().join("crates").join("runtime");
+    assert!(
+        manifest.contains(&format!(
+            "dialtone-runtime = {{ path = \"{}\" }}",
+            runtime.display()
+        )),
+        "{manifest}"
+    );
+    assert!(manifest.contains("[workspace]"), "{manifest}");
+    assert!(out.join("src/lib.rs").exists());
+}
