@@ -67,10 +67,17 @@ impl Captured {
     }
 }
 
+/// A queued answer: status, extra headers, body.
+struct Canned {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
 #[derive(Default)]
 struct State {
     requests: Mutex<Vec<Captured>>,
-    responses: Mutex<VecDeque<(u16, Vec<(String, String)>, String)>>,
+    responses: Mutex<VecDeque<Canned>>,
 }
 
 /// A server on 127.0.0.1 that records requests and answers each with the
