@@ -129,11 +129,11 @@ impl CaptureServer {
             .iter()
             .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
             .collect();
-        self.state
-            .responses
-            .lock()
-            .unwrap()
-            .push_back((status, headers, body));
+        self.state.responses.lock().unwrap().push_back(Canned {
+            status,
+            headers,
+            body,
+        });
     }
 
     /// Every request received so far, oldest first; clears the record.
@@ -173,11 +173,20 @@ fn handle(
         body: body.to_vec(),
     };
     state.requests.lock().unwrap().push(captured);
-    let (status, extra, body) = state.responses.lock().unwrap().pop_front().unwrap_or((
-        500,
-        Vec::new(),
-        r#"{"error":"no response queued"}"#.to_owned(),
-    ));
+    let Canned {
+        status,
+        headers: extra,
+        body,
+    } = state
+        .responses
+        .lock()
+        .unwrap()
+        .pop_front()
+        .unwrap_or(Canned {
+            status: 500,
+            headers: Vec::new(),
+            body: r#"{"error":"no response queued"}"#.to_owned(),
+        });
     let mut response_headers = HeaderMap::new();
     response_headers.insert("content-type", "application/json".parse().unwrap());
     for (name, value) in extra {
