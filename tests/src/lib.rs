@@ -1,5 +1,9 @@
 //! Support for Dialtone's workspace tests: a loopback HTTP server that
 //! records every request it receives and answers with queued responses.
+//!
+//! The repository README is included below so that its code example is
+//! compiled as a doctest.
+#![doc = include_str!("../../README.md")]
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,70 @@
+//! Generation time per spec in specs/, by stage, as medians of many runs.
+//!
+//! `cargo bench -p dialtone-codegen --bench generate [-- RUNS]`
+//!
+//! A bench binary rather than criterion: it needs no dependency, and the
+//! figures it prints (median, min, max over RUNS, in one process) are what
+//! the notes quote. Machines are shared, so compare medians from one run.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use dialtone_codegen::{CrateMode, generate, lower_spec, render};
+
+fn median(mut samples: Vec<Duration>) -> (Duration, Duration, Duration) {
+    samples.sort();
+    (
+        samples[samples.len() / 2],
+        samples[0],
+        samples[samples.len() - 1],
+    )
+}
+
+fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration, Duration) {
+    f(); // warm up
+    median(
+        (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                f();
+                started.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn main() {
+    let runs: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(50);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let specs = dialtone_codegen::workspace::spec_files(root).expect("specs/ is readable");
+    println!("{runs} runs per figure; median (min..max)");
+    for spec in specs {
+        let stem = spec.file_stem().unwrap().to_str().unwrap().to_owned();
+        let label = format!("specs/{}", spec.file_name().unwrap().to_str().unwrap());
+        let text = std::fs::read_to_string(&spec).unwrap();
+        let api = lower_spec(&label, &text, &stem).unwrap();
+        let lower = time(runs, || {
+            black_box(lower_spec(&label, black_box(&text), &stem).unwrap());
+        });
+        let render_only = time(runs, || {
+            black_box(render::render(black_box(&api), &CrateMode::Workspace));
+        });
+        let total = time(runs, || {
+            black_box(generate(&label, black_box(&text), &stem, &CrateMode::Workspace).unwrap());
+        });
+        let show =
+            |(m, lo, hi): (Duration, Duration, Duration)| format!("{m:.2?} ({lo:.2?}..{hi:.2?})");
+        println!(
+            "{stem}: {} ops, {} types | parse+lower {} | render {} | total {}",
+            api.operations.len(),
+            api.types.len(),
+            show(lower),
+            show(render_only),
+            show(total)
+        );
+    }
+}
