@@ -33,6 +33,9 @@ pub struct Api {
     pub error_type: Option<TypeRef>,
     /// The response header with the request id (`x-dialtone-request-id-header`).
     pub request_id_header: Option<String>,
+    /// Errors reported inside success bodies (`x-dialtone-errcode`):
+    /// the field and the value that means success.
+    pub errcode: Option<(String, i64)>,
     /// Index into `operations` of the README example (`x-dialtone-example-operation`).
     pub example_operation: Option<usize>,
     /// Every example in the spec, with the type it must decode into.

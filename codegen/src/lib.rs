@@ -25,6 +25,7 @@
 //! | `x-dialtone-envelope: false` | operation | this operation's bodies are not enveloped (e.g. a login that returns a top-level token). |
 //! | `x-dialtone-error-schema: Name` | root | the component schema of the vendor's error body; API errors decode into it. |
 //! | `x-dialtone-request-id-header: Name` | root | the response header carrying the vendor's request id, kept in errors. |
+//! | `x-dialtone-errcode: {field: errcode, success: 0}` | root | errors arrive in success bodies: a body whose `field` is not `success` is an API error (Yeastar). |
 //! | `x-dialtone-example-operation: operationId` | root | the call shown in the generated README example. |
 //! | `x-dialtone-secret: true` | string schema | a credential: generated as `Secret`, never shown by `Debug` (`format: password` does the same). |
 //! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation; kept in the IR for the runtime's paginators. |
@@ -33,6 +34,7 @@
 
 pub mod error;
 pub mod ir;
+pub mod lint;
 mod lower;
 mod names;
 pub mod parse;

@@ -60,6 +60,7 @@ const EXT_ENVELOPE: &str = "x-dialtone-envelope";
 const EXT_ERROR_SCHEMA: &str = "x-dialtone-error-schema";
 const EXT_REQUEST_ID: &str = "x-dialtone-request-id-header";
 const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
+const EXT_ERRCODE: &str = "x-dialtone-errcode";
 const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
@@ -84,6 +85,16 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
     let (operations, examples) = lowerer.operations()?;
     let error_type = lowerer.error_type()?;
     let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;
+    if let Some(header) = &request_id_header
+        && reqwest_header_ok(&header.to_ascii_lowercase()).is_err()
+    {
+        return Err(lowerer.err(
+            format!("/{EXT_REQUEST_ID}"),
+            "a valid HTTP header name",
+            Some(format!("\"{header}\"")),
+        ));
+    }
+    let errcode = lowerer.errcode()?;
     let example_operation = match lowerer.string_extension(&doc.extensions, "", EXT_EXAMPLE_OP)? {
         None => None,
         Some(id) => Some(
@@ -119,6 +130,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
         patterns: lowerer.patterns,
         error_type,
         request_id_header,
+        errcode,
         example_operation,
         examples,
     })
@@ -216,6 +228,22 @@ impl<'a> Lowerer<'a> {
                 push_pointer(pointer, EXT_ENVELOPE),
                 "`false` (to opt out of the spec's envelope)",
                 Some(crate::parse::kind_of(other).to_owned()),
+            )),
+        }
+    }
+
+    fn errcode(&self) -> Result<Option<(String, i64)>, Error> {
+        let Some(value) = self.doc.extensions.get(EXT_ERRCODE) else {
+            return Ok(None);
+        };
+        let field = value.get("field").and_then(Value::as_str);
+        let success = value.get("success").and_then(Value::as_i64);
+        match (field, success) {
+            (Some(field), Some(success)) => Ok(Some((field.to_owned(), success))),
+            _ => Err(self.err(
+                format!("/{EXT_ERRCODE}"),
+                "a mapping with `field` (the code's property) and `success` (the integer that means success)",
+                Some(value.to_string()),
             )),
         }
     }

@@ -234,3 +234,49 @@ pub fn write(crates: &[(PlannedCrate, Vec<Change>)]) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Lints every spec of the workspace; lowering errors come back as `Err`.
+pub fn lint_workspace(root: &Path) -> Result<Vec<crate::lint::Finding>, Vec<Error>> {
+    let specs = spec_files(root).map_err(|e| {
+        vec![Error::new(
+            "specs/",
+            "",
+            "a readable specs/ directory",
+            Some(e.to_string()),
+        )]
+    })?;
+    let mut findings = Vec::new();
+    let mut errors = Vec::new();
+    for spec in specs {
+        let stem = spec
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let label = format!(
+            "specs/{}",
+            spec.file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+        );
+        let result = fs::read_to_string(&spec)
+            .map_err(|e| {
+                Error::new(
+                    &label,
+                    "",
+                    "a readable UTF-8 spec file",
+                    Some(e.to_string()),
+                )
+            })
+            .and_then(|text| crate::lint::lint(&label, &text, &stem));
+        match result {
+            Ok(f) => findings.extend(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(findings)
+    } else {
+        Err(errors)
+    }
+}

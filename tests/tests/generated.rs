@@ -51,3 +51,17 @@ fn generation_is_deterministic() {
         assert_eq!(a.files, b.files, "{} differs between two runs", a.vendor);
     }
 }
+
+#[test]
+fn specs_pass_the_linter() {
+    let findings = workspace::lint_workspace(&workspace_root()).unwrap_or_else(|errors| {
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        panic!("{}", shown.join("\n"))
+    });
+    let shown: Vec<String> = findings.iter().map(ToString::to_string).collect();
+    assert!(
+        findings.is_empty(),
+        "cargo xtask lint:\n{}",
+        shown.join("\n")
+    );
+}

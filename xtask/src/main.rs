@@ -38,6 +38,10 @@ enum Command {
     },
     /// Regenerate in memory and fail, naming each file, if crates/ differs.
     Check,
+    /// Check every spec for what Dialtone requires beyond valid OpenAPI
+    /// (operationIds, summaries, documented responses, valid examples,
+    /// described models).
+    Lint,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,7 @@ fn main() -> ExitCode {
         } => generate_one(&spec, &out, name, runtime),
         Command::Generate { .. } => generate_all(&root),
         Command::Check => check(&root),
+        Command::Lint => lint(&root),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -171,6 +176,26 @@ fn check(root: &Path) -> Result<(), String> {
         message.push_str(&format!("  {}\n", relative_change(root, change)));
     }
     message.push_str("run `cargo xtask generate` and review the diff");
+    Err(message)
+}
+
+fn lint(root: &Path) -> Result<(), String> {
+    let findings = workspace::lint_workspace(root).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("error: {e}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    if findings.is_empty() {
+        println!("specs/ lint clean");
+        return Ok(());
+    }
+    let mut message = String::new();
+    for finding in &findings {
+        message.push_str(&format!("lint: {finding}\n"));
+    }
+    message.push_str(&format!("{} finding(s)", findings.len()));
     Err(message)
 }
 

@@ -36,6 +36,10 @@ pub(super) fn render(api: &Api) -> TokenStream {
         quote!(.request_id_header(#h))
     });
 
+    let errcode = api.errcode.as_ref().map(|(field, success)| {
+        let success = proc_macro2::Literal::i64_unsuffixed(*success);
+        quote!(.errcode(#field, #success))
+    });
     let methods = api.operations.iter().map(|op| {
         let method = format_ident!("{}", op.method_name);
         let builder = format_ident!("{}", op.builder_name);
@@ -111,7 +115,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
             #[doc = #base_doc]
             pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
                 ClientBuilder {
-                    inner: dialtone_runtime::ClientBuilder::new(#vendor, base_url) #request_id,
+                    inner: dialtone_runtime::ClientBuilder::new(#vendor, base_url) #request_id #errcode,
                 }
             }
 

@@ -30,7 +30,18 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     auth: Arc<dyn Authenticate>,
     request_id_header: Option<HeaderName>,
+    errcode: Option<ErrCode>,
     http: Option<reqwest::Client>,
+}
+
+/// Errors reported inside a success body: a numeric field whose value is not
+/// the success value (Yeastar's `errcode`).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrCode {
+    /// The field holding the code.
+    pub field: &'static str,
+    /// The value that means success.
+    pub success: i64,
 }
 
 impl ClientBuilder {
@@ -45,6 +56,7 @@ impl ClientBuilder {
             headers: Vec::new(),
             auth: Arc::new(NoAuth),
             request_id_header: None,
+            errcode: None,
             http: None,
         }
     }
@@ -82,6 +94,13 @@ impl ClientBuilder {
     /// The response header that carries the vendor's request id.
     pub fn request_id_header(mut self, name: &'static str) -> Self {
         self.request_id_header = Some(HeaderName::from_static(name));
+        self
+    }
+
+    /// Treat a 2xx JSON body whose `field` is a number other than `success`
+    /// as a vendor error (for vendors that answer errors with HTTP 200).
+    pub fn errcode(mut self, field: &'static str, success: i64) -> Self {
+        self.errcode = Some(ErrCode { field, success });
         self
     }
 
@@ -128,6 +147,7 @@ impl ClientBuilder {
                 headers,
                 auth: self.auth,
                 request_id_header: self.request_id_header,
+                errcode: self.errcode,
             }),
         })
     }
@@ -161,6 +181,7 @@ struct Inner {
     headers: HeaderMap,
     auth: Arc<dyn Authenticate>,
     request_id_header: Option<HeaderName>,
+    errcode: Option<ErrCode>,
 }
 
 /// A success response, before its body is decoded.
@@ -306,7 +327,12 @@ impl Client {
             .await
             .map_err(|e| transport_error(operation, e))?
             .to_vec();
-        if status.is_success() {
+        let in_body_error = status.is_success()
+            && self
+                .inner
+                .errcode
+                .is_some_and(|rule| body_reports_error(&body, rule));
+        if status.is_success() && !in_body_error {
             return Ok(Response {
                 operation,
                 status: status.as_u16(),
@@ -322,6 +348,23 @@ impl Client {
             request_id,
             retry_after,
         })))
+    }
+}
+
+fn body_reports_error(body: &[u8], rule: ErrCode) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe(serde_json::Map<String, serde_json::Value>);
+    match serde_json::from_slice::<Probe>(body) {
+        Ok(Probe(map)) => match map.get(rule.field) {
+            Some(code) => {
+                let code = code
+                    .as_i64()
+                    .or_else(|| code.as_str().and_then(|s| s.trim().parse().ok()));
+                code != Some(rule.success)
+            }
+            None => false,
+        },
+        Err(_) => false,
     }
 }
 

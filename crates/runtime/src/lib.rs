@@ -23,7 +23,9 @@ mod secret;
 pub mod validate;
 
 pub use auth::{Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, QueryToken};
-pub use client::{Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, Response};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
+};
 pub use error::{ApiError, Error};
 pub use request::{Request, RequestBody};
 pub use secret::Secret;

@@ -1,0 +1,276 @@
+//! The spec linter (`cargo xtask lint`): what a spec must have beyond being
+//! valid OpenAPI, so that fidelity to the vendor's documents is checkable.
+//!
+//! - every operation has an operationId, a summary, a description (where
+//!   the vendor's permission or scope is stated) and a documented success
+//!   and error response;
+//! - every example validates against its schema (types, required
+//!   properties, enums, lengths, patterns, bounds, item counts, and no
+//!   property the schema does not list unless it keeps extra properties);
+//! - every public model and every property of it has a description.
+
+use std::fmt;
+
+use openapiv3::{ReferenceOr, StatusCode};
+use serde_json::Value;
+
+use crate::error::{Error, push_pointer};
+use crate::ir::{Api, TypeKind, TypeRef};
+
+/// One problem the linter found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// The spec file.
+    pub file: String,
+    /// JSON pointer of the node.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}: {}", self.file, self.pointer, self.message)
+    }
+}
+
+/// Lints a spec. A spec that does not even lower is an `Err`.
+pub fn lint(file: &str, text: &str, vendor: &str) -> Result<Vec<Finding>, Error> {
+    let parsed = crate::parse::parse(file, text)?;
+    let api = crate::lower::lower(file, vendor, &parsed.openapi)?;
+    let mut out = Vec::new();
+    let mut push = |pointer: String, message: String| {
+        out.push(Finding {
+            file: file.to_owned(),
+            pointer,
+            message,
+        });
+    };
+
+    for (path, item) in parsed.openapi.paths.paths.iter() {
+        let ReferenceOr::Item(item) = item else {
+            continue;
+        };
+        for (method, op) in item.iter() {
+            let pointer = push_pointer(&push_pointer("/paths", path), method);
+            if op.operation_id.as_deref().is_none_or(str::is_empty) {
+                push(pointer.clone(), "operation has no operationId".to_owned());
+            }
+            if op.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                push(pointer.clone(), "operation has no summary".to_owned());
+            }
+            if op
+                .description
+                .as_deref()
+                .is_none_or(|s| s.trim().is_empty())
+            {
+                push(
+                    pointer.clone(),
+                    "operation has no description (state the vendor's permission or scope there)"
+                        .to_owned(),
+                );
+            }
+            let codes: Vec<&StatusCode> = op.responses.responses.keys().collect();
+            let success = codes
+                .iter()
+                .any(|c| matches!(c, StatusCode::Code(200..=299) | StatusCode::Range(2)));
+            let failure = op.responses.default.is_some()
+                || codes
+                    .iter()
+                    .any(|c| matches!(c, StatusCode::Code(400..=599) | StatusCode::Range(4 | 5)));
+            if !success {
+                push(
+                    push_pointer(&pointer, "responses"),
+                    "no documented success (2xx) response".to_owned(),
+                );
+            }
+            if !failure {
+                push(
+                    push_pointer(&pointer, "responses"),
+                    "no documented error (4xx/5xx or default) response".to_owned(),
+                );
+            }
+        }
+    }
+
+    for t in &api.types {
+        if t.docs.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            push(
+                t.pointer.clone(),
+                format!("public model `{}` has no description", t.name),
+            );
+        }
+        if let TypeKind::Struct { fields, .. } = &t.kind {
+            for f in fields {
+                if f.docs.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                    let pointer =
+                        push_pointer(&push_pointer(&t.pointer, "properties"), &f.wire_name);
+                    push(
+                        pointer,
+                        format!(
+                            "property `{}` of `{}` has no description",
+                            f.wire_name, t.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    for example in &api.examples {
+        let mut problems = Vec::new();
+        check_value(&api, &example.ty, &example.value, "", &mut problems);
+        for (at, problem) in problems {
+            let pointer = format!("{}/value{at}", example.pointer);
+            push(
+                pointer,
+                format!("example does not match its schema: {problem}"),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// Checks `value` against `ty`, appending `(pointer inside the value, problem)`.
+pub fn check_value(
+    api: &Api,
+    ty: &TypeRef,
+    value: &Value,
+    at: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    let mut fail = |problem: String| out.push((at.to_owned(), problem));
+    match ty {
+        TypeRef::Json => {}
+        TypeRef::Bool => {
+            if !value.is_boolean() {
+                fail(format!(
+                    "expected a boolean, found {}",
+                    crate::parse::kind_of(value)
+                ));
+            }
+        }
+        TypeRef::String(c) | TypeRef::Secret(c) => {
+            let Some(s) = value.as_str() else {
+                return fail(format!(
+                    "expected a string, found {}",
+                    crate::parse::kind_of(value)
+                ));
+            };
+            let len = s.chars().count();
+            if c.min_length.is_some_and(|m| len < m) || c.max_length.is_some_and(|m| len > m) {
+                fail(format!(
+                    "length {len} is outside {:?}..={:?}",
+                    c.min_length, c.max_length
+                ));
+            }
+            if let Some(index) = c.pattern {
+                let source = &api.patterns[index];
+                let matches = regex::Regex::new(source)
+                    .map(|re| re.is_match(s))
+                    .unwrap_or(false);
+                if !matches {
+                    fail(format!("{s:?} does not match /{source}/"));
+                }
+            }
+        }
+        TypeRef::Integer { constraints: c, .. } => {
+            let Some(n) = value.as_i64() else {
+                return fail(format!("expected an integer, found {value}"));
+            };
+            if c.minimum.is_some_and(|m| (n as f64) < m)
+                || c.maximum.is_some_and(|m| (n as f64) > m)
+            {
+                fail(format!("{n} is outside {:?}..={:?}", c.minimum, c.maximum));
+            }
+            if !c.int_values.is_empty() && !c.int_values.contains(&n) {
+                fail(format!("{n} is not one of {:?}", c.int_values));
+            }
+        }
+        TypeRef::Number(c) => {
+            let Some(n) = value.as_f64() else {
+                return fail(format!(
+                    "expected a number, found {}",
+                    crate::parse::kind_of(value)
+                ));
+            };
+            if c.minimum.is_some_and(|m| n < m) || c.maximum.is_some_and(|m| n > m) {
+                fail(format!("{n} is outside {:?}..={:?}", c.minimum, c.maximum));
+            }
+        }
+        TypeRef::Array(inner, c) => {
+            let Some(items) = value.as_array() else {
+                return fail(format!(
+                    "expected an array, found {}",
+                    crate::parse::kind_of(value)
+                ));
+            };
+            if c.min_items.is_some_and(|m| items.len() < m)
+                || c.max_items.is_some_and(|m| items.len() > m)
+            {
+                fail(format!(
+                    "{} items is outside {:?}..={:?}",
+                    items.len(),
+                    c.min_items,
+                    c.max_items
+                ));
+            }
+            for (i, item) in items.iter().enumerate() {
+                check_value(api, inner, item, &format!("{at}/{i}"), out);
+            }
+        }
+        TypeRef::Map(inner) => {
+            let Some(map) = value.as_object() else {
+                return fail(format!(
+                    "expected an object, found {}",
+                    crate::parse::kind_of(value)
+                ));
+            };
+            for (key, item) in map {
+                check_value(api, inner, item, &push_pointer(at, key), out);
+            }
+        }
+        TypeRef::Named(name) => {
+            let Some(def) = api.types.iter().find(|t| &t.name == name) else {
+                return;
+            };
+            match &def.kind {
+                TypeKind::Enum { variants } => match value.as_str() {
+                    Some(s) if variants.iter().any(|v| v.wire_name == s) => {}
+                    Some(s) => fail(format!("{s:?} is not one of the values of `{name}`")),
+                    None => fail(format!(
+                        "expected a string, found {}",
+                        crate::parse::kind_of(value)
+                    )),
+                },
+                TypeKind::Struct { fields, extra } => {
+                    let Some(map) = value.as_object() else {
+                        return fail(format!(
+                            "expected an object, found {}",
+                            crate::parse::kind_of(value)
+                        ));
+                    };
+                    for f in fields {
+                        match map.get(&f.wire_name) {
+                            Some(v) => {
+                                check_value(api, &f.ty, v, &push_pointer(at, &f.wire_name), out)
+                            }
+                            None if f.required => out.push((
+                                at.to_owned(),
+                                format!("required property `{}` is missing", f.wire_name),
+                            )),
+                            None => {}
+                        }
+                    }
+                    if extra.is_none() {
+                        for key in map.keys() {
+                            if !fields.iter().any(|f| &f.wire_name == key) {
+                                out.push((push_pointer(at, key), format!("`{name}` has no property `{key}` (and does not keep unknown ones)")));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
