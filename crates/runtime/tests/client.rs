@@ -1,0 +1,142 @@
+//! The runtime against a loopback server: auth placement, in-body errors,
+//! timeouts and credential hygiene.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderMap, Uri};
+use axum::routing::get;
+use dialtone_runtime::{Client, ClientBuilder, Error, HeaderToken, QueryToken, Request};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+async fn serve(app: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+/// Echoes the query string and the headers it got.
+fn echo() -> Router {
+    Router::new().route(
+        "/api/echo",
+        get(|uri: Uri, headers: HeaderMap| async move {
+            let headers: serde_json::Map<String, Value> = headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or(""))))
+                .collect();
+            axum::Json(json!({"query": uri.query().unwrap_or(""), "headers": headers}))
+        }),
+    )
+}
+
+fn get_echo() -> Request {
+    Request::new(Method::GET, "echo", "/echo").literal("/echo")
+}
+
+#[tokio::test]
+async fn header_and_query_tokens_go_where_the_spec_says() {
+    let base = serve(echo()).await;
+    let header: Client = ClientBuilder::new("test", format!("{base}/api"))
+        .auth(HeaderToken::new("x-auth-token", "canary-h"))
+        .build::<Value>()
+        .unwrap();
+    let got: Value = header.send_json::<Value, Value>(get_echo()).await.unwrap();
+    assert_eq!(got["headers"]["x-auth-token"], "canary-h");
+
+    let query = ClientBuilder::new("test", format!("{base}/api/"))
+        .auth(QueryToken::new("access_token", "canary-q"))
+        .build::<Value>()
+        .unwrap();
+    let got: Value = query
+        .send_json::<Value, Value>(get_echo().query("page", 2))
+        .await
+        .unwrap();
+    assert_eq!(got["query"], "page=2&access_token=canary-q");
+
+    // Token endpoints opt out.
+    let got: Value = query
+        .send_json::<Value, Value>(get_echo().without_auth())
+        .await
+        .unwrap();
+    assert_eq!(got["query"], "");
+    assert!(!format!("{query:?}").contains("canary"));
+}
+
+#[tokio::test]
+async fn errcode_in_a_success_body_is_an_api_error() {
+    let app = Router::new()
+        .route(
+            "/ok",
+            get(|| async { axum::Json(json!({"errcode": 0, "errmsg": "SUCCESS", "id": 7})) }),
+        )
+        .route(
+            "/bad",
+            get(|| async {
+                axum::Json(json!({"errcode": 40002, "errmsg": "PARAMETER ERROR", "access_token": "canary-t"}))
+            }),
+        );
+    let base = serve(app).await;
+    let client = ClientBuilder::new("test", base)
+        .errcode("errcode", 0)
+        .build::<Value>()
+        .unwrap();
+    let ok: Value = client
+        .send_json::<Value, Value>(Request::new(Method::GET, "ok", "/ok").literal("/ok"))
+        .await
+        .unwrap();
+    assert_eq!(ok["id"], 7);
+    let err = client
+        .send_json::<Value, Value>(Request::new(Method::GET, "bad", "/bad").literal("/bad"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(200));
+    assert_eq!(err.body().unwrap()["errcode"], 40002);
+    let shown = err.to_string();
+    assert!(shown.contains("PARAMETER ERROR"), "{shown}");
+    assert!(!shown.contains("canary-t"), "{shown}");
+}
+
+#[tokio::test]
+async fn per_request_timeouts_win_over_the_client_default() {
+    let app = Router::new().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "late"
+        }),
+    );
+    let base = serve(app).await;
+    let client = ClientBuilder::new("test", base).build::<Value>().unwrap();
+    let started = std::time::Instant::now();
+    let err = client
+        .send_empty::<Value>(
+            Request::new(Method::GET, "slow", "/slow")
+                .literal("/slow")
+                .timeout(Some(Duration::from_millis(200))),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { operation: "slow" }),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test]
+async fn connection_errors_never_show_the_url_or_its_token() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = ClientBuilder::new("test", format!("http://127.0.0.1:{port}"))
+        .auth(QueryToken::new("access_token", "canary-url"))
+        .build::<Value>()
+        .unwrap();
+    let err = client.send_empty::<Value>(get_echo()).await.unwrap_err();
+    assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+    assert!(!err.to_string().contains("canary-url"), "{err}");
+    assert!(!format!("{err:?}").contains("canary-url"), "{err:?}");
+}
