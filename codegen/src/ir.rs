@@ -95,6 +95,9 @@ pub struct Operation {
     pub authenticated: bool,
     /// Whether the spec deprecates it.
     pub deprecated: bool,
+    /// `x-dialtone-idempotent: true`: safe to replay although its method
+    /// is not idempotent.
+    pub replay_safe: bool,
     /// `x-dialtone-pagination`, kept for the runtime's paginators.
     pub pagination: Option<serde_json::Value>,
     /// RingCentral's `x-throttling-group`.

@@ -28,6 +28,7 @@
 //! | `x-dialtone-errcode: {field: errcode, success: 0}` | root | errors arrive in success bodies: a body whose `field` is not `success` is an API error (Yeastar). |
 //! | `x-dialtone-example-operation: operationId` | root | the call shown in the generated README example. |
 //! | `x-dialtone-secret: true` | string schema | a credential: generated as `Secret`, never shown by `Debug` (`format: password` does the same). |
+//! | `x-dialtone-idempotent: true` | operation | the operation is safe to replay although its method is not idempotent (retries may resend it). |
 //! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation; kept in the IR for the runtime's paginators. |
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
 //! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group, kept in the IR. |

@@ -51,6 +51,8 @@ const RESERVED_BUILDER_METHODS: &[&str] = &[
     "default_header",
     "http_client",
     "new",
+    "no_retries",
+    "retry_policy",
     "timeout",
     "user_agent",
 ];
@@ -61,6 +63,7 @@ const EXT_ERROR_SCHEMA: &str = "x-dialtone-error-schema";
 const EXT_REQUEST_ID: &str = "x-dialtone-request-id-header";
 const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
 const EXT_ERRCODE: &str = "x-dialtone-errcode";
+const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
 const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
@@ -832,6 +835,17 @@ impl<'a> Lowerer<'a> {
         let effective_security = op.security.as_ref().or(self.doc.security.as_ref());
         let authenticated = effective_security.is_some_and(|s| !s.is_empty());
         let throttling_group = self.string_extension(&op.extensions, pointer, EXT_THROTTLING)?;
+        let replay_safe = match op.extensions.get(EXT_IDEMPOTENT) {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(self.err(
+                    push_pointer(pointer, EXT_IDEMPOTENT),
+                    "a boolean",
+                    Some(crate::parse::kind_of(other).to_owned()),
+                ));
+            }
+        };
         Ok(Operation {
             id,
             method_name,
@@ -849,6 +863,7 @@ impl<'a> Lowerer<'a> {
             },
             authenticated,
             deprecated: op.deprecated,
+            replay_safe,
             pagination: op.extensions.get(EXT_PAGINATION).cloned(),
             throttling_group,
             pointer: pointer.to_owned(),

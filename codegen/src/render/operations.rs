@@ -254,6 +254,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         }
     }
     let no_auth = (!op.authenticated).then(|| quote!(.without_auth()));
+    let replay_safe = op.replay_safe.then(|| quote!(.replay_safe()));
     let error = error_type(api);
 
     let (send, returns_doc) = match &op.success {
@@ -338,6 +339,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                 let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
                     #(#path_calls)*
                     #no_auth
+                    #replay_safe
                     .timeout(self.timeout);
                 #(#extra_calls)*
                 #body_stmt

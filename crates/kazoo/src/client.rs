@@ -187,6 +187,19 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed calls are retried (default: up to 3 attempts within
+    /// 30 s, honouring `Retry-After`; see [`dialtone_runtime::RetryPolicy`]).
+    pub fn retry_policy(mut self, policy: dialtone_runtime::RetryPolicy) -> Self {
+        self.inner = self.inner.retry_policy(policy);
+        self
+    }
+
+    /// Never retry.
+    pub fn no_retries(mut self) -> Self {
+        self.inner = self.inner.no_retries();
+        self
+    }
+
     /// Use this `reqwest::Client` (proxies, TLS roots...); the
     /// builder's timeouts then do not apply.
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {

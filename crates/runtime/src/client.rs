@@ -12,6 +12,7 @@ use crate::auth::{Authenticate, NoAuth};
 use crate::error::{ApiError, Error};
 use crate::redact;
 use crate::request::{Request, RequestBody};
+use crate::retry::{RetryPolicy, parse_retry_after};
 
 /// Default time allowed for a whole request, response body included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -31,6 +32,7 @@ pub struct ClientBuilder {
     auth: Arc<dyn Authenticate>,
     request_id_header: Option<HeaderName>,
     errcode: Option<ErrCode>,
+    retry: RetryPolicy,
     http: Option<reqwest::Client>,
 }
 
@@ -57,6 +59,7 @@ impl ClientBuilder {
             auth: Arc::new(NoAuth),
             request_id_header: None,
             errcode: None,
+            retry: RetryPolicy::default(),
             http: None,
         }
     }
@@ -104,6 +107,17 @@ impl ClientBuilder {
         self
     }
 
+    /// How failed calls are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Never retry.
+    pub fn no_retries(self) -> Self {
+        self.retry_policy(RetryPolicy::none())
+    }
+
     /// Use this `reqwest::Client` (proxies, custom TLS roots...). The
     /// builder's timeouts then do not apply; configure them on it.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
@@ -148,6 +162,7 @@ impl ClientBuilder {
                 auth: self.auth,
                 request_id_header: self.request_id_header,
                 errcode: self.errcode,
+                retry: self.retry,
             }),
         })
     }
@@ -182,6 +197,7 @@ struct Inner {
     auth: Arc<dyn Authenticate>,
     request_id_header: Option<HeaderName>,
     errcode: Option<ErrCode>,
+    retry: RetryPolicy,
 }
 
 /// A success response, before its body is decoded.
@@ -247,7 +263,20 @@ impl Client {
         );
         async move {
             let started = Instant::now();
-            let result = self.attempt(request).await;
+            let replayable = request.replayable();
+            let mut attempt = 1u32;
+            let result = loop {
+                let result = self.attempt(request.clone()).await;
+                let Err(err) = &result else { break result };
+                let policy = &self.inner.retry;
+                let Some(wait) = policy.next_wait(err, replayable, attempt, started.elapsed()) else {
+                    break result;
+                };
+                tracing::debug!(error = %err, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                tracing::Span::current().record("attempt", attempt);
+            };
             let span = tracing::Span::current();
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             match &result {
@@ -320,8 +349,7 @@ impl Client {
             .headers()
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         let body = response
             .bytes()
             .await

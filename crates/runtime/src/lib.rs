@@ -19,6 +19,7 @@ mod client;
 mod error;
 mod redact;
 mod request;
+mod retry;
 mod secret;
 pub mod validate;
 
@@ -28,6 +29,7 @@ pub use client::{
 };
 pub use error::{ApiError, Error};
 pub use request::{Request, RequestBody};
+pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use validate::{FieldPath, InvalidRequest, Validate};
 

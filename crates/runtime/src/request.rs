@@ -44,6 +44,7 @@ pub struct Request {
     pub(crate) body: RequestBody,
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
+    pub(crate) replay_safe: bool,
     pub(crate) error: Option<InvalidRequest>,
 }
 
@@ -61,6 +62,7 @@ impl Request {
             body: RequestBody::None,
             timeout: None,
             authenticate: true,
+            replay_safe: false,
             error: None,
         }
     }
@@ -214,6 +216,27 @@ impl Request {
     pub fn without_auth(mut self) -> Self {
         self.authenticate = false;
         self
+    }
+
+    /// Marks a request whose method is not idempotent as safe to send again
+    /// (the spec says so with `x-dialtone-idempotent: true`).
+    pub fn replay_safe(mut self) -> Self {
+        self.replay_safe = true;
+        self
+    }
+
+    /// Whether sending this request twice does no more than sending it once.
+    pub fn replayable(&self) -> bool {
+        self.replay_safe
+            || matches!(
+                self.method,
+                Method::GET
+                    | Method::HEAD
+                    | Method::PUT
+                    | Method::DELETE
+                    | Method::OPTIONS
+                    | Method::TRACE
+            )
     }
 
     /// Adds a query parameter; for auth providers.
