@@ -98,12 +98,52 @@ pub struct Operation {
     /// `x-dialtone-idempotent: true`: safe to replay although its method
     /// is not idempotent.
     pub replay_safe: bool,
-    /// `x-dialtone-pagination`, kept for the runtime's paginators.
-    pub pagination: Option<serde_json::Value>,
+    /// How a list operation pages (`x-dialtone-pagination`).
+    pub pagination: Option<Pagination>,
     /// RingCentral's `x-throttling-group`.
     pub throttling_group: Option<String>,
     /// The operation's JSON pointer in the spec.
     pub pointer: String,
+}
+
+/// A list operation's paging style.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pagination {
+    /// An opaque cursor: the response's `next` goes back as query `param`
+    /// (Kazoo `next_start_key` -> `start_key`).
+    Cursor {
+        /// Index into `params` of the cursor parameter.
+        param: usize,
+        /// Where the next cursor is in the response.
+        next: Vec<FieldStep>,
+        /// Where the items are.
+        items: Vec<FieldStep>,
+        /// The type of one item.
+        item: TypeRef,
+    },
+    /// Page numbers (RingCentral `page`/`perPage` with `navigation.nextPage`;
+    /// Yeastar `page`/`page_size` with `total_number`).
+    Page {
+        /// Index into `params` of the page number parameter.
+        page: usize,
+        /// Index into `params` of the page size parameter.
+        per_page: Option<usize>,
+        /// A response field present only when there is a next page.
+        next: Option<Vec<FieldStep>>,
+        /// A response field with the total number of items.
+        total: Option<Vec<FieldStep>>,
+        /// Where the items are.
+        items: Vec<FieldStep>,
+        /// The type of one item.
+        item: TypeRef,
+    },
+}
+
+/// One step of a path into a response: a field and whether it is required.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldStep {
+    pub rust_name: String,
+    pub required: bool,
 }
 
 /// HTTP methods.

@@ -438,3 +438,71 @@ async fn bad_configuration_is_an_error() {
         assert!(matches!(err, Error::Config(_)), "{base}: {err:?}");
     }
 }
+
+fn summary(id: &str) -> serde_json::Value {
+    json!({"id": id, "name": format!("Group {id}"), "endpoints": 1})
+}
+
+#[tokio::test]
+async fn listings_stream_every_page_by_cursor_and_stop() {
+    use futures_util::TryStreamExt;
+    let (server, client) = setup().await;
+    server.respond(
+        200,
+        json!({"data": [summary("a"), summary("b")], "status": "success", "next_start_key": "k1"}),
+    );
+    server.respond(
+        200,
+        json!({"data": [summary("c")], "status": "success", "next_start_key": "k2"}),
+    );
+    server.respond(200, json!({"data": [summary("d")], "status": "success"}));
+    let ids: Vec<String> = client
+        .list_groups(ACCOUNT)
+        .page_size(2)
+        .into_stream()
+        .map_ok(|g| g.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, ["a", "b", "c", "d"]);
+    let queries: Vec<String> = server
+        .take()
+        .into_iter()
+        .map(|r| r.path_and_query)
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            format!("/v2/accounts/{ACCOUNT}/groups?page_size=2"),
+            format!("/v2/accounts/{ACCOUNT}/groups?page_size=2&start_key=k1"),
+            format!("/v2/accounts/{ACCOUNT}/groups?page_size=2&start_key=k2"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_server_that_repeats_a_cursor_is_stopped() {
+    use futures_util::StreamExt;
+    let (server, client) = setup().await;
+    for _ in 0..5 {
+        server.respond(
+            200,
+            json!({"data": [summary("a")], "status": "success", "next_start_key": "same"}),
+        );
+    }
+    let results: Vec<Result<_, Error>> = client
+        .list_user_groups(ACCOUNT, USER)
+        .into_pages()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 3, "two pages, then the error");
+    assert!(results[0].is_ok() && results[1].is_ok());
+    match &results[2] {
+        Err(Error::Pagination { operation, message }) => {
+            assert_eq!(*operation, "listUserGroups");
+            assert!(message.contains("\"same\""), "{message}");
+        }
+        other => panic!("expected a pagination error, got {other:?}"),
+    }
+    assert_eq!(server.take().len(), 2, "no request after the repeat");
+}

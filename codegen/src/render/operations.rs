@@ -4,7 +4,10 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{arg_type, doc_attrs, rust_type, takes_into, validate_stmts};
-use crate::ir::{Api, ArrayStyle, Media, Operation, ParamLocation, Segment, Success, TypeRef};
+use crate::ir::{
+    Api, ArrayStyle, FieldStep, Media, Operation, Pagination, ParamLocation, Segment, Success,
+    TypeRef,
+};
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let builders = api.operations.iter().map(|op| render_op(api, op));
@@ -306,6 +309,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let returns_doc = doc_attrs(&format!(
         "{returns_doc}\n\nEverything the spec constrains is checked first: a violation is\nan `Error::InvalidRequest` and nothing is sent."
     ));
+    let paging = op.pagination.as_ref().map(|p| render_paging(op, p));
     let must_use = format!("`{}` does nothing until you `.send()` it", op.builder_name);
 
     quote! {
@@ -334,6 +338,8 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             #returns_doc
             #send
 
+            #paging
+
             fn into_request(self) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
                 #(#checks)*
                 let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
@@ -347,6 +353,166 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             }
         }
     }
+}
+
+/// `Option<&T>` of the field at `steps` inside `root` (an expression of
+/// the page type): plain field access up to the first optional field, then
+/// an `Option` chain.
+fn access(root: TokenStream, steps: &[FieldStep]) -> TokenStream {
+    let mut expr = root;
+    let mut optional = false;
+    for step in steps {
+        let field = format_ident!("{}", step.rust_name);
+        expr = match (optional, step.required) {
+            (false, true) => quote!(#expr.#field),
+            (false, false) => {
+                optional = true;
+                quote!(#expr.#field.as_ref())
+            }
+            (true, true) => quote!(#expr.map(|v| &v.#field)),
+            (true, false) => quote!(#expr.and_then(|v| v.#field.as_ref())),
+        };
+    }
+    if optional { expr } else { quote!(Some(&#expr)) }
+}
+
+/// The items at `steps`, moved out of an owned `page`.
+fn take_items(steps: &[FieldStep]) -> TokenStream {
+    let mut expr = quote!(page);
+    let mut optional = false;
+    for step in steps {
+        let field = format_ident!("{}", step.rust_name);
+        expr = match (optional, step.required) {
+            (false, true) => quote!(#expr.#field),
+            (false, false) => {
+                optional = true;
+                quote!(#expr.#field)
+            }
+            (true, true) => quote!(#expr.map(|v| v.#field)),
+            (true, false) => quote!(#expr.and_then(|v| v.#field)),
+        };
+    }
+    if optional {
+        quote!(#expr.unwrap_or_default())
+    } else {
+        expr
+    }
+}
+
+fn render_paging(op: &Operation, pagination: &Pagination) -> TokenStream {
+    let op_id = &op.id;
+    let (page_ty, item_ty, send) = match &op.success {
+        Success::Json { ty, envelope } => {
+            let send = if envelope.is_some() {
+                quote!(send_enveloped)
+            } else {
+                quote!(send)
+            };
+            (rust_type(ty, false), items_type(pagination), send)
+        }
+        Success::Empty => unreachable!("lowering refuses pagination without a JSON body"),
+    };
+    let (items_path, next) = match pagination {
+        Pagination::Cursor {
+            param, next, items, ..
+        } => {
+            let setter = format_ident!("{}", op.params[*param].rust_name);
+            let cursor = access(quote!(page), next);
+            (
+                items,
+                quote! {
+                    let next = #cursor
+                        .filter(|cursor| !cursor.is_empty())
+                        .cloned()
+                        .map(|cursor| (cursor.clone(), request.#setter(cursor)));
+                },
+            )
+        }
+        Pagination::Page {
+            page,
+            per_page,
+            next,
+            total,
+            items,
+            ..
+        } => {
+            let page_param = &op.params[*page];
+            let page_field = format_ident!("{}", page_param.rust_name);
+            let bits_64 = matches!(page_param.ty, TypeRef::Integer { bits: 64, .. });
+            let as_i64 = |e: TokenStream| if bits_64 { e } else { quote!(i64::from(#e)) };
+            let current = as_i64(quote!(current));
+            let more = match (next, total) {
+                (Some(next), _) => {
+                    let present = access(quote!(page), next);
+                    quote!(#present.is_some())
+                }
+                (None, Some(total)) => {
+                    let total = access(quote!(page), total);
+                    let size = match per_page {
+                        Some(index) => {
+                            let field = format_ident!("{}", op.params[*index].rust_name);
+                            let size = if matches!(
+                                op.params[*index].ty,
+                                TypeRef::Integer { bits: 64, .. }
+                            ) {
+                                quote!(size)
+                            } else {
+                                quote!(i64::from(size))
+                            };
+                            quote!(request.#field.map(|size| #size).unwrap_or(count))
+                        }
+                        None => quote!(count),
+                    };
+                    let items_ref = access(quote!(page), items);
+                    quote! {{
+                        let count = #items_ref.map_or(0, |items| items.len() as i64);
+                        let size = #size;
+                        count > 0 && #total.is_some_and(|total| #current * size < *total)
+                    }}
+                }
+                (None, None) => unreachable!("lowering requires next or total"),
+            };
+            (
+                items,
+                quote! {
+                    let current = request.#page_field.unwrap_or(1);
+                    let next = if #more {
+                        let following = current + 1;
+                        Some((following.to_string(), request.#page_field(following)))
+                    } else {
+                        None
+                    };
+                },
+            )
+        }
+    };
+    let take = take_items(items_path);
+    quote! {
+        /// Every page of the listing, fetched as the stream is consumed.
+        ///
+        /// The stream ends after the last page or the first error; a server
+        /// that names a page twice, or never ends, stops it with
+        /// `Error::Pagination`.
+        pub fn into_pages(self) -> impl dialtone_runtime::futures_core::Stream<Item = Result<#page_ty, crate::Error>> + Send + 'static {
+            dialtone_runtime::paginate::pages(#op_id, self, |request: Self| {
+                Box::pin(async move {
+                    let page = request.clone().#send().await?;
+                    #next
+                    Ok(dialtone_runtime::paginate::Page { page, next })
+                })
+            })
+        }
+
+        /// Every item of every page, in order (see [`Self::into_pages`]).
+        pub fn into_stream(self) -> impl dialtone_runtime::futures_core::Stream<Item = Result<#item_ty, crate::Error>> + Send + 'static {
+            dialtone_runtime::paginate::items(self.into_pages(), |page| #take)
+        }
+    }
+}
+
+fn items_type(pagination: &Pagination) -> TokenStream {
+    let (Pagination::Cursor { item, .. } | Pagination::Page { item, .. }) = pagination;
+    rust_type(item, false)
 }
 
 fn location_name(location: ParamLocation) -> &'static str {

@@ -298,6 +298,46 @@ impl ListGroups {
             .await
     }
 
+    /// Every page of the listing, fetched as the stream is consumed.
+    ///
+    /// The stream ends after the last page or the first error; a server
+    /// that names a page twice, or never ends, stops it with
+    /// `Error::Pagination`.
+    pub fn into_pages(
+        self,
+    ) -> impl dialtone_runtime::futures_core::Stream<
+        Item = Result<types::GroupListEnvelope, crate::Error>,
+    > + Send + 'static {
+        dialtone_runtime::paginate::pages(
+            "listGroups",
+            self,
+            |request: Self| {
+                Box::pin(async move {
+                    let page = request.clone().send_enveloped().await?;
+                    let next = page
+                        .next_start_key
+                        .as_ref()
+                        .filter(|cursor| !cursor.is_empty())
+                        .cloned()
+                        .map(|cursor| (cursor.clone(), request.start_key(cursor)));
+                    Ok(dialtone_runtime::paginate::Page {
+                        page,
+                        next,
+                    })
+                })
+            },
+        )
+    }
+
+    /// Every item of every page, in order (see [`Self::into_pages`]).
+    pub fn into_stream(
+        self,
+    ) -> impl dialtone_runtime::futures_core::Stream<
+        Item = Result<types::GroupSummary, crate::Error>,
+    > + Send + 'static {
+        dialtone_runtime::paginate::items(self.into_pages(), |page| page.data)
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -980,6 +1020,46 @@ impl ListUserGroups {
             .runtime()
             .send_json::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Every page of the listing, fetched as the stream is consumed.
+    ///
+    /// The stream ends after the last page or the first error; a server
+    /// that names a page twice, or never ends, stops it with
+    /// `Error::Pagination`.
+    pub fn into_pages(
+        self,
+    ) -> impl dialtone_runtime::futures_core::Stream<
+        Item = Result<types::GroupListEnvelope, crate::Error>,
+    > + Send + 'static {
+        dialtone_runtime::paginate::pages(
+            "listUserGroups",
+            self,
+            |request: Self| {
+                Box::pin(async move {
+                    let page = request.clone().send_enveloped().await?;
+                    let next = page
+                        .next_start_key
+                        .as_ref()
+                        .filter(|cursor| !cursor.is_empty())
+                        .cloned()
+                        .map(|cursor| (cursor.clone(), request.start_key(cursor)));
+                    Ok(dialtone_runtime::paginate::Page {
+                        page,
+                        next,
+                    })
+                })
+            },
+        )
+    }
+
+    /// Every item of every page, in order (see [`Self::into_pages`]).
+    pub fn into_stream(
+        self,
+    ) -> impl dialtone_runtime::futures_core::Stream<
+        Item = Result<types::GroupSummary, crate::Error>,
+    > + Send + 'static {
+        dialtone_runtime::paginate::items(self.into_pages(), |page| page.data)
     }
 
     fn into_request(

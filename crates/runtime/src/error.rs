@@ -45,6 +45,14 @@ pub enum Error<E> {
     },
     /// The client is misconfigured (a bad base URL or default header).
     Config(String),
+    /// A paginated listing went wrong: the server named a page it already
+    /// served, or never ended.
+    Pagination {
+        /// The operationId.
+        operation: &'static str,
+        /// What happened.
+        message: String,
+    },
 }
 
 /// A non-success response from the vendor.
@@ -128,6 +136,9 @@ impl<E> fmt::Display for Error<E> {
                 "{operation}: could not decode the HTTP {status} response ({message}); body starts: {excerpt}"
             ),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
+            Error::Pagination { operation, message } => {
+                write!(f, "{operation}: pagination stopped: {message}")
+            }
         }
     }
 }

@@ -17,6 +17,7 @@
 mod auth;
 mod client;
 mod error;
+pub mod paginate;
 mod redact;
 mod request;
 mod retry;
@@ -34,4 +35,4 @@ pub use secret::Secret;
 pub use validate::{FieldPath, InvalidRequest, Validate};
 
 /// Re-exported so generated crates name one version of each.
-pub use {regex, reqwest, serde_json};
+pub use {futures_core, regex, reqwest, serde_json};
