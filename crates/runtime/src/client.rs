@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 use url::Url;
 
-use crate::auth::{Authenticate, NoAuth};
+use crate::auth::{AuthError, Authenticate, NoAuth};
 use crate::error::{ApiError, Error};
 use crate::redact;
 use crate::request::{Request, RequestBody};
@@ -44,6 +44,9 @@ pub struct ErrCode {
     pub field: &'static str,
     /// The value that means success.
     pub success: i64,
+    /// Texts whose presence in such a body means the credential was
+    /// rejected (an expired or invalid token), as a 401 would.
+    pub auth_messages: &'static [&'static str],
 }
 
 impl ClientBuilder {
@@ -103,7 +106,20 @@ impl ClientBuilder {
     /// Treat a 2xx JSON body whose `field` is a number other than `success`
     /// as a vendor error (for vendors that answer errors with HTTP 200).
     pub fn errcode(mut self, field: &'static str, success: i64) -> Self {
-        self.errcode = Some(ErrCode { field, success });
+        self.errcode = Some(ErrCode {
+            field,
+            success,
+            auth_messages: &[],
+        });
+        self
+    }
+
+    /// With [`ClientBuilder::errcode`]: in-body errors containing one of
+    /// `messages` mean the credential was rejected (like HTTP 401).
+    pub fn errcode_auth_messages(mut self, messages: &'static [&'static str]) -> Self {
+        if let Some(rule) = &mut self.errcode {
+            rule.auth_messages = messages;
+        }
         self
     }
 
@@ -265,9 +281,22 @@ impl Client {
             let started = Instant::now();
             let replayable = request.replayable();
             let mut attempt = 1u32;
+            let mut reauthorized = false;
             let result = loop {
-                let result = self.attempt(request.clone()).await;
+                let mut sent = request.clone();
+                let result = self.attempt(&mut sent).await;
                 let Err(err) = &result else { break result };
+                // A rejected credential is renewed and the call retried
+                // once, outside the retry budget.
+                if matches!(err, Error::Unauthorized(_))
+                    && request.authenticate
+                    && !reauthorized
+                    && self.inner.auth.rejected(&sent).await
+                {
+                    reauthorized = true;
+                    tracing::debug!("credential rejected; retrying once with a new one");
+                    continue;
+                }
                 let policy = &self.inner.retry;
                 let Some(wait) = policy.next_wait(err, replayable, attempt, started.elapsed()) else {
                     break result;
@@ -298,12 +327,20 @@ impl Client {
 
     async fn attempt<E: DeserializeOwned>(
         &self,
-        mut request: Request,
+        request: &mut Request,
     ) -> Result<Response, Error<E>> {
         let operation = request.operation;
         if request.authenticate {
-            self.inner.auth.authorize(&mut request).await?;
+            self.inner
+                .auth
+                .authorize(self, request)
+                .await
+                .map_err(|err| match err {
+                    AuthError::Invalid(invalid) => Error::InvalidRequest(invalid),
+                    AuthError::Failed(message) => Error::Auth { operation, message },
+                })?;
         }
+        let request = request.clone();
         let mut url = Url::parse(&format!("{}{}", self.inner.base, request.path))
             .map_err(|e| Error::Config(format!("cannot form the URL for {operation}: {e}")))?;
         if !request.query.is_empty() {
@@ -355,12 +392,11 @@ impl Client {
             .await
             .map_err(|e| transport_error(operation, e))?
             .to_vec();
-        let in_body_error = status.is_success()
-            && self
-                .inner
-                .errcode
-                .is_some_and(|rule| body_reports_error(&body, rule));
-        if status.is_success() && !in_body_error {
+        let in_body = match self.inner.errcode {
+            Some(rule) if status.is_success() => body_reports_error(&body, rule),
+            _ => InBody::Fine,
+        };
+        if status.is_success() && in_body == InBody::Fine {
             return Ok(Response {
                 operation,
                 status: status.as_u16(),
@@ -368,31 +404,49 @@ impl Client {
                 body,
             });
         }
-        Err(Error::Api(Box::new(ApiError {
+        let api = Box::new(ApiError {
             operation,
             status: status.as_u16(),
             body: serde_json::from_slice(&body).ok(),
             excerpt: redact::excerpt(&body),
             request_id,
             retry_after,
-        })))
+        });
+        Err(match (status.as_u16(), in_body) {
+            (_, InBody::AuthRejected) | (401, _) => Error::Unauthorized(api),
+            (429, _) => Error::RateLimited(api),
+            _ => Error::Api(api),
+        })
     }
 }
 
-fn body_reports_error(body: &[u8], rule: ErrCode) -> bool {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InBody {
+    Fine,
+    Error,
+    AuthRejected,
+}
+
+fn body_reports_error(body: &[u8], rule: ErrCode) -> InBody {
     #[derive(serde::Deserialize)]
     struct Probe(serde_json::Map<String, serde_json::Value>);
-    match serde_json::from_slice::<Probe>(body) {
-        Ok(Probe(map)) => match map.get(rule.field) {
-            Some(code) => {
-                let code = code
-                    .as_i64()
-                    .or_else(|| code.as_str().and_then(|s| s.trim().parse().ok()));
-                code != Some(rule.success)
-            }
-            None => false,
-        },
-        Err(_) => false,
+    let Ok(Probe(map)) = serde_json::from_slice::<Probe>(body) else {
+        return InBody::Fine;
+    };
+    let Some(code) = map.get(rule.field) else {
+        return InBody::Fine;
+    };
+    let code = code
+        .as_i64()
+        .or_else(|| code.as_str().and_then(|s| s.trim().parse().ok()));
+    if code == Some(rule.success) {
+        return InBody::Fine;
+    }
+    let text = String::from_utf8_lossy(body);
+    if rule.auth_messages.iter().any(|m| text.contains(m)) {
+        InBody::AuthRejected
+    } else {
+        InBody::Error
     }
 }
 

@@ -16,6 +16,19 @@ pub enum Error<E> {
     /// The vendor answered with a non-success status (boxed: it is the
     /// largest variant and keeps `Result`s small).
     Api(Box<ApiError<E>>),
+    /// The vendor rejected the credential (HTTP 401, or an in-body token
+    /// error), even after one renewal where the provider could renew it.
+    Unauthorized(Box<ApiError<E>>),
+    /// The vendor's rate limit was hit (HTTP 429) and retries did not
+    /// help; `retry_after` says when to try again, if the vendor said.
+    RateLimited(Box<ApiError<E>>),
+    /// No credential could be obtained (the token operation failed).
+    Auth {
+        /// The operationId of the call that needed the credential.
+        operation: &'static str,
+        /// What went wrong, without the credential.
+        message: String,
+    },
     /// The request breaks a rule of the spec; nothing was sent.
     InvalidRequest(InvalidRequest),
     /// No response within the configured timeout.
@@ -77,7 +90,9 @@ impl<E> Error<E> {
     /// The HTTP status, for errors that have one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api(api) => Some(api.status),
+            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
+                Some(api.status)
+            }
             Error::Decode { status, .. } => Some(*status),
             _ => None,
         }
@@ -86,7 +101,17 @@ impl<E> Error<E> {
     /// The vendor's decoded error body, for API errors whose body decoded.
     pub fn body(&self) -> Option<&E> {
         match self {
-            Error::Api(api) => api.body.as_ref(),
+            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
+                api.body.as_ref()
+            }
+            _ => None,
+        }
+    }
+
+    /// How long the vendor asked to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => api.retry_after,
             _ => None,
         }
     }
@@ -94,7 +119,9 @@ impl<E> Error<E> {
     /// The vendor's request id, where it sent one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Api(api) => api.request_id.as_deref(),
+            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
+                api.request_id.as_deref()
+            }
             Error::Decode { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
@@ -110,8 +137,18 @@ impl<E> From<InvalidRequest> for Error<E> {
 impl<E> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api(api) => {
+            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
                 write!(f, "{} failed with HTTP {}", api.operation, api.status)?;
+                match self {
+                    Error::Unauthorized(_) => f.write_str(" (credential rejected)")?,
+                    Error::RateLimited(_) => match api.retry_after {
+                        Some(after) => {
+                            write!(f, " (rate limited; retry after {}s)", after.as_secs())?
+                        }
+                        None => f.write_str(" (rate limited)")?,
+                    },
+                    _ => {}
+                }
                 if !api.excerpt.is_empty() {
                     write!(f, ": {}", api.excerpt)?;
                 }
@@ -136,6 +173,9 @@ impl<E> fmt::Display for Error<E> {
                 "{operation}: could not decode the HTTP {status} response ({message}); body starts: {excerpt}"
             ),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
+            Error::Auth { operation, message } => {
+                write!(f, "{operation}: no credential: {message}")
+            }
             Error::Pagination { operation, message } => {
                 write!(f, "{operation}: pagination stopped: {message}")
             }

@@ -22,9 +22,13 @@ mod redact;
 mod request;
 mod retry;
 mod secret;
+pub mod tokens;
 pub mod validate;
 
-pub use auth::{Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, QueryToken};
+pub use auth::{
+    AuthError, Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, Placement, QueryToken,
+    RefreshingToken, StaticToken, Token, TokenSource,
+};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
 };

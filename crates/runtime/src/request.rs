@@ -44,6 +44,7 @@ pub struct Request {
     pub(crate) body: RequestBody,
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
+    pub(crate) auth_generation: Option<u64>,
     pub(crate) replay_safe: bool,
     pub(crate) error: Option<InvalidRequest>,
 }
@@ -62,6 +63,7 @@ impl Request {
             body: RequestBody::None,
             timeout: None,
             authenticate: true,
+            auth_generation: None,
             replay_safe: false,
             error: None,
         }
@@ -239,8 +241,10 @@ impl Request {
             )
     }
 
-    /// Adds a query parameter; for auth providers.
-    pub fn push_query(&mut self, name: &str, value: &str) {
+    /// Sets a query parameter, replacing any of the same name; for auth
+    /// providers.
+    pub fn set_query(&mut self, name: &str, value: &str) {
+        self.query.retain(|(n, _)| n != name);
         self.query.push((name.to_owned(), value.to_owned()));
     }
 

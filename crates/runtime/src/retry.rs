@@ -97,8 +97,8 @@ impl RetryPolicy {
 /// not be retried, else `Some` of the server's requested delay, if any.
 fn classify<E>(error: &Error<E>, replayable: bool) -> Option<Option<Duration>> {
     match error {
+        Error::RateLimited(api) => Some(api.retry_after),
         Error::Api(api) => match api.status {
-            429 => Some(api.retry_after),
             503 if replayable => Some(api.retry_after),
             502 | 504 if replayable => Some(None),
             _ => None,
@@ -126,7 +126,12 @@ mod tests {
     use crate::error::ApiError;
 
     fn api(status: u16, retry_after: Option<Duration>) -> Error<()> {
-        Error::Api(Box::new(ApiError {
+        let wrap = if status == 429 {
+            Error::RateLimited
+        } else {
+            Error::Api
+        };
+        wrap(Box::new(ApiError {
             operation: "op",
             status,
             body: None,

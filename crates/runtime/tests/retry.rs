@@ -142,7 +142,7 @@ async fn a_retry_after_beyond_the_cap_is_returned_not_waited() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     match err {
-        Error::Api(api) => assert_eq!(api.retry_after, Some(Duration::from_secs(3600))),
+        Error::RateLimited(api) => assert_eq!(api.retry_after, Some(Duration::from_secs(3600))),
         other => panic!("{other:?}"),
     }
 }
