@@ -33,13 +33,23 @@ pub struct Api {
     pub error_type: Option<TypeRef>,
     /// The response header with the request id (`x-dialtone-request-id-header`).
     pub request_id_header: Option<String>,
-    /// Errors reported inside success bodies (`x-dialtone-errcode`):
-    /// the field and the value that means success.
-    pub errcode: Option<(String, i64)>,
+    /// Errors reported inside success bodies (`x-dialtone-errcode`).
+    pub errcode: Option<ErrCode>,
     /// Index into `operations` of the README example (`x-dialtone-example-operation`).
     pub example_operation: Option<usize>,
     /// Every example in the spec, with the type it must decode into.
     pub examples: Vec<Example>,
+}
+
+/// Errors reported inside success bodies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrCode {
+    /// The field with the code.
+    pub field: String,
+    /// The value that means success.
+    pub success: i64,
+    /// Texts in such a body that mean the credential was rejected.
+    pub auth_errors: Vec<String>,
 }
 
 /// A way to authenticate, from `components/securitySchemes`.
@@ -53,6 +63,61 @@ pub struct AuthScheme {
     pub kind: AuthKind,
     /// The scheme's description.
     pub docs: Option<String>,
+    /// How tokens for it are obtained and renewed (`x-dialtone-auth`).
+    pub lifecycle: Option<Lifecycle>,
+}
+
+/// How a token is obtained and renewed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Lifecycle {
+    /// Credentials sent as JSON to a login operation (Kazoo, Yeastar).
+    Exchange {
+        /// One builder method per way of logging in.
+        logins: Vec<Login>,
+        /// How a token is renewed without logging in again, if it can be.
+        refresh: Option<TokenCall>,
+    },
+    /// An OAuth 2.0 token endpoint (RingCentral).
+    OAuth2 {
+        /// The builder method (`oauth`).
+        method: String,
+        /// The token operation.
+        token: TokenCall,
+        /// The revoke operation, if any.
+        revoke: Option<TokenCall>,
+    },
+}
+
+/// A login operation that hands out tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Login {
+    /// The builder method (`api_key_login`).
+    pub method: String,
+    /// The operation.
+    pub call: TokenCall,
+    /// The type of its whole request body.
+    pub body: TypeRef,
+    /// JSON pointer of the token in the answer.
+    pub token: String,
+    /// JSON pointer of the lifetime in seconds, if the answer has one.
+    pub expires_in: Option<String>,
+    /// The lifetime when the answer does not say.
+    pub lifetime: Option<u64>,
+}
+
+/// An operation of a token lifecycle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenCall {
+    /// The operationId.
+    pub operation: String,
+    /// Its method.
+    pub http_method: HttpMethod,
+    /// Its path (no parameters).
+    pub path: String,
+    /// For refresh calls: the body field that carries the refresh token.
+    pub field: Option<String>,
+    /// For refresh calls: JSON pointer of the refresh token in answers.
+    pub token: Option<String>,
 }
 
 /// Where a credential is sent.

@@ -39,7 +39,14 @@ const RESERVED_TYPES: &[&str] = &[
     "Vec",
 ];
 /// Methods of the generated `Client` itself.
-const RESERVED_CLIENT_METHODS: &[&str] = &["builder", "clone", "fmt", "from_runtime", "runtime"];
+const RESERVED_CLIENT_METHODS: &[&str] = &[
+    "builder",
+    "clone",
+    "fmt",
+    "from_runtime",
+    "revoke_auth",
+    "runtime",
+];
 /// Methods and fields of every request builder.
 const RESERVED_BUILDER_NAMES: &[&str] =
     &["body", "client", "new", "send", "send_enveloped", "timeout"];
@@ -64,6 +71,7 @@ const EXT_REQUEST_ID: &str = "x-dialtone-request-id-header";
 const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
 const EXT_ERRCODE: &str = "x-dialtone-errcode";
 const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
+const EXT_AUTH: &str = "x-dialtone-auth";
 const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
@@ -84,8 +92,8 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
     lowerer.envelope = lowerer.envelope_config()?;
     lowerer.name_components();
     lowerer.lower_components()?;
-    let auth = lowerer.security_schemes()?;
     let (operations, examples) = lowerer.operations()?;
+    let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;
     let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;
     if let Some(header) = &request_id_header
@@ -235,17 +243,25 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    fn errcode(&self) -> Result<Option<(String, i64)>, Error> {
+    fn errcode(&self) -> Result<Option<ErrCode>, Error> {
         let Some(value) = self.doc.extensions.get(EXT_ERRCODE) else {
             return Ok(None);
         };
         let field = value.get("field").and_then(Value::as_str);
         let success = value.get("success").and_then(Value::as_i64);
-        match (field, success) {
-            (Some(field), Some(success)) => Ok(Some((field.to_owned(), success))),
+        let auth_errors: Option<Vec<String>> = match value.get("auth_errors") {
+            None => Some(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            Some(_) => None,
+        };
+        match (field, success, auth_errors) {
+            (Some(field), Some(success), Some(auth_errors)) => Ok(Some(ErrCode { field: field.to_owned(), success, auth_errors })),
             _ => Err(self.err(
                 format!("/{EXT_ERRCODE}"),
-                "a mapping with `field` (the code's property) and `success` (the integer that means success)",
+                "a mapping with `field` (the code's property), `success` (the integer that means success) and optionally `auth_errors` (texts that mean the token was rejected)",
                 Some(value.to_string()),
             )),
         }
@@ -625,7 +641,140 @@ impl<'a> Lowerer<'a> {
 
     // ----- security ---------------------------------------------------
 
-    fn security_schemes(&self) -> Result<Vec<AuthScheme>, Error> {
+    fn token_call<'o>(
+        &self,
+        ops: &'o [Operation],
+        id: &str,
+        pointer: &str,
+    ) -> Result<(TokenCall, &'o Operation), Error> {
+        let op = ops.iter().find(|o| o.id == id).ok_or_else(|| {
+            self.err(
+                pointer,
+                "the operationId of an operation in this spec",
+                Some(format!("\"{id}\"")),
+            )
+        })?;
+        if op.path.iter().any(|s| matches!(s, Segment::Param(_))) {
+            return Err(self.err(
+                pointer,
+                "a token operation whose path has no parameters",
+                Some(op.path_template.clone()),
+            ));
+        }
+        Ok((
+            TokenCall {
+                operation: op.id.clone(),
+                http_method: op.http_method,
+                path: op.path_template.clone(),
+                field: None,
+                token: None,
+            },
+            op,
+        ))
+    }
+
+    fn lifecycle(
+        &self,
+        value: &Value,
+        pointer: &str,
+        ops: &[Operation],
+        scope: &mut Scope,
+    ) -> Result<Lifecycle, Error> {
+        let text = |v: &Value, key: &str, at: &str| -> Result<String, Error> {
+            v.get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    self.err(
+                        push_pointer(at, key),
+                        "a string",
+                        v.get(key).map(|x| crate::parse::kind_of(x).to_owned()),
+                    )
+                })
+        };
+        let optional = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+        match value.get("kind").and_then(Value::as_str) {
+            Some("token-exchange") => {
+                let logins_pointer = push_pointer(pointer, "logins");
+                let Some(Value::Array(items)) = value.get("logins") else {
+                    return Err(self.err(
+                        logins_pointer,
+                        "a list of logins ({method, operation, token, expires_in?, lifetime?})",
+                        None,
+                    ));
+                };
+                let mut logins = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    let at = push_pointer(&logins_pointer, &i.to_string());
+                    let id = text(item, "operation", &at)?;
+                    let (call, op) = self.token_call(ops, &id, &push_pointer(&at, "operation"))?;
+                    let body = match &op.body {
+                        Some(Body {
+                            media: Media::Json,
+                            envelope: Some(env),
+                            ..
+                        }) => TypeRef::Named(env.type_name.clone()),
+                        Some(Body {
+                            media: Media::Json,
+                            ty,
+                            ..
+                        }) => ty.clone(),
+                        _ => {
+                            return Err(self.err(
+                                push_pointer(&at, "operation"),
+                                "a login operation with a JSON body",
+                                Some(format!("`{id}`")),
+                            ));
+                        }
+                    };
+                    logins.push(Login {
+                        method: scope.claim(snake(&text(item, "method", &at)?)),
+                        call,
+                        body,
+                        token: text(item, "token", &at)?,
+                        expires_in: optional(item, "expires_in"),
+                        lifetime: item.get("lifetime").and_then(Value::as_u64),
+                    });
+                }
+                let refresh = match value.get("refresh") {
+                    None => None,
+                    Some(r) => {
+                        let at = push_pointer(pointer, "refresh");
+                        let id = text(r, "operation", &at)?;
+                        let (mut call, _) =
+                            self.token_call(ops, &id, &push_pointer(&at, "operation"))?;
+                        call.field = Some(text(r, "field", &at)?);
+                        call.token = Some(text(r, "token", &at)?);
+                        Some(call)
+                    }
+                };
+                Ok(Lifecycle::Exchange { logins, refresh })
+            }
+            Some("oauth2") => {
+                let id = text(value, "token", pointer)?;
+                let (token, _) = self.token_call(ops, &id, &push_pointer(pointer, "token"))?;
+                let revoke = match optional(value, "revoke") {
+                    Some(id) => Some(
+                        self.token_call(ops, &id, &push_pointer(pointer, "revoke"))?
+                            .0,
+                    ),
+                    None => None,
+                };
+                Ok(Lifecycle::OAuth2 {
+                    method: scope.claim("oauth".to_owned()),
+                    token,
+                    revoke,
+                })
+            }
+            other => Err(self.err(
+                push_pointer(pointer, "kind"),
+                "`token-exchange` or `oauth2`",
+                other.map(|s| format!("\"{s}\"")),
+            )),
+        }
+    }
+
+    fn security_schemes(&self, ops: &[Operation]) -> Result<Vec<AuthScheme>, Error> {
         let mut scope = Scope::with_reserved(RESERVED_BUILDER_METHODS);
         let mut out = Vec::new();
         for (key, scheme) in self
@@ -642,28 +791,41 @@ impl<'a> Lowerer<'a> {
                     Some("a $ref".to_owned()),
                 ));
             };
-            let (kind, docs) = match scheme {
+            let (kind, docs, extensions) = match scheme {
                 SecurityScheme::APIKey {
                     location: APIKeyLocation::Header,
                     name,
                     description,
-                    ..
-                } => (AuthKind::Header(name.to_ascii_lowercase()), description),
+                    extensions,
+                } => (
+                    AuthKind::Header(name.to_ascii_lowercase()),
+                    description,
+                    extensions,
+                ),
                 SecurityScheme::APIKey {
                     location: APIKeyLocation::Query,
                     name,
                     description,
-                    ..
-                } => (AuthKind::Query(name.clone()), description),
+                    extensions,
+                } => (AuthKind::Query(name.clone()), description, extensions),
                 SecurityScheme::HTTP {
                     scheme,
                     description,
+                    extensions,
                     ..
-                } if scheme.eq_ignore_ascii_case("bearer") => (AuthKind::Bearer, description),
-                SecurityScheme::OAuth2 { description, .. }
-                | SecurityScheme::OpenIDConnect { description, .. } => {
-                    (AuthKind::Bearer, description)
+                } if scheme.eq_ignore_ascii_case("bearer") => {
+                    (AuthKind::Bearer, description, extensions)
                 }
+                SecurityScheme::OAuth2 {
+                    description,
+                    extensions,
+                    ..
+                }
+                | SecurityScheme::OpenIDConnect {
+                    description,
+                    extensions,
+                    ..
+                } => (AuthKind::Bearer, description, extensions),
                 // Cookie API keys and HTTP basic (only used to obtain
                 // tokens) get no builder method; the runtime's auth
                 // providers handle token endpoints.
@@ -678,11 +840,22 @@ impl<'a> Lowerer<'a> {
                     Some(format!("\"{name}\"")),
                 ));
             }
+            let method = scope.claim(snake(key));
+            let lifecycle = match extensions.get(EXT_AUTH) {
+                None => None,
+                Some(value) => Some(self.lifecycle(
+                    value,
+                    &push_pointer(&pointer, EXT_AUTH),
+                    ops,
+                    &mut scope,
+                )?),
+            };
             out.push(AuthScheme {
                 key: key.clone(),
-                method: scope.claim(snake(key)),
+                method,
                 kind,
                 docs: docs.clone(),
+                lifecycle,
             });
         }
         Ok(out)

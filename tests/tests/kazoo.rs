@@ -506,3 +506,93 @@ async fn a_server_that_repeats_a_cursor_is_stopped() {
     }
     assert_eq!(server.take().len(), 2, "no request after the repeat");
 }
+
+#[tokio::test]
+async fn api_key_login_obtains_the_token_once_and_sends_it() {
+    let server = CaptureServer::start().await;
+    let key = "b".repeat(64);
+    let client = Client::builder(format!("{}/v2", server.base_url()))
+        .api_key_login(dialtone_kazoo::ApiAuthRequest::new(
+            dialtone_kazoo::ApiKeyCredentials::new(key.clone()),
+        ))
+        .build()
+        .unwrap();
+    assert!(
+        !format!("{client:?}").contains(&key),
+        "the API key stays out of Debug"
+    );
+    server.respond(
+        201,
+        json!({"auth_token": TOKEN, "data": {"account_id": ACCOUNT}, "status": "success"}),
+    );
+    server.respond(
+        200,
+        json!({"data": group_json("Test group"), "status": "success"}),
+    );
+    server.respond(
+        200,
+        json!({"data": group_json("Test group"), "status": "success"}),
+    );
+    client.get_group(ACCOUNT, GROUP).send().await.unwrap();
+    client.get_group(ACCOUNT, GROUP).send().await.unwrap();
+    let requests = server.take();
+    let lines: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} token={:?}",
+                r.method,
+                r.path_and_query,
+                r.header("x-auth-token")
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "PUT /v2/api_auth token=None".to_owned(),
+            format!("GET /v2/accounts/{ACCOUNT}/groups/{GROUP} token=Some(\"{TOKEN}\")"),
+            format!("GET /v2/accounts/{ACCOUNT}/groups/{GROUP} token=Some(\"{TOKEN}\")"),
+        ]
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&requests[0].body).unwrap(),
+        json!({"data": {"api_key": key}})
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_by_logging_in_again() {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(format!("{}/v2", server.base_url()))
+        .api_key_login(dialtone_kazoo::ApiAuthRequest::new(
+            dialtone_kazoo::ApiKeyCredentials::new("c".repeat(64)),
+        ))
+        .build()
+        .unwrap();
+    server.respond(201, json!({"auth_token": "first-token-0000000000000000000000", "data": {}, "status": "success"}));
+    server.respond(
+        401,
+        json!({"status": "error", "error": "401", "message": "invalid_credentials"}),
+    );
+    server.respond(201, json!({"auth_token": "second-token-000000000000000000000", "data": {}, "status": "success"}));
+    server.respond(
+        200,
+        json!({"data": group_json("Test group"), "status": "success"}),
+    );
+    client.get_group(ACCOUNT, GROUP).send().await.unwrap();
+    let tokens: Vec<Option<String>> = server
+        .take()
+        .iter()
+        .map(|r| r.header("x-auth-token").map(str::to_owned))
+        .collect();
+    assert_eq!(
+        tokens,
+        [
+            None,
+            Some("first-token-0000000000000000000000".to_owned()),
+            None,
+            Some("second-token-000000000000000000000".to_owned()),
+        ]
+    );
+}

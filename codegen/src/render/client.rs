@@ -5,7 +5,20 @@ use quote::{format_ident, quote};
 
 use super::operations::op_docs;
 use super::{arg_type, doc_attrs, rust_type, takes_into};
-use crate::ir::{Api, AuthKind};
+use crate::ir::{Api, AuthKind, Lifecycle, TokenCall};
+
+fn token_call(call: &TokenCall) -> TokenStream {
+    let operation = &call.operation;
+    let method = format_ident!("{}", call.http_method.as_upper());
+    let path = &call.path;
+    quote! {
+        dialtone_runtime::tokens::TokenCall {
+            operation: #operation,
+            method: dialtone_runtime::reqwest::Method::#method,
+            path: #path,
+        }
+    }
+}
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let vendor = &api.vendor;
@@ -36,9 +49,13 @@ pub(super) fn render(api: &Api) -> TokenStream {
         quote!(.request_id_header(#h))
     });
 
-    let errcode = api.errcode.as_ref().map(|(field, success)| {
-        let success = proc_macro2::Literal::i64_unsuffixed(*success);
-        quote!(.errcode(#field, #success))
+    let errcode = api.errcode.as_ref().map(|rule| {
+        let field = &rule.field;
+        let success = proc_macro2::Literal::i64_unsuffixed(rule.success);
+        let messages = &rule.auth_errors;
+        let auth =
+            (!messages.is_empty()).then(|| quote!(.errcode_auth_messages(&[#(#messages),*])));
+        quote!(.errcode(#field, #success) #auth)
     });
     let methods = api.operations.iter().map(|op| {
         let method = format_ident!("{}", op.method_name);
@@ -100,6 +117,87 @@ pub(super) fn render(api: &Api) -> TokenStream {
         }
     });
 
+    let lifecycle_methods = api.auth.iter().filter_map(|scheme| {
+        let lifecycle = scheme.lifecycle.as_ref()?;
+        let (placement, where_) = match &scheme.kind {
+            AuthKind::Header(h) => (quote!(dialtone_runtime::Placement::header(#h)), format!("the `{h}` header")),
+            AuthKind::Query(q) => (quote!(dialtone_runtime::Placement::Query(#q)), format!("the `{q}` query parameter")),
+            AuthKind::Bearer => (quote!(dialtone_runtime::Placement::Bearer), "`Authorization: Bearer`".to_owned()),
+        };
+        Some(match lifecycle {
+            Lifecycle::Exchange { logins, refresh } => {
+                let refresh_call = refresh.as_ref().map(|call| {
+                    let c = token_call(call);
+                    let field = call.field.as_deref().unwrap_or_default();
+                    let token = call.token.as_deref().unwrap_or_default();
+                    quote!(.refresh_with(#c, #field, #token))
+                });
+                let methods = logins.iter().map(|login| {
+                    let method = format_ident!("{}", login.method);
+                    let body = rust_type(&login.body, false);
+                    let call = token_call(&login.call);
+                    let token = &login.token;
+                    let expires = login.expires_in.as_ref().map(|p| quote!(.expires_in_at(#p)));
+                    let lifetime = login.lifetime.map(|secs| {
+                        let secs = proc_macro2::Literal::u64_unsuffixed(secs);
+                        quote!(.lifetime(std::time::Duration::from_secs(#secs)))
+                    });
+                    let renew = if refresh.is_some() {
+                        format!(" renewed with `{}` (or a new login) shortly before it expires and once after a rejection", refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default())
+                    } else {
+                        " renewed by logging in again shortly before it expires and once after a rejection".to_owned()
+                    };
+                    let docs = doc_attrs(&format!(
+                        "Logs in with `{}` ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login.\n\nThe credentials never appear in `Debug` output.",
+                        login.call.operation,
+                        login.call.http_method.as_upper(),
+                        login.call.path,
+                    ));
+                    quote! {
+                        #docs
+                        pub fn #method(mut self, credentials: #body) -> Self {
+                            let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+                            let source = dialtone_runtime::tokens::TokenExchange::new(#call, body, #token)
+                                #expires
+                                #lifetime
+                                #refresh_call;
+                            self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
+                            self
+                        }
+                    }
+                });
+                quote!(#(#methods)*)
+            }
+            Lifecycle::OAuth2 { method, token, revoke } => {
+                let method = format_ident!("{}", method);
+                let path = &token.path;
+                let revoke_path = revoke.as_ref().map(|r| {
+                    let p = &r.path;
+                    quote!(.revoke_path(#p))
+                });
+                let docs = doc_attrs(&format!(
+                    "Obtains tokens from `{}` ({}) with `grant`, the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept) shortly before it expires and once after a rejection; concurrent calls share one refresh.{}",
+                    token.operation,
+                    token.path,
+                    if revoke.is_some() { " `Client::revoke_auth` revokes it." } else { "" },
+                ));
+                quote! {
+                    #docs
+                    pub fn #method(
+                        mut self,
+                        client_id: impl Into<String>,
+                        client_secret: impl Into<dialtone_runtime::Secret>,
+                        grant: dialtone_runtime::tokens::Grant,
+                    ) -> Self {
+                        let source = dialtone_runtime::tokens::OAuth2::new(#path, client_id, client_secret, grant) #revoke_path;
+                        self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
+                        self
+                    }
+                }
+            }
+        })
+    });
+
     quote! {
         //! The client and its builder.
         use crate::operations;
@@ -129,6 +227,12 @@ pub(super) fn render(api: &Api) -> TokenStream {
                 &self.runtime
             }
 
+            /// Revokes the current credential with the vendor where the auth
+            /// provider can (OAuth revoke); the next call obtains a new one.
+            pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
+                self.runtime.revoke_auth().await
+            }
+
             #(#methods)*
         }
 
@@ -141,6 +245,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
 
         impl ClientBuilder {
             #(#auth_methods)*
+
+            #(#lifecycle_methods)*
 
             /// Authenticates with any provider (for example one that
             /// obtains and refreshes tokens).

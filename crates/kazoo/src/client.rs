@@ -29,6 +29,12 @@ impl Client {
         &self.runtime
     }
 
+    /// Revokes the current credential with the vendor where the auth
+    /// provider can (OAuth revoke); the next call obtains a new one.
+    pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
+        self.runtime.revoke_auth().await
+    }
+
     /// Log in with a user's credentials
     ///
     /// Exchanges the md5 hash of `lowercase(username):password` plus one of the account name, realm or a phone number for an X-Auth-Token (top level `auth_token` of the response). No token is needed to call it. Tokens expire after 3600 s by default; there is no refresh: log in again.
@@ -149,6 +155,58 @@ impl ClientBuilder {
         self.inner = self
             .inner
             .auth(dialtone_runtime::HeaderToken::new("x-auth-token", token));
+        self
+    }
+
+    /// Logs in with `createApiAuth` (PUT /api_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again shortly before it expires and once after a rejection. Concurrent calls share one login.
+    ///
+    /// The credentials never appear in `Debug` output.
+    pub fn api_key_login(mut self, credentials: types::ApiAuthRequest) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "createApiAuth",
+                    method: dialtone_runtime::reqwest::Method::PUT,
+                    path: "/api_auth",
+                },
+                body,
+                "/auth_token",
+            )
+            .lifetime(std::time::Duration::from_secs(3600));
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::header("x-auth-token"),
+                ),
+            );
+        self
+    }
+
+    /// Logs in with `createUserAuth` (PUT /user_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again shortly before it expires and once after a rejection. Concurrent calls share one login.
+    ///
+    /// The credentials never appear in `Debug` output.
+    pub fn user_login(mut self, credentials: types::UserAuthRequest) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "createUserAuth",
+                    method: dialtone_runtime::reqwest::Method::PUT,
+                    path: "/user_auth",
+                },
+                body,
+                "/auth_token",
+            )
+            .lifetime(std::time::Duration::from_secs(3600));
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::header("x-auth-token"),
+                ),
+            );
         self
     }
 

@@ -64,6 +64,13 @@ pub trait Authenticate: Send + Sync + fmt::Debug + 'static {
         let _ = request;
         Box::pin(async { false })
     }
+
+    /// Revokes the credential with the vendor, if the provider can (the
+    /// default does nothing). The next call obtains a new one.
+    fn revoke<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<(), AuthError>> {
+        let _ = client;
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// Where a credential goes on a request.
@@ -204,6 +211,16 @@ pub trait TokenSource: Send + Sync + fmt::Debug + 'static {
         client: &'a Client,
         previous: Option<&'a Token>,
     ) -> BoxFuture<'a, Result<Token, AuthError>>;
+
+    /// Revokes `token` with the vendor (the default does nothing).
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        let _ = (client, token);
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A token from a [`TokenSource`], cached, renewed `refresh_before` its
@@ -317,6 +334,17 @@ impl<S: TokenSource> Authenticate for RefreshingToken<S> {
                 state.previous = state.current.take().map(|c| c.token);
             }
             true
+        })
+    }
+
+    fn revoke<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let mut state = self.state.lock().await;
+            let Some(cached) = state.current.take() else {
+                return Ok(());
+            };
+            state.previous = None;
+            self.source.revoke(client, &cached.token).await
         })
     }
 }

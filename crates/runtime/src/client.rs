@@ -243,6 +243,18 @@ impl Client {
         &self.inner.base
     }
 
+    /// Revokes the current credential with the vendor where the auth
+    /// provider can (OAuth revoke); the next call obtains a new one.
+    pub async fn revoke_auth<E>(&self) -> Result<(), Error<E>> {
+        self.inner.auth.revoke(self).await.map_err(|err| match err {
+            AuthError::Invalid(invalid) => Error::InvalidRequest(invalid),
+            AuthError::Failed(message) => Error::Auth {
+                operation: "revoke",
+                message,
+            },
+        })
+    }
+
     /// Sends `request` and decodes a JSON success body into `T`; a non-2xx
     /// status decodes the vendor's error body into `E`.
     pub async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(

@@ -280,7 +280,7 @@ impl OAuth2 {
     }
 
     /// Revokes `token` (and with it, for RingCentral, the whole session).
-    pub async fn revoke(&self, client: &Client, token: &Secret) -> Result<(), AuthError> {
+    pub async fn revoke_token(&self, client: &Client, token: &Secret) -> Result<(), AuthError> {
         let path = self
             .revoke_path
             .ok_or_else(|| AuthError::Failed("no revoke path configured".to_owned()))?;
@@ -370,6 +370,19 @@ impl TokenSource for OAuth2 {
                     .map(Secret::new)
                     .or_else(|| previous.and_then(|t| t.refresh.clone())),
             })
+        })
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        token: &'a Token,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            match &self.revoke_path {
+                Some(_) => self.revoke_token(client, &token.value).await,
+                None => Ok(()),
+            }
         })
     }
 }
