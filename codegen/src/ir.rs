@@ -33,6 +33,9 @@ pub struct Api {
     pub error_type: Option<TypeRef>,
     /// The response header with the request id (`x-dialtone-request-id-header`).
     pub request_id_header: Option<String>,
+    /// Client-side rate limits per group (`x-dialtone-rate-limits`):
+    /// group, requests, window in seconds.
+    pub rate_limits: Vec<(String, u32, u64)>,
     /// Errors reported inside success bodies (`x-dialtone-errcode`).
     pub errcode: Option<ErrCode>,
     /// Index into `operations` of the README example (`x-dialtone-example-operation`).

@@ -33,7 +33,8 @@
 //! | `x-dialtone-idempotent: true` | operation | the operation is safe to replay although its method is not idempotent (retries may resend it). |
 //! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation; kept in the IR for the runtime's paginators. |
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
-//! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group, kept in the IR. |
+//! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder). |
+//! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group: the operation's requests are shaped by that group's limit. |
 
 pub mod error;
 pub mod ir;

@@ -58,7 +58,9 @@ const RESERVED_BUILDER_METHODS: &[&str] = &[
     "default_header",
     "http_client",
     "new",
+    "no_rate_limit",
     "no_retries",
+    "rate_limit",
     "retry_policy",
     "timeout",
     "user_agent",
@@ -72,6 +74,7 @@ const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
 const EXT_ERRCODE: &str = "x-dialtone-errcode";
 const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
 const EXT_AUTH: &str = "x-dialtone-auth";
+const EXT_RATE_LIMITS: &str = "x-dialtone-rate-limits";
 const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
@@ -106,6 +109,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
         ));
     }
     let errcode = lowerer.errcode()?;
+    let rate_limits = lowerer.rate_limits()?;
     let example_operation = match lowerer.string_extension(&doc.extensions, "", EXT_EXAMPLE_OP)? {
         None => None,
         Some(id) => Some(
@@ -141,6 +145,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
         patterns: lowerer.patterns,
         error_type,
         request_id_header,
+        rate_limits,
         errcode,
         example_operation,
         examples,
@@ -241,6 +246,44 @@ impl<'a> Lowerer<'a> {
                 Some(crate::parse::kind_of(other).to_owned()),
             )),
         }
+    }
+
+    fn rate_limits(&self) -> Result<Vec<(String, u32, u64)>, Error> {
+        let Some(value) = self.doc.extensions.get(EXT_RATE_LIMITS) else {
+            return Ok(Vec::new());
+        };
+        let pointer = format!("/{EXT_RATE_LIMITS}");
+        let expected = "a mapping from group name to {requests: <count>, window: <seconds>}";
+        let Value::Object(groups) = value else {
+            return Err(self.err(
+                pointer,
+                expected,
+                Some(crate::parse::kind_of(value).to_owned()),
+            ));
+        };
+        let mut out = Vec::new();
+        for (group, limit) in groups {
+            let requests = limit
+                .get("requests")
+                .and_then(Value::as_u64)
+                .and_then(|r| u32::try_from(r).ok())
+                .filter(|r| *r > 0);
+            let window = limit
+                .get("window")
+                .and_then(Value::as_u64)
+                .filter(|w| *w > 0);
+            match (requests, window) {
+                (Some(requests), Some(window)) => out.push((group.clone(), requests, window)),
+                _ => {
+                    return Err(self.err(
+                        push_pointer(&pointer, group),
+                        expected,
+                        Some(limit.to_string()),
+                    ));
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn errcode(&self) -> Result<Option<ErrCode>, Error> {

@@ -57,6 +57,11 @@ pub(super) fn render(api: &Api) -> TokenStream {
             (!messages.is_empty()).then(|| quote!(.errcode_auth_messages(&[#(#messages),*])));
         quote!(.errcode(#field, #success) #auth)
     });
+    let rate_limits = api.rate_limits.iter().map(|(group, requests, window)| {
+        let window = proc_macro2::Literal::u64_unsuffixed(*window);
+        let requests = proc_macro2::Literal::u32_unsuffixed(*requests);
+        quote!(.rate_limit(#group, #requests, std::time::Duration::from_secs(#window)))
+    });
     let methods = api.operations.iter().map(|op| {
         let method = format_ident!("{}", op.method_name);
         let builder = format_ident!("{}", op.builder_name);
@@ -213,7 +218,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
             #[doc = #base_doc]
             pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
                 ClientBuilder {
-                    inner: dialtone_runtime::ClientBuilder::new(#vendor, base_url) #request_id #errcode,
+                    inner: dialtone_runtime::ClientBuilder::new(#vendor, base_url) #request_id #errcode #(#rate_limits)*,
                 }
             }
 
@@ -289,6 +294,20 @@ pub(super) fn render(api: &Api) -> TokenStream {
             /// Never retry.
             pub fn no_retries(mut self) -> Self {
                 self.inner = self.inner.no_retries();
+                self
+            }
+
+            /// Allow `requests` per sliding `window` for operations of the
+            /// vendor's rate-limit `group` (the spec's limits are set by
+            /// default); a burst beyond it waits instead of meeting 429s.
+            pub fn rate_limit(mut self, group: impl Into<String>, requests: u32, window: std::time::Duration) -> Self {
+                self.inner = self.inner.rate_limit(group, requests, window);
+                self
+            }
+
+            /// Do not shape traffic on the client side.
+            pub fn no_rate_limit(mut self) -> Self {
+                self.inner = self.inner.no_rate_limit();
                 self
             }
 

@@ -258,6 +258,10 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     }
     let no_auth = (!op.authenticated).then(|| quote!(.without_auth()));
     let replay_safe = op.replay_safe.then(|| quote!(.replay_safe()));
+    let rate_group = op
+        .throttling_group
+        .as_ref()
+        .map(|g| quote!(.rate_group(#g)));
     let error = error_type(api);
 
     let (send, returns_doc) = match &op.success {
@@ -346,6 +350,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                     #(#path_calls)*
                     #no_auth
                     #replay_safe
+                    #rate_group
                     .timeout(self.timeout);
                 #(#extra_calls)*
                 #body_stmt

@@ -258,6 +258,25 @@ impl ClientBuilder {
         self
     }
 
+    /// Allow `requests` per sliding `window` for operations of the
+    /// vendor's rate-limit `group` (the spec's limits are set by
+    /// default); a burst beyond it waits instead of meeting 429s.
+    pub fn rate_limit(
+        mut self,
+        group: impl Into<String>,
+        requests: u32,
+        window: std::time::Duration,
+    ) -> Self {
+        self.inner = self.inner.rate_limit(group, requests, window);
+        self
+    }
+
+    /// Do not shape traffic on the client side.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.inner = self.inner.no_rate_limit();
+        self
+    }
+
     /// Use this `reqwest::Client` (proxies, TLS roots...); the
     /// builder's timeouts then do not apply.
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {

@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::auth::{AuthError, Authenticate, NoAuth};
 use crate::error::{ApiError, Error};
+use crate::ratelimit::{Limit, Limiter};
 use crate::redact;
 use crate::request::{Request, RequestBody};
 use crate::retry::{RetryPolicy, parse_retry_after};
@@ -33,6 +34,7 @@ pub struct ClientBuilder {
     request_id_header: Option<HeaderName>,
     errcode: Option<ErrCode>,
     retry: RetryPolicy,
+    rate_limits: Vec<(String, Limit)>,
     http: Option<reqwest::Client>,
 }
 
@@ -63,6 +65,7 @@ impl ClientBuilder {
             request_id_header: None,
             errcode: None,
             retry: RetryPolicy::default(),
+            rate_limits: Vec::new(),
             http: None,
         }
     }
@@ -134,6 +137,21 @@ impl ClientBuilder {
         self.retry_policy(RetryPolicy::none())
     }
 
+    /// Allow `requests` per sliding `window` for operations of rate-limit
+    /// `group`; a burst beyond it waits.
+    pub fn rate_limit(mut self, group: impl Into<String>, requests: u32, window: Duration) -> Self {
+        let group = group.into();
+        self.rate_limits.retain(|(g, _)| *g != group);
+        self.rate_limits.push((group, Limit { requests, window }));
+        self
+    }
+
+    /// Do not shape traffic on the client side at all.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_limits.clear();
+        self
+    }
+
     /// Use this `reqwest::Client` (proxies, custom TLS roots...). The
     /// builder's timeouts then do not apply; configure them on it.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
@@ -179,6 +197,7 @@ impl ClientBuilder {
                 request_id_header: self.request_id_header,
                 errcode: self.errcode,
                 retry: self.retry,
+                limiter: Limiter::new(&self.rate_limits),
             }),
         })
     }
@@ -214,6 +233,7 @@ struct Inner {
     request_id_header: Option<HeaderName>,
     errcode: Option<ErrCode>,
     retry: RetryPolicy,
+    limiter: Limiter,
 }
 
 /// A success response, before its body is decoded.
@@ -353,6 +373,9 @@ impl Client {
                 })?;
         }
         let request = request.clone();
+        if let Some(group) = request.rate_group {
+            self.inner.limiter.acquire(group).await;
+        }
         let mut url = Url::parse(&format!("{}{}", self.inner.base, request.path))
             .map_err(|e| Error::Config(format!("cannot form the URL for {operation}: {e}")))?;
         if !request.query.is_empty() {
@@ -387,6 +410,9 @@ impl Client {
             .await
             .map_err(|e| transport_error(operation, e))?;
         let status = response.status();
+        if let Some(group) = request.rate_group {
+            self.inner.limiter.observe(group, response.headers());
+        }
         let request_id = self.inner.request_id_header.as_ref().and_then(|name| {
             response
                 .headers()

@@ -18,6 +18,7 @@ mod auth;
 mod client;
 mod error;
 pub mod paginate;
+mod ratelimit;
 mod redact;
 mod request;
 mod retry;
@@ -33,6 +34,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
 };
 pub use error::{ApiError, Error};
+pub use ratelimit::Limit;
 pub use request::{Request, RequestBody};
 pub use retry::RetryPolicy;
 pub use secret::Secret;

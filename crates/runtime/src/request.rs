@@ -46,6 +46,7 @@ pub struct Request {
     pub(crate) authenticate: bool,
     pub(crate) auth_generation: Option<u64>,
     pub(crate) replay_safe: bool,
+    pub(crate) rate_group: Option<&'static str>,
     pub(crate) error: Option<InvalidRequest>,
 }
 
@@ -65,6 +66,7 @@ impl Request {
             authenticate: true,
             auth_generation: None,
             replay_safe: false,
+            rate_group: None,
             error: None,
         }
     }
@@ -224,6 +226,13 @@ impl Request {
     /// (the spec says so with `x-dialtone-idempotent: true`).
     pub fn replay_safe(mut self) -> Self {
         self.replay_safe = true;
+        self
+    }
+
+    /// The vendor's rate-limit group of this operation (RingCentral's
+    /// `x-throttling-group`), which the client shapes its traffic by.
+    pub fn rate_group(mut self, group: &'static str) -> Self {
+        self.rate_group = Some(group);
         self
     }
 
