@@ -445,7 +445,9 @@ impl Client {
         let api = Box::new(ApiError {
             operation,
             status: status.as_u16(),
-            body: serde_json::from_slice(&body).ok(),
+            // Decoded from the masked JSON, so that a credential the vendor
+            // echoes back never reaches `Debug`.
+            body: redact::masked_json(&body).and_then(|v| serde_json::from_value(v).ok()),
             excerpt: redact::excerpt(&body),
             request_id,
             retry_after,

@@ -23,16 +23,21 @@ pub(crate) fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
+/// The body as JSON with every credential-named key masked, if it is JSON.
+pub(crate) fn masked_json(body: &[u8]) -> Option<Value> {
+    let mut value = serde_json::from_slice::<Value>(body).ok()?;
+    mask(&mut value);
+    Some(value)
+}
+
 /// A short, single-line excerpt of a response body with every credential
 /// masked. JSON bodies are re-serialized with secret keys replaced; other
-/// bodies are cut short and have control characters replaced.
+/// bodies have `key=value` pairs of secret keys masked, are cut short and
+/// have control characters replaced.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = match serde_json::from_slice::<Value>(body) {
-        Ok(mut value) => {
-            mask(&mut value);
-            value.to_string()
-        }
-        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    let text = match masked_json(body) {
+        Some(value) => value.to_string(),
+        None => mask_pairs(&String::from_utf8_lossy(body)),
     };
     let mut out: String = text
         .chars()
@@ -42,6 +47,30 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     if text.chars().count() > EXCERPT_CHARS {
         out.push('…');
     }
+    out
+}
+
+/// Masks the values of `key=value` pairs whose key is a credential name
+/// (form-encoded bodies, query strings in error pages).
+fn mask_pairs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let key_start = rest[..eq]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |i| i + 1);
+        let value_end = rest[eq + 1..]
+            .find(|c: char| c == '&' || c.is_whitespace() || c == '"' || c == '\'')
+            .map_or(rest.len(), |i| eq + 1 + i);
+        out.push_str(&rest[..=eq]);
+        if is_secret_key(&rest[key_start..eq]) {
+            out.push_str("***");
+        } else {
+            out.push_str(&rest[eq + 1..value_end]);
+        }
+        rest = &rest[value_end..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -72,6 +101,15 @@ mod tests {
         assert!(!got.contains("canary"), "{got}");
         assert!(!got.contains("\"p\""), "{got}");
         assert!(got.contains("\"name\":\"x\""), "{got}");
+    }
+
+    #[test]
+    fn masks_secret_pairs_in_text() {
+        let got = excerpt(b"error: bad request ?access_token=canary&page=2 password=p2 ok");
+        assert_eq!(
+            got,
+            "error: bad request ?access_token=***&page=2 password=*** ok"
+        );
     }
 
     #[test]
