@@ -159,8 +159,12 @@ pub struct Operation {
     pub statuses: Vec<String>,
     /// Summary and description.
     pub docs: Docs,
-    /// False when the operation declares `security: []`.
+    /// False when the operation declares `security: []`, or only HTTP
+    /// Basic (then `basic_auth` is true).
     pub authenticated: bool,
+    /// The operation authenticates with HTTP Basic credentials given per
+    /// call (OAuth token endpoints).
+    pub basic_auth: bool,
     /// Whether the spec deprecates it.
     pub deprecated: bool,
     /// `x-dialtone-idempotent: true`: safe to replay although its method
@@ -386,6 +390,8 @@ pub struct Field {
     pub ty: TypeRef,
     pub required: bool,
     pub docs: Option<String>,
+    /// Decode leniently (`x-dialtone-lenient`): a boolean may come as a string.
+    pub lenient: bool,
 }
 
 /// An enum variant.

@@ -48,8 +48,18 @@ const RESERVED_CLIENT_METHODS: &[&str] = &[
     "runtime",
 ];
 /// Methods and fields of every request builder.
-const RESERVED_BUILDER_NAMES: &[&str] =
-    &["body", "client", "new", "send", "send_enveloped", "timeout"];
+const RESERVED_BUILDER_NAMES: &[&str] = &[
+    "basic",
+    "basic_auth",
+    "body",
+    "client",
+    "into_pages",
+    "into_stream",
+    "new",
+    "send",
+    "send_enveloped",
+    "timeout",
+];
 /// Methods of the generated `ClientBuilder`.
 const RESERVED_BUILDER_METHODS: &[&str] = &[
     "auth",
@@ -75,6 +85,7 @@ const EXT_ERRCODE: &str = "x-dialtone-errcode";
 const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
 const EXT_AUTH: &str = "x-dialtone-auth";
 const EXT_RATE_LIMITS: &str = "x-dialtone-rate-limits";
+const EXT_LENIENT: &str = "x-dialtone-lenient";
 const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
@@ -551,10 +562,21 @@ impl<'a> Lowerer<'a> {
             let prop_pointer = push_pointer(&properties, wire);
             let hint = format!("{name}{}", camel(wire));
             let mut ty = self.boxed_schema_or_ref(prop, &prop_pointer, &hint)?;
+            let mut lenient = false;
             let docs = match prop {
                 ReferenceOr::Item(s) => {
                     if s.schema_data.extensions.get(EXT_SECRET) == Some(&Value::Bool(true)) {
                         ty = into_secret(ty);
+                    }
+                    if s.schema_data.extensions.get(EXT_LENIENT) == Some(&Value::Bool(true)) {
+                        if ty != TypeRef::Bool {
+                            return Err(self.err(
+                                push_pointer(&prop_pointer, EXT_LENIENT),
+                                "x-dialtone-lenient on a boolean property (only booleans have a lenient decoder)",
+                                None,
+                            ));
+                        }
+                        lenient = true;
                     }
                     s.schema_data.description.clone()
                 }
@@ -566,6 +588,7 @@ impl<'a> Lowerer<'a> {
                 ty,
                 required: obj.required.contains(wire),
                 docs,
+                lenient,
             });
         }
         let extra = match &obj.additional_properties {
@@ -1058,7 +1081,15 @@ impl<'a> Lowerer<'a> {
             )?),
         };
         let effective_security = op.security.as_ref().or(self.doc.security.as_ref());
-        let authenticated = effective_security.is_some_and(|s| !s.is_empty());
+        let schemes: Vec<&str> = effective_security
+            .iter()
+            .flat_map(|reqs| reqs.iter())
+            .flat_map(|req| req.keys())
+            .map(String::as_str)
+            .collect();
+        let basic_auth =
+            !schemes.is_empty() && schemes.iter().all(|name| self.is_basic_scheme(name));
+        let authenticated = !schemes.is_empty() && !basic_auth;
         let throttling_group = self.string_extension(&op.extensions, pointer, EXT_THROTTLING)?;
         let replay_safe = match op.extensions.get(EXT_IDEMPOTENT) {
             None => false,
@@ -1087,6 +1118,7 @@ impl<'a> Lowerer<'a> {
                 description: op.description.clone(),
             },
             authenticated,
+            basic_auth,
             deprecated: op.deprecated,
             replay_safe,
             pagination,
@@ -1386,6 +1418,13 @@ impl<'a> Lowerer<'a> {
             docs: data.description.clone(),
             example,
         }))
+    }
+
+    fn is_basic_scheme(&self, name: &str) -> bool {
+        matches!(
+            self.doc.components.as_ref().and_then(|c| c.security_schemes.get(name)),
+            Some(ReferenceOr::Item(SecurityScheme::HTTP { scheme, .. })) if scheme.eq_ignore_ascii_case("basic")
+        )
     }
 
     fn is_struct(&self, name: &str) -> bool {

@@ -169,3 +169,45 @@ fn parameters_in_every_location() {
     );
     insta::assert_snapshot!(file(&text, "src/operations.rs"));
 }
+
+#[test]
+fn form_body_with_basic_auth_and_a_lenient_boolean() {
+    let text = spec(
+        "security: [{bearer: []}]\n",
+        r#"  /oauth/token:
+    post:
+      operationId: getToken
+      summary: Get a token
+      security: [{basic: []}]
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/TokenRequest'}
+      responses:
+        '200':
+          description: A token.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/TokenInfo'}
+"#,
+        r#"    TokenRequest:
+      type: object
+      required: [grant_type]
+      properties:
+        grant_type: {type: string, enum: [password, refresh_token]}
+        password: {type: string, format: password}
+    TokenInfo:
+      type: object
+      required: [access_token]
+      properties:
+        access_token: {type: string, format: password}
+        primary: {type: boolean, x-dialtone-lenient: true}
+  securitySchemes:
+    basic: {type: http, scheme: basic}
+    bearer: {type: http, scheme: bearer}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/operations.rs"));
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}

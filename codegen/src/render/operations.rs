@@ -257,6 +257,26 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         }
     }
     let no_auth = (!op.authenticated).then(|| quote!(.without_auth()));
+    if op.basic_auth {
+        fields.push(quote!(basic: Option<(String, dialtone_runtime::Secret)>,));
+        ctor_inits.push(quote!(basic: None));
+        setters.push(quote! {
+            /// HTTP Basic credentials for this call (e.g. the app's client id
+            /// and secret on a token endpoint).
+            pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<dialtone_runtime::Secret>) -> Self {
+                self.basic = Some((user.into(), password.into()));
+                self
+            }
+        });
+    }
+    let basic = op.basic_auth.then(|| {
+        quote! {
+            let request = match &self.basic {
+                Some((user, password)) => request.basic_auth(user, password),
+                None => request,
+            };
+        }
+    });
     let replay_safe = op.replay_safe.then(|| quote!(.replay_safe()));
     let rate_group = op
         .throttling_group
@@ -353,6 +373,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                     #rate_group
                     .timeout(self.timeout);
                 #(#extra_calls)*
+                #basic
                 #body_stmt
                 Ok((self.client, request))
             }

@@ -41,16 +41,22 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             quote!()
         };
         if f.required {
-            let attr = if rename.is_empty() {
+            let lenient = f
+                .lenient
+                .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::bool",));
+            let attr = if rename.is_empty() && lenient.is_none() {
                 quote!()
             } else {
-                quote!(#[serde(#rename)])
+                quote!(#[serde(#rename #lenient)])
             };
             quote! { #docs #attr pub #ident: #ty, }
         } else {
+            let lenient = f
+                .lenient
+                .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::option_bool",));
             quote! {
                 #docs
-                #[serde(#rename default, skip_serializing_if = "Option::is_none")]
+                #[serde(#rename default, skip_serializing_if = "Option::is_none", #lenient)]
                 pub #ident: Option<#ty>,
             }
         }

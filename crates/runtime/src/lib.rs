@@ -17,6 +17,7 @@
 mod auth;
 mod client;
 mod error;
+pub mod lenient;
 pub mod paginate;
 mod ratelimit;
 mod redact;

@@ -250,6 +250,22 @@ impl Request {
             )
     }
 
+    /// Sends HTTP Basic credentials (e.g. an OAuth client id and secret on a
+    /// token endpoint), marked sensitive.
+    pub fn basic_auth(mut self, user: &str, password: &crate::Secret) -> Self {
+        use base64::Engine as _;
+        let raw = format!("{user}:{}", password.expose());
+        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
+        match HeaderValue::try_from(format!("Basic {encoded}")) {
+            Ok(value) => self.set_header(reqwest::header::AUTHORIZATION, value, true),
+            Err(_) => self.fail(InvalidRequest::new(
+                "header.authorization",
+                "must be a valid HTTP header value",
+            )),
+        }
+        self
+    }
+
     /// Sets a query parameter, replacing any of the same name; for auth
     /// providers.
     pub fn set_query(&mut self, name: &str, value: &str) {
