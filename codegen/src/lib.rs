@@ -27,6 +27,7 @@
 //! | `x-dialtone-request-id-header: Name` | root | the response header carrying the vendor's request id, kept in errors. |
 //! | `x-dialtone-errcode: {field: errcode, success: 0, auth_errors?: [...]}` | root | errors arrive in success bodies: a body whose `field` is not `success` is an API error (Yeastar); one containing an `auth_errors` text is a rejected credential. |
 //! | `x-dialtone-example-operation: operationId` | root | the call shown in the generated README example. |
+//! | `x-dialtone-lenient: true` | boolean property | also accept `"true"`/`"false"` strings when decoding (vendors whose examples stray from their schema). |
 //! | `x-dialtone-secret: true` | string schema | a credential: generated as `Secret`, never shown by `Debug` (`format: password` does the same). |
 //! | `x-dialtone-auth: {kind: token-exchange, logins: [...], refresh?}` | security scheme | tokens come from login operations: one builder method per login (`{method, operation, token: <JSON pointer>, expires_in?: <JSON pointer>, lifetime?: <seconds>}`), renewed single-flight before expiry and after a rejection, optionally with a refresh operation (`{operation, field, token}`). |
 //! | `x-dialtone-auth: {kind: oauth2, token: opId, revoke?: opId}` | security scheme | an OAuth 2.0 token endpoint: an `oauth(client_id, client_secret, grant)` builder method. |
