@@ -244,7 +244,15 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             }
         };
         if p.required {
-            let c = call(quote!(&self.#ident));
+            let copy = matches!(
+                p.ty,
+                TypeRef::Integer { .. } | TypeRef::Number(_) | TypeRef::Bool
+            );
+            let c = call(if copy {
+                quote!(self.#ident)
+            } else {
+                quote!(&self.#ident)
+            });
             extra_calls.push(quote!(let request = #c;));
         } else {
             let c = call(quote!(value));
@@ -477,15 +485,11 @@ fn render_paging(op: &Operation, pagination: &Pagination) -> TokenStream {
                     let size = match per_page {
                         Some(index) => {
                             let field = format_ident!("{}", op.params[*index].rust_name);
-                            let size = if matches!(
-                                op.params[*index].ty,
-                                TypeRef::Integer { bits: 64, .. }
-                            ) {
-                                quote!(size)
+                            if matches!(op.params[*index].ty, TypeRef::Integer { bits: 64, .. }) {
+                                quote!(request.#field.unwrap_or(count))
                             } else {
-                                quote!(i64::from(size))
-                            };
-                            quote!(request.#field.map(|size| #size).unwrap_or(count))
+                                quote!(request.#field.map(i64::from).unwrap_or(count))
+                            }
                         }
                         None => quote!(count),
                     };
@@ -502,7 +506,8 @@ fn render_paging(op: &Operation, pagination: &Pagination) -> TokenStream {
                 items,
                 quote! {
                     let current = request.#page_field.unwrap_or(1);
-                    let next = if #more {
+                    let more = #more;
+                    let next = if more {
                         let following = current + 1;
                         Some((following.to_string(), request.#page_field(following)))
                     } else {

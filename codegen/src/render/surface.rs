@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::ir::{Api, Success, TypeKind, TypeRef};
+use crate::ir::{Api, Lifecycle, Success, TypeKind, TypeRef};
 
 /// One line per client method and per type.
 pub fn surface(api: &Api) -> String {
@@ -16,6 +16,42 @@ pub fn surface(api: &Api) -> String {
     .unwrap();
     for scheme in &api.auth {
         writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
+        match &scheme.lifecycle {
+            None => {}
+            Some(Lifecycle::Exchange { logins, refresh }) => {
+                for login in logins {
+                    let refresh = refresh
+                        .as_ref()
+                        .map(|r| format!(", refreshed by {}", r.operation))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "auth ClientBuilder::{}(credentials: {})  # token at {} of {}{refresh}",
+                        login.method,
+                        show(api, &login.body),
+                        login.token,
+                        login.call.operation
+                    )
+                    .unwrap();
+                }
+            }
+            Some(Lifecycle::OAuth2 {
+                method,
+                token,
+                revoke,
+            }) => {
+                let revoke = revoke
+                    .as_ref()
+                    .map(|r| format!(", revoked by {}", r.operation))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "auth ClientBuilder::{method}(client_id, client_secret, grant)  # OAuth 2.0 via {}{revoke}",
+                    token.operation
+                )
+                .unwrap();
+            }
+        }
     }
     for op in &api.operations {
         let args: Vec<String> = op
