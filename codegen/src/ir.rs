@@ -172,6 +172,11 @@ pub struct Operation {
     pub replay_safe: bool,
     /// How a list operation pages (`x-dialtone-pagination`).
     pub pagination: Option<Pagination>,
+    /// A fixed `Accept` header (the batch form's media type).
+    pub accept: Option<String>,
+    /// The batch form: the index of the list parameter and the most ids
+    /// per call (`send_chunked` splits longer lists).
+    pub chunk: Option<(usize, u64)>,
     /// RingCentral's `x-throttling-group`.
     pub throttling_group: Option<String>,
     /// The operation's JSON pointer in the spec.

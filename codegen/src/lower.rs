@@ -86,6 +86,7 @@ const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
 const EXT_AUTH: &str = "x-dialtone-auth";
 const EXT_RATE_LIMITS: &str = "x-dialtone-rate-limits";
 const EXT_LENIENT: &str = "x-dialtone-lenient";
+const EXT_BATCH: &str = "x-dialtone-batch";
 const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
@@ -975,10 +976,138 @@ impl<'a> Lowerer<'a> {
                 })?;
                 self.examples_of(op, &pointer, &operation, &mut example_names, &mut examples)?;
                 operation.statuses = statuses(op);
+                let batch = match op.extensions.get(EXT_BATCH) {
+                    Some(value) => Some(self.batch_operation(
+                        &operation,
+                        op,
+                        value,
+                        &push_pointer(&pointer, EXT_BATCH),
+                        &mut methods,
+                        &mut builders,
+                    )?),
+                    None => None,
+                };
                 operations.push(operation);
+                operations.extend(batch);
             }
         }
         Ok((operations, examples))
+    }
+
+    /// The batch form of `single` (`x-dialtone-batch`): the same call with
+    /// several ids joined in one path segment, answered with one result
+    /// per id.
+    fn batch_operation(
+        &mut self,
+        single: &Operation,
+        op: &'a openapiv3::Operation,
+        value: &Value,
+        pointer: &str,
+        methods: &mut Scope,
+        builders: &mut Scope,
+    ) -> Result<Operation, Error> {
+        let expected = "{param: <path parameter>, max: <ids per call>, status: \"<status of the batch answer>\", accept: <media type of the batch answer>}";
+        let text = |key: &str| value.get(key).and_then(Value::as_str);
+        let (Some(param), Some(max), Some(status), Some(accept)) = (
+            text("param"),
+            value.get("max").and_then(Value::as_u64),
+            text("status"),
+            text("accept"),
+        ) else {
+            return Err(self.err(pointer, expected, Some(value.to_string())));
+        };
+        if single.body.is_some() {
+            return Err(self.err(pointer, "a batch form of an operation without a request body (batch bodies are not supported yet)", None));
+        }
+        let index = single
+            .params
+            .iter()
+            .position(|p| {
+                p.location == ParamLocation::Path
+                    && p.wire_name == param
+                    && matches!(p.ty, TypeRef::String(_))
+            })
+            .ok_or_else(|| {
+                self.err(
+                    push_pointer(pointer, "param"),
+                    "a string path parameter of the operation",
+                    Some(format!("\"{param}\"")),
+                )
+            })?;
+        let response_pointer = push_pointer(&push_pointer(&single.pointer, "responses"), status);
+        let response = op
+            .responses
+            .responses
+            .iter()
+            .find(|(code, _)| code.to_string() == status)
+            .map(|(_, r)| r)
+            .ok_or_else(|| {
+                self.err(
+                    push_pointer(pointer, "status"),
+                    "a status the operation documents",
+                    Some(format!("\"{status}\"")),
+                )
+            })?;
+        let (response, at) = self.response(response, &response_pointer)?;
+        let media = response
+            .content
+            .get(accept)
+            .and_then(|m| m.schema.as_ref())
+            .ok_or_else(|| {
+                self.err(
+                    push_pointer(&at, "content"),
+                    format!("a `{accept}` body with a schema"),
+                    None,
+                )
+            })?;
+        let media_pointer = push_pointer(
+            &push_pointer(&push_pointer(&at, "content"), accept),
+            "schema",
+        );
+        let ty = self.schema_or_ref(
+            media,
+            &media_pointer,
+            &format!("{}BatchResponse", single.builder_name),
+        )?;
+        if !matches!(ty, TypeRef::Array(..)) {
+            return Err(self.err(media_pointer, "an array schema (one result per id)", None));
+        }
+        let mut params = single.params.clone();
+        let id = &mut params[index];
+        let scalar = std::mem::replace(&mut id.ty, TypeRef::Json);
+        id.ty = TypeRef::Array(
+            Box::new(scalar),
+            Constraints {
+                min_items: Some(1),
+                max_items: usize::try_from(max).ok(),
+                ..Constraints::default()
+            },
+        );
+        id.rust_name = match id.rust_name.strip_suffix("_id") {
+            Some(stem) => format!("{stem}_ids"),
+            None => format!("{}_list", id.rust_name),
+        };
+        id.docs = Some(format!(
+            "The ids, at most {max} per call (`send_chunked` splits longer lists)."
+        ));
+        Ok(Operation {
+            method_name: methods.claim(format!("{}_batch", single.method_name)),
+            builder_name: builders.claim(format!("{}Batch", single.builder_name)),
+            params,
+            success: Success::Json { ty, envelope: None },
+            pagination: None,
+            accept: Some(accept.to_owned()),
+            chunk: Some((index, max)),
+            docs: Docs {
+                summary: single.docs.summary.as_ref().map(|s| format!("{s} (batch)")),
+                description: Some(format!(
+                    "The batch form of `{}`: up to {max} ids in one call, one result per id in request order (HTTP {status}).",
+                    single.method_name
+                )),
+            },
+            pointer: pointer.to_owned(),
+            ..single.clone()
+        })
     }
 
     fn operation(&mut self, input: OperationInput<'a>) -> Result<Operation, Error> {
@@ -1121,6 +1250,8 @@ impl<'a> Lowerer<'a> {
             basic_auth,
             deprecated: op.deprecated,
             replay_safe,
+            accept: None,
+            chunk: None,
             pagination,
             throttling_group,
             pointer: pointer.to_owned(),
@@ -1618,7 +1749,12 @@ impl<'a> Lowerer<'a> {
                 StatusCode::Code(code) => (200..300).contains(code),
                 StatusCode::Range(range) => *range == 2,
             };
-            if !is_success {
+            let batch_status = op
+                .extensions
+                .get(EXT_BATCH)
+                .and_then(|b| b.get("status"))
+                .and_then(Value::as_str);
+            if !is_success || batch_status == Some(status.to_string().as_str()) {
                 continue;
             }
             let status_pointer = push_pointer(&responses, &status.to_string());

@@ -201,15 +201,14 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                 let p = &op.params[*index];
                 let ident = format_ident!("{}", p.rust_name);
                 let wire = &p.wire_name;
-                let value = match &p.ty {
-                    TypeRef::String(_) => quote!(&self.#ident),
-                    TypeRef::Secret(_) => quote!(self.#ident.expose()),
-                    TypeRef::Array(..) => {
-                        quote!(&self.#ident.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","))
-                    }
-                    _ => quote!(&self.#ident.to_string()),
+                let call = match &p.ty {
+                    TypeRef::String(_) => quote!(.param(#wire, &self.#ident)),
+                    TypeRef::Secret(_) => quote!(.param(#wire, self.#ident.expose())),
+                    // `style: simple`: each value encoded, joined by commas.
+                    TypeRef::Array(..) => quote!(.param_list(#wire, &self.#ident, ",")),
+                    _ => quote!(.param(#wire, &self.#ident.to_string())),
                 };
-                path_calls.push(quote!(.param(#wire, #value)));
+                path_calls.push(call);
             }
         }
     }
@@ -291,6 +290,30 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         .as_ref()
         .map(|g| quote!(.rate_group(#g)));
     let error = error_type(api);
+    let accept = op.accept.as_ref().map(|a| quote!(.header("accept", #a)));
+    let chunked = op.chunk.map(|(index, max)| {
+        let ident = format_ident!("{}", op.params[index].rust_name);
+        let max = proc_macro2::Literal::usize_unsuffixed(usize::try_from(max).unwrap_or(usize::MAX));
+        let ty = match &op.success {
+            Success::Json { ty, .. } => rust_type(ty, false),
+            Success::Empty => quote!(()),
+        };
+        let doc = format!(
+            " Sends the ids in chunks of at most {max} (one call each, in order) and returns every result in the order of the ids."
+        );
+        quote! {
+            #[doc = #doc]
+            pub async fn send_chunked(self) -> Result<#ty, crate::Error> {
+                let mut results = Vec::with_capacity(self.#ident.len());
+                for chunk in self.#ident.chunks(#max) {
+                    let mut part = self.clone();
+                    part.#ident = chunk.to_vec();
+                    results.extend(part.send().await?);
+                }
+                Ok(results)
+            }
+        }
+    });
 
     let (send, returns_doc) = match &op.success {
         Success::Empty => (
@@ -372,6 +395,8 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
 
             #paging
 
+            #chunked
+
             fn into_request(self) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
                 #(#checks)*
                 let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
@@ -379,6 +404,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                     #no_auth
                     #replay_safe
                     #rate_group
+                    #accept
                     .timeout(self.timeout);
                 #(#extra_calls)*
                 #basic
