@@ -65,6 +65,10 @@ pub fn surface(api: &Api) -> String {
             .iter()
             .filter(|p| !p.required)
             .map(|p| format!(".{}({})", p.rust_name, show(api, &p.ty)))
+            .chain(
+                op.basic_auth
+                    .then(|| ".basic_auth(user, Secret)".to_owned()),
+            )
             .chain(op.body.iter().map(|b| {
                 format!(
                     ".body({}{})",
