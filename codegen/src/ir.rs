@@ -214,6 +214,14 @@ pub enum Pagination {
         /// The type of one item.
         item: TypeRef,
     },
+    /// The next page's URL in the `Link: <...>; rel="next"` response header
+    /// (Webex), followed verbatim on the API's own origin.
+    Link {
+        /// Where the items are.
+        items: Vec<FieldStep>,
+        /// The type of one item.
+        item: TypeRef,
+    },
 }
 
 /// One step of a path into a response: a field and whether it is required.

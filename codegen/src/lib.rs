@@ -33,7 +33,7 @@
 //! | `x-dialtone-auth: {kind: oauth2, token: opId, revoke?: opId}` | security scheme | an OAuth 2.0 token endpoint: an `oauth(client_id, client_secret, grant)` builder method. |
 //! | `x-dialtone-batch: {param, max, status, accept}` | operation | a batch form: several ids joined by commas in path parameter `param` (at most `max`), answered with status `status` in media type `accept` (one result per id): a `<method>_batch` call with `send_chunked()`. |
 //! | `x-dialtone-idempotent: true` | operation | the operation is safe to replay although its method is not idempotent (retries may resend it). |
-//! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation; kept in the IR for the runtime's paginators. |
+//! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation, for `into_pages()`/`into_stream()`: `{style: cursor, param, next, items}`, `{style: page, page, per_page?, next? (present while more), total?, items}` or `{style: link-header, items}`. |
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
 //! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder). |
 //! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group: the operation's requests are shaped by that group's limit. |

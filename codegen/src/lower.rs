@@ -1393,9 +1393,13 @@ impl<'a> Lowerer<'a> {
                     item: item()?,
                 })
             }
+            Some("link-header") => Ok(Pagination::Link {
+                items: path("items", "an array", is_array)?,
+                item: item()?,
+            }),
             other => Err(self.err(
                 push_pointer(pointer, "style"),
-                "`cursor` or `page` (link-header paging is not generated yet)",
+                "`cursor`, `page` or `link-header`",
                 other.map(|s| format!("\"{s}\"")),
             )),
         }

@@ -211,3 +211,17 @@ fn form_body_with_basic_auth_and_a_lenient_boolean() {
     insta::assert_snapshot!(file(&text, "src/operations.rs"));
     insta::assert_snapshot!(file(&text, "src/types.rs"));
 }
+
+#[test]
+fn link_header_paging() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/corpus/link-paging.yaml"
+    ))
+    .unwrap();
+    let operations = file(&text, "src/operations.rs");
+    let start = operations
+        .find("pub fn into_pages")
+        .expect("a paginated operation");
+    insta::assert_snapshot!(&operations[start..]);
+}

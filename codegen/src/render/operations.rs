@@ -364,7 +364,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let returns_doc = doc_attrs(&format!(
         "{returns_doc}\n\nEverything the spec constrains is checked first: a violation is\nan `Error::InvalidRequest` and nothing is sent."
     ));
-    let paging = op.pagination.as_ref().map(|p| render_paging(op, p));
+    let paging = op.pagination.as_ref().map(|p| render_paging(api, op, p));
     let must_use = format!("`{}` does nothing until you `.send()` it", op.builder_name);
 
     quote! {
@@ -459,7 +459,53 @@ fn take_items(steps: &[FieldStep]) -> TokenStream {
     }
 }
 
-fn render_paging(op: &Operation, pagination: &Pagination) -> TokenStream {
+fn render_link_paging(
+    api: &Api,
+    op: &Operation,
+    items: &[FieldStep],
+    item: &TypeRef,
+) -> TokenStream {
+    let op_id = &op.id;
+    let Success::Json { ty, .. } = &op.success else {
+        unreachable!("lowering refuses pagination without a JSON body")
+    };
+    let page_ty = rust_type(ty, false);
+    let item_ty = rust_type(item, false);
+    let error = error_type(api);
+    let take = take_items(items);
+    quote! {
+        /// Every page of the listing, following the `Link: <...>; rel="next"`
+        /// header verbatim (only on the API's own origin).
+        ///
+        /// The stream ends after the last page or the first error; a server
+        /// that links a page twice, or never ends, stops it with
+        /// `Error::Pagination`.
+        pub fn into_pages(self) -> impl dialtone_runtime::futures_core::Stream<Item = Result<#page_ty, crate::Error>> + Send + 'static {
+            dialtone_runtime::paginate::pages(#op_id, (self, None::<String>), |(request, link): (Self, Option<String>)| {
+                Box::pin(async move {
+                    let (client, sent) = request.clone().into_request()?;
+                    let sent = match &link {
+                        Some(url) => sent.follow(url),
+                        None => sent,
+                    };
+                    let (page, next) = client.runtime().send_json_paged::<#page_ty, #error>(sent).await?;
+                    let next = next.map(|url| (url.clone(), (request, Some(url))));
+                    Ok(dialtone_runtime::paginate::Page { page, next })
+                })
+            })
+        }
+
+        /// Every item of every page, in order (see [`Self::into_pages`]).
+        pub fn into_stream(self) -> impl dialtone_runtime::futures_core::Stream<Item = Result<#item_ty, crate::Error>> + Send + 'static {
+            dialtone_runtime::paginate::items(self.into_pages(), |page| #take)
+        }
+    }
+}
+
+fn render_paging(api: &Api, op: &Operation, pagination: &Pagination) -> TokenStream {
+    if let Pagination::Link { items, item } = pagination {
+        return render_link_paging(api, op, items, item);
+    }
     let op_id = &op.id;
     let (page_ty, item_ty, send) = match &op.success {
         Success::Json { ty, envelope } => {
@@ -542,6 +588,7 @@ fn render_paging(op: &Operation, pagination: &Pagination) -> TokenStream {
                 },
             )
         }
+        Pagination::Link { .. } => unreachable!("handled by render_link_paging"),
     };
     let take = take_items(items_path);
     quote! {
@@ -568,7 +615,9 @@ fn render_paging(op: &Operation, pagination: &Pagination) -> TokenStream {
 }
 
 fn items_type(pagination: &Pagination) -> TokenStream {
-    let (Pagination::Cursor { item, .. } | Pagination::Page { item, .. }) = pagination;
+    let (Pagination::Cursor { item, .. }
+    | Pagination::Page { item, .. }
+    | Pagination::Link { item, .. }) = pagination;
     rust_type(item, false)
 }
 

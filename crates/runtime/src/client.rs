@@ -242,6 +242,7 @@ pub struct Response {
     operation: &'static str,
     status: u16,
     request_id: Option<String>,
+    next_link: Option<String>,
     body: Vec<u8>,
 }
 
@@ -282,6 +283,17 @@ impl Client {
         request: Request,
     ) -> Result<T, Error<E>> {
         self.execute(request).await?.decode()
+    }
+
+    /// Like [`Client::send_json`], also returning the `Link: <...>;
+    /// rel="next"` URL of the response, if any (link-header paging).
+    pub async fn send_json_paged<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<(T, Option<String>), Error<E>> {
+        let mut response = self.execute(request).await?;
+        let next = response.next_link.take();
+        Ok((response.decode()?, next))
     }
 
     /// Sends `request` for an operation whose success has no body.
@@ -376,8 +388,30 @@ impl Client {
         if let Some(group) = request.rate_group {
             self.inner.limiter.acquire(group).await;
         }
-        let mut url = Url::parse(&format!("{}{}", self.inner.base, request.path))
-            .map_err(|e| Error::Config(format!("cannot form the URL for {operation}: {e}")))?;
+        let mut url = match &request.follow {
+            // A next-page link is used verbatim, but only on the API's own
+            // origin: a credential must never follow a link elsewhere.
+            Some(link) => {
+                let url = Url::parse(link).map_err(|e| Error::Pagination {
+                    operation,
+                    message: format!("the next-page link is not a URL: {e}"),
+                })?;
+                let base =
+                    Url::parse(&self.inner.base).map_err(|e| Error::Config(e.to_string()))?;
+                if url.origin() != base.origin() {
+                    return Err(Error::Pagination {
+                        operation,
+                        message: format!(
+                            "the next-page link leaves the API's origin ({})",
+                            url.origin().ascii_serialization()
+                        ),
+                    });
+                }
+                url
+            }
+            None => Url::parse(&format!("{}{}", self.inner.base, request.path))
+                .map_err(|e| Error::Config(format!("cannot form the URL for {operation}: {e}")))?,
+        };
         if !request.query.is_empty() {
             url.query_pairs_mut()
                 .extend_pairs(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -420,6 +454,12 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         });
+        let next_link = response
+            .headers()
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(next_link);
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
@@ -439,6 +479,7 @@ impl Client {
                 operation,
                 status: status.as_u16(),
                 request_id,
+                next_link,
                 body,
             });
         }
@@ -465,6 +506,26 @@ enum InBody {
     Fine,
     Error,
     AuthRejected,
+}
+
+/// The target of the `rel="next"` link of a `Link` header value (RFC 8288).
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|link| {
+        let (target, params) = link.trim().split_once(';')?;
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let is_next = params.split(';').any(|param| {
+            let Some((name, value)) = param.split_once('=') else {
+                return false;
+            };
+            name.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|rel| rel.eq_ignore_ascii_case("next"))
+        });
+        is_next.then(|| target.to_owned())
+    })
 }
 
 fn body_reports_error(body: &[u8], rule: ErrCode) -> InBody {
@@ -505,6 +566,20 @@ fn transport_error<E>(operation: &'static str, err: reqwest::Error) -> Error<E> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_headers_name_the_next_page() {
+        assert_eq!(
+            next_link(r#"<https://api.example.com/v1/people?cursor=abc>; rel="next""#).as_deref(),
+            Some("https://api.example.com/v1/people?cursor=abc")
+        );
+        assert_eq!(
+            next_link(r#"<https://a/x?p=1>; rel="prev", <https://a/x?p=3>; rel="next""#).as_deref(),
+            Some("https://a/x?p=3")
+        );
+        assert_eq!(next_link(r#"<https://a/x>; rel="prev""#), None);
+        assert_eq!(next_link("garbage"), None);
+    }
 
     #[test]
     fn base_urls_are_checked_and_trimmed() {

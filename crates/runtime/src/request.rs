@@ -47,6 +47,7 @@ pub struct Request {
     pub(crate) auth_generation: Option<u64>,
     pub(crate) replay_safe: bool,
     pub(crate) rate_group: Option<&'static str>,
+    pub(crate) follow: Option<String>,
     pub(crate) error: Option<InvalidRequest>,
 }
 
@@ -67,6 +68,7 @@ impl Request {
             auth_generation: None,
             replay_safe: false,
             rate_group: None,
+            follow: None,
             error: None,
         }
     }
@@ -263,6 +265,15 @@ impl Request {
     /// `x-throttling-group`), which the client shapes its traffic by.
     pub fn rate_group(mut self, group: &'static str) -> Self {
         self.rate_group = Some(group);
+        self
+    }
+
+    /// Sends this request to `link` (a next-page URL from a `Link` header)
+    /// instead of its own path and query. The link must be on the API's
+    /// own origin, or the call fails without sending anything.
+    pub fn follow(mut self, link: &str) -> Self {
+        self.follow = Some(link.to_owned());
+        self.query.clear();
         self
     }
 
