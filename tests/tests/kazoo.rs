@@ -596,3 +596,45 @@ async fn an_expired_token_is_renewed_by_logging_in_again() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_hundred_concurrent_calls_share_one_login() {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(format!("{}/v2", server.base_url()))
+        .api_key_login(dialtone_kazoo::ApiAuthRequest::new(
+            dialtone_kazoo::ApiKeyCredentials::new("d".repeat(64)),
+        ))
+        .build()
+        .unwrap();
+    server.respond(
+        201,
+        json!({"auth_token": TOKEN, "data": {}, "status": "success"}),
+    );
+    for _ in 0..100 {
+        server.respond(
+            200,
+            json!({"data": group_json("Test group"), "status": "success"}),
+        );
+    }
+    let calls: Vec<_> = (0..100)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_group(ACCOUNT, GROUP).send().await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let requests = server.take();
+    let logins = requests
+        .iter()
+        .filter(|r| r.path_and_query == "/v2/api_auth")
+        .count();
+    assert_eq!(logins, 1, "one token request for 100 calls");
+    assert_eq!(requests.len(), 101);
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|r| r.header("x-auth-token") == Some(TOKEN))
+    );
+}
