@@ -371,3 +371,57 @@ async fn in_body_token_errors_trigger_one_refresh() {
     assert_eq!(state.logins.load(Ordering::SeqCst), 1);
     assert_eq!(state.refreshes.load(Ordering::SeqCst), 1);
 }
+
+/// Each grant sends its own form fields.
+#[tokio::test]
+async fn every_oauth_grant_sends_its_fields() {
+    let seen: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let record = seen.clone();
+    let app = Router::new()
+        .route(
+            "/restapi/oauth/token",
+            post(move |body: String| {
+                let record = record.clone();
+                async move {
+                    record.lock().unwrap().push(body);
+                    axum::Json(
+                        json!({"access_token": "a", "token_type": "bearer", "expires_in": 3600}),
+                    )
+                }
+            }),
+        )
+        .route("/thing", any(|| async { "{}" }));
+    let base = start(app).await;
+    let grants = [
+        Grant::JwtBearer {
+            assertion: "jwt-canary".into(),
+        },
+        Grant::ClientCredentials,
+        Grant::RefreshToken {
+            refresh_token: "r0".into(),
+        },
+        Grant::Password {
+            username: "u".into(),
+            password: "p".into(),
+            extension: Some("101".into()),
+        },
+    ];
+    for grant in grants {
+        let oauth = OAuth2::new("/restapi/oauth/token", "id", "secret", grant)
+            .param("scope", "ReadPresence");
+        let client = ClientBuilder::new("t", base.clone())
+            .auth(RefreshingToken::new(oauth, Placement::Bearer))
+            .build::<Value>()
+            .unwrap();
+        client.send_empty::<Value>(thing()).await.unwrap();
+    }
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=jwt-canary&scope=ReadPresence",
+            "grant_type=client_credentials&scope=ReadPresence",
+            "grant_type=refresh_token&refresh_token=r0&scope=ReadPresence",
+            "grant_type=password&username=u&password=p&extension=101&scope=ReadPresence",
+        ]
+    );
+}
