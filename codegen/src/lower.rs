@@ -187,6 +187,20 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
+    /// "expected X, found <the kind of `found`>".
+    fn wrong_kind(
+        &self,
+        pointer: impl Into<String>,
+        expected: impl Into<String>,
+        found: &Value,
+    ) -> Error {
+        self.err(
+            pointer,
+            expected,
+            Some(crate::parse::kind_of(found).to_owned()),
+        )
+    }
+
     fn err(
         &self,
         pointer: impl Into<String>,
@@ -207,11 +221,7 @@ impl<'a> Lowerer<'a> {
         match extensions.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.err(
-                push_pointer(pointer, name),
-                "a string",
-                Some(crate::parse::kind_of(other).to_owned()),
-            )),
+            Some(other) => Err(self.wrong_kind(push_pointer(pointer, name), "a string", other)),
         }
     }
 
@@ -223,20 +233,12 @@ impl<'a> Lowerer<'a> {
         let expected =
             "a mapping with string keys `request` and/or `response` (the wrapped property)";
         let Value::Object(map) = value else {
-            return Err(self.err(
-                pointer,
-                expected,
-                Some(crate::parse::kind_of(value).to_owned()),
-            ));
+            return Err(self.wrong_kind(pointer, expected, value));
         };
         let mut config = EnvelopeConfig::default();
         for (key, v) in map {
             let Value::String(prop) = v else {
-                return Err(self.err(
-                    push_pointer(&pointer, key),
-                    "a property name",
-                    Some(crate::parse::kind_of(v).to_owned()),
-                ));
+                return Err(self.wrong_kind(push_pointer(&pointer, key), "a property name", v));
             };
             match key.as_str() {
                 "request" => config.request = Some(prop.clone()),
@@ -252,10 +254,10 @@ impl<'a> Lowerer<'a> {
         match op.extensions.get(EXT_ENVELOPE) {
             None | Some(Value::Bool(true)) => Ok(true),
             Some(Value::Bool(false)) => Ok(false),
-            Some(other) => Err(self.err(
+            Some(other) => Err(self.wrong_kind(
                 push_pointer(pointer, EXT_ENVELOPE),
                 "`false` (to opt out of the spec's envelope)",
-                Some(crate::parse::kind_of(other).to_owned()),
+                other,
             )),
         }
     }
@@ -267,11 +269,7 @@ impl<'a> Lowerer<'a> {
         let pointer = format!("/{EXT_RATE_LIMITS}");
         let expected = "a mapping from group name to {requests: <count>, window: <seconds>}";
         let Value::Object(groups) = value else {
-            return Err(self.err(
-                pointer,
-                expected,
-                Some(crate::parse::kind_of(value).to_owned()),
-            ));
+            return Err(self.wrong_kind(pointer, expected, value));
         };
         let mut out = Vec::new();
         for (group, limit) in groups {
@@ -1224,10 +1222,10 @@ impl<'a> Lowerer<'a> {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(other) => {
-                return Err(self.err(
+                return Err(self.wrong_kind(
                     push_pointer(pointer, EXT_IDEMPOTENT),
                     "a boolean",
-                    Some(crate::parse::kind_of(other).to_owned()),
+                    other,
                 ));
             }
         };

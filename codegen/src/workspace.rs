@@ -75,6 +75,23 @@ pub fn spec_files(root: &Path) -> io::Result<Vec<PathBuf>> {
 /// Generates one crate per spec of the workspace at `root` into
 /// `crates/<stem>`. Every spec is tried; all errors are returned together.
 pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
+    each_spec(root, |spec, label, stem| {
+        plan_crate(
+            spec,
+            label,
+            &root.join("crates").join(stem),
+            stem,
+            &CrateMode::Workspace,
+        )
+    })
+}
+
+/// Runs `f(path, label, stem)` on every spec of the workspace, collecting
+/// every error rather than stopping at the first.
+fn each_spec<T>(
+    root: &Path,
+    mut f: impl FnMut(&Path, &str, &str) -> Result<T, Error>,
+) -> Result<Vec<T>, Vec<Error>> {
     let specs = spec_files(root).map_err(|e| {
         vec![Error::new(
             "specs/",
@@ -83,7 +100,7 @@ pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
             Some(e.to_string()),
         )]
     })?;
-    let mut planned = Vec::new();
+    let mut done = Vec::new();
     let mut errors = Vec::new();
     for spec in specs {
         let stem = spec
@@ -97,19 +114,13 @@ pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
                 .and_then(|s| s.to_str())
                 .unwrap_or_default()
         );
-        match plan_crate(
-            &spec,
-            &label,
-            &root.join("crates").join(&stem),
-            &stem,
-            &CrateMode::Workspace,
-        ) {
-            Ok(c) => planned.push(c),
+        match f(&spec, &label, &stem) {
+            Ok(t) => done.push(t),
             Err(e) => errors.push(e),
         }
     }
     if errors.is_empty() {
-        Ok(planned)
+        Ok(done)
     } else {
         Err(errors)
     }
@@ -237,46 +248,11 @@ pub fn write(crates: &[(PlannedCrate, Vec<Change>)]) -> io::Result<()> {
 
 /// Lints every spec of the workspace; lowering errors come back as `Err`.
 pub fn lint_workspace(root: &Path) -> Result<Vec<crate::lint::Finding>, Vec<Error>> {
-    let specs = spec_files(root).map_err(|e| {
-        vec![Error::new(
-            "specs/",
-            "",
-            "a readable specs/ directory",
-            Some(e.to_string()),
-        )]
-    })?;
-    let mut findings = Vec::new();
-    let mut errors = Vec::new();
-    for spec in specs {
-        let stem = spec
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or_default()
-            .to_owned();
-        let label = format!(
-            "specs/{}",
-            spec.file_name()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default()
-        );
-        let result = fs::read_to_string(&spec)
-            .map_err(|e| {
-                Error::new(
-                    &label,
-                    "",
-                    "a readable UTF-8 spec file",
-                    Some(e.to_string()),
-                )
-            })
-            .and_then(|text| crate::lint::lint(&label, &text, &stem));
-        match result {
-            Ok(f) => findings.extend(f),
-            Err(e) => errors.push(e),
-        }
-    }
-    if errors.is_empty() {
-        Ok(findings)
-    } else {
-        Err(errors)
-    }
+    each_spec(root, |spec, label, stem| {
+        let text = fs::read_to_string(spec).map_err(|e| {
+            Error::new(label, "", "a readable UTF-8 spec file", Some(e.to_string()))
+        })?;
+        crate::lint::lint(label, &text, stem)
+    })
+    .map(|findings| findings.into_iter().flatten().collect())
 }
