@@ -167,9 +167,9 @@ pub struct Operation {
     pub basic_auth: bool,
     /// Whether the spec deprecates it.
     pub deprecated: bool,
-    /// `x-dialtone-idempotent: true`: safe to replay although its method
-    /// is not idempotent.
-    pub replay_safe: bool,
+    /// `x-dialtone-idempotent`: overrides what the method says about
+    /// replaying (true: a safe POST; false: a PUT that creates anew).
+    pub idempotent: Option<bool>,
     /// How a list operation pages (`x-dialtone-pagination`).
     pub pagination: Option<Pagination>,
     /// A fixed `Accept` header (the batch form's media type).

@@ -32,7 +32,7 @@
 //! | `x-dialtone-auth: {kind: token-exchange, logins: [...], refresh?}` | security scheme | tokens come from login operations: one builder method per login (`{method, operation, token: <JSON pointer>, expires_in?: <JSON pointer>, lifetime?: <seconds>}`), renewed single-flight before expiry and after a rejection, optionally with a refresh operation (`{operation, field, token}`). |
 //! | `x-dialtone-auth: {kind: oauth2, token: opId, revoke?: opId}` | security scheme | an OAuth 2.0 token endpoint: an `oauth(client_id, client_secret, grant)` builder method. |
 //! | `x-dialtone-batch: {param, max, status, accept}` | operation | a batch form: several ids joined by commas in path parameter `param` (at most `max`), answered with status `status` in media type `accept` (one result per id): a `<method>_batch` call with `send_chunked()`. |
-//! | `x-dialtone-idempotent: true` | operation | the operation is safe to replay although its method is not idempotent (retries may resend it). |
+//! | `x-dialtone-idempotent: true\|false` | operation | overrides what the method says about replaying: `true` for a POST that is safe to send twice, `false` for a PUT that creates something new each time (Kazoo). |
 //! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation, for `into_pages()`/`into_stream()`: `{style: cursor, param, next, items}`, `{style: page, page, per_page?, next? (present while more), total?, items}` or `{style: link-header, items}`. |
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
 //! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder). |

@@ -1218,9 +1218,9 @@ impl<'a> Lowerer<'a> {
             !schemes.is_empty() && schemes.iter().all(|name| self.is_basic_scheme(name));
         let authenticated = !schemes.is_empty() && !basic_auth;
         let throttling_group = self.string_extension(&op.extensions, pointer, EXT_THROTTLING)?;
-        let replay_safe = match op.extensions.get(EXT_IDEMPOTENT) {
-            None => false,
-            Some(Value::Bool(b)) => *b,
+        let idempotent = match op.extensions.get(EXT_IDEMPOTENT) {
+            None => None,
+            Some(Value::Bool(b)) => Some(*b),
             Some(other) => {
                 return Err(self.wrong_kind(
                     push_pointer(pointer, EXT_IDEMPOTENT),
@@ -1247,7 +1247,7 @@ impl<'a> Lowerer<'a> {
             authenticated,
             basic_auth,
             deprecated: op.deprecated,
-            replay_safe,
+            idempotent,
             accept: None,
             chunk: None,
             pagination,

@@ -284,7 +284,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             };
         }
     });
-    let replay_safe = op.replay_safe.then(|| quote!(.replay_safe()));
+    let replay_safe = op.idempotent.map(|i| quote!(.idempotent(#i)));
     let rate_group = op
         .throttling_group
         .as_ref()

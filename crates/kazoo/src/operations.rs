@@ -60,6 +60,7 @@ impl CreateUserAuth {
             )
             .literal("/user_auth")
             .without_auth()
+            .idempotent(false)
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(
@@ -134,6 +135,7 @@ impl CreateApiAuth {
             )
             .literal("/api_auth")
             .without_auth()
+            .idempotent(false)
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(
@@ -516,6 +518,7 @@ impl CreateGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups")
+            .idempotent(false)
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(

@@ -45,7 +45,7 @@ pub struct Request {
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
     pub(crate) auth_generation: Option<u64>,
-    pub(crate) replay_safe: bool,
+    pub(crate) idempotent: Option<bool>,
     pub(crate) rate_group: Option<&'static str>,
     pub(crate) follow: Option<String>,
     pub(crate) error: Option<InvalidRequest>,
@@ -66,7 +66,7 @@ impl Request {
             timeout: None,
             authenticate: true,
             auth_generation: None,
-            replay_safe: false,
+            idempotent: None,
             rate_group: None,
             follow: None,
             error: None,
@@ -254,10 +254,12 @@ impl Request {
         self
     }
 
-    /// Marks a request whose method is not idempotent as safe to send again
-    /// (the spec says so with `x-dialtone-idempotent: true`).
-    pub fn replay_safe(mut self) -> Self {
-        self.replay_safe = true;
+    /// Overrides what the method says about replaying this request: `true`
+    /// for a POST the vendor documents as safe to send twice, `false` for a
+    /// PUT that creates something new each time (the spec says so with
+    /// `x-dialtone-idempotent`).
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
         self
     }
 
@@ -279,16 +281,16 @@ impl Request {
 
     /// Whether sending this request twice does no more than sending it once.
     pub fn replayable(&self) -> bool {
-        self.replay_safe
-            || matches!(
-                self.method,
-                Method::GET
-                    | Method::HEAD
-                    | Method::PUT
-                    | Method::DELETE
-                    | Method::OPTIONS
-                    | Method::TRACE
-            )
+        let by_method = matches!(
+            self.method,
+            Method::GET
+                | Method::HEAD
+                | Method::PUT
+                | Method::DELETE
+                | Method::OPTIONS
+                | Method::TRACE
+        );
+        self.idempotent.unwrap_or(by_method)
     }
 
     /// Sends HTTP Basic credentials (e.g. an OAuth client id and secret on a

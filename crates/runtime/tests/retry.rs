@@ -103,10 +103,21 @@ async fn a_post_the_server_read_is_not_replayed() {
         .build::<Value>()
         .unwrap();
     client
-        .send_empty::<Value>(op(Method::POST).replay_safe())
+        .send_empty::<Value>(op(Method::POST).idempotent(true))
         .await
         .unwrap();
     assert_eq!(hits.load(Ordering::SeqCst), 2);
+    // And a PUT that creates something new each time is not replayed.
+    let (base, hits) = flaky(503, 1, None).await;
+    let client = ClientBuilder::new("t", base)
+        .retry_policy(fast_policy())
+        .build::<Value>()
+        .unwrap();
+    client
+        .send_empty::<Value>(op(Method::PUT).idempotent(false))
+        .await
+        .unwrap_err();
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
 
 #[tokio::test]

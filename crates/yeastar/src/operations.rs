@@ -848,7 +848,7 @@ impl UpdateExtensionGroup {
                 "/extensiongroup/update",
             )
             .literal("/extensiongroup/update")
-            .replay_safe()
+            .idempotent(true)
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(
