@@ -13,6 +13,7 @@
 pub mod kazoo;
 mod server;
 pub mod spec;
+pub mod webex;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,12 +21,13 @@ use std::time::Duration;
 pub use server::{FakeServer, Fault, Incoming, Reply, Vendor};
 
 /// The vendors that have a fake.
-pub const VENDORS: &[&str] = &["kazoo"];
+pub const VENDORS: &[&str] = &["kazoo", "webex"];
 
 /// Starts the fake of `vendor` on 127.0.0.1:`port` (0: any free port).
 pub async fn start(vendor: &str, port: u16, log: bool) -> std::io::Result<FakeServer> {
     let fake: Arc<dyn Vendor> = match vendor {
         "kazoo" => Arc::new(kazoo::Kazoo::new(Duration::from_secs(3600))),
+        "webex" => Arc::new(webex::Webex::new()),
         other => {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,

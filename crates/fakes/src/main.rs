@@ -48,11 +48,17 @@ async fn main() -> std::process::ExitCode {
 }
 
 fn print_credentials() {
-    use dialtone_fakes::kazoo;
+    use dialtone_fakes::{kazoo, webex};
     println!(
         "kazoo: account {} — X-Auth-Token {} (never expires), or api_key_login with API key {}",
         kazoo::ACCOUNT_ID,
         kazoo::SANDBOX_TOKEN,
         kazoo::API_KEY
+    );
+    println!(
+        "webex: bearer token {} — person {} (org {})",
+        webex::SANDBOX_TOKEN,
+        webex::PERSON_ID,
+        webex::ORG_ID
     );
 }
