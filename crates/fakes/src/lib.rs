@@ -14,6 +14,7 @@ pub mod kazoo;
 mod server;
 pub mod spec;
 pub mod webex;
+pub mod yeastar;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,13 +22,14 @@ use std::time::Duration;
 pub use server::{FakeServer, Fault, Incoming, Reply, Vendor};
 
 /// The vendors that have a fake.
-pub const VENDORS: &[&str] = &["kazoo", "webex"];
+pub const VENDORS: &[&str] = &["kazoo", "webex", "yeastar"];
 
 /// Starts the fake of `vendor` on 127.0.0.1:`port` (0: any free port).
 pub async fn start(vendor: &str, port: u16, log: bool) -> std::io::Result<FakeServer> {
     let fake: Arc<dyn Vendor> = match vendor {
         "kazoo" => Arc::new(kazoo::Kazoo::new(Duration::from_secs(3600))),
         "webex" => Arc::new(webex::Webex::new()),
+        "yeastar" => Arc::new(yeastar::Yeastar::new(Duration::from_secs(1800))),
         other => {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,

@@ -48,7 +48,7 @@ async fn main() -> std::process::ExitCode {
 }
 
 fn print_credentials() {
-    use dialtone_fakes::{kazoo, webex};
+    use dialtone_fakes::{kazoo, webex, yeastar};
     println!(
         "kazoo: account {} — X-Auth-Token {} (never expires), or api_key_login with API key {}",
         kazoo::ACCOUNT_ID,
@@ -60,5 +60,11 @@ fn print_credentials() {
         webex::SANDBOX_TOKEN,
         webex::PERSON_ID,
         webex::ORG_ID
+    );
+    println!(
+        "yeastar: access_token {} (never expires), or login with client id {} and secret {}",
+        yeastar::SANDBOX_TOKEN,
+        yeastar::CLIENT_ID,
+        yeastar::CLIENT_SECRET
     );
 }

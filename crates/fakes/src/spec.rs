@@ -325,6 +325,20 @@ impl Operation {
         }
     }
 
+    /// Problems with an answer checked against the response documented
+    /// under `key` (a status or `default`).
+    pub fn check_response_as(&self, key: &str, body: Option<&Value>) -> Vec<Problem> {
+        match (self.responses.get(key), body) {
+            (Some(Some(schema)), Some(body)) => schema.problems("response", body),
+            (Some(_), _) => Vec::new(),
+            (None, _) => vec![Problem {
+                field: "response".into(),
+                keyword: "status".into(),
+                message: format!("no `{key}` response is documented for {}", self.id),
+            }],
+        }
+    }
+
     /// The schema of the answer at `status`, if it has a JSON body.
     pub fn response_schema(&self, status: u16) -> Option<&Schema> {
         self.responses
