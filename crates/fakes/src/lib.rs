@@ -11,6 +11,7 @@
 //! `x-dialtone-fault: 503` request header.
 
 pub mod kazoo;
+pub mod ringcentral;
 mod server;
 pub mod spec;
 pub mod webex;
@@ -22,12 +23,13 @@ use std::time::Duration;
 pub use server::{FakeServer, Fault, Incoming, Reply, Vendor};
 
 /// The vendors that have a fake.
-pub const VENDORS: &[&str] = &["kazoo", "webex", "yeastar"];
+pub const VENDORS: &[&str] = &["kazoo", "ringcentral", "webex", "yeastar"];
 
 /// Starts the fake of `vendor` on 127.0.0.1:`port` (0: any free port).
 pub async fn start(vendor: &str, port: u16, log: bool) -> std::io::Result<FakeServer> {
     let fake: Arc<dyn Vendor> = match vendor {
         "kazoo" => Arc::new(kazoo::Kazoo::new(Duration::from_secs(3600))),
+        "ringcentral" => Arc::new(ringcentral::RingCentral::new(Duration::from_secs(3600))),
         "webex" => Arc::new(webex::Webex::new()),
         "yeastar" => Arc::new(yeastar::Yeastar::new(Duration::from_secs(1800))),
         other => {

@@ -48,12 +48,20 @@ async fn main() -> std::process::ExitCode {
 }
 
 fn print_credentials() {
-    use dialtone_fakes::{kazoo, webex, yeastar};
+    use dialtone_fakes::{kazoo, ringcentral, webex, yeastar};
     println!(
         "kazoo: account {} — X-Auth-Token {} (never expires), or api_key_login with API key {}",
         kazoo::ACCOUNT_ID,
         kazoo::SANDBOX_TOKEN,
         kazoo::API_KEY
+    );
+    println!(
+        "ringcentral: bearer token {} (never expires), or OAuth: client {} / {}, password grant {} / {}",
+        ringcentral::SANDBOX_TOKEN,
+        ringcentral::CLIENT_ID,
+        ringcentral::CLIENT_SECRET,
+        ringcentral::USERNAME,
+        ringcentral::PASSWORD
     );
     println!(
         "webex: bearer token {} — person {} (org {})",

@@ -362,19 +362,12 @@ impl Shared {
             None
         } else if is_form {
             let text = String::from_utf8_lossy(body);
-            Some(Value::Object(
-                text.split('&')
-                    .filter_map(|pair| pair.split_once('='))
-                    .map(|(k, v)| {
-                        let v = form_decode(v);
-                        let value = v
-                            .parse::<i64>()
-                            .map(Value::from)
-                            .unwrap_or(Value::String(v));
-                        (form_decode(k), value)
-                    })
-                    .collect(),
-            ))
+            let pairs = text
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (form_decode(k), form_decode(v)))
+                .collect();
+            Some(matched.op.form_body(pairs))
         } else {
             match serde_json::from_slice::<Value>(body) {
                 Ok(v) => Some(v),

@@ -308,6 +308,22 @@ impl Operation {
         (typed, problems)
     }
 
+    /// A form-encoded body as JSON, each value typed by the body schema's
+    /// property (so that `+1650...` stays the string it is).
+    pub fn form_body(&self, pairs: Vec<(String, String)>) -> Value {
+        let properties = self.body.as_ref().map(|(_, s)| &s.raw["properties"]);
+        Value::Object(
+            pairs
+                .into_iter()
+                .map(|(k, v)| {
+                    let schema = properties.map(|p| &p[&k]).unwrap_or(&Value::Null);
+                    let value = coerce(schema, &v);
+                    (k, value)
+                })
+                .collect(),
+        )
+    }
+
     /// Problems with the fake's own answer `body` at `status`.
     pub fn check_response(&self, status: u16, body: Option<&Value>) -> Vec<Problem> {
         let schema = self
