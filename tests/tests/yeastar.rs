@@ -50,7 +50,7 @@ async fn get_token() {
         .send()
         .await
         .unwrap();
-    assert_eq!(tokens.access_token.expose(), "a1");
+    assert_eq!(tokens.access_token.unwrap().expose(), "a1");
     let shown = only_request(&server);
     assert!(
         !shown.contains("access_token="),
@@ -124,8 +124,9 @@ async fn get_extension_group() {
     let (server, client) = setup().await;
     server.respond(200, json!({"errcode": 0, "errmsg": "SUCCESS", "data": {"id": 306, "name": "test", "member_select": "sel_specific", "members": [{"ext_id": 159, "role": "manager"}], "mgr_enb_monitor": 1}}));
     let group = client.get_extension_group(306).send().await.unwrap();
-    assert_eq!(group.data.members.unwrap()[0].role, MemberRole::Manager);
-    assert_eq!(group.data.mgr_enb_monitor, Some(1));
+    let data = group.data.unwrap();
+    assert_eq!(data.members.unwrap()[0].role, MemberRole::Manager);
+    assert_eq!(data.mgr_enb_monitor, Some(1));
     insta::assert_snapshot!(only_request(&server));
 }
 

@@ -55,6 +55,8 @@ struct State {
     permitted: BTreeMap<String, Vec<String>>,
 }
 
+/// The account's id (`~` means it too).
+pub const ACCOUNT_ID: &str = "37439510";
 const BASE: &str = "https://platform.ringcentral.com/restapi/v1.0/account/37439510";
 
 fn error(status: u16, code: &str, message: &str) -> Reply {
@@ -286,6 +288,30 @@ impl Vendor for RingCentral {
             other => other.to_owned(),
         };
         let group_id = request.path("groupId").to_owned();
+        let account = request.path("accountId");
+        if !account.is_empty() && account != "~" && account != ACCOUNT_ID {
+            return error(
+                404,
+                "CMN-102",
+                "Resource for parameter [accountId] is not found",
+            );
+        }
+        let per_extension = matches!(
+            request.op.as_str(),
+            "updateUserPresenceStatus"
+                | "readMonitoredExtensions"
+                | "updateMonitoredExtensions"
+                | "readMonitoredExtension"
+                | "readPresencePermissions"
+                | "updatePresencePermissions"
+        );
+        if per_extension && extension(&extension_id).is_none() {
+            return error(
+                404,
+                "CMN-102",
+                "Resource for parameter [extensionId] is not found",
+            );
+        }
         match request.op.as_str() {
             "getToken" => self.token(request, &mut state),
             "revokeToken" => {

@@ -2499,7 +2499,7 @@ impl dialtone_runtime::Validate for RefreshTokenRequest {
     }
 }
 
-/// New tokens.
+/// New tokens. Errors arrive as HTTP 200 too, with only errcode and errmsg, so every other field may be absent on the wire (the client turns such answers into errors before decoding).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenResponse {
     /// 0 on success.
@@ -2507,7 +2507,8 @@ pub struct TokenResponse {
     /// SUCCESS on success.
     pub errmsg: String,
     /// The access token.
-    pub access_token: dialtone_runtime::Secret,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<dialtone_runtime::Secret>,
     /// Seconds the access token is valid (1800).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_expire_time: Option<i64>,
@@ -2520,16 +2521,12 @@ pub struct TokenResponse {
 }
 
 impl TokenResponse {
-    /// A value with its required properties (`errcode`, `errmsg`, `access_token`); set the others with the `with_*` methods.
-    pub fn new(
-        errcode: i64,
-        errmsg: impl Into<String>,
-        access_token: impl Into<dialtone_runtime::Secret>,
-    ) -> Self {
+    /// A value with its required properties (`errcode`, `errmsg`); set the others with the `with_*` methods.
+    pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
         Self {
             errcode,
             errmsg: errmsg.into(),
-            access_token: access_token.into(),
+            access_token: None,
             access_token_expire_time: None,
             refresh_token: None,
             refresh_token_expire_time: None,
@@ -2553,7 +2550,7 @@ impl TokenResponse {
         mut self,
         value: impl Into<dialtone_runtime::Secret>,
     ) -> Self {
-        self.access_token = value.into();
+        self.access_token = Some(value.into());
         self
     }
 
@@ -2697,7 +2694,7 @@ impl dialtone_runtime::Validate for ListExtensionGroupsResponse {
     }
 }
 
-/// One group.
+/// One group. Errors arrive as HTTP 200 too, with only errcode and errmsg, so `data` may be absent on the wire (the client turns such answers into errors before decoding).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetExtensionGroupResponse {
     /// 0 on success.
@@ -2705,16 +2702,17 @@ pub struct GetExtensionGroupResponse {
     /// SUCCESS on success.
     pub errmsg: String,
     /// A group with its members and every role permission.
-    pub data: ExtGroupDetail,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<ExtGroupDetail>,
 }
 
 impl GetExtensionGroupResponse {
-    /// A value with its required properties (`errcode`, `errmsg`, `data`); set the others with the `with_*` methods.
-    pub fn new(errcode: i64, errmsg: impl Into<String>, data: ExtGroupDetail) -> Self {
+    /// A value with its required properties (`errcode`, `errmsg`); set the others with the `with_*` methods.
+    pub fn new(errcode: i64, errmsg: impl Into<String>) -> Self {
         Self {
             errcode,
             errmsg: errmsg.into(),
-            data,
+            data: None,
         }
     }
 
@@ -2732,7 +2730,7 @@ impl GetExtensionGroupResponse {
 
     /// Sets `data`.
     pub fn with_data(mut self, value: ExtGroupDetail) -> Self {
-        self.data = value;
+        self.data = Some(value);
         self
     }
 }
@@ -2742,9 +2740,8 @@ impl dialtone_runtime::Validate for GetExtensionGroupResponse {
         &self,
         path: &dialtone_runtime::FieldPath<'_>,
     ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        {
+        if let Some(value) = &self.data {
             let path = path.child("data");
-            let value = &self.data;
             dialtone_runtime::Validate::validate(value, &path)?;
         }
 
