@@ -111,12 +111,20 @@ fn example(api: &Api) -> String {
     let mut out = format!(
         "use {krate}::Client;\n\n#[tokio::main]\nasync fn main() -> Result<(), {krate}::Error> {{\n"
     );
+    let env = api.vendor.to_ascii_uppercase().replace('-', "_");
     writeln!(
         out,
-        "    let client = Client::builder({})",
+        "    // The vendor's server, or a fake: `cargo run -p dialtone-fakes -- {}`.",
+        api.vendor
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "    let base_url = std::env::var(\"{env}_BASE_URL\").unwrap_or_else(|_| {}.to_owned());",
         Value::String(base)
     )
     .unwrap();
+    out.push_str("    let client = Client::builder(base_url)\n");
     if let Some(scheme) = api.auth.first() {
         let var = format!("{}_{}", api.vendor, scheme.method).to_ascii_uppercase();
         let what = match &scheme.kind {

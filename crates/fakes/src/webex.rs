@@ -13,7 +13,8 @@ use crate::spec::{Problem, Spec};
 /// The seeded organization.
 pub const ORG_ID: &str = "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9kaWFsdG9uZQ";
 /// A seeded person whose settings can be read and changed.
-pub const PERSON_ID: &str = "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9hbGljZQ";
+pub const PERSON_ID: &str =
+    "Y2lzY29zcGFyazovL3VzL1BFT1BMRS85OWNlZjRmYS03YTM5LTQ1ZDItOTNmNi1jNjA5YTRiMjgzODY";
 /// A seeded person who can be monitored.
 pub const MONITORED_PERSON_ID: &str = "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9ib2I";
 /// A seeded call park extension.
