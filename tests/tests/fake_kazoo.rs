@@ -341,3 +341,50 @@ async fn fault_matrix() {
         .await
         .unwrap();
 }
+
+/// Faults can also be asked for over HTTP: the admin endpoint and a header.
+#[tokio::test]
+async fn faults_over_http() {
+    let fake = fake().await;
+    let kazoo = Client::builder(fake.base_url())
+        .auth_token(SANDBOX_TOKEN)
+        .no_retries()
+        .build()
+        .unwrap();
+    let http = dialtone_runtime::reqwest::Client::new();
+    let admin = http
+        .post(format!("{}/__dialtone/faults", fake.base_url()))
+        .body(r#"{"fault": "503", "count": 2}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(admin.status(), 204);
+    for _ in 0..2 {
+        assert_eq!(
+            kazoo
+                .list_groups(ACCOUNT_ID)
+                .send()
+                .await
+                .unwrap_err()
+                .status(),
+            Some(503)
+        );
+    }
+    kazoo.list_groups(ACCOUNT_ID).send().await.unwrap();
+    let faulted = http
+        .get(format!("{}/accounts/{ACCOUNT_ID}/groups", fake.base_url()))
+        .header("x-auth-token", SANDBOX_TOKEN)
+        .header("x-dialtone-fault", "429:7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(faulted.status(), 429);
+    assert_eq!(faulted.headers()["retry-after"], "7");
+    let refused = http
+        .post(format!("{}/__dialtone/faults", fake.base_url()))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}

@@ -23,8 +23,12 @@ async fn story_monitor_a_colleague_and_a_park_extension() {
         .send()
         .await
         .unwrap();
-    assert!(before.monitored_elements.is_empty());
-    assert_eq!(before.available_entries_count, 50);
+    assert_eq!(
+        before.monitored_elements.len(),
+        1,
+        "seeded with one colleague"
+    );
+    assert_eq!(before.available_entries_count, 49);
     let update = PersonMonitoringSettingsUpdate::new()
         .with_enable_call_park_notification(true)
         .with_monitored_elements(vec![
@@ -146,9 +150,19 @@ async fn fault_matrix() {
         Fault::Truncated,
         Fault::Huge(1 << 20),
         Fault::UnknownFields,
+        Fault::UnknownEnum,
     ] {
         fake.inject(fault.clone());
-        read().await.unwrap_or_else(|e| panic!("{fault:?}: {e:?}"));
+        let settings = read().await.unwrap_or_else(|e| panic!("{fault:?}: {e:?}"));
+        if fault == Fault::UnknownEnum {
+            let member = settings.monitored_elements[0].member.as_ref().unwrap();
+            assert_eq!(
+                member.type_,
+                Some(dialtone_webex::MemberType::Unrecognized(
+                    "SomethingNew".into()
+                ))
+            );
+        }
         assert_eq!(fake.pending_faults(), 0, "{fault:?}");
     }
     fake.inject(Fault::NotJson);

@@ -380,7 +380,14 @@ impl Shared {
                 }
             }
         };
-        let (typed, problems) = matched.op.check(&matched.path, &query, body.as_ref());
+        let header_pairs: Vec<(String, String)> = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let (typed, problems) =
+            matched
+                .op
+                .check(&matched.path, &query, &header_pairs, body.as_ref());
         let request = Incoming {
             op: matched.op.id.clone(),
             path: matched.path.clone(),

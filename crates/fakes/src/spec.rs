@@ -250,6 +250,7 @@ impl Operation {
         &self,
         path: &BTreeMap<String, String>,
         query: &[(String, String)],
+        headers: &[(String, String)],
         body: Option<&Value>,
     ) -> (BTreeMap<String, Value>, Vec<Problem>) {
         let mut problems = Vec::new();
@@ -263,6 +264,11 @@ impl Operation {
                 "query" => query
                     .iter()
                     .filter(|(k, _)| *k == param.name)
+                    .map(|(_, v)| v.as_str())
+                    .collect(),
+                "header" => headers
+                    .iter()
+                    .filter(|(k, _)| k.eq_ignore_ascii_case(&param.name))
                     .map(|(_, v)| v.as_str())
                     .collect(),
                 _ => continue,
@@ -505,7 +511,7 @@ mod tests {
         assert_eq!(spec.base_path, "/v2");
         let m = spec.find("GET", "/v2/accounts/6b71cb72c876b5b1396a335f8f8a2594/groups/1743724cd775bf6994380dbc79c1af09").unwrap();
         assert_eq!(m.op.id, "getGroup");
-        let (_, problems) = m.op.check(&m.path, &[], None);
+        let (_, problems) = m.op.check(&m.path, &[], &[], None);
         assert!(problems.is_empty(), "{problems:?}");
         let m = spec.find("GET", "/v2/accounts/nothex/groups").unwrap();
         let (_, problems) =
@@ -519,7 +525,7 @@ mod tests {
             )
             .unwrap();
         let body = serde_json::json!({"data": {"name": "", "endpoints": {}}});
-        let (_, problems) = m.op.check(&m.path, &[], Some(&body));
+        let (_, problems) = m.op.check(&m.path, &[], &[], Some(&body));
         assert_eq!(problems[0].field, "body/data/name");
         assert_eq!(problems[0].keyword, "minLength");
         assert!(spec.find("GET", "/v2/nowhere").is_none());

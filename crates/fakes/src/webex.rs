@@ -67,9 +67,10 @@ impl Webex {
     /// A fake with one person monitoring nobody yet.
     pub fn new() -> Self {
         let mut state = BTreeMap::new();
+        let colleague = directory(MONITORED_PERSON_ID).map_or_else(Vec::new, |entry| vec![entry]);
         state.insert(
             PERSON_ID.to_owned(),
-            json!({"callParkNotificationEnabled": false, "monitoredElements": []}),
+            json!({"callParkNotificationEnabled": false, "monitoredElements": colleague}),
         );
         state.insert(
             MONITORED_PERSON_ID.to_owned(),
