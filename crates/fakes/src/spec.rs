@@ -515,7 +515,7 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         let m = spec.find("GET", "/v2/accounts/nothex/groups").unwrap();
         let (_, problems) =
-            m.op.check(&m.path, &[("page_size".into(), "0".into())], None);
+            m.op.check(&m.path, &[("page_size".into(), "0".into())], &[], None);
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["path.ACCOUNT_ID", "query.page_size"]);
         let m = spec
