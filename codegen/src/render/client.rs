@@ -31,10 +31,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
         ),
         None => " Starts configuring a client for the API at `base_url`.".to_owned(),
     };
-    let error = match &api.error_type {
-        Some(ty) => rust_type(ty, false),
-        None => quote!(serde_json::Value),
-    };
+    let error = super::error_type(api);
     let use_types = api
         .error_type
         .as_ref()

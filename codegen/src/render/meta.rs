@@ -181,10 +181,7 @@ fn example_arg(example: Option<&Value>, ty: &TypeRef) -> String {
 }
 
 pub(super) fn lib_rs(api: &Api) -> TokenStream {
-    let error = match &api.error_type {
-        Some(ty) => rust_type(ty, false),
-        None => quote!(serde_json::Value),
-    };
+    let error = super::error_type(api);
     let error_doc = match &api.error_type {
         Some(TypeRef::Named(name)) => {
             format!(" The error of every call; vendor errors carry a decoded [`types::{name}`].")

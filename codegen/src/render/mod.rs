@@ -179,6 +179,14 @@ pub(crate) fn rust_type(ty: &TypeRef, local: bool) -> TokenStream {
     }
 }
 
+/// The vendor's error body type (`serde_json::Value` when the spec names none).
+pub(crate) fn error_type(api: &Api) -> TokenStream {
+    match &api.error_type {
+        Some(ty) => rust_type(ty, false),
+        None => quote!(serde_json::Value),
+    }
+}
+
 /// The argument type a setter or method takes for `ty` (strings and
 /// secrets take `impl Into<_>`).
 pub(crate) fn arg_type(ty: &TypeRef, local: bool) -> TokenStream {

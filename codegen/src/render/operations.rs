@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{arg_type, doc_attrs, rust_type, takes_into, validate_stmts};
+use super::{arg_type, doc_attrs, error_type, rust_type, takes_into, validate_stmts};
 use crate::ir::{
     Api, ArrayStyle, FieldStep, Media, Operation, Pagination, ParamLocation, Segment, Success,
     TypeRef,
@@ -43,13 +43,6 @@ pub(super) fn op_docs(op: &Operation) -> TokenStream {
         op.id
     ));
     doc_attrs(&text)
-}
-
-fn error_type(api: &Api) -> TokenStream {
-    match &api.error_type {
-        Some(ty) => rust_type(ty, false),
-        None => quote!(serde_json::Value),
-    }
 }
 
 fn render_op(api: &Api, op: &Operation) -> TokenStream {

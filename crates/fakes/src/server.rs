@@ -526,24 +526,9 @@ impl Shared {
     }
 }
 
+/// A form or query value: `+` is a space, then `%XX` escapes.
 fn form_decode(text: &str) -> String {
-    let text = text.replace('+', " ");
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 3 <= bytes.len()
-            && let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16)
-        {
-            out.push(byte);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::spec::percent_decode(&text.replace('+', " "))
 }
 
 /// Replaces the first value that the schema constrains with a string enum

@@ -12,9 +12,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use base64::Engine as _;
 use reqwest::Method;
-use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::Value;
 
 use crate::auth::{AuthError, BoxFuture, Token, TokenSource};
@@ -252,15 +250,6 @@ impl OAuth2 {
         self
     }
 
-    fn basic(&self) -> HeaderValue {
-        let raw = format!("{}:{}", self.client_id, self.client_secret.expose());
-        let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-        let mut value = HeaderValue::try_from(format!("Basic {encoded}"))
-            .unwrap_or_else(|_| HeaderValue::from_static("Basic"));
-        value.set_sensitive(true);
-        value
-    }
-
     fn form(
         &self,
         fields: Vec<(&'static str, String)>,
@@ -271,12 +260,11 @@ impl OAuth2 {
         for (k, v) in fields.into_iter().chain(self.extra.iter().cloned()) {
             map.insert(k.to_owned(), Value::String(v));
         }
-        let mut request = Request::new(Method::POST, operation, path)
+        Request::new(Method::POST, operation, path)
             .literal(path)
             .without_auth()
-            .form(&Value::Object(map));
-        request.set_header(AUTHORIZATION, self.basic(), true);
-        request
+            .form(&Value::Object(map))
+            .basic_auth(&self.client_id, &self.client_secret)
     }
 
     /// Revokes `token` (and with it, for RingCentral, the whole session).
