@@ -405,6 +405,9 @@ pub struct Field {
     pub docs: Option<String>,
     /// Decode leniently (`x-dialtone-lenient`): a boolean may come as a string.
     pub lenient: bool,
+    /// `nullable: true`: `null` is a value of its own (optional nullable
+    /// fields are tri-state: absent, null, a value).
+    pub nullable: bool,
 }
 
 /// An enum variant.

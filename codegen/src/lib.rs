@@ -10,6 +10,8 @@
 //! - Lowering ([`ir`] is its output) is the only stage that fails: every
 //!   `$ref` is followed, every Rust name decided, every unsupported construct
 //!   refused with the spec file, the JSON pointer and what was expected.
+//! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
+//!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
 //! - Rendering ([`render`]) cannot fail and is deterministic: the same spec
 //!   gives the same bytes on every machine.
 //! - [`workspace`] plans a whole run over `specs/`, compares it with the

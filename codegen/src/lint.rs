@@ -252,6 +252,7 @@ pub fn check_value(
                     };
                     for f in fields {
                         match map.get(&f.wire_name) {
+                            Some(Value::Null) if f.nullable => {}
                             Some(v) => {
                                 check_value(api, &f.ty, v, &push_pointer(at, &f.wire_name), out)
                             }

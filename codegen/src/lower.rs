@@ -562,6 +562,7 @@ impl<'a> Lowerer<'a> {
             let hint = format!("{name}{}", camel(wire));
             let mut ty = self.boxed_schema_or_ref(prop, &prop_pointer, &hint)?;
             let mut lenient = false;
+            let nullable = matches!(prop, ReferenceOr::Item(s) if s.schema_data.nullable);
             let docs = match prop {
                 ReferenceOr::Item(s) => {
                     if s.schema_data.extensions.get(EXT_SECRET) == Some(&Value::Bool(true)) {
@@ -588,6 +589,7 @@ impl<'a> Lowerer<'a> {
                 required: obj.required.contains(wire),
                 docs,
                 lenient,
+                nullable,
             });
         }
         let extra = match &obj.additional_properties {

@@ -225,3 +225,21 @@ fn link_header_paging() {
         .expect("a paginated operation");
     insta::assert_snapshot!(&operations[start..]);
 }
+
+#[test]
+fn nullable_fields_are_tri_state() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Change:
+      description: A PATCH body.
+      type: object
+      required: [id]
+      properties:
+        id: {type: string, nullable: true, description: Required and nullable, so an Option.}
+        name: {type: string, nullable: true, maxLength: 3, description: Absent, null or a value.}
+        note: {type: string, description: Optional, not nullable.}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}

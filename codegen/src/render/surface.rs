@@ -109,10 +109,10 @@ pub fn surface(api: &Api) -> String {
                         } else {
                             String::new()
                         };
-                        let ty = if f.required {
-                            show(api, &f.ty)
-                        } else {
-                            format!("Option<{}>", show(api, &f.ty))
+                        let ty = match (f.required, f.nullable) {
+                            (true, _) => show(api, &f.ty),
+                            (false, true) => format!("Patch<{}>", show(api, &f.ty)),
+                            (false, false) => format!("Option<{}>", show(api, &f.ty)),
                         };
                         format!("{}{wire}: {ty}", f.rust_name)
                     })

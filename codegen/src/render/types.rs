@@ -50,6 +50,12 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
                 quote!(#[serde(#rename #lenient)])
             };
             quote! { #docs #attr pub #ident: #ty, }
+        } else if tri_state(f) {
+            quote! {
+                #docs
+                #[serde(#rename default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+                pub #ident: dialtone_runtime::Patch<#ty>,
+            }
         } else {
             let lenient = f
                 .lenient
@@ -89,6 +95,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             match (f.required, takes_into(&f.ty)) {
                 (true, true) => quote!(#ident: #ident.into()),
                 (true, false) => quote!(#ident),
+                (false, _) if tri_state(f) => quote!(#ident: dialtone_runtime::Patch::Absent),
                 (false, _) => quote!(#ident: None),
             }
         });
@@ -122,16 +129,33 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         };
         let assigned = if f.required {
             value
+        } else if tri_state(f) {
+            quote!(dialtone_runtime::Patch::Value(#value))
         } else {
             quote!(Some(#value))
         };
         let doc = format!(" Sets `{}`.", f.wire_name);
+        let null_setter = tri_state(f).then(|| {
+            let name = format_ident!("with_{}_null", f.rust_name.trim_end_matches('_'));
+            let doc = format!(
+                " Sends `{}` as `null` (for a PATCH: removes it).",
+                f.wire_name
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #name(mut self) -> Self {
+                    self.#ident = dialtone_runtime::Patch::Null;
+                    self
+                }
+            }
+        });
         quote! {
             #[doc = #doc]
             pub fn #setter(mut self, value: #ty) -> Self {
                 self.#ident = #assigned;
                 self
             }
+            #null_setter
         }
     });
 
@@ -147,6 +171,13 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
                     {
                         let path = path.child(#wire);
                         let value = &self.#ident;
+                        #stmts
+                    }
+                }
+            } else if tri_state(f) {
+                quote! {
+                    if let dialtone_runtime::Patch::Value(value) = &self.#ident {
+                        let path = path.child(#wire);
                         #stmts
                     }
                 }
@@ -186,6 +217,11 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             }
         }
     }
+}
+
+/// Optional `nullable` fields are tri-state: absent, null, a value.
+fn tri_state(f: &Field) -> bool {
+    f.nullable && !f.required
 }
 
 fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {

@@ -312,18 +312,20 @@ impl dialtone_runtime::Validate for Group {
     }
 }
 
-/// The fields of a group to change; fields left out keep their stored value.
+/// The fields of a group to change; fields left out keep their stored value and a `null` removes a field. The merged group must still be a valid group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GroupPatch {
     /// A friendly name for the group.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+    pub name: dialtone_runtime::Patch<String>,
     /// The group's endpoints, keyed by the user's or device's id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub endpoints: Option<std::collections::BTreeMap<String, GroupEndpoint>>,
-    /// Flags set by external applications.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub flags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+    pub endpoints: dialtone_runtime::Patch<
+        std::collections::BTreeMap<String, GroupEndpoint>,
+    >,
+    /// Flags set by external applications (`null` removes them).
+    #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+    pub flags: dialtone_runtime::Patch<Vec<String>>,
     /// The music on hold parameters of a group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub music_on_hold: Option<MusicOnHold>,
@@ -340,7 +342,13 @@ impl GroupPatch {
 
     /// Sets `name`.
     pub fn with_name(mut self, value: impl Into<String>) -> Self {
-        self.name = Some(value.into());
+        self.name = dialtone_runtime::Patch::Value(value.into());
+        self
+    }
+
+    /// Sends `name` as `null` (for a PATCH: removes it).
+    pub fn with_name_null(mut self) -> Self {
+        self.name = dialtone_runtime::Patch::Null;
         self
     }
 
@@ -349,13 +357,25 @@ impl GroupPatch {
         mut self,
         value: std::collections::BTreeMap<String, GroupEndpoint>,
     ) -> Self {
-        self.endpoints = Some(value);
+        self.endpoints = dialtone_runtime::Patch::Value(value);
+        self
+    }
+
+    /// Sends `endpoints` as `null` (for a PATCH: removes it).
+    pub fn with_endpoints_null(mut self) -> Self {
+        self.endpoints = dialtone_runtime::Patch::Null;
         self
     }
 
     /// Sets `flags`.
     pub fn with_flags(mut self, value: Vec<String>) -> Self {
-        self.flags = Some(value);
+        self.flags = dialtone_runtime::Patch::Value(value);
+        self
+    }
+
+    /// Sends `flags` as `null` (for a PATCH: removes it).
+    pub fn with_flags_null(mut self) -> Self {
+        self.flags = dialtone_runtime::Patch::Null;
         self
     }
 
@@ -371,13 +391,13 @@ impl dialtone_runtime::Validate for GroupPatch {
         &self,
         path: &dialtone_runtime::FieldPath<'_>,
     ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        if let Some(value) = &self.name {
+        if let dialtone_runtime::Patch::Value(value) = &self.name {
             let path = path.child("name");
             dialtone_runtime::validate::min_length(&path, value.as_str(), 1)?;
             dialtone_runtime::validate::max_length(&path, value.as_str(), 128)?;
         }
 
-        if let Some(value) = &self.endpoints {
+        if let dialtone_runtime::Patch::Value(value) = &self.endpoints {
             let path = path.child("endpoints");
             for (key, value) in value {
                 let path = path.child(key);
@@ -511,7 +531,7 @@ impl dialtone_runtime::Validate for GroupRequest {
 /// The request envelope of a group patch.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GroupPatchRequest {
-    /// The fields of a group to change; fields left out keep their stored value.
+    /// The fields of a group to change; fields left out keep their stored value and a `null` removes a field. The merged group must still be a valid group.
     pub data: GroupPatch,
     /// Tunnels another HTTP method through this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -19,6 +19,7 @@ mod client;
 mod error;
 pub mod lenient;
 pub mod paginate;
+mod patch;
 mod ratelimit;
 mod redact;
 mod request;
@@ -35,6 +36,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
 };
 pub use error::{ApiError, Error};
+pub use patch::Patch;
 pub use ratelimit::Limit;
 pub use request::{Request, RequestBody};
 pub use retry::RetryPolicy;
