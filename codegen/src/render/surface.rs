@@ -110,7 +110,8 @@ pub fn surface(api: &Api) -> String {
                             String::new()
                         };
                         let ty = match (f.required, f.nullable) {
-                            (true, _) => show(api, &f.ty),
+                            (true, true) => format!("Option<{}> (null)", show(api, &f.ty)),
+                            (true, false) => show(api, &f.ty),
                             (false, true) => format!("Patch<{}>", show(api, &f.ty)),
                             (false, false) => format!("Option<{}>", show(api, &f.ty)),
                         };

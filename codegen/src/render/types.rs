@@ -40,7 +40,10 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         } else {
             quote!()
         };
-        if f.required {
+        if f.required && f.nullable {
+            // Present but possibly null: an Option that is sent as null.
+            quote! { #docs #[serde(#rename default)] pub #ident: Option<#ty>, }
+        } else if f.required {
             let lenient = f
                 .lenient
                 .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::bool",));
@@ -87,12 +90,13 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
     } else {
         let params = required.iter().map(|f| {
             let ident = format_ident!("{}", f.rust_name);
-            let ty = arg_type(&f.ty, true);
+            let ty = setter_type(f);
             quote!(#ident: #ty)
         });
         let inits = fields.iter().map(|f| {
             let ident = format_ident!("{}", f.rust_name);
             match (f.required, takes_into(&f.ty)) {
+                (true, _) if f.nullable => quote!(#ident),
                 (true, true) => quote!(#ident: #ident.into()),
                 (true, false) => quote!(#ident),
                 (false, _) if tri_state(f) => quote!(#ident: dialtone_runtime::Patch::Absent),
@@ -121,8 +125,8 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
     let setters = fields.iter().map(|f| {
         let ident = format_ident!("{}", f.rust_name);
         let setter = format_ident!("with_{}", f.rust_name.trim_end_matches('_'));
-        let ty = arg_type(&f.ty, true);
-        let value = if takes_into(&f.ty) {
+        let ty = setter_type(f);
+        let value = if takes_into(&f.ty) && !(f.required && f.nullable) {
             quote!(value.into())
         } else {
             quote!(value)
@@ -166,7 +170,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             let ident = format_ident!("{}", f.rust_name);
             let wire = &f.wire_name;
             let stmts = validate_stmts(api, &f.ty);
-            if f.required {
+            if f.required && !f.nullable {
                 quote! {
                     {
                         let path = path.child(#wire);
@@ -222,6 +226,17 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
 /// Optional `nullable` fields are tri-state: absent, null, a value.
 fn tri_state(f: &Field) -> bool {
     f.nullable && !f.required
+}
+
+/// What a constructor argument or setter takes for `f` (a required
+/// nullable field takes the `Option` itself).
+fn setter_type(f: &Field) -> TokenStream {
+    if f.required && f.nullable {
+        let ty = rust_type(&f.ty, true);
+        quote!(Option<#ty>)
+    } else {
+        arg_type(&f.ty, true)
+    }
 }
 
 fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {
