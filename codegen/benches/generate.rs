@@ -46,15 +46,17 @@ fn main() {
         let stem = spec.file_stem().unwrap().to_str().unwrap().to_owned();
         let label = format!("specs/{}", spec.file_name().unwrap().to_str().unwrap());
         let text = std::fs::read_to_string(&spec).unwrap();
-        let api = lower_spec(&label, &text, &stem).unwrap();
+        let api = lower_spec(&label, &text, &stem, true).unwrap();
         let lower = time(runs, || {
-            black_box(lower_spec(&label, black_box(&text), &stem).unwrap());
+            black_box(lower_spec(&label, black_box(&text), &stem, true).unwrap());
         });
         let render_only = time(runs, || {
             black_box(render::render(black_box(&api), &CrateMode::Workspace));
         });
         let total = time(runs, || {
-            black_box(generate(&label, black_box(&text), &stem, &CrateMode::Workspace).unwrap());
+            black_box(
+                generate(&label, black_box(&text), &stem, &CrateMode::Workspace, true).unwrap(),
+            );
         });
         let show =
             |(m, lo, hi): (Duration, Duration, Duration)| format!("{m:.2?} ({lo:.2?}..{hi:.2?})");

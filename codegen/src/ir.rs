@@ -42,6 +42,49 @@ pub struct Api {
     pub example_operation: Option<usize>,
     /// Every example in the spec, with the type it must decode into.
     pub examples: Vec<Example>,
+    /// What lowering left out or ignored, in spec order (`SKIPPED.md`).
+    pub skipped: Vec<Skipped>,
+}
+
+/// Something lowering could not support and left out (or ignored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// What was left out.
+    pub unit: SkipUnit,
+    /// JSON pointer of the construct.
+    pub pointer: String,
+    /// Why, in the words of the error it would otherwise have been.
+    pub reason: String,
+}
+
+/// The unit a skip left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SkipUnit {
+    /// A whole operation: no method is generated for it.
+    Operation,
+    /// An optional parameter: no setter is generated for it.
+    Parameter,
+    /// A schema decoded as `serde_json::Value` instead of a typed value.
+    Schema,
+    /// A keyword that is ignored (e.g. `not`); nothing is left out.
+    Ignored,
+}
+
+impl SkipUnit {
+    /// Whether `--strict` refuses it (everything but ignored keywords).
+    pub fn is_skip(self) -> bool {
+        self != SkipUnit::Ignored
+    }
+
+    /// A word for summaries.
+    pub fn label(self) -> &'static str {
+        match self {
+            SkipUnit::Operation => "operation",
+            SkipUnit::Parameter => "parameter",
+            SkipUnit::Schema => "schema as JSON",
+            SkipUnit::Ignored => "ignored",
+        }
+    }
 }
 
 /// Errors reported inside success bodies.
@@ -275,15 +318,24 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    Cookie,
 }
 
-/// How an array parameter is serialized.
+/// How a parameter's value is serialized.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArrayStyle {
-    /// `a,b,c`.
+    /// `a,b,c` (`style: simple`, or `form` with `explode: false`).
     Csv,
-    /// `k=a&k=b`.
+    /// `k=a&k=b` (`style: form`, exploded).
     Each,
+    /// `k=a b` (`style: spaceDelimited`).
+    Space,
+    /// `k=a|b` (`style: pipeDelimited`).
+    Pipe,
+    /// `k[a]=1` (`style: deepObject`).
+    Deep,
+    /// JSON text (a parameter declared with `content: application/json`).
+    Json,
 }
 
 /// One parameter.
@@ -305,6 +357,8 @@ pub struct Param {
     pub docs: Option<String>,
     /// The spec's example value, for README examples.
     pub example: Option<serde_json::Value>,
+    /// Whether the spec deprecates it.
+    pub deprecated: bool,
 }
 
 /// A request body.
@@ -312,6 +366,9 @@ pub struct Param {
 pub struct Body {
     /// How it is encoded.
     pub media: Media,
+    /// The media type sent when it is not the encoding's default
+    /// (`application/vnd.acme+json`, `text/csv`, `image/png`).
+    pub content_type: Option<String>,
     /// What the user passes to `.body()`: the payload, envelope removed.
     pub ty: TypeRef,
     /// Whether the spec requires it.
@@ -336,6 +393,12 @@ pub struct Envelope {
 pub enum Media {
     Json,
     Form,
+    /// `multipart/form-data`: one part per property.
+    Multipart,
+    /// `text/*`: a `String`.
+    Text,
+    /// Anything else: raw bytes.
+    Bytes,
 }
 
 /// What a successful call returns.
@@ -350,6 +413,27 @@ pub enum Success {
         ty: TypeRef,
         envelope: Option<EnvelopePayload>,
     },
+    /// A `text/*` body.
+    Text,
+    /// Any other media type: the bytes.
+    Bytes,
+    /// Several 2xx statuses with different bodies: an enum named `name`
+    /// with one variant per status.
+    Multi {
+        name: String,
+        variants: Vec<StatusVariant>,
+    },
+}
+
+/// One documented success status of a [`Success::Multi`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusVariant {
+    /// The status, or `None` for a range (`2XX`).
+    pub status: Option<u16>,
+    /// The variant (`Created`, `Accepted`, `Status207`).
+    pub rust_name: String,
+    /// The body.
+    pub body: Success,
 }
 
 /// The payload inside a response envelope.
@@ -393,6 +477,29 @@ pub enum TypeKind {
     },
     /// A string enum; unknown values are kept (open).
     Enum { variants: Vec<Variant> },
+    /// `oneOf`/`anyOf`: one of several types, with an `Unknown` fallback
+    /// that keeps a value no variant accepts.
+    Union {
+        variants: Vec<UnionVariant>,
+        /// The property that names the variant (`discriminator`, or a
+        /// property every variant fixes to one value); `None` decodes
+        /// by trying each variant in order.
+        tag: Option<String>,
+    },
+    /// Another name for a type (`pub type Name = ...;`).
+    Alias(TypeRef),
+}
+
+/// One variant of a union.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub rust_name: String,
+    pub ty: TypeRef,
+    /// The tag values that select it (first one is sent when the value
+    /// lacks the tag property).
+    pub tags: Vec<String>,
+    /// Stored behind a `Box` (the union is part of a cycle of types).
+    pub boxed: bool,
 }
 
 /// A struct field.
@@ -408,6 +515,11 @@ pub struct Field {
     /// `nullable: true`: `null` is a value of its own (optional nullable
     /// fields are tri-state: absent, null, a value).
     pub nullable: bool,
+    /// Stored behind a `Box` (the field closes a cycle of types).
+    pub boxed: bool,
+    /// `#[serde(flatten)]`: the properties of another type (an `allOf`
+    /// member that could not be merged, such as a union).
+    pub flatten: bool,
 }
 
 /// An enum variant.
@@ -433,6 +545,10 @@ pub enum TypeRef {
     Array(Box<TypeRef>, Constraints),
     Map(Box<TypeRef>),
     Json,
+    /// `format: byte`: base64 text on the wire.
+    Base64,
+    /// `format: binary`: raw bytes.
+    Binary,
 }
 
 /// Constraints a value must meet before it is sent.
@@ -465,7 +581,7 @@ impl TypeRef {
             TypeRef::Integer { constraints, .. } => !constraints.is_empty(),
             TypeRef::Array(inner, c) => !c.is_empty() || inner.needs_validation(),
             TypeRef::Map(inner) => inner.needs_validation(),
-            TypeRef::Bool | TypeRef::Json => false,
+            TypeRef::Bool | TypeRef::Json | TypeRef::Base64 | TypeRef::Binary => false,
         }
     }
 }

@@ -64,8 +64,10 @@ pub struct Generated {
 }
 
 /// Parses and lowers a spec. `file` names the spec in errors and headers;
-/// `vendor` becomes the crate name `dialtone-<vendor>`.
-pub fn lower_spec(file: &str, text: &str, vendor: &str) -> Result<ir::Api, Error> {
+/// `vendor` becomes the crate name `dialtone-<vendor>`. Unsupported
+/// constructs are skipped and listed in [`ir::Api::skipped`], or with
+/// `strict` refused.
+pub fn lower_spec(file: &str, text: &str, vendor: &str, strict: bool) -> Result<ir::Api, Error> {
     let valid = !vendor.is_empty()
         && vendor.starts_with(|c: char| c.is_ascii_lowercase())
         && vendor
@@ -80,7 +82,7 @@ pub fn lower_spec(file: &str, text: &str, vendor: &str) -> Result<ir::Api, Error
         ));
     }
     let parsed = parse::parse(file, text)?;
-    lower::lower(file, vendor, &parsed.openapi)
+    lower::lower(file, vendor, &parsed.openapi, strict)
 }
 
 /// Parses, lowers and renders a spec into the files of a crate.
@@ -89,8 +91,9 @@ pub fn generate(
     text: &str,
     vendor: &str,
     mode: &CrateMode,
+    strict: bool,
 ) -> Result<Generated, Error> {
-    let api = lower_spec(file, text, vendor)?;
+    let api = lower_spec(file, text, vendor, strict)?;
     let files = render::render(&api, mode);
     Ok(Generated { api, files })
 }

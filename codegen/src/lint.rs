@@ -37,7 +37,7 @@ impl fmt::Display for Finding {
 /// Lints a spec. A spec that does not even lower is an `Err`.
 pub fn lint(file: &str, text: &str, vendor: &str) -> Result<Vec<Finding>, Error> {
     let parsed = crate::parse::parse(file, text)?;
-    let api = crate::lower::lower(file, vendor, &parsed.openapi)?;
+    let api = crate::lower::lower(file, vendor, &parsed.openapi, true)?;
     let mut out = Vec::new();
     let mut push = |pointer: String, message: String| {
         out.push(Finding {
@@ -142,6 +142,14 @@ pub fn check_value(
     let mut fail = |problem: String| out.push((at.to_owned(), problem));
     match ty {
         TypeRef::Json => {}
+        TypeRef::Base64 | TypeRef::Binary => {
+            if !value.is_string() {
+                fail(format!(
+                    "expected a string, found {}",
+                    crate::parse::kind_of(value)
+                ));
+            }
+        }
         TypeRef::Bool => {
             if !value.is_boolean() {
                 fail(format!(
@@ -251,6 +259,10 @@ pub fn check_value(
                         ));
                     };
                     for f in fields {
+                        if f.flatten {
+                            check_value(api, &f.ty, value, at, out);
+                            continue;
+                        }
                         match map.get(&f.wire_name) {
                             Some(Value::Null) if f.nullable => {}
                             Some(v) => {
@@ -263,12 +275,23 @@ pub fn check_value(
                             None => {}
                         }
                     }
-                    if extra.is_none() {
+                    if extra.is_none() && !fields.iter().any(|f| f.flatten) {
                         for key in map.keys() {
                             if !fields.iter().any(|f| &f.wire_name == key) {
                                 out.push((push_pointer(at, key), format!("`{name}` has no property `{key}` (and does not keep unknown ones)")));
                             }
                         }
+                    }
+                }
+                TypeKind::Alias(inner) => check_value(api, inner, value, at, out),
+                TypeKind::Union { variants, .. } => {
+                    let fits = variants.iter().any(|v| {
+                        let mut problems = Vec::new();
+                        check_value(api, &v.ty, value, at, &mut problems);
+                        problems.is_empty()
+                    });
+                    if !fits {
+                        fail(format!("the value matches no variant of `{name}`"));
                     }
                 }
             }

@@ -15,6 +15,8 @@ use crate::error::{Error, push_pointer};
 use crate::ir::*;
 use crate::names::{Scope, camel, snake};
 
+mod compose;
+
 /// Type names the generated crate uses itself (or that would shadow the
 /// prelude in generated code).
 const RESERVED_TYPES: &[&str] = &[
@@ -91,11 +93,15 @@ const EXT_PAGINATION: &str = "x-dialtone-pagination";
 const EXT_SECRET: &str = "x-dialtone-secret";
 const EXT_THROTTLING: &str = "x-throttling-group";
 
-/// Lowers a parsed spec into the IR.
-pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
+/// Lowers a parsed spec into the IR. With `strict`, anything that would
+/// be skipped (an operation, a parameter, a schema decoded as JSON) is an
+/// error instead.
+pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Api, Error> {
     let mut lowerer = Lowerer {
         file,
         doc,
+        strict,
+        skipped: Vec::new(),
         types: Vec::new(),
         type_names: Scope::with_reserved(RESERVED_TYPES),
         components: BTreeMap::new(),
@@ -108,6 +114,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
     lowerer.name_components();
     lowerer.lower_components()?;
     let (operations, examples) = lowerer.operations()?;
+    lowerer.box_cycles();
     let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;
     let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;
@@ -161,6 +168,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI) -> Result<Api, Error> {
         errcode,
         example_operation,
         examples,
+        skipped: lowerer.skipped,
     })
 }
 
@@ -173,6 +181,10 @@ struct EnvelopeConfig {
 struct Lowerer<'a> {
     file: &'a str,
     doc: &'a OpenAPI,
+    /// Refuse instead of skipping.
+    strict: bool,
+    /// What was skipped or ignored so far.
+    skipped: Vec<Skipped>,
     types: Vec<TypeDef>,
     type_names: Scope,
     /// Component schema key -> Rust name, for components that are named types.
@@ -187,6 +199,32 @@ struct Lowerer<'a> {
 }
 
 impl<'a> Lowerer<'a> {
+    /// Records `err` as a skip of `unit` and goes on, or (strict) fails.
+    fn soften(&mut self, err: Error, unit: SkipUnit) -> Result<(), Error> {
+        if self.strict {
+            return Err(err);
+        }
+        let reason = match &err.found {
+            Some(found) => format!("expected {}, found {found}", err.expected),
+            None => format!("expected {}", err.expected),
+        };
+        self.skipped.push(Skipped {
+            unit,
+            pointer: err.pointer,
+            reason,
+        });
+        Ok(())
+    }
+
+    /// Records a keyword that is ignored (never an error).
+    fn note(&mut self, pointer: impl Into<String>, reason: impl Into<String>) {
+        self.skipped.push(Skipped {
+            unit: SkipUnit::Ignored,
+            pointer: pointer.into(),
+            reason: reason.into(),
+        });
+    }
+
     /// "expected X, found <the kind of `found`>".
     fn wrong_kind(
         &self,
@@ -349,7 +387,7 @@ impl<'a> Lowerer<'a> {
     fn name_components(&mut self) {
         let keys: Vec<String> = self
             .component_schemas()
-            .filter(|(_, s)| matches!(s, ReferenceOr::Item(schema) if is_named(schema)))
+            .filter(|(_, s)| matches!(s, ReferenceOr::Item(schema) if compose::is_named(schema)))
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {
@@ -366,10 +404,14 @@ impl<'a> Lowerer<'a> {
                     self.named_schema(name, schema, &pointer)?;
                 }
                 (ReferenceOr::Item(schema), None) => {
-                    self.schema(schema, &pointer, &camel(key))?;
+                    if let Err(err) = self.schema(schema, &pointer, &camel(key)) {
+                        self.soften(err, SkipUnit::Schema)?;
+                    }
                 }
                 (ReferenceOr::Reference { reference }, _) => {
-                    self.schema_reference(reference, &pointer)?;
+                    if let Err(err) = self.schema_reference(reference, &pointer) {
+                        self.soften(err, SkipUnit::Schema)?;
+                    }
                 }
             }
         }
@@ -457,14 +499,35 @@ impl<'a> Lowerer<'a> {
     }
 
     fn schema(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
-        if is_named(schema) {
+        let schema = compose::normalize(schema);
+        if let Some(member) = compose::single_member(&schema) {
+            let (keyword, members) = match &schema.schema_kind {
+                SchemaKind::AllOf { all_of } => ("allOf", all_of),
+                SchemaKind::OneOf { one_of } => ("oneOf", one_of),
+                SchemaKind::AnyOf { any_of } => ("anyOf", any_of),
+                _ => unreachable!("single_member only answers for compositions"),
+            };
+            let index = members
+                .iter()
+                .position(|m| std::ptr::eq(m, member))
+                .unwrap_or(0);
+            let at = push_pointer(&push_pointer(pointer, keyword), &index.to_string());
+            let mut ty = self.schema_or_ref(member, &at, hint)?;
+            if let (ReferenceOr::Item(s), TypeRef::String(_)) = (member, &ty)
+                && s.schema_data.extensions.get(EXT_SECRET) == Some(&Value::Bool(true))
+            {
+                ty = into_secret(ty);
+            }
+            return Ok(ty);
+        }
+        if compose::is_named(&schema) {
             if let Some(done) = self.inline.get(pointer) {
                 return Ok(done.clone());
             }
             let name = self.type_names.claim(camel(hint));
             self.inline
                 .insert(pointer.to_owned(), TypeRef::Named(name.clone()));
-            self.named_schema(name.clone(), schema, pointer)?;
+            self.named_schema(name.clone(), &schema, pointer)?;
             return Ok(TypeRef::Named(name));
         }
         let data = &schema.schema_data;
@@ -475,39 +538,30 @@ impl<'a> Lowerer<'a> {
             SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
             SchemaKind::Type(Type::Array(a)) => self.array(a, pointer, hint),
             SchemaKind::Type(Type::Object(o)) => self.map(o, pointer, hint),
-            SchemaKind::Any(any) if any_is_empty(any) => Ok(TypeRef::Json),
-            SchemaKind::Any(any) => Err(self.err(
-                pointer,
-                "a schema of one `type` (string, integer, number, boolean, array, object) or `{}`",
-                Some(match &any.typ {
-                    Some(t) => format!("type \"{t}\" with keywords that do not fit it"),
-                    None => "keywords of several types and no `type`".to_owned(),
-                }),
-            )),
-            SchemaKind::OneOf { .. } => Err(self.unsupported(pointer, "oneOf")),
-            SchemaKind::AnyOf { .. } => Err(self.unsupported(pointer, "anyOf")),
-            SchemaKind::AllOf { .. } => Err(self.unsupported(pointer, "allOf")),
-            SchemaKind::Not { .. } => Err(self.unsupported(pointer, "not")),
+            SchemaKind::Not { .. } => {
+                self.note(
+                    push_pointer(pointer, "not"),
+                    "`not` is ignored: the value is any JSON value (serde_json::Value)",
+                );
+                Ok(TypeRef::Json)
+            }
+            // `{}`, empty compositions and mixed-type enums: any JSON value.
+            _ => Ok(TypeRef::Json),
         }
     }
 
-    fn unsupported(&self, pointer: &str, keyword: &str) -> Error {
-        self.err(
-            pointer,
-            "a schema without composition keywords (oneOf/anyOf/allOf/not are not supported yet)",
-            Some(format!("`{keyword}`")),
-        )
-    }
-
     fn named_schema(&mut self, name: String, schema: &Schema, pointer: &str) -> Result<(), Error> {
+        let schema = compose::normalize(schema);
         let docs = schema.schema_data.description.clone();
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
                 let mut scope = Scope::with_reserved(&["Unrecognized"]);
+                let mut seen = BTreeSet::new();
                 let variants = s
                     .enumeration
                     .iter()
                     .flatten()
+                    .filter(|wire| seen.insert(wire.as_str()))
                     .map(|wire| Variant {
                         wire_name: wire.clone(),
                         rust_name: scope.claim(camel(wire)),
@@ -522,7 +576,20 @@ impl<'a> Lowerer<'a> {
                 Ok(())
             }
             SchemaKind::Type(Type::Object(obj)) => self.object(name, obj, docs, pointer),
-            _ => unreachable!("is_named admits only string enums and objects with properties"),
+            SchemaKind::OneOf { one_of } => self.union_def(name, &schema, one_of, "oneOf", pointer),
+            SchemaKind::AnyOf { any_of } => self.union_def(name, &schema, any_of, "anyOf", pointer),
+            SchemaKind::AllOf { all_of } => self.all_of_def(name, &schema, all_of, pointer),
+            _ => {
+                // Not reachable through `is_named`; kept total so that no
+                // input can make lowering panic.
+                self.types.push(TypeDef {
+                    name,
+                    docs,
+                    kind: TypeKind::Alias(TypeRef::Json),
+                    pointer: pointer.to_owned(),
+                });
+                Ok(())
+            }
         }
     }
 
@@ -533,6 +600,37 @@ impl<'a> Lowerer<'a> {
         docs: Option<String>,
         pointer: &str,
     ) -> Result<(), Error> {
+        let properties_pointer = push_pointer(pointer, "properties");
+        let properties: Vec<(String, ReferenceOr<Box<Schema>>, String)> = obj
+            .properties
+            .iter()
+            .map(|(wire, prop)| {
+                (
+                    wire.clone(),
+                    prop.clone(),
+                    push_pointer(&properties_pointer, wire),
+                )
+            })
+            .collect();
+        let extra = !matches!(
+            &obj.additional_properties,
+            None | Some(AdditionalProperties::Any(false))
+        );
+        self.struct_def(name, docs, &properties, &obj.required, extra, pointer)?;
+        Ok(())
+    }
+
+    /// Pushes a struct of `properties` (wire name, schema, pointer) and
+    /// returns its index in `types`.
+    fn struct_def(
+        &mut self,
+        name: String,
+        docs: Option<String>,
+        properties: &[(String, ReferenceOr<Box<Schema>>, String)],
+        required: &[String],
+        extra: bool,
+        pointer: &str,
+    ) -> Result<usize, Error> {
         // Reserve the slot first so that a type comes before the inline
         // types of its fields.
         let slot = self.types.len();
@@ -545,22 +643,29 @@ impl<'a> Lowerer<'a> {
             },
             pointer: pointer.to_owned(),
         });
-        for (index, required) in obj.required.iter().enumerate() {
-            if !obj.properties.contains_key(required) {
-                return Err(self.err(
-                    push_pointer(&push_pointer(pointer, "required"), &index.to_string()),
-                    "the name of a property listed in `properties`",
-                    Some(format!("\"{required}\"")),
-                ));
+        for (index, r) in required.iter().enumerate() {
+            if !properties.iter().any(|(wire, _, _)| wire == r) {
+                self.soften(
+                    self.err(
+                        push_pointer(&push_pointer(pointer, "required"), &index.to_string()),
+                        "the name of a property listed in `properties`",
+                        Some(format!("\"{r}\"")),
+                    ),
+                    SkipUnit::Ignored,
+                )?;
             }
         }
         let mut scope = Scope::default();
         let mut fields = Vec::new();
-        let properties = push_pointer(pointer, "properties");
-        for (wire, prop) in &obj.properties {
-            let prop_pointer = push_pointer(&properties, wire);
+        for (wire, prop, prop_pointer) in properties {
             let hint = format!("{name}{}", camel(wire));
-            let mut ty = self.boxed_schema_or_ref(prop, &prop_pointer, &hint)?;
+            let mut ty = match self.boxed_schema_or_ref(prop, prop_pointer, &hint) {
+                Ok(ty) => ty,
+                Err(err) => {
+                    self.soften(err, SkipUnit::Schema)?;
+                    TypeRef::Json
+                }
+            };
             let mut lenient = false;
             let nullable = matches!(prop, ReferenceOr::Item(s) if s.schema_data.nullable);
             let docs = match prop {
@@ -571,7 +676,7 @@ impl<'a> Lowerer<'a> {
                     if s.schema_data.extensions.get(EXT_LENIENT) == Some(&Value::Bool(true)) {
                         if ty != TypeRef::Bool {
                             return Err(self.err(
-                                push_pointer(&prop_pointer, EXT_LENIENT),
+                                push_pointer(prop_pointer, EXT_LENIENT),
                                 "x-dialtone-lenient on a boolean property (only booleans have a lenient decoder)",
                                 None,
                             ));
@@ -586,18 +691,17 @@ impl<'a> Lowerer<'a> {
                 wire_name: wire.clone(),
                 rust_name: scope.claim(snake(wire)),
                 ty,
-                required: obj.required.contains(wire),
+                required: required.contains(wire),
                 docs,
                 lenient,
                 nullable,
+                boxed: false,
+                flatten: false,
             });
         }
-        let extra = match &obj.additional_properties {
-            None | Some(AdditionalProperties::Any(false)) => None,
-            Some(_) => Some(scope.claim("extra".to_owned())),
-        };
+        let extra = extra.then(|| scope.claim("extra".to_owned()));
         self.types[slot].kind = TypeKind::Struct { fields, extra };
-        Ok(())
+        Ok(slot)
     }
 
     fn referenced_description(&self, reference: &str) -> Option<String> {
@@ -619,13 +723,24 @@ impl<'a> Lowerer<'a> {
             max_length: s.max_length,
             ..Constraints::default()
         };
+        match &s.format {
+            VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Byte) => {
+                return Ok(TypeRef::Base64);
+            }
+            VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Binary) => {
+                return Ok(TypeRef::Binary);
+            }
+            _ => {}
+        }
         if let Some(pattern) = &s.pattern {
             if let Err(err) = regex::Regex::new(pattern) {
-                return Err(self.err(
+                let err = self.err(
                     push_pointer(pointer, "pattern"),
                     "a regular expression the `regex` crate accepts (no look-around or back-references)",
                     Some(err.to_string().lines().last().unwrap_or_default().trim().to_owned()),
-                ));
+                );
+                self.soften(err, SkipUnit::Ignored)?;
+                return Ok(TypeRef::String(c));
             }
             let index = match self.patterns.iter().position(|p| p == pattern) {
                 Some(index) => index,
@@ -670,18 +785,15 @@ impl<'a> Lowerer<'a> {
     }
 
     fn array(&mut self, a: &ArrayType, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
-        let items = a.items.as_ref().ok_or_else(|| {
-            self.err(
-                pointer,
-                "an array schema with `items`",
-                Some("no `items`".to_owned()),
-            )
-        })?;
-        let inner = self.boxed_schema_or_ref(
-            items,
-            &push_pointer(pointer, "items"),
-            &format!("{hint}Item"),
-        )?;
+        // Without `items`, any items are allowed.
+        let inner = match &a.items {
+            None => TypeRef::Json,
+            Some(items) => self.boxed_schema_or_ref(
+                items,
+                &push_pointer(pointer, "items"),
+                &format!("{hint}Item"),
+            )?,
+        };
         Ok(TypeRef::Array(
             Box::new(inner),
             Constraints {
@@ -939,11 +1051,15 @@ impl<'a> Lowerer<'a> {
         for (path, item) in self.doc.paths.paths.iter() {
             let path_pointer = push_pointer("/paths", path);
             let ReferenceOr::Item(item) = item else {
-                return Err(self.err(
-                    path_pointer,
-                    "a path item written in place",
-                    Some("a $ref".to_owned()),
-                ));
+                self.soften(
+                    self.err(
+                        path_pointer,
+                        "a path item written in place",
+                        Some("a $ref".to_owned()),
+                    ),
+                    SkipUnit::Operation,
+                )?;
+                continue;
             };
             for (method, op) in item.iter() {
                 let pointer = push_pointer(&path_pointer, method);
@@ -960,35 +1076,55 @@ impl<'a> Lowerer<'a> {
                 let id = op
                     .operation_id
                     .clone()
+                    .filter(|id| !id.trim().is_empty())
                     .unwrap_or_else(|| snake(&format!("{method} {path}")));
-                let method_name = methods.claim(snake(&id));
-                let builder_name = builders.claim(camel(&id));
-                let mut operation = self.operation(OperationInput {
-                    id,
-                    method_name,
-                    builder_name,
-                    http_method,
-                    path,
-                    path_params: &item.parameters,
-                    path_pointer: path_pointer.clone(),
-                    op,
-                    pointer: pointer.clone(),
-                })?;
-                self.examples_of(op, &pointer, &operation, &mut example_names, &mut examples)?;
-                operation.statuses = statuses(op);
-                let batch = match op.extensions.get(EXT_BATCH) {
-                    Some(value) => Some(self.batch_operation(
-                        &operation,
-                        op,
-                        value,
-                        &push_pointer(&pointer, EXT_BATCH),
-                        &mut methods,
-                        &mut builders,
-                    )?),
-                    None => None,
-                };
-                operations.push(operation);
-                operations.extend(batch);
+                // Lowered on a copy of the name scopes and examples, so that
+                // a skipped operation leaves no trace.
+                let (mut m, mut b, mut e) =
+                    (methods.clone(), builders.clone(), example_names.clone());
+                let examples_before = examples.len();
+                let lowered = (|| -> Result<Vec<Operation>, Error> {
+                    let method_name = m.claim(snake(&id));
+                    let builder_name = b.claim(camel(&id));
+                    let mut operation = self.operation(
+                        OperationInput {
+                            id: id.clone(),
+                            method_name,
+                            builder_name,
+                            http_method,
+                            path,
+                            path_params: &item.parameters,
+                            path_pointer: path_pointer.clone(),
+                            op,
+                            pointer: pointer.clone(),
+                        },
+                        &mut b,
+                    )?;
+                    self.examples_of(op, &pointer, &operation, &mut e, &mut examples)?;
+                    operation.statuses = statuses(op);
+                    let batch = match op.extensions.get(EXT_BATCH) {
+                        Some(value) => Some(self.batch_operation(
+                            &operation,
+                            op,
+                            value,
+                            &push_pointer(&pointer, EXT_BATCH),
+                            &mut m,
+                            &mut b,
+                        )?),
+                        None => None,
+                    };
+                    Ok(std::iter::once(operation).chain(batch).collect())
+                })();
+                match lowered {
+                    Ok(ops) => {
+                        operations.extend(ops);
+                        (methods, builders, example_names) = (m, b, e);
+                    }
+                    Err(err) => {
+                        examples.truncate(examples_before);
+                        self.soften(err, SkipUnit::Operation)?;
+                    }
+                }
             }
         }
         Ok((operations, examples))
@@ -1110,7 +1246,11 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    fn operation(&mut self, input: OperationInput<'a>) -> Result<Operation, Error> {
+    fn operation(
+        &mut self,
+        input: OperationInput<'a>,
+        builders: &mut Scope,
+    ) -> Result<Operation, Error> {
         let OperationInput {
             id,
             method_name,
@@ -1144,8 +1284,16 @@ impl<'a> Lowerer<'a> {
                 )
             }));
         for (param, param_pointer) in sources {
-            let Some(param) = self.parameter(param, &param_pointer, &builder_name)? else {
-                continue;
+            let param = match self.parameter(param, &param_pointer, &builder_name) {
+                Ok(Some(param)) => param,
+                Ok(None) => continue,
+                // An optional parameter Dialtone cannot send is left out;
+                // without a required one the operation cannot be called.
+                Err(err) if !self.parameter_required(param) => {
+                    self.soften(err, SkipUnit::Parameter)?;
+                    continue;
+                }
+                Err(err) => return Err(err),
             };
             declared
                 .retain(|(p, _)| !(p.wire_name == param.wire_name && p.location == param.location));
@@ -1199,7 +1347,7 @@ impl<'a> Lowerer<'a> {
                 enveloped,
             )?),
         };
-        let success = self.success(op, pointer, enveloped)?;
+        let success = self.success(op, pointer, enveloped, builders, &builder_name)?;
         let pagination = match op.extensions.get(EXT_PAGINATION) {
             None => None,
             Some(value) => Some(self.pagination(
@@ -1467,69 +1615,61 @@ impl<'a> Lowerer<'a> {
             }
         };
         let (location, style) = match param {
-            Parameter::Path { .. } => (ParamLocation::Path, ArrayStyle::Csv),
+            Parameter::Path { style, .. } => {
+                if !matches!(style, openapiv3::PathStyle::Simple) {
+                    return Err(self.err(
+                        pointer,
+                        "a path parameter of style `simple`",
+                        Some(format!("{style:?}")),
+                    ));
+                }
+                (ParamLocation::Path, ArrayStyle::Csv)
+            }
             Parameter::Header { .. } => (ParamLocation::Header, ArrayStyle::Csv),
             Parameter::Query {
                 style,
                 parameter_data,
                 ..
             } => {
-                if !matches!(style, QueryStyle::Form) {
-                    return Err(self.err(
-                        pointer,
-                        "a query parameter of style `form`",
-                        Some(format!("{style:?}")),
-                    ));
-                }
-                let style = if parameter_data.explode == Some(false) {
-                    ArrayStyle::Csv
-                } else {
-                    ArrayStyle::Each
+                let style = match style {
+                    QueryStyle::Form if parameter_data.explode == Some(false) => ArrayStyle::Csv,
+                    QueryStyle::Form => ArrayStyle::Each,
+                    QueryStyle::SpaceDelimited => ArrayStyle::Space,
+                    QueryStyle::PipeDelimited => ArrayStyle::Pipe,
+                    QueryStyle::DeepObject => ArrayStyle::Deep,
                 };
                 (ParamLocation::Query, style)
             }
-            Parameter::Cookie { .. } => {
-                return Err(self.err(
-                    pointer,
-                    "a path, query or header parameter (cookies are not supported yet)",
-                    Some("`in: cookie`".to_owned()),
-                ));
-            }
+            Parameter::Cookie { .. } => (ParamLocation::Cookie, ArrayStyle::Csv),
         };
         let data = param.parameter_data_ref();
-        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-            return Err(self.err(
-                pointer,
-                "a parameter with a `schema` (`content` is not supported yet)",
-                Some("`content`".to_owned()),
-            ));
-        };
         let hint = format!("{builder}{}", camel(&data.name));
-        let ty = self.schema_or_ref(schema, &push_pointer(&pointer, "schema"), &hint)?;
-        match &ty {
-            TypeRef::Array(inner, _) if !is_scalar(inner) => {
-                return Err(self.err(
-                    push_pointer(&pointer, "schema"),
-                    "a parameter of a scalar type or an array of scalars",
-                    Some("nested arrays or objects".to_owned()),
-                ));
+        let (ty, style, schema) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => (
+                self.schema_or_ref(schema, &push_pointer(&pointer, "schema"), &hint)?,
+                style,
+                Some(schema),
+            ),
+            ParameterSchemaOrContent::Content(content) => {
+                // A parameter sent as a document (JSON text).
+                let Some((key, media)) = content.iter().next() else {
+                    return Err(self.err(
+                        push_pointer(&pointer, "content"),
+                        "a media type for the parameter",
+                        Some("none".to_owned()),
+                    ));
+                };
+                let at = push_pointer(
+                    &push_pointer(&push_pointer(&pointer, "content"), key),
+                    "schema",
+                );
+                let ty = match &media.schema {
+                    Some(schema) => self.schema_or_ref(schema, &at, &hint)?,
+                    None => TypeRef::Json,
+                };
+                (ty, ArrayStyle::Json, media.schema.as_ref())
             }
-            TypeRef::Map(_) | TypeRef::Json => {
-                return Err(self.err(
-                    push_pointer(&pointer, "schema"),
-                    "a parameter of a scalar type or an array of scalars",
-                    Some("an object".to_owned()),
-                ));
-            }
-            TypeRef::Named(name) if self.is_struct(name) => {
-                return Err(self.err(
-                    push_pointer(&pointer, "schema"),
-                    "a parameter of a scalar type or an array of scalars",
-                    Some("an object".to_owned()),
-                ));
-            }
-            _ => {}
-        }
+        };
         if location == ParamLocation::Header
             && reqwest_header_ok(&data.name.to_ascii_lowercase()).is_err()
         {
@@ -1540,8 +1680,8 @@ impl<'a> Lowerer<'a> {
             ));
         }
         let example = data.example.clone().or_else(|| match schema {
-            ReferenceOr::Item(s) => s.schema_data.example.clone(),
-            ReferenceOr::Reference { .. } => None,
+            Some(ReferenceOr::Item(s)) => s.schema_data.example.clone(),
+            _ => None,
         });
         Ok(Some(Param {
             wire_name: data.name.clone(),
@@ -1552,7 +1692,22 @@ impl<'a> Lowerer<'a> {
             style,
             docs: data.description.clone(),
             example,
+            deprecated: data.deprecated.unwrap_or(false),
         }))
+    }
+
+    fn parameter_required(&self, param: &ReferenceOr<Parameter>) -> bool {
+        let param = match param {
+            ReferenceOr::Item(p) => Some(p),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/parameters/")
+                .and_then(|key| self.doc.components.as_ref()?.parameters.get(key))
+                .and_then(|p| match p {
+                    ReferenceOr::Item(p) => Some(p),
+                    ReferenceOr::Reference { .. } => None,
+                }),
+        };
+        param.is_none_or(|p| matches!(p, Parameter::Path { .. }) || p.parameter_data_ref().required)
     }
 
     fn is_basic_scheme(&self, name: &str) -> bool {
@@ -1568,13 +1723,19 @@ impl<'a> Lowerer<'a> {
             .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct { .. }))
     }
 
+    fn is_union(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Union { .. }))
+    }
+
     fn struct_fields(&self, name: &str) -> Option<&[Field]> {
         self.types
             .iter()
             .find(|t| t.name == name)
             .and_then(|t| match &t.kind {
                 TypeKind::Struct { fields, .. } => Some(fields.as_slice()),
-                TypeKind::Enum { .. } => None,
+                _ => None,
             })
     }
 
@@ -1610,36 +1771,26 @@ impl<'a> Lowerer<'a> {
             }
         };
         let content = push_pointer(&pointer, "content");
-        let (media, media_type, media_key) = if let Some((key, m)) =
-            body.content.iter().find(|(k, _)| is_json(k))
-        {
-            (Media::Json, m, key)
-        } else if let Some((key, m)) = body
-            .content
-            .iter()
-            .find(|(k, _)| k.as_str() == "application/x-www-form-urlencoded")
-        {
-            (Media::Form, m, key)
-        } else {
+        let Some((media, media_key, media_type)) = pick_media(&body.content, true) else {
             return Err(self.err(
                 content,
-                "an application/json or application/x-www-form-urlencoded body (other media types are not supported yet)",
-                Some(body.content.keys().cloned().collect::<Vec<_>>().join(", ")),
+                "a media type for the body",
+                Some("an empty `content`".to_owned()),
             ));
         };
         let media_pointer = push_pointer(&content, media_key);
-        let schema = media_type
-            .schema
-            .as_ref()
-            .ok_or_else(|| self.err(media_pointer.clone(), "a `schema` for the body", None))?;
-        let ty = self.schema_or_ref(
-            schema,
-            &push_pointer(&media_pointer, "schema"),
-            &format!("{builder}Body"),
-        )?;
+        let schema_pointer = push_pointer(&media_pointer, "schema");
+        let hint = format!("{builder}Body");
+        let ty = match (media, &media_type.schema) {
+            (Media::Text, _) => TypeRef::String(Constraints::default()),
+            (Media::Bytes, _) => TypeRef::Binary,
+            (_, Some(schema)) => self.schema_or_ref(schema, &schema_pointer, &hint)?,
+            (Media::Json, None) => TypeRef::Json,
+            (_, None) => TypeRef::Map(Box::new(TypeRef::Json)),
+        };
         let mut envelope = None;
         let mut payload = ty.clone();
-        if let (true, Some(prop)) = (enveloped, self.envelope.request.clone()) {
+        if let (Media::Json, true, Some(prop)) = (media, enveloped, self.envelope.request.clone()) {
             let (field, field_ty) = self.envelope_field(&ty, &prop, true, &media_pointer)?;
             envelope = Some(Envelope {
                 type_name: type_name(&ty),
@@ -1647,15 +1798,20 @@ impl<'a> Lowerer<'a> {
             });
             payload = field_ty;
         }
-        if media == Media::Form && !matches!(&ty, TypeRef::Named(n) if self.is_struct(n)) {
+        if matches!(media, Media::Form | Media::Multipart)
+            && !matches!(&ty, TypeRef::Map(_) | TypeRef::Json)
+            && !matches!(&ty, TypeRef::Named(n) if self.is_struct(n) || self.is_union(n))
+        {
             return Err(self.err(
-                push_pointer(&media_pointer, "schema"),
-                "an object schema for a form body",
+                schema_pointer,
+                format!("an object schema for a `{media_key}` body"),
                 None,
             ));
         }
+        let content_type = custom_content_type(media, media_key);
         Ok(Body {
             media,
+            content_type,
             ty: payload,
             required: body.required,
             envelope,
@@ -1740,82 +1896,113 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// What one response carries: JSON (preferred), text, bytes or nothing.
+    fn response_body(
+        &mut self,
+        response: &Response,
+        response_pointer: &str,
+        hint: &str,
+        enveloped: bool,
+    ) -> Result<Success, Error> {
+        let Some((media, key, media_type)) = pick_media(&response.content, false) else {
+            return Ok(Success::Empty);
+        };
+        Ok(match media {
+            Media::Json => {
+                let media_pointer = push_pointer(&push_pointer(response_pointer, "content"), key);
+                let ty = match &media_type.schema {
+                    Some(schema) => {
+                        self.schema_or_ref(schema, &push_pointer(&media_pointer, "schema"), hint)?
+                    }
+                    None => TypeRef::Json,
+                };
+                let envelope = match (enveloped, self.envelope.response.clone()) {
+                    (true, Some(prop)) => {
+                        let (field, field_ty) =
+                            self.envelope_field(&ty, &prop, false, &media_pointer)?;
+                        Some(EnvelopePayload {
+                            field,
+                            ty: field_ty,
+                        })
+                    }
+                    _ => None,
+                };
+                Success::Json { ty, envelope }
+            }
+            Media::Text => Success::Text,
+            _ => Success::Bytes,
+        })
+    }
+
     fn success(
         &mut self,
         op: &'a openapiv3::Operation,
         pointer: &str,
         enveloped: bool,
+        builders: &mut Scope,
+        builder: &str,
     ) -> Result<Success, Error> {
         let responses = push_pointer(pointer, "responses");
-        let mut found: Option<(Success, String)> = None;
+        let base = camel(op.operation_id.as_deref().unwrap_or("operation"));
+        let mut found: Vec<(Option<u16>, Success)> = Vec::new();
         for (status, response) in &op.responses.responses {
-            let is_success = match status {
-                StatusCode::Code(code) => (200..300).contains(code),
-                StatusCode::Range(range) => *range == 2,
+            let code = match status {
+                StatusCode::Code(code) if (200..300).contains(code) => Some(*code),
+                StatusCode::Range(2) => None,
+                _ => continue,
             };
             let batch_status = op
                 .extensions
                 .get(EXT_BATCH)
                 .and_then(|b| b.get("status"))
                 .and_then(Value::as_str);
-            if !is_success || batch_status == Some(status.to_string().as_str()) {
+            if batch_status == Some(status.to_string().as_str()) {
                 continue;
             }
             let status_pointer = push_pointer(&responses, &status.to_string());
             let (response, response_pointer) = self.response(response, &status_pointer)?;
-            let success = match response.content.iter().find(|(k, _)| is_json(k)) {
-                None if response.content.is_empty() => Success::Empty,
-                None => {
-                    return Err(self.err(
-                        push_pointer(&response_pointer, "content"),
-                        "an application/json success response (other media types are not supported yet)",
-                        Some(response.content.keys().cloned().collect::<Vec<_>>().join(", ")),
-                    ));
-                }
-                Some((key, media)) => {
-                    let media_pointer =
-                        push_pointer(&push_pointer(&response_pointer, "content"), key);
-                    let Some(schema) = &media.schema else {
-                        return Err(self.err(media_pointer, "a `schema` for the response", None));
-                    };
-                    let ty = self.schema_or_ref(
-                        schema,
-                        &push_pointer(&media_pointer, "schema"),
-                        &format!(
-                            "{}Response",
-                            camel(op.operation_id.as_deref().unwrap_or("operation"))
-                        ),
-                    )?;
-                    let envelope = match (enveloped, self.envelope.response.clone()) {
-                        (true, Some(prop)) => {
-                            let (field, field_ty) =
-                                self.envelope_field(&ty, &prop, false, &media_pointer)?;
-                            Some(EnvelopePayload {
-                                field,
-                                ty: field_ty,
-                            })
-                        }
-                        _ => None,
-                    };
-                    Success::Json { ty, envelope }
-                }
+            let hint = if found.is_empty() {
+                format!("{base}Response")
+            } else {
+                format!("{base}Response{status}")
             };
-            match &found {
-                None => found = Some((success, status_pointer)),
-                Some((first, _)) if *first == success => {}
-                Some((_, first_pointer)) => {
-                    return Err(self.err(
-                        status_pointer,
-                        format!("the same success body as {first_pointer} (several success bodies are not supported yet)"),
-                        Some("a different body".to_owned()),
-                    ));
-                }
+            let body = self.response_body(response, &response_pointer, &hint, enveloped)?;
+            found.push((code, body));
+        }
+        if found.is_empty() {
+            // Only a `default` response: it describes success too.
+            if let Some(default) = &op.responses.default {
+                let (response, response_pointer) =
+                    self.response(default, &push_pointer(&responses, "default"))?;
+                return self.response_body(
+                    response,
+                    &response_pointer,
+                    &format!("{base}Response"),
+                    enveloped,
+                );
             }
+            self.soften(
+                self.err(responses, "at least one 2xx or `default` response", None),
+                SkipUnit::Ignored,
+            )?;
+            return Ok(Success::Empty);
         }
-        match found {
-            Some((success, _)) => Ok(success),
-            None => Err(self.err(responses, "at least one 2xx response", None)),
+        if found.iter().all(|(_, body)| *body == found[0].1) {
+            return Ok(found.swap_remove(0).1);
         }
+        let mut scope = Scope::with_reserved(&["Other"]);
+        let variants = found
+            .into_iter()
+            .map(|(status, body)| StatusVariant {
+                status,
+                rust_name: scope.claim(status_name(status)),
+                body,
+            })
+            .collect();
+        Ok(Success::Multi {
+            name: builders.claim(format!("{builder}Response")),
+            variants,
+        })
     }
 
     // ----- examples ---------------------------------------------------
@@ -1995,14 +2182,6 @@ fn statuses(op: &openapiv3::Operation) -> Vec<String> {
     out
 }
 
-fn is_named(schema: &Schema) -> bool {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(s)) => s.enumeration.iter().any(Option::is_some),
-        SchemaKind::Type(Type::Object(o)) => !o.properties.is_empty(),
-        _ => false,
-    }
-}
-
 fn any_is_empty(any: &openapiv3::AnySchema) -> bool {
     any == &openapiv3::AnySchema::default()
 }
@@ -2020,18 +2199,6 @@ fn into_secret(ty: TypeRef) -> TypeRef {
         TypeRef::String(c) => TypeRef::Secret(c),
         other => other,
     }
-}
-
-fn is_scalar(ty: &TypeRef) -> bool {
-    matches!(
-        ty,
-        TypeRef::String(_)
-            | TypeRef::Secret(_)
-            | TypeRef::Integer { .. }
-            | TypeRef::Number(_)
-            | TypeRef::Bool
-            | TypeRef::Named(_)
-    )
 }
 
 fn is_json(media: &str) -> bool {
@@ -2054,4 +2221,74 @@ fn reqwest_header_ok(name: &str) -> Result<(), ()> {
             b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b)
         });
     if ok { Ok(()) } else { Err(()) }
+}
+
+/// The media type a body or response is read as: JSON first (plain
+/// `application/json` before `+json` types), then forms (requests only),
+/// text, and anything else as bytes.
+fn pick_media(
+    content: &indexmap::IndexMap<String, MediaType>,
+    request: bool,
+) -> Option<(Media, &String, &MediaType)> {
+    let essence = |k: &str| {
+        k.split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase()
+    };
+    let find = |f: &dyn Fn(&str) -> bool| content.iter().find(|(k, _)| f(&essence(k)));
+    if let Some((k, m)) = find(&|e| e == "application/json").or_else(|| find(&|e| is_json(e))) {
+        return Some((Media::Json, k, m));
+    }
+    if request {
+        if let Some((k, m)) = find(&|e| e == "application/x-www-form-urlencoded") {
+            return Some((Media::Form, k, m));
+        }
+        if let Some((k, m)) = find(&|e| e == "multipart/form-data") {
+            return Some((Media::Multipart, k, m));
+        }
+    }
+    if let Some((k, m)) = find(&|e| e.starts_with("text/")) {
+        return Some((Media::Text, k, m));
+    }
+    content.iter().next().map(|(k, m)| (Media::Bytes, k, m))
+}
+
+/// The media type to send when it is not the encoding's own default.
+fn custom_content_type(media: Media, key: &str) -> Option<String> {
+    let essence = key
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let default = match media {
+        Media::Json => "application/json",
+        Media::Form => "application/x-www-form-urlencoded",
+        // The runtime writes the boundary itself.
+        Media::Multipart => return None,
+        Media::Text => "text/plain",
+        Media::Bytes => "application/octet-stream",
+    };
+    let valid = !key.contains('*')
+        && key.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !key.trim().is_empty();
+    (essence != default && valid).then(|| key.trim().to_owned())
+}
+
+/// The variant of a success status (`Created`, `Status207`).
+fn status_name(status: Option<u16>) -> String {
+    match status {
+        None => "Success".to_owned(),
+        Some(200) => "Ok".to_owned(),
+        Some(201) => "Created".to_owned(),
+        Some(202) => "Accepted".to_owned(),
+        Some(203) => "NonAuthoritative".to_owned(),
+        Some(204) => "NoContent".to_owned(),
+        Some(205) => "ResetContent".to_owned(),
+        Some(206) => "PartialContent".to_owned(),
+        Some(207) => "MultiStatus".to_owned(),
+        Some(code) => format!("Status{code}"),
+    }
 }

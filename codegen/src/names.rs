@@ -50,7 +50,7 @@ pub fn camel(raw: &str) -> String {
 }
 
 /// Names handed out in one scope; a taken name gets a numeric suffix.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Scope {
     taken: BTreeSet<String>,
 }

@@ -14,13 +14,20 @@ pub struct Parsed {
 
 /// Parses YAML or JSON (JSON is YAML, so one parser reads both).
 pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
-    let raw: Value = serde_norway::from_str(text).map_err(|err| {
-        let found = match err.location() {
-            Some(loc) => format!("{err} (line {}, column {})", loc.line(), loc.column()),
-            None => err.to_string(),
-        };
-        Error::new(file, "", "a YAML or JSON document", Some(found))
-    })?;
+    // JSON is read by serde_json (numbers beyond 64 bits become floats, as
+    // JSON parsers do); anything else as YAML.
+    let raw: Value = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+            .map_err(|err| Error::new(file, "", "a JSON document", Some(err.to_string())))?
+    } else {
+        serde_norway::from_str(text).map_err(|err| {
+            let found = match err.location() {
+                Some(loc) => format!("{err} (line {}, column {})", loc.line(), loc.column()),
+                None => err.to_string(),
+            };
+            Error::new(file, "", "a YAML or JSON document", Some(found))
+        })?
+    };
     if !raw.is_object() {
         return Err(Error::new(
             file,

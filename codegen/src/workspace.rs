@@ -25,6 +25,8 @@ pub struct PlannedCrate {
     pub operations: usize,
     /// Named types generated.
     pub types: usize,
+    /// What was skipped or ignored (also in the crate's SKIPPED.md).
+    pub skipped: Vec<crate::ir::Skipped>,
 }
 
 /// How a file on disk differs from the plan.
@@ -82,6 +84,8 @@ pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
             &root.join("crates").join(stem),
             stem,
             &CrateMode::Workspace,
+            // The workspace's own specs must generate in full.
+            true,
         )
     })
 }
@@ -133,15 +137,17 @@ pub fn plan_crate(
     dir: &Path,
     vendor: &str,
     mode: &CrateMode,
+    strict: bool,
 ) -> Result<PlannedCrate, Error> {
     let text = fs::read_to_string(spec)
         .map_err(|e| Error::new(label, "", "a readable UTF-8 spec file", Some(e.to_string())))?;
-    let generated = generate(label, &text, vendor, mode)?;
+    let generated = generate(label, &text, vendor, mode, strict)?;
     Ok(PlannedCrate {
         vendor: vendor.to_owned(),
         dir: dir.to_owned(),
         operations: generated.api.operations.len(),
         types: generated.api.types.len(),
+        skipped: generated.api.skipped,
         files: generated.files,
     })
 }

@@ -10,8 +10,14 @@ fn spec(root_extra: &str, paths: &str, schemas: &str) -> String {
 }
 
 fn file(text: &str, path: &str) -> String {
-    let generated = generate("fragment.yaml", text, "fragment", &CrateMode::Workspace)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let generated = generate(
+        "fragment.yaml",
+        text,
+        "fragment",
+        &CrateMode::Workspace,
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     // Everything rendered parses back as Rust.
     for (name, source) in &generated.files {
         if name.ends_with(".rs") {
@@ -242,4 +248,415 @@ fn nullable_fields_are_tri_state() {
 "#,
     );
     insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+/// Generates leniently (skips allowed) and returns the files and the skips.
+fn lenient(text: &str) -> dialtone_codegen::Generated {
+    let generated = generate(
+        "fragment.yaml",
+        text,
+        "fragment",
+        &CrateMode::Workspace,
+        false,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (name, source) in &generated.files {
+        if name.ends_with(".rs") {
+            syn::parse_file(source).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    generated
+}
+
+#[test]
+fn all_of_merges_members_and_single_ref_wrappers_stay_the_ref() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Resource:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+        created: {type: string, format: date-time}
+    Named:
+      allOf:
+        - $ref: '#/components/schemas/Resource'
+        - type: object
+          required: [name]
+          properties:
+            name: {type: string, maxLength: 10}
+    Team:
+      description: A team.
+      allOf:
+        - $ref: '#/components/schemas/Named'
+        - required: [id, lead]
+          properties:
+            lead:
+              description: Who leads it.
+              allOf: [{$ref: '#/components/schemas/Named'}]
+            size: {type: integer, format: int32}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+#[test]
+fn all_of_with_a_union_member_flattens_it() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Event:
+      allOf:
+        - type: object
+          required: [at]
+          properties:
+            at: {type: string}
+        - oneOf:
+            - {$ref: '#/components/schemas/Call'}
+            - {$ref: '#/components/schemas/Sms'}
+    Call:
+      type: object
+      required: [duration]
+      properties:
+        duration: {type: integer}
+    Sms:
+      type: object
+      required: [text]
+      properties:
+        text: {type: string}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+#[test]
+fn one_of_with_a_discriminator_is_tagged_with_an_unknown_fallback() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    PaymentMethod:
+      oneOf:
+        - {$ref: '#/components/schemas/CardMethod'}
+        - {$ref: '#/components/schemas/BankMethod'}
+      discriminator:
+        propertyName: type
+        mapping:
+          card: '#/components/schemas/CardMethod'
+          credit_card: '#/components/schemas/CardMethod'
+    CardMethod:
+      type: object
+      required: [type, last4]
+      properties:
+        type: {type: string}
+        last4: {type: string, pattern: '^[0-9]{4}$'}
+    BankMethod:
+      type: object
+      required: [type]
+      properties:
+        type: {type: string}
+        iban: {type: string}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+#[test]
+fn untagged_unions_of_objects_and_scalars() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Customer:
+      type: object
+      required: [id]
+      properties:
+        id: {type: string}
+    Charge:
+      type: object
+      properties:
+        customer:
+          description: The id, or the whole customer when expanded.
+          anyOf:
+            - {type: string}
+            - {$ref: '#/components/schemas/Customer'}
+        amount:
+          oneOf: [{type: integer}, {type: string}]
+        nameOrId:
+          oneOf:
+            - {type: string, format: uuid}
+            - {type: string, pattern: '^[a-z]+$'}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+#[test]
+fn dropshot_style_unions_and_documented_enums() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Shape:
+      oneOf:
+        - type: object
+          title: circle
+          required: [type, radius]
+          properties:
+            type: {type: string, enum: [circle]}
+            radius: {type: number}
+        - type: object
+          title: square
+          required: [type, side]
+          properties:
+            type: {type: string, enum: [square]}
+            side: {type: number}
+    State:
+      oneOf:
+        - {type: string, enum: [running], description: It runs.}
+        - {type: string, enum: [stopped], description: It stopped.}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+#[test]
+fn recursive_and_mutually_recursive_types_are_boxed() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Node:
+      type: object
+      required: [value]
+      properties:
+        value: {type: string}
+        parent: {$ref: '#/components/schemas/Node'}
+        children:
+          type: array
+          items: {$ref: '#/components/schemas/Node'}
+    Folder:
+      type: object
+      properties:
+        first: {$ref: '#/components/schemas/File'}
+    File:
+      type: object
+      required: [folder]
+      properties:
+        folder: {$ref: '#/components/schemas/Folder'}
+"#,
+    );
+    insta::assert_snapshot!(file(&text, "src/types.rs"));
+}
+
+#[test]
+fn formats_typeless_schemas_and_loose_arrays() {
+    let text = spec(
+        "",
+        NO_PATHS,
+        r#"    Blob:
+      properties:
+        data: {type: string, format: byte}
+        raw: {type: string, format: binary}
+        grid:
+          type: array
+          items: {type: array, items: {type: integer, format: int32}}
+        anything: {type: array}
+        level: {enum: [1, 2, 3]}
+        mixed: {enum: [1, two, true]}
+        not_a_string:
+          not: {type: string}
+"#,
+    );
+    let generated = lenient(&text);
+    insta::assert_snapshot!(generated.files["src/types.rs"].clone());
+    insta::assert_snapshot!(generated.files["SKIPPED.md"].clone());
+}
+
+#[test]
+fn media_types_of_requests_and_responses() {
+    let text = spec(
+        "",
+        r#"  /files:
+    post:
+      operationId: uploadFile
+      requestBody:
+        required: true
+        content:
+          multipart/form-data:
+            schema:
+              type: object
+              required: [file]
+              properties:
+                file: {type: string, format: binary}
+                note: {type: string}
+                meta: {type: object, properties: {a: {type: string}}}
+      responses:
+        '201': {description: ok, content: {application/vnd.acme.v2+json: {schema: {type: object, properties: {id: {type: string}}}}}}
+  /files/{id}/content:
+    parameters:
+      - {name: id, in: path, required: true, schema: {type: string}}
+    get:
+      operationId: downloadFile
+      responses:
+        '200': {description: ok, content: {application/octet-stream: {schema: {type: string, format: binary}}}}
+    put:
+      operationId: replaceFile
+      requestBody:
+        content:
+          image/png: {schema: {type: string, format: binary}}
+      responses:
+        '204': {description: ok}
+  /report:
+    post:
+      operationId: makeReport
+      requestBody:
+        content:
+          application/xml: {schema: {type: object}}
+          application/x-www-form-urlencoded:
+            schema: {type: object, properties: {from: {type: string}, tags: {type: array, items: {type: string}}}}
+      responses:
+        '200': {description: ok, content: {text/csv: {schema: {type: string}}}}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    insta::assert_snapshot!(file(&text, "src/operations.rs"));
+}
+
+#[test]
+fn several_success_statuses_and_default_responses() {
+    let text = spec(
+        "",
+        r#"  /jobs:
+    post:
+      operationId: startJob
+      responses:
+        '200': {description: done, content: {application/json: {schema: {$ref: '#/components/schemas/Job'}}}}
+        '202': {description: queued, content: {application/json: {schema: {type: object, properties: {queue: {type: string}}}}}}
+        '204': {description: nothing to do}
+        default: {description: error, content: {application/json: {schema: {type: object}}}}
+    get:
+      operationId: listJobs
+      responses:
+        default: {description: the jobs, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Job'}}}}}
+"#,
+        "    Job:\n      type: object\n      properties:\n        id: {type: string}\n",
+    );
+    insta::assert_snapshot!(file(&text, "src/operations.rs"));
+}
+
+#[test]
+fn cookies_deep_objects_json_and_deprecated_parameters() {
+    let text = spec(
+        "",
+        r#"  /search:
+    get:
+      operationId: search
+      parameters:
+        - {name: session, in: cookie, required: true, schema: {type: string}}
+        - {name: created, in: query, style: deepObject, explode: true, schema: {type: object, properties: {gte: {type: integer}, lte: {type: integer}}}}
+        - {name: filter, in: query, content: {application/json: {schema: {type: object, properties: {q: {type: string}}}}}}
+        - {name: sort, in: query, deprecated: true, schema: {type: string}}
+        - {name: ids, in: query, style: pipeDelimited, schema: {type: array, items: {type: integer}}}
+      responses:
+        '200': {description: ok}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    insta::assert_snapshot!(file(&text, "src/operations.rs"));
+}
+
+#[test]
+fn hostile_names_become_valid_distinct_identifiers() {
+    let text = spec(
+        "",
+        r#"  /things/{id}:
+    get:
+      operationId: get-thing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: id, in: query, schema: {type: string}}
+        - {name: ID, in: header, schema: {type: string}}
+        - {name: 'filter[name]', in: query, schema: {type: string}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Self'}}}}
+    post:
+      operationId: GetThing
+      responses:
+        '200': {description: ok}
+  /things:
+    get:
+      responses:
+        '200': {description: ok}
+    put:
+      operationId: get-thing
+      responses:
+        '200': {description: ok}
+"#,
+        r#"    Self:
+      type: object
+      properties:
+        type: {type: string}
+        user_id: {type: string}
+        userId: {type: string}
+        user-id: {type: string}
+        2fa: {type: boolean}
+        prénom: {type: string}
+        日本語: {type: string}
+        '$': {type: string}
+    Result:
+      type: string
+      enum: [ACTIVE, active, Active, '', '-', '+1', '1', self, None]
+"#,
+    );
+    let generated = lenient(&text);
+    insta::assert_snapshot!(generated.files["src/types.rs"].clone());
+    insta::assert_snapshot!(crate_surface(&generated.api));
+}
+
+fn crate_surface(api: &dialtone_codegen::ir::Api) -> String {
+    dialtone_codegen::render::surface(api)
+}
+
+#[test]
+fn unsupported_operations_are_skipped_and_listed_or_refused_when_strict() {
+    let text = spec(
+        "",
+        r#"  /ok:
+    get:
+      operationId: fine
+      responses:
+        '200': {description: ok}
+  /matrix/{id}:
+    get:
+      operationId: matrixStyle
+      parameters:
+        - {name: id, in: path, required: true, style: matrix, schema: {type: string}}
+      responses:
+        '200': {description: ok}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    let generated = lenient(&text);
+    let ids: Vec<_> = generated
+        .api
+        .operations
+        .iter()
+        .map(|o| o.id.as_str())
+        .collect();
+    assert_eq!(ids, ["fine"]);
+    insta::assert_snapshot!(generated.files["SKIPPED.md"].clone());
+    let strict = generate(
+        "fragment.yaml",
+        &text,
+        "fragment",
+        &CrateMode::Workspace,
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(strict.pointer, "/paths/~1matrix~1{id}/get/parameters/0");
+    // Nothing skipped, no SKIPPED.md.
+    let clean = lenient(&spec(
+        "",
+        "  {}\n",
+        "    A:\n      type: object\n      properties:\n        a: {type: string}\n",
+    ));
+    assert!(!clean.files.contains_key("SKIPPED.md"));
 }

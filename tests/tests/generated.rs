@@ -34,7 +34,7 @@ fn api_surface() {
         let stem = spec.file_stem().unwrap().to_str().unwrap().to_owned();
         let label = format!("specs/{}", spec.file_name().unwrap().to_str().unwrap());
         let text = std::fs::read_to_string(&spec).unwrap();
-        let api = dialtone_codegen::lower_spec(&label, &text, &stem).unwrap();
+        let api = dialtone_codegen::lower_spec(&label, &text, &stem, true).unwrap();
         insta::assert_snapshot!(
             format!("{stem}_api_surface"),
             dialtone_codegen::render::surface(&api)

@@ -35,6 +35,10 @@ enum Command {
         /// (default: this workspace's crates/runtime).
         #[arg(long, requires = "spec")]
         runtime: Option<PathBuf>,
+        /// Refuse the spec instead of skipping what Dialtone cannot
+        /// generate (the workspace's own specs are always strict).
+        #[arg(long, requires = "spec")]
+        strict: bool,
     },
     /// Regenerate in memory and fail, naming each file, if crates/ differs.
     Check,
@@ -53,7 +57,8 @@ fn main() -> ExitCode {
             out: Some(out),
             name,
             runtime,
-        } => generate_one(&spec, &out, name, runtime),
+            strict,
+        } => generate_one(&spec, &out, name, runtime, strict),
         Command::Generate { .. } => generate_all(&root),
         Command::Check => check(&root),
         Command::Lint => lint(&root),
@@ -124,6 +129,7 @@ fn generate_one(
     out: &Path,
     name: Option<String>,
     runtime: Option<PathBuf>,
+    strict: bool,
 ) -> Result<(), String> {
     let vendor = match name {
         Some(n) => n,
@@ -141,22 +147,52 @@ fn generate_one(
         runtime_path: runtime.to_string_lossy().into_owned(),
     };
     let label = spec.display().to_string();
-    let planned = workspace::plan_crate(spec, &label, out, &vendor, &mode)
+    let planned = workspace::plan_crate(spec, &label, out, &vendor, &mode, strict)
         .map_err(|e| format!("error: {e}\nnothing was written."))?;
     let changes =
         workspace::diff(&planned).map_err(|e| format!("error: reading {}: {e}", out.display()))?;
     let work = vec![(planned, changes)];
     workspace::write(&work).map_err(|e| format!("error: writing {}: {e}", out.display()))?;
     let (planned, changes) = &work[0];
-    println!(
-        "{}: {} operations, {} types, {} file(s) changed -> {}",
+    print!("{}", summary(planned, &label));
+    println!("{} file(s) changed -> {}", changes.len(), out.display());
+    Ok(())
+}
+
+/// What was generated and what was skipped, one line per skip.
+fn summary(planned: &PlannedCrate, label: &str) -> String {
+    use dialtone_codegen::ir::SkipUnit;
+    let count = |unit: SkipUnit| planned.skipped.iter().filter(|s| s.unit == unit).count();
+    let mut out = format!(
+        "{}: {} operations generated, {} skipped; {} types",
         planned.vendor,
         planned.operations,
+        count(SkipUnit::Operation),
         planned.types,
-        changes.len(),
-        out.display()
     );
-    Ok(())
+    for (unit, what) in [
+        (SkipUnit::Parameter, "parameter(s) left out"),
+        (SkipUnit::Schema, "schema(s) decoded as serde_json::Value"),
+        (SkipUnit::Ignored, "keyword(s) ignored"),
+    ] {
+        let n = count(unit);
+        if n > 0 {
+            out.push_str(&format!("; {n} {what}"));
+        }
+    }
+    if !planned.skipped.is_empty() {
+        out.push_str(" (listed in SKIPPED.md)");
+    }
+    out.push('\n');
+    for s in &planned.skipped {
+        out.push_str(&format!(
+            "  {:<15} {label}#{}: {}\n",
+            s.unit.label(),
+            s.pointer,
+            s.reason
+        ));
+    }
+    out
 }
 
 fn check(root: &Path) -> Result<(), String> {

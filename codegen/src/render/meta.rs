@@ -63,6 +63,51 @@ fn toml_string(s: &str) -> String {
     Value::String(s.to_owned()).to_string()
 }
 
+/// `SKIPPED.md`: what the generator left out or ignored, and why.
+pub(super) fn skipped(api: &Api) -> String {
+    use crate::ir::SkipUnit;
+    let [a, b] = header_lines(api);
+    let mut out = format!(
+        "<!-- {a}\n     {b} -->\n\n# What {} leaves out\n\n",
+        api.crate_name
+    );
+    let ops = api
+        .skipped
+        .iter()
+        .filter(|s| s.unit == SkipUnit::Operation)
+        .count();
+    writeln!(
+        out,
+        "{} operations generated, {ops} skipped. Each entry names the spec node\n(JSON pointer into `{}`) and why it is not generated as written.\n",
+        api.operations.len(),
+        api.spec_file
+    )
+    .unwrap();
+    for (unit, title) in [
+        (
+            SkipUnit::Operation,
+            "Operations left out (no method is generated)",
+        ),
+        (
+            SkipUnit::Parameter,
+            "Optional parameters left out (no setter)",
+        ),
+        (SkipUnit::Schema, "Schemas decoded as `serde_json::Value`"),
+        (SkipUnit::Ignored, "Ignored (nothing is left out)"),
+    ] {
+        let items: Vec<_> = api.skipped.iter().filter(|s| s.unit == unit).collect();
+        if items.is_empty() {
+            continue;
+        }
+        writeln!(out, "## {title}\n").unwrap();
+        for s in items {
+            writeln!(out, "- `#{}`: {}", s.pointer, s.reason.replace('\n', " ")).unwrap();
+        }
+        out.push('\n');
+    }
+    out
+}
+
 pub(super) fn readme(api: &Api) -> String {
     let [a, b] = header_lines(api);
     let mut out = format!("<!-- {a}\n     {b} -->\n\n# {}\n\n", api.crate_name);

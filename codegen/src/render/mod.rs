@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use crate::ir::{Api, Constraints, TypeRef};
+use crate::ir::{Api, Constraints, TypeDef, TypeKind, TypeRef};
 
 /// How the generated crate finds its dependencies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +56,9 @@ pub fn render(api: &Api, mode: &CrateMode) -> BTreeMap<String, String> {
             "src/patterns.rs".to_owned(),
             rust_file(api, meta::patterns(api)),
         );
+    }
+    if !api.skipped.is_empty() {
+        files.insert("SKIPPED.md".to_owned(), meta::skipped(api));
     }
     if !api.examples.is_empty() {
         files.insert(
@@ -176,6 +179,8 @@ pub(crate) fn rust_type(ty: &TypeRef, local: bool) -> TokenStream {
             quote!(std::collections::BTreeMap<String, #inner>)
         }
         TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::Base64 => quote!(dialtone_runtime::Base64),
+        TypeRef::Binary => quote!(dialtone_runtime::Binary),
     }
 }
 
@@ -193,21 +198,32 @@ pub(crate) fn arg_type(ty: &TypeRef, local: bool) -> TokenStream {
     match ty {
         TypeRef::String(_) => quote!(impl Into<String>),
         TypeRef::Secret(_) => quote!(impl Into<dialtone_runtime::Secret>),
+        TypeRef::Base64 => quote!(impl Into<dialtone_runtime::Base64>),
+        TypeRef::Binary => quote!(impl Into<dialtone_runtime::Binary>),
         other => rust_type(other, local),
     }
 }
 
 /// Whether `arg_type` takes `impl Into<_>` (so the value needs `.into()`).
 pub(crate) fn takes_into(ty: &TypeRef) -> bool {
-    matches!(ty, TypeRef::String(_) | TypeRef::Secret(_))
+    matches!(
+        ty,
+        TypeRef::String(_) | TypeRef::Secret(_) | TypeRef::Base64 | TypeRef::Binary
+    )
 }
 
 /// Statements that validate `value: &T` (of type `ty`) at `path: FieldPath`,
 /// both bindings in scope, returning early with the first violation.
 pub(crate) fn validate_stmts(api: &Api, ty: &TypeRef) -> TokenStream {
     match ty {
-        TypeRef::Named(_) => quote! {
-            dialtone_runtime::Validate::validate(value, &path)?;
+        TypeRef::Named(name) => match api.types.iter().find(|t| t.name == *name) {
+            Some(TypeDef {
+                kind: TypeKind::Alias(inner),
+                ..
+            }) => validate_stmts(api, inner),
+            _ => quote! {
+                dialtone_runtime::Validate::validate(value, &path)?;
+            },
         },
         TypeRef::String(c) => string_checks(api, c, quote!(value.as_str())),
         TypeRef::Secret(c) => string_checks(api, c, quote!(value.expose())),
@@ -262,7 +278,7 @@ pub(crate) fn validate_stmts(api: &Api, ty: &TypeRef) -> TokenStream {
                 }
             }
         }
-        TypeRef::Bool | TypeRef::Json => TokenStream::new(),
+        TypeRef::Bool | TypeRef::Json | TypeRef::Base64 | TypeRef::Binary => TokenStream::new(),
     }
 }
 

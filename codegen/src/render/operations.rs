@@ -86,8 +86,12 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                     location_name(p.location)
                 )),
             };
+            let deprecated = p
+                .deprecated
+                .then(|| quote!(#[deprecated(note = "the spec deprecates this parameter")]));
             setters.push(quote! {
                 #docs
+                #deprecated
                 pub fn #ident(mut self, value: #arg) -> Self {
                     self.#ident = Some(#value);
                     self
@@ -110,10 +114,16 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             ),
         };
         let docs = doc_attrs(&text);
+        let arg = arg_type(&body.ty, false);
+        let value = if takes_into(&body.ty) {
+            quote!(value.into())
+        } else {
+            quote!(value)
+        };
         setters.push(quote! {
             #docs
-            pub fn body(mut self, value: #ty) -> Self {
-                self.body = Some(value);
+            pub fn body(mut self, value: #arg) -> Self {
+                self.body = Some(#value);
                 self
             }
         });
@@ -160,24 +170,43 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             }
             None => quote!(body),
         };
-        let encode = match body.media {
-            Media::Json => quote!(json),
-            Media::Form => quote!(form),
+        let content_type = body
+            .content_type
+            .as_ref()
+            .map(|ct| quote!(.content_type(#ct)));
+        let encode = |value: TokenStream| -> TokenStream {
+            match body.media {
+                Media::Json => quote!(request.json(&#value) #content_type),
+                Media::Form => quote!(request.form(&#value) #content_type),
+                Media::Text => quote!(request #content_type .text(#value)),
+                Media::Bytes => quote!(request #content_type .bytes(#value.0)),
+                Media::Multipart => {
+                    let parts = multipart_parts(api, &body.ty);
+                    quote! {{
+                        let body = #value;
+                        let mut parts: Vec<dialtone_runtime::Part> = Vec::new();
+                        #parts
+                        request.multipart(&parts)
+                    }}
+                }
+            }
         };
+        let send_required = encode(wrapped.clone());
+        let send_optional = encode(wrapped);
         if body.required {
             quote! {
                 let Some(body) = self.body else {
                     return Err(dialtone_runtime::InvalidRequest::new("body", "is required").into());
                 };
                 #check
-                let request = request.#encode(&#wrapped);
+                let request = #send_required;
             }
         } else {
             quote! {
                 let request = match self.body {
                     Some(body) => {
                         #check
-                        request.#encode(&#wrapped)
+                        #send_optional
                     }
                     None => request,
                 };
@@ -198,8 +227,13 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                     TypeRef::String(_) => quote!(.param(#wire, &self.#ident)),
                     TypeRef::Secret(_) => quote!(.param(#wire, self.#ident.expose())),
                     // `style: simple`: each value encoded, joined by commas.
-                    TypeRef::Array(..) => quote!(.param_list(#wire, &self.#ident, ",")),
-                    _ => quote!(.param(#wire, &self.#ident.to_string())),
+                    TypeRef::Array(inner, _) if matches!(**inner, TypeRef::String(_)) => {
+                        quote!(.param_list(#wire, &self.#ident, ","))
+                    }
+                    TypeRef::Integer { .. } | TypeRef::Number(_) | TypeRef::Bool => {
+                        quote!(.param(#wire, &self.#ident.to_string()))
+                    }
+                    _ => quote!(.param_value(#wire, &self.#ident)),
                 };
                 path_calls.push(call);
             }
@@ -213,12 +247,51 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     {
         let ident = format_ident!("{}", p.rust_name);
         let wire = &p.wire_name;
+        let plain = is_plain(api, &p.ty) || matches!(p.ty, TypeRef::Secret(_));
         let call = |value: TokenStream| -> TokenStream {
             match (p.location, &p.ty) {
-                (ParamLocation::Query, TypeRef::Array(..)) => match p.style {
-                    ArrayStyle::Csv => quote!(request.query_csv(#wire, #value)),
-                    ArrayStyle::Each => quote!(request.query_each(#wire, #value)),
-                },
+                (_, _) if p.style == ArrayStyle::Json => {
+                    quote!(request.query_json(#wire, &#value))
+                }
+                (ParamLocation::Cookie, TypeRef::Secret(_)) => {
+                    quote!(request.cookie(#wire, #value.expose()))
+                }
+                (ParamLocation::Cookie, _) if plain => quote!(request.cookie(#wire, #value)),
+                (ParamLocation::Cookie, _) => {
+                    quote!(request.cookie(#wire, dialtone_runtime::encode::simple(&dialtone_runtime::serde_json::to_value(&#value).unwrap_or_default(), false)))
+                }
+                (ParamLocation::Query, TypeRef::Array(inner, _)) if is_plain(api, inner) => {
+                    match p.style {
+                        ArrayStyle::Csv => quote!(request.query_csv(#wire, #value)),
+                        ArrayStyle::Each => quote!(request.query_each(#wire, #value)),
+                        ArrayStyle::Space => {
+                            quote!(request.query_value(#wire, &#value, dialtone_runtime::QueryStyle::SpaceDelimited))
+                        }
+                        ArrayStyle::Pipe => {
+                            quote!(request.query_value(#wire, &#value, dialtone_runtime::QueryStyle::PipeDelimited))
+                        }
+                        ArrayStyle::Deep | ArrayStyle::Json => {
+                            quote!(request.query_value(#wire, &#value, dialtone_runtime::QueryStyle::DeepObject))
+                        }
+                    }
+                }
+                (ParamLocation::Query, _) if !plain => {
+                    let style = match p.style {
+                        ArrayStyle::Csv => quote!(FormFlat),
+                        ArrayStyle::Each => quote!(Form),
+                        ArrayStyle::Space => quote!(SpaceDelimited),
+                        ArrayStyle::Pipe => quote!(PipeDelimited),
+                        ArrayStyle::Deep | ArrayStyle::Json => quote!(DeepObject),
+                    };
+                    quote!(request.query_value(#wire, &#value, dialtone_runtime::QueryStyle::#style))
+                }
+                (ParamLocation::Header, _)
+                    if !plain
+                        && !matches!(&p.ty, TypeRef::Array(inner, _) if is_plain(api, inner)) =>
+                {
+                    let header = Literal::string(&wire.to_ascii_lowercase());
+                    quote!(request.header_value(#header, &#value))
+                }
                 (ParamLocation::Header, TypeRef::Array(..)) => {
                     let header = Literal::string(&wire.to_ascii_lowercase());
                     quote!(request.header(#header, #value.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",")))
@@ -287,10 +360,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let chunked = op.chunk.map(|(index, max)| {
         let ident = format_ident!("{}", op.params[index].rust_name);
         let max = proc_macro2::Literal::usize_unsuffixed(usize::try_from(max).unwrap_or(usize::MAX));
-        let ty = match &op.success {
-            Success::Json { ty, .. } => rust_type(ty, false),
-            Success::Empty => quote!(()),
-        };
+        let ty = success_type(&op.success);
         let doc = format!(
             " Sends the ids in chunks of at most {max} (one call each, in order) and returns every result in the order of the ids."
         );
@@ -308,6 +378,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         }
     });
 
+    let mut response_enum = TokenStream::new();
     let (send, returns_doc) = match &op.success {
         Success::Empty => (
             quote! {
@@ -318,6 +389,84 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             },
             "Sends the request. Success has no body.",
         ),
+        Success::Text => (
+            quote! {
+                pub async fn send(self) -> Result<String, crate::Error> {
+                    let (client, request) = self.into_request()?;
+                    client.runtime().send_text::<#error>(request).await
+                }
+            },
+            "Sends the request and returns the response text.",
+        ),
+        Success::Bytes => (
+            quote! {
+                pub async fn send(self) -> Result<dialtone_runtime::bytes::Bytes, crate::Error> {
+                    let (client, request) = self.into_request()?;
+                    client.runtime().send_bytes::<#error>(request).await
+                }
+            },
+            "Sends the request and returns the response body as bytes.",
+        ),
+        Success::Multi { name, variants } => {
+            let enum_name = format_ident!("{}", name);
+            let defs = variants.iter().map(|v| {
+                let ident = format_ident!("{}", v.rust_name);
+                let doc = match v.status {
+                    Some(code) => format!(" HTTP {code}."),
+                    None => " Another 2xx status the spec covers with a range.".to_owned(),
+                };
+                match &v.body {
+                    Success::Empty => quote!(#[doc = #doc] #ident,),
+                    body => {
+                        let ty = success_type(body);
+                        quote!(#[doc = #doc] #ident(#ty),)
+                    }
+                }
+            });
+            let range = variants.iter().find(|v| v.status.is_none());
+            let arms = variants.iter().filter(|v| v.status.is_some()).map(|v| {
+                let code = Literal::u16_unsuffixed(v.status.unwrap_or_default());
+                let build = decode_variant(&enum_name, v, &error);
+                quote!(#code => #build,)
+            });
+            let fallback = match range {
+                Some(v) => decode_variant(&enum_name, v, &error),
+                None => {
+                    quote!(#enum_name::Other { status: response.status(), body: response.into_bytes() })
+                }
+            };
+            let doc = format!(
+                " What `{}` answers: one variant per documented success status.",
+                op.method_name
+            );
+            response_enum = quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub enum #enum_name {
+                    #(#defs)*
+                    /// A 2xx status the spec does not document, with its body.
+                    Other {
+                        /// The status.
+                        status: u16,
+                        /// The body, undecoded.
+                        body: dialtone_runtime::bytes::Bytes,
+                    },
+                }
+            };
+            (
+                quote! {
+                    pub async fn send(self) -> Result<#enum_name, crate::Error> {
+                        let (client, request) = self.into_request()?;
+                        let response = client.runtime().execute::<#error>(request).await?;
+                        Ok(match response.status() {
+                            #(#arms)*
+                            _ => #fallback,
+                        })
+                    }
+                },
+                "Sends the request and decodes the response by its status.",
+            )
+        }
         Success::Json { ty, envelope: None } => {
             let ty = rust_type(ty, false);
             (
@@ -361,6 +510,8 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let must_use = format!("`{}` does nothing until you `.send()` it", op.builder_name);
 
     quote! {
+        #response_enum
+
         #docs
         #[derive(Debug, Clone)]
         #[must_use = #must_use]
@@ -460,7 +611,7 @@ fn render_link_paging(
 ) -> TokenStream {
     let op_id = &op.id;
     let Success::Json { ty, .. } = &op.success else {
-        unreachable!("lowering refuses pagination without a JSON body")
+        return TokenStream::new(); // lowering refuses paging without a JSON body
     };
     let page_ty = rust_type(ty, false);
     let item_ty = rust_type(item, false);
@@ -509,7 +660,7 @@ fn render_paging(api: &Api, op: &Operation, pagination: &Pagination) -> TokenStr
             };
             (rust_type(ty, false), items_type(pagination), send)
         }
-        Success::Empty => unreachable!("lowering refuses pagination without a JSON body"),
+        _ => return TokenStream::new(), // lowering refuses paging without a JSON body
     };
     let (items_path, next) = match pagination {
         Pagination::Cursor {
@@ -614,8 +765,104 @@ fn items_type(pagination: &Pagination) -> TokenStream {
     rust_type(item, false)
 }
 
+/// The Rust type a success body decodes into.
+fn success_type(success: &Success) -> TokenStream {
+    match success {
+        Success::Empty => quote!(()),
+        Success::Json { ty, .. } => rust_type(ty, false),
+        Success::Text => quote!(String),
+        Success::Bytes | Success::Multi { .. } => quote!(dialtone_runtime::bytes::Bytes),
+    }
+}
+
+/// The expression that builds variant `v` of `enum_name` from `response`.
+fn decode_variant(
+    enum_name: &proc_macro2::Ident,
+    v: &crate::ir::StatusVariant,
+    error: &TokenStream,
+) -> TokenStream {
+    let ident = format_ident!("{}", v.rust_name);
+    match &v.body {
+        Success::Empty => quote!(#enum_name::#ident),
+        Success::Json { ty, .. } => {
+            let ty = rust_type(ty, false);
+            quote!(#enum_name::#ident(response.json::<#ty, #error>()?))
+        }
+        Success::Text => quote!(#enum_name::#ident(response.text::<#error>()?)),
+        Success::Bytes | Success::Multi { .. } => quote!(#enum_name::#ident(response.into_bytes())),
+    }
+}
+
+/// Types whose values print as the text they are sent as (`Display`):
+/// scalars and string enums.
+fn is_plain(api: &Api, ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::String(_) | TypeRef::Integer { .. } | TypeRef::Number(_) | TypeRef::Bool => true,
+        TypeRef::Named(name) => api
+            .types
+            .iter()
+            .any(|t| t.name == *name && matches!(t.kind, crate::ir::TypeKind::Enum { .. })),
+        _ => false,
+    }
+}
+
+/// Statements pushing the multipart parts of `body` (of type `ty`) onto
+/// `parts`: one per property, files as bytes, other values as text or
+/// JSON.
+fn multipart_parts(api: &Api, ty: &TypeRef) -> TokenStream {
+    let fields = match ty {
+        TypeRef::Named(name) => {
+            api.types
+                .iter()
+                .find(|t| t.name == *name)
+                .and_then(|t| match &t.kind {
+                    crate::ir::TypeKind::Struct {
+                        fields,
+                        extra: None,
+                    } if fields.iter().all(|f| !f.flatten) => Some(fields),
+                    _ => None,
+                })
+        }
+        _ => None,
+    };
+    let Some(fields) = fields else {
+        // Not a plain struct: its JSON object's properties become parts.
+        return quote! {
+            if let Ok(dialtone_runtime::serde_json::Value::Object(map)) = dialtone_runtime::serde_json::to_value(&body) {
+                for (name, value) in &map {
+                    parts.extend(dialtone_runtime::Part::value(name, value).unwrap_or_default());
+                }
+            }
+        };
+    };
+    let pushes = fields.iter().map(|f| {
+        let ident = format_ident!("{}", f.rust_name);
+        let wire = &f.wire_name;
+        let push = |value: TokenStream| match &f.ty {
+            TypeRef::Binary => quote!(parts.push(dialtone_runtime::Part::file(#wire, #value.0.clone()));),
+            TypeRef::Array(inner, _) if **inner == TypeRef::Binary => quote! {
+                for file in #value.iter() {
+                    parts.push(dialtone_runtime::Part::file(#wire, file.0.clone()));
+                }
+            },
+            _ => quote!(parts.extend(dialtone_runtime::Part::value(#wire, &#value).unwrap_or_default());),
+        };
+        if f.required && !f.nullable {
+            push(quote!(body.#ident))
+        } else if f.nullable && !f.required {
+            let inner = push(quote!(value));
+            quote!(if let dialtone_runtime::Patch::Value(value) = &body.#ident { #inner })
+        } else {
+            let inner = push(quote!(value));
+            quote!(if let Some(value) = &body.#ident { #inner })
+        }
+    });
+    quote!(#(#pushes)*)
+}
+
 fn location_name(location: ParamLocation) -> &'static str {
     match location {
+        ParamLocation::Cookie => "cookie",
         ParamLocation::Path => "path",
         ParamLocation::Query => "query",
         ParamLocation::Header => "header",

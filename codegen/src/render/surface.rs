@@ -77,14 +77,7 @@ pub fn surface(api: &Api) -> String {
                 )
             }))
             .collect();
-        let returns = match &op.success {
-            Success::Empty => "()".to_owned(),
-            Success::Json {
-                envelope: Some(p),
-                ty,
-            } => format!("{} in {}", show(api, &p.ty), show(api, ty)),
-            Success::Json { ty, .. } => show(api, ty),
-        };
+        let returns = show_success(api, &op.success);
         writeln!(
             out,
             "op {}({}){} -> {}  # {} {}{}",
@@ -109,13 +102,15 @@ pub fn surface(api: &Api) -> String {
                         } else {
                             String::new()
                         };
-                        let ty = match (f.required, f.nullable) {
+                        let ty = match (f.required || f.flatten, f.nullable) {
                             (true, true) => format!("Option<{}> (null)", show(api, &f.ty)),
                             (true, false) => show(api, &f.ty),
                             (false, true) => format!("Patch<{}>", show(api, &f.ty)),
                             (false, false) => format!("Option<{}>", show(api, &f.ty)),
                         };
-                        format!("{}{wire}: {ty}", f.rust_name)
+                        let ty = if f.boxed { format!("Box<{ty}>") } else { ty };
+                        let flat = if f.flatten { "..flatten " } else { "" };
+                        format!("{flat}{}{wire}: {ty}", f.rust_name)
                     })
                     .chain(extra.iter().map(|e| format!("{e}: ..")))
                     .collect();
@@ -134,9 +129,56 @@ pub fn surface(api: &Api) -> String {
                 )
                 .unwrap();
             }
+            TypeKind::Union { variants, tag } => {
+                let variants: Vec<String> = variants
+                    .iter()
+                    .map(|v| {
+                        let ty = show(api, &v.ty);
+                        let ty = if v.boxed { format!("Box<{ty}>") } else { ty };
+                        match v.tags.is_empty() {
+                            true => format!("{}({ty})", v.rust_name),
+                            false => format!("{}({ty}) = {:?}", v.rust_name, v.tags),
+                        }
+                    })
+                    .collect();
+                let tag = tag
+                    .as_ref()
+                    .map(|t| format!(" by {t:?}"))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "union {}{tag} {{ {}, Unknown(Json) }}",
+                    t.name,
+                    variants.join(", ")
+                )
+                .unwrap();
+            }
+            TypeKind::Alias(ty) => {
+                writeln!(out, "type {} = {}", t.name, show(api, ty)).unwrap();
+            }
         }
     }
     out
+}
+
+fn show_success(api: &Api, success: &Success) -> String {
+    match success {
+        Success::Empty => "()".to_owned(),
+        Success::Json {
+            envelope: Some(p),
+            ty,
+        } => format!("{} in {}", show(api, &p.ty), show(api, ty)),
+        Success::Json { ty, .. } => show(api, ty),
+        Success::Text => "String".to_owned(),
+        Success::Bytes => "Bytes".to_owned(),
+        Success::Multi { name, variants } => {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|v| format!("{}({})", v.rust_name, show_success(api, &v.body)))
+                .collect();
+            format!("{name} {{ {} }}", variants.join(", "))
+        }
+    }
 }
 
 /// A compact type with its constraints, e.g. `String[1..128]`.
@@ -185,5 +227,7 @@ fn show(api: &Api, ty: &TypeRef) -> String {
         ),
         TypeRef::Map(inner) => format!("Map<{}>", show(api, inner)),
         TypeRef::Json => "Json".to_owned(),
+        TypeRef::Base64 => "Base64".to_owned(),
+        TypeRef::Binary => "Binary".to_owned(),
     }
 }

@@ -4,12 +4,19 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{arg_type, docs_or, rust_type, takes_into, validate_stmts};
-use crate::ir::{Api, Field, TypeDef, TypeKind, Variant};
+use crate::ir::{Api, Field, TypeDef, TypeKind, UnionVariant, Variant};
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let items = api.types.iter().map(|t| match &t.kind {
         TypeKind::Struct { fields, extra } => render_struct(api, t, fields, extra.as_deref()),
         TypeKind::Enum { variants } => render_enum(t, variants),
+        TypeKind::Union { variants, tag } => render_union(api, t, variants, tag.as_deref()),
+        TypeKind::Alias(ty) => {
+            let name = format_ident!("{}", t.name);
+            let docs = docs_or(t.docs.as_deref(), &format!("The `{}` schema.", t.name));
+            let ty = rust_type(ty, true);
+            quote! { #docs pub type #name = #ty; }
+        }
     });
     quote! {
         //! The models of the API: one type per schema of the spec.
@@ -29,7 +36,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
 
     let field_defs = fields.iter().map(|f| {
         let ident = format_ident!("{}", f.rust_name);
-        let ty = rust_type(&f.ty, true);
+        let ty = field_type(f);
         let docs = docs_or(
             f.docs.as_deref(),
             &format!("The `{}` property.", f.wire_name),
@@ -40,7 +47,9 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         } else {
             quote!()
         };
-        if f.required && f.nullable {
+        if f.flatten {
+            quote! { #docs #[serde(flatten)] pub #ident: #ty, }
+        } else if f.required && f.nullable {
             // Present but possibly null: an Option that is sent as null.
             quote! { #docs #[serde(#rename default)] pub #ident: Option<#ty>, }
         } else if f.required {
@@ -96,7 +105,9 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         let inits = fields.iter().map(|f| {
             let ident = format_ident!("{}", f.rust_name);
             match (f.required, takes_into(&f.ty)) {
+                (true, _) if f.nullable && f.boxed => quote!(#ident: #ident.map(Box::new)),
                 (true, _) if f.nullable => quote!(#ident),
+                (true, _) if f.boxed => quote!(#ident: Box::new(#ident)),
                 (true, true) => quote!(#ident: #ident.into()),
                 (true, false) => quote!(#ident),
                 (false, _) if tri_state(f) => quote!(#ident: dialtone_runtime::Patch::Absent),
@@ -126,7 +137,11 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         let ident = format_ident!("{}", f.rust_name);
         let setter = format_ident!("with_{}", f.rust_name.trim_end_matches('_'));
         let ty = setter_type(f);
-        let value = if takes_into(&f.ty) && !(f.required && f.nullable) {
+        let value = if f.boxed && f.required && f.nullable {
+            quote!(value.map(Box::new))
+        } else if f.boxed {
+            quote!(Box::new(value))
+        } else if takes_into(&f.ty) && !(f.required && f.nullable) {
             quote!(value.into())
         } else {
             quote!(value)
@@ -220,6 +235,124 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
                 Ok(())
             }
         }
+    }
+}
+
+/// The Rust type of a field's value (boxed when it closes a cycle).
+fn field_type(f: &Field) -> TokenStream {
+    let ty = rust_type(&f.ty, true);
+    if f.boxed { quote!(Box<#ty>) } else { ty }
+}
+
+fn render_union(
+    api: &Api,
+    t: &TypeDef,
+    variants: &[UnionVariant],
+    tag: Option<&str>,
+) -> TokenStream {
+    let name = format_ident!("{}", t.name);
+    let docs = docs_or(t.docs.as_deref(), &format!("The `{}` schema.", t.name));
+    let payload = |v: &UnionVariant| {
+        let ty = rust_type(&v.ty, true);
+        if v.boxed { quote!(Box<#ty>) } else { ty }
+    };
+    let defs = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let ty = payload(v);
+        let doc = match v.tags.first() {
+            Some(tag_value) => format!(" Tagged `{tag_value}`."),
+            None => format!(" A `{}`.", v.rust_name),
+        };
+        quote!(#[doc = #doc] #ident(#ty),)
+    });
+    let checks = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let stmts = validate_stmts(api, &v.ty);
+        if stmts.is_empty() {
+            quote!(Self::#ident(_) => {})
+        } else {
+            quote!(Self::#ident(value) => { #stmts })
+        }
+    });
+    let how = match tag {
+        Some(tag) => format!(
+            " The variant is named by the `{tag}` property; a value with a tag this\n version does not know decodes as `Unknown`."
+        ),
+        None => " Decoding tries each variant in order; a value none of them accepts\n decodes as `Unknown`.".to_owned(),
+    };
+    let validate = quote! {
+        impl dialtone_runtime::Validate for #name {
+            fn validate(&self, path: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
+                match self {
+                    #(#checks)*
+                    Self::Unknown(_) => dialtone_runtime::validate::known_union_variant(path)?,
+                }
+                Ok(())
+            }
+        }
+    };
+    let Some(tag) = tag else {
+        return quote! {
+            #docs
+            ///
+            #[doc = #how]
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#defs)*
+                /// A value no variant accepts, kept as it came.
+                Unknown(serde_json::Value),
+            }
+
+            #validate
+        };
+    };
+    let serialize_arms = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let first = v.tags.first().cloned().unwrap_or_default();
+        quote!(Self::#ident(value) => dialtone_runtime::union::serialize_tagged(value, #tag, #first, serializer),)
+    });
+    let decode_arms = variants.iter().map(|v| {
+        let ident = format_ident!("{}", v.rust_name);
+        let tags = v.tags.iter().map(|t| Literal::string(t));
+        let wrap = if v.boxed {
+            quote!(|v| Self::#ident(Box::new(v)))
+        } else {
+            quote!(Self::#ident)
+        };
+        quote!(Some(#(#tags)|*) => dialtone_runtime::union::decode(value).map(#wrap),)
+    });
+    quote! {
+        #docs
+        ///
+        #[doc = #how]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#defs)*
+            /// A value with a tag this version does not know, kept as it came.
+            Unknown(serde_json::Value),
+        }
+
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(#serialize_arms)*
+                    Self::Unknown(value) => serde::Serialize::serialize(value, serializer),
+                }
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+                match dialtone_runtime::union::tag(&value, #tag) {
+                    #(#decode_arms)*
+                    _ => Ok(Self::Unknown(value)),
+                }
+            }
+        }
+
+        #validate
     }
 }
 

@@ -243,18 +243,60 @@ pub struct Response {
     status: u16,
     request_id: Option<String>,
     next_link: Option<String>,
-    body: Vec<u8>,
+    headers: HeaderMap,
+    body: bytes::Bytes,
 }
 
 impl Response {
+    /// The HTTP status (2xx).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Decodes the body as JSON into `T`.
+    pub fn json<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
+        self.decode()
+    }
+
+    /// The body as bytes.
+    pub fn into_bytes(self) -> bytes::Bytes {
+        self.body
+    }
+
+    /// The body as UTF-8 text.
+    pub fn text<E>(self) -> Result<String, Error<E>> {
+        match String::from_utf8(self.body.to_vec()) {
+            Ok(text) => Ok(text),
+            Err(err) => Err(self.decode_error(err.to_string())),
+        }
+    }
+
     fn decode<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
-        serde_json::from_slice(&self.body).map_err(|err| Error::Decode {
+        // An empty body decodes as `null` (so `Option`/unit types accept it).
+        let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
+            b"null"
+        } else {
+            &self.body
+        };
+        match serde_json::from_slice(body) {
+            Ok(value) => Ok(value),
+            Err(err) => Err(self.decode_error(err.to_string())),
+        }
+    }
+
+    fn decode_error<E>(self, message: String) -> Error<E> {
+        Error::Decode {
             operation: self.operation,
             status: self.status,
-            message: err.to_string(),
+            message,
             excerpt: redact::excerpt(&self.body),
             request_id: self.request_id,
-        })
+        }
     }
 }
 
@@ -294,6 +336,22 @@ impl Client {
         let mut response = self.execute(request).await?;
         let next = response.next_link.take();
         Ok((response.decode()?, next))
+    }
+
+    /// Sends `request` and returns the success body as bytes (downloads).
+    pub async fn send_bytes<E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<bytes::Bytes, Error<E>> {
+        Ok(self.execute(request).await?.into_bytes())
+    }
+
+    /// Sends `request` and returns the success body as UTF-8 text.
+    pub async fn send_text<E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<String, Error<E>> {
+        self.execute(request).await?.text()
     }
 
     /// Sends `request` for an operation whose success has no body.
@@ -424,17 +482,23 @@ impl Client {
         for (name, value) in request.headers {
             builder = builder.header(name, value);
         }
+        let content_type = request.content_type;
+        let typed = |default: &'static str| {
+            content_type
+                .clone()
+                .unwrap_or(HeaderValue::from_static(default))
+        };
         builder = match request.body {
             RequestBody::None => builder,
             RequestBody::Json(bytes) => builder
-                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .header(CONTENT_TYPE, typed("application/json"))
                 .body(bytes),
             RequestBody::Form(text) => builder
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
+                .header(CONTENT_TYPE, typed("application/x-www-form-urlencoded"))
                 .body(text),
+            RequestBody::Raw(bytes) => builder
+                .header(CONTENT_TYPE, typed("application/octet-stream"))
+                .body(bytes),
         };
         if let Some(timeout) = request.timeout {
             builder = builder.timeout(timeout);
@@ -465,11 +529,11 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+        let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|e| transport_error(operation, e))?
-            .to_vec();
+            .map_err(|e| transport_error(operation, e))?;
         let in_body = match self.inner.errcode {
             Some(rule) if status.is_success() => body_reports_error(&body, rule),
             _ => InBody::Fine,
@@ -480,6 +544,7 @@ impl Client {
                 status: status.as_u16(),
                 request_id,
                 next_link,
+                headers,
                 body,
             });
         }

@@ -15,7 +15,9 @@
 //! and pagination will hook in.
 
 mod auth;
+mod binary;
 mod client;
+pub mod encode;
 mod error;
 pub mod lenient;
 pub mod paginate;
@@ -26,15 +28,18 @@ mod request;
 mod retry;
 mod secret;
 pub mod tokens;
+pub mod union;
 pub mod validate;
 
 pub use auth::{
     AuthError, Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, Placement, QueryToken,
     RefreshingToken, StaticToken, Token, TokenSource,
 };
+pub use binary::{Base64, Binary};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
 };
+pub use encode::{Part, QueryStyle};
 pub use error::{ApiError, Error};
 pub use patch::Patch;
 pub use ratelimit::Limit;
@@ -44,4 +49,4 @@ pub use secret::Secret;
 pub use validate::{FieldPath, InvalidRequest, Validate};
 
 /// Re-exported so generated crates name one version of each.
-pub use {futures_core, regex, reqwest, serde_json};
+pub use {bytes, futures_core, regex, reqwest, serde_json};

@@ -8,6 +8,7 @@ use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 
+use crate::encode;
 use crate::validate::InvalidRequest;
 
 /// Every byte but RFC 3986's unreserved characters is encoded in a path
@@ -28,6 +29,8 @@ pub enum RequestBody {
     Json(Vec<u8>),
     /// `application/x-www-form-urlencoded`.
     Form(String),
+    /// Bytes in the request's content type (text, binary, multipart).
+    Raw(bytes::Bytes),
 }
 
 /// A request built by generated code: which operation, the encoded path,
@@ -42,6 +45,8 @@ pub struct Request {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) body: RequestBody,
+    /// Overrides the body's default media type.
+    pub(crate) content_type: Option<HeaderValue>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
     pub(crate) auth_generation: Option<u64>,
@@ -63,6 +68,7 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: RequestBody::None,
+            content_type: None,
             timeout: None,
             authenticate: true,
             auth_generation: None,
@@ -197,45 +203,136 @@ impl Request {
         self
     }
 
-    /// Sets an `application/x-www-form-urlencoded` body from a flat object.
+    /// Sets an `application/x-www-form-urlencoded` body from an object:
+    /// properties by name, nested objects and arrays in brackets
+    /// (`metadata[key]=v`, `items[0][price]=3`), `null`s left out.
     pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        let value = match serde_json::to_value(body) {
-            Ok(value) => value,
-            Err(err) => {
-                self.fail(InvalidRequest::new(
-                    "body",
-                    format!("cannot be encoded: {err}"),
-                ));
-                return self;
+        let pairs = encode::to_value(body).and_then(|value| encode::form_pairs(&value));
+        match pairs {
+            Ok(pairs) => {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                form.extend_pairs(pairs);
+                self.body = RequestBody::Form(form.finish());
             }
-        };
-        let serde_json::Value::Object(fields) = value else {
-            self.fail(InvalidRequest::new(
+            Err(message) => self.fail(InvalidRequest::new("body", message)),
+        }
+        self
+    }
+
+    /// Sets a raw body (`application/octet-stream` unless
+    /// [`Request::content_type`] says otherwise).
+    pub fn bytes(mut self, body: impl Into<bytes::Bytes>) -> Self {
+        self.body = RequestBody::Raw(body.into());
+        self
+    }
+
+    /// Sets a text body (`text/plain; charset=utf-8` unless
+    /// [`Request::content_type`] says otherwise).
+    pub fn text(mut self, body: impl Into<String>) -> Self {
+        self.body = RequestBody::Raw(bytes::Bytes::from(body.into()));
+        self.content_type
+            .get_or_insert(HeaderValue::from_static("text/plain; charset=utf-8"));
+        self
+    }
+
+    /// Sets a `multipart/form-data` body of `parts`, in order.
+    pub fn multipart(mut self, parts: &[encode::Part]) -> Self {
+        let boundary = format!(
+            "dialtone-{:016x}{:016x}",
+            fastrand::u64(..),
+            fastrand::u64(..)
+        );
+        self.body = RequestBody::Raw(encode::multipart_body(parts, &boundary).into());
+        match HeaderValue::try_from(format!("multipart/form-data; boundary={boundary}")) {
+            Ok(value) => self.content_type = Some(value),
+            Err(_) => self.fail(InvalidRequest::new(
                 "body",
-                "must be an object to send as a form",
-            ));
-            return self;
-        };
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        for (key, value) in fields {
-            match value {
-                serde_json::Value::Null => {}
-                serde_json::Value::String(s) => {
-                    form.append_pair(&key, &s);
-                }
-                serde_json::Value::Bool(_) | serde_json::Value::Number(_) => {
-                    form.append_pair(&key, &value.to_string());
-                }
-                _ => {
-                    self.fail(InvalidRequest::new(
-                        format_args!("body.{key}"),
-                        "must be a string, number or boolean to send in a form",
-                    ));
-                    return self;
-                }
+                "cannot form a multipart boundary",
+            )),
+        }
+        self
+    }
+
+    /// Sends the body with this media type (e.g. a vendor's
+    /// `application/vnd.acme.v2+json`).
+    pub fn content_type(mut self, media_type: &'static str) -> Self {
+        match HeaderValue::try_from(media_type) {
+            Ok(value) => self.content_type = Some(value),
+            Err(_) => self.fail(InvalidRequest::new(
+                "header.content-type",
+                "must be a valid media type",
+            )),
+        }
+        self
+    }
+
+    /// Appends a query parameter of any type in `style` (objects, arrays,
+    /// unions; see [`encode::QueryStyle`]).
+    pub fn query_value<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+        style: encode::QueryStyle,
+    ) -> Self {
+        match encode::to_value(value) {
+            Ok(value) => self.query.extend(encode::query_pairs(name, &value, style)),
+            Err(message) => self.fail(InvalidRequest::new(format_args!("query.{name}"), message)),
+        }
+        self
+    }
+
+    /// Appends a path parameter of any type (`style: simple`: arrays and
+    /// objects comma-joined), encoded as one segment.
+    pub fn param_value<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
+        match encode::to_value(value) {
+            Ok(value) => self.param(name, &encode::simple(&value, false)),
+            Err(message) => {
+                self.fail(InvalidRequest::new(format_args!("path.{name}"), message));
+                self
             }
         }
-        self.body = RequestBody::Form(form.finish());
+    }
+
+    /// Adds a header of any type (`style: simple`).
+    pub fn header_value<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Self {
+        match encode::to_value(value) {
+            Ok(value) => self.header(name, encode::simple(&value, false)),
+            Err(message) => {
+                self.fail(InvalidRequest::new(format_args!("header.{name}"), message));
+                self
+            }
+        }
+    }
+
+    /// Adds a parameter of any type as JSON text (parameters declared with
+    /// `content: application/json`).
+    pub fn query_json<T: Serialize + ?Sized>(self, name: &str, value: &T) -> Self {
+        let text = serde_json::to_string(value).unwrap_or_default();
+        self.query(name, text)
+    }
+
+    /// Adds a cookie (`in: cookie` parameters), percent-encoding the value.
+    pub fn cookie(mut self, name: &str, value: impl fmt::Display) -> Self {
+        let value = value.to_string();
+        let pair = format!("{name}={}", utf8_percent_encode(&value, PATH_SEGMENT));
+        let cookie = match self
+            .headers
+            .iter()
+            .position(|(n, _)| n == reqwest::header::COOKIE)
+        {
+            Some(i) => {
+                let (_, old) = self.headers.remove(i);
+                format!("{}; {pair}", old.to_str().unwrap_or_default())
+            }
+            None => pair,
+        };
+        match HeaderValue::try_from(cookie) {
+            Ok(value) => self.headers.push((reqwest::header::COOKIE, value)),
+            Err(_) => self.fail(InvalidRequest::new(
+                format_args!("cookie.{name}"),
+                "must be a valid cookie value",
+            )),
+        }
         self
     }
 
@@ -397,7 +494,7 @@ mod tests {
     }
 
     #[test]
-    fn form_bodies_skip_nulls_and_refuse_nesting() {
+    fn form_bodies_skip_nulls_and_nest_in_brackets() {
         let r = Request::new(Method::POST, "op", "/").form(&serde_json::json!({
             "grant_type": "password", "ttl": 600, "scope": null
         }));
@@ -405,8 +502,14 @@ mod tests {
             RequestBody::Form(s) => assert_eq!(s, "grant_type=password&ttl=600"),
             _ => panic!("expected a form body"),
         }
-        let r = Request::new(Method::POST, "op", "/").form(&serde_json::json!({"a": [1]}));
-        assert_eq!(r.error.unwrap().field, "body.a");
+        let r = Request::new(Method::POST, "op", "/")
+            .form(&serde_json::json!({"a": [1], "m": {"k": "v w"}}));
+        match r.body {
+            RequestBody::Form(s) => assert_eq!(s, "a%5B0%5D=1&m%5Bk%5D=v+w"),
+            _ => panic!("expected a form body"),
+        }
+        let r = Request::new(Method::POST, "op", "/").form(&serde_json::json!([1]));
+        assert_eq!(r.error.unwrap().field, "body");
     }
 
     #[test]

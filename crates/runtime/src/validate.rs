@@ -255,6 +255,14 @@ pub fn known_variant(path: &FieldPath<'_>, unknown: Option<&str>) -> Result<(), 
     }
 }
 
+/// A union value that matched none of the spec's variants is refused.
+pub fn known_union_variant(path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
+    Err(InvalidRequest::new(
+        path,
+        "must be one of the variants the spec lists (got a value that matches none)",
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
