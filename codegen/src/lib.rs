@@ -40,6 +40,7 @@
 //! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder). |
 //! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group: the operation's requests are shaped by that group's limit. |
 
+mod bundle;
 pub mod error;
 pub mod ir;
 pub mod lint;
@@ -81,8 +82,24 @@ pub fn lower_spec(file: &str, text: &str, vendor: &str, strict: bool) -> Result<
             Some(format!("\"{vendor}\"")),
         ));
     }
-    let parsed = parse::parse(file, text)?;
-    lower::lower(file, vendor, &parsed.openapi, strict)
+    lower_file(file, text, vendor, strict, None)
+}
+
+/// [`lower_spec`] for a spec on disk: `$ref`s to other files are read
+/// relative to `base` (the spec's directory).
+pub fn lower_file(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    base: Option<&std::path::Path>,
+) -> Result<ir::Api, Error> {
+    let parsed = parse::parse_with(file, text, base, strict)?;
+    let mut api = lower::lower(file, vendor, &parsed.openapi, strict)?;
+    let mut skipped = parsed.skipped;
+    skipped.append(&mut api.skipped);
+    api.skipped = skipped;
+    Ok(api)
 }
 
 /// Parses, lowers and renders a spec into the files of a crate.
@@ -93,7 +110,19 @@ pub fn generate(
     mode: &CrateMode,
     strict: bool,
 ) -> Result<Generated, Error> {
-    let api = lower_spec(file, text, vendor, strict)?;
+    generate_with(file, text, vendor, mode, strict, None)
+}
+
+/// [`generate`] for a spec on disk, reading `$ref`ed files relative to `base`.
+pub fn generate_with(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    mode: &CrateMode,
+    strict: bool,
+    base: Option<&std::path::Path>,
+) -> Result<Generated, Error> {
+    let api = lower_file(file, text, vendor, strict, base)?;
     let files = render::render(&api, mode);
     Ok(Generated { api, files })
 }

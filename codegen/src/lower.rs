@@ -114,6 +114,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Ap
     lowerer.name_components();
     lowerer.lower_components()?;
     let (operations, examples) = lowerer.operations()?;
+    lowerer.break_alias_cycles();
     lowerer.box_cycles();
     let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;

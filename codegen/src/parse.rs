@@ -4,16 +4,33 @@ use openapiv3::OpenAPI;
 use serde_json::Value;
 
 use crate::error::{Error, push_pointer};
+use crate::ir::{SkipUnit, Skipped};
 
 /// A parsed spec: the typed document and the raw JSON it came from (the
 /// raw form is what extensions and pointers are read from).
 pub struct Parsed {
     pub openapi: OpenAPI,
     pub raw: Value,
+    /// Nodes left out because they are not valid OpenAPI (lenient parsing).
+    pub skipped: Vec<Skipped>,
 }
 
-/// Parses YAML or JSON (JSON is YAML, so one parser reads both).
+/// Parses YAML or JSON strictly, with no other files to read.
 pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
+    parse_with(file, text, None, true)
+}
+
+/// Parses YAML or JSON. References to other files are read relative to
+/// `base`; references that do not name a component directly are bundled
+/// into components first. Unless `strict`, an operation (or component)
+/// that is not valid OpenAPI is left out and reported instead of failing
+/// the whole spec.
+pub fn parse_with(
+    file: &str,
+    text: &str,
+    base: Option<&std::path::Path>,
+    strict: bool,
+) -> Result<Parsed, Error> {
     // JSON is read by serde_json (numbers beyond 64 bits become floats, as
     // JSON parsers do); anything else as YAML.
     let raw: Value = if text.trim_start().starts_with('{') {
@@ -36,13 +53,21 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
             Some(kind_of(&raw).to_owned()),
         ));
     }
+    let mut raw = raw;
+    if raw
+        .get("openapi")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with("3.1."))
+    {
+        downgrade_31(&mut raw);
+    }
     match raw.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0.") => {}
         Some(v) => {
             return Err(Error::new(
                 file,
                 "/openapi",
-                "OpenAPI 3.0.x (3.1 and Swagger 2 are not supported)",
+                "OpenAPI 3.0.x or 3.1.x (Swagger 2 is not supported)",
                 Some(format!("\"{v}\"")),
             ));
         }
@@ -55,13 +80,199 @@ pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
             ));
         }
     }
-    let openapi = serde_path_to_error::deserialize::<_, OpenAPI>(&raw).map_err(|err| {
+    crate::bundle::bundle(&mut raw, base);
+    let mut skipped = Vec::new();
+    // Each round removes one node, so this ends; the bound is a backstop.
+    for _ in 0..100_000 {
+        let err = match serde_path_to_error::deserialize::<_, OpenAPI>(&raw) {
+            Ok(openapi) => {
+                return Ok(Parsed {
+                    openapi,
+                    raw,
+                    skipped,
+                });
+            }
+            Err(err) => err,
+        };
         let pointer = pointer_of(err.path());
         let inner = err.into_inner().to_string();
         let (pointer, inner) = narrow(&raw).unwrap_or((pointer, inner));
-        Error::new(file, pointer, "a valid OpenAPI 3.0 node", Some(inner))
-    })?;
-    Ok(Parsed { openapi, raw })
+        let error = Error::new(file, pointer, "a valid OpenAPI 3.0 node", Some(inner));
+        if strict {
+            return Err(error);
+        }
+        match remove_unit(&mut raw, &error.pointer) {
+            Some((unit, at)) => skipped.push(Skipped {
+                unit,
+                pointer: at,
+                reason: match &error.found {
+                    Some(found) => format!("{} is not valid OpenAPI 3.0: {found}", error.pointer),
+                    None => format!("{} is not valid OpenAPI 3.0", error.pointer),
+                },
+            }),
+            None => return Err(error),
+        }
+    }
+    Err(Error::new(
+        file,
+        "",
+        "a spec with fewer invalid nodes",
+        None,
+    ))
+}
+
+/// Rewrites an OpenAPI 3.1 document into the 3.0 model Dialtone reads:
+/// `type: [T, "null"]` becomes `type: T` + `nullable`, `const` a one-value
+/// `enum`, schema `examples` arrays an `example`, numeric
+/// `exclusiveMinimum`/`exclusiveMaximum` the 3.0 pair, and what 3.0 has
+/// no place for (`webhooks`, `jsonSchemaDialect`, `components/pathItems`)
+/// is dropped.
+fn downgrade_31(raw: &mut Value) {
+    fn schema_like(map: &serde_json::Map<String, Value>) -> bool {
+        [
+            "type",
+            "properties",
+            "items",
+            "allOf",
+            "oneOf",
+            "anyOf",
+            "const",
+            "enum",
+        ]
+        .iter()
+        .any(|k| map.contains_key(*k))
+    }
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                if schema_like(map) {
+                    if let Some(Value::Array(types)) = map.get("type").cloned() {
+                        let null = types.iter().any(|t| t == "null");
+                        let rest: Vec<Value> = types.into_iter().filter(|t| t != "null").collect();
+                        if null {
+                            map.insert("nullable".into(), Value::Bool(true));
+                        }
+                        match rest.len() {
+                            1 => {
+                                map.insert("type".into(), rest[0].clone());
+                            }
+                            _ => {
+                                map.remove("type");
+                            }
+                        }
+                    } else if map.get("type").is_some_and(|t| t == "null") {
+                        map.remove("type");
+                        map.insert("nullable".into(), Value::Bool(true));
+                    }
+                    if let Some(c) = map.remove("const") {
+                        map.insert("enum".into(), Value::Array(vec![c]));
+                    }
+                    if let Some(Value::Array(examples)) = map.get("examples").cloned() {
+                        map.remove("examples");
+                        if let Some(first) = examples.into_iter().next() {
+                            map.entry("example").or_insert(first);
+                        }
+                    }
+                    for (exclusive, bound) in [
+                        ("exclusiveMinimum", "minimum"),
+                        ("exclusiveMaximum", "maximum"),
+                    ] {
+                        if let Some(n @ Value::Number(_)) = map.get(exclusive).cloned() {
+                            map.insert(bound.into(), n);
+                            map.insert(exclusive.into(), Value::Bool(true));
+                        }
+                    }
+                }
+                // Boolean schemas: `true` allows anything, `false` nothing.
+                let boolean = |v: &mut Value| {
+                    if let Value::Bool(b) = *v {
+                        *v = if b {
+                            serde_json::json!({})
+                        } else {
+                            serde_json::json!({"not": {}})
+                        };
+                    }
+                };
+                if let Some(Value::Object(props)) = map.get_mut("properties") {
+                    props.values_mut().for_each(boolean);
+                }
+                if let Some(items) = map.get_mut("items") {
+                    boolean(items);
+                }
+                for key in ["allOf", "oneOf", "anyOf"] {
+                    if let Some(Value::Array(members)) = map.get_mut(key) {
+                        members.iter_mut().for_each(boolean);
+                    }
+                }
+                if let Some(schema) = map.get_mut("schema") {
+                    boolean(schema);
+                }
+                for child in map.values_mut() {
+                    walk(child);
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(raw);
+    if let Some(root) = raw.as_object_mut() {
+        root.insert("openapi".into(), Value::String("3.0.3".into()));
+        root.remove("webhooks");
+        root.remove("jsonSchemaDialect");
+        root.entry("paths")
+            .or_insert_with(|| Value::Object(serde_json::Map::new()));
+        if let Some(Value::Object(components)) = root.get_mut("components") {
+            components.remove("pathItems");
+        }
+    }
+}
+
+/// Removes the operation (or component) that holds `pointer`: an
+/// operation is dropped, a schema becomes `{}` (any JSON value), other
+/// components are dropped. `None` when the node is elsewhere.
+fn remove_unit(raw: &mut Value, pointer: &str) -> Option<(SkipUnit, String)> {
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let escape = |t: &str| t.replace('~', "~0").replace('/', "~1");
+    match tokens.as_slice() {
+        [paths, path, method, ..] if paths == "paths" && is_method(method) => {
+            raw.get_mut("paths")?
+                .get_mut(path)?
+                .as_object_mut()?
+                .remove(method)?;
+            Some((
+                SkipUnit::Operation,
+                format!("/paths/{}/{method}", escape(path)),
+            ))
+        }
+        [paths, path, ..] if paths == "paths" => {
+            raw.get_mut("paths")?.as_object_mut()?.remove(path)?;
+            Some((SkipUnit::Operation, format!("/paths/{}", escape(path))))
+        }
+        [components, kind, name, ..] if components == "components" => {
+            let entries = raw.get_mut("components")?.get_mut(kind)?.as_object_mut()?;
+            let at = format!("/components/{kind}/{}", escape(name));
+            if kind == "schemas" {
+                *entries.get_mut(name)? = Value::Object(serde_json::Map::new());
+                Some((SkipUnit::Schema, at))
+            } else {
+                entries.remove(name)?;
+                Some((SkipUnit::Operation, at))
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_method(token: &str) -> bool {
+    matches!(
+        token,
+        "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace"
+    )
 }
 
 /// openapiv3 flattens maps (paths, responses), which hides the path of an
@@ -179,9 +390,26 @@ mod tests {
 
     #[test]
     fn wrong_version_is_one_clear_error() {
-        let err = parse("x.yaml", "openapi: 3.1.0\n").err().unwrap();
+        let err = parse("x.yaml", "swagger: '2.0'\n").err().unwrap();
         assert_eq!(err.pointer, "/openapi");
-        assert!(err.expected.contains("3.0.x"));
+        let err = parse("x.yaml", "openapi: 4.0.0\n").err().unwrap();
+        assert!(err.expected.contains("3.0.x or 3.1.x"), "{err}");
+    }
+
+    #[test]
+    fn openapi_31_is_read_as_30() {
+        let text = r#"{"openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+            "webhooks": {"x": {}},
+            "components": {"schemas": {"A": {"type": ["string", "null"], "const": "a", "examples": ["a"],
+                "exclusiveMinimum": 3}}}}"#;
+        let parsed = parse("x.json", text).unwrap();
+        let a = &parsed.raw["components"]["schemas"]["A"];
+        assert_eq!(a["type"], "string");
+        assert_eq!(a["nullable"], true);
+        assert_eq!(a["enum"][0], "a");
+        assert_eq!(a["example"], "a");
+        assert_eq!(a["minimum"], 3);
+        assert_eq!(a["exclusiveMinimum"], true);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::{CrateMode, Error, generate};
+use crate::{CrateMode, Error};
 
 /// The marker every generated file carries; only files with it are ever
 /// removed as stale.
@@ -141,7 +141,7 @@ pub fn plan_crate(
 ) -> Result<PlannedCrate, Error> {
     let text = fs::read_to_string(spec)
         .map_err(|e| Error::new(label, "", "a readable UTF-8 spec file", Some(e.to_string())))?;
-    let generated = generate(label, &text, vendor, mode, strict)?;
+    let generated = crate::generate_with(label, &text, vendor, mode, strict, spec.parent())?;
     Ok(PlannedCrate {
         vendor: vendor.to_owned(),
         dir: dir.to_owned(),

@@ -418,6 +418,31 @@ impl<'a> Lowerer<'a> {
                 0,
             )?;
         }
+        if merged.properties.is_empty() && !merged.extra && !merged.flatten.is_empty() {
+            // Nothing to merge (`allOf` of scalars, or of one union): the
+            // first member, with the others' extra constraints ignored.
+            let (first, at) = merged.flatten[0].clone();
+            let ty = match self.schema_or_ref(&first, &at, &format!("{name}Value")) {
+                Ok(ty) => ty,
+                Err(err) => {
+                    self.soften(err, SkipUnit::Schema)?;
+                    TypeRef::Json
+                }
+            };
+            for (_, at) in &merged.flatten[1..] {
+                self.note(
+                    at.clone(),
+                    "an allOf member beside a non-object one: only the first member's type is used",
+                );
+            }
+            self.types.push(TypeDef {
+                name,
+                docs: schema.schema_data.description.clone(),
+                kind: TypeKind::Alias(ty),
+                pointer: pointer.to_owned(),
+            });
+            return Ok(());
+        }
         let properties: Vec<(String, ReferenceOr<Box<Schema>>, String)> = merged
             .properties
             .into_iter()
@@ -551,6 +576,49 @@ impl<'a> Lowerer<'a> {
         Ok(())
     }
 
+    /// A type alias may not refer to itself, even through a `Vec`: an alias
+    /// on a cycle of aliases only becomes `serde_json::Value`.
+    pub(super) fn break_alias_cycles(&mut self) {
+        let aliases: BTreeMap<String, usize> = self
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| matches!(t.kind, TypeKind::Alias(_)))
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        for start in aliases.values().copied() {
+            // Follow alias -> alias edges from `start`; revisiting `start`
+            // means a cycle, which is broken there.
+            let mut seen = BTreeSet::new();
+            let mut stack = vec![start];
+            let mut cyclic = false;
+            while let Some(i) = stack.pop() {
+                let TypeKind::Alias(ty) = &self.types[i].kind else {
+                    continue;
+                };
+                let mut names = Vec::new();
+                mentioned(ty, &mut names);
+                for n in names {
+                    if let Some(&j) = aliases.get(n) {
+                        if j == start {
+                            cyclic = true;
+                        } else if seen.insert(j) {
+                            stack.push(j);
+                        }
+                    }
+                }
+            }
+            if cyclic {
+                let pointer = self.types[start].pointer.clone();
+                self.types[start].kind = TypeKind::Alias(TypeRef::Json);
+                self.note(
+                    pointer,
+                    "a schema that is only itself (through allOf members): any JSON value",
+                );
+            }
+        }
+    }
+
     /// Boxes every field and variant that closes a cycle of types, so that
     /// recursive and mutually recursive types have a finite size.
     pub(super) fn box_cycles(&mut self) {
@@ -594,6 +662,15 @@ impl<'a> Lowerer<'a> {
             }
             self.types[i].kind = kind;
         }
+    }
+}
+
+/// Every named type `ty` mentions, however deep.
+fn mentioned<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
+    match ty {
+        TypeRef::Named(n) => out.push(n),
+        TypeRef::Array(inner, _) | TypeRef::Map(inner) => mentioned(inner, out),
+        _ => {}
     }
 }
 

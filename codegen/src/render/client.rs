@@ -32,10 +32,12 @@ pub(super) fn render(api: &Api) -> TokenStream {
         None => " Starts configuring a client for the API at `base_url`.".to_owned(),
     };
     let error = super::error_type(api);
-    let use_types = api
-        .error_type
-        .as_ref()
-        .is_some_and(super::mentions_named)
+    let named_args = api.operations.iter().any(|op| {
+        op.params
+            .iter()
+            .any(|p| p.required && super::mentions_named(&p.ty))
+    });
+    let use_types = (named_args || api.error_type.as_ref().is_some_and(super::mentions_named))
         .then(|| {
             quote!(
                 use crate::types;
