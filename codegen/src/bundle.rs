@@ -65,7 +65,7 @@ pub(crate) fn bundle(raw: &mut Value, base: Option<&Path>) {
             });
             let name = match target.get("name").and_then(Value::as_str) {
                 Some(param) if f.kind == "parameters" => camel(param),
-                _ => name_for(&f.reference, f.kind),
+                _ => name_for(raw, &f.reference, f.kind),
             };
             let name = scope.claim(name);
             mapping.insert(
@@ -78,6 +78,18 @@ pub(crate) fn bundle(raw: &mut Value, base: Option<&Path>) {
             return;
         }
         rewrite(raw, &mapping);
+        // A target in this document is moved, leaving a reference behind,
+        // so that every use names the same component (and type).
+        for (reference, new) in &mapping {
+            if let Some(fragment) = reference.strip_prefix('#') {
+                let pointer = percent_decode(fragment);
+                if pointer.matches('/').count() >= 3
+                    && let Some(node) = raw.pointer_mut(&pointer)
+                {
+                    *node = serde_json::json!({ "$ref": new });
+                }
+            }
+        }
         let Some(root) = raw.as_object_mut() else {
             return;
         };
@@ -238,7 +250,7 @@ fn rewrite(value: &mut Value, mapping: &BTreeMap<String, String>) {
 /// A component name for what a reference points at, from its last
 /// meaningful tokens (`#/paths/~1v2~1droplets/get/.../droplets/items` ->
 /// `DropletsItem`; `common.yaml#/Error` -> `Error`).
-fn name_for(reference: &str, kind: &str) -> String {
+fn name_for(raw: &Value, reference: &str, kind: &str) -> String {
     const STRUCTURAL: &[&str] = &[
         "paths",
         "components",
@@ -293,6 +305,27 @@ fn name_for(reference: &str, kind: &str) -> String {
         }
     }
     picked.reverse();
+    // Inside an operation, its operationId says what the thing is for.
+    if let [paths, path, method, rest @ ..] = tokens.as_slice()
+        && paths == "paths"
+        && file.is_empty()
+        && let Some(id) = raw
+            .get("paths")
+            .and_then(|p| p.get(path))
+            .and_then(|p| p.get(method))
+            .and_then(|op| op.get("operationId"))
+            .and_then(Value::as_str)
+    {
+        let role = if rest.iter().any(|t| t == "requestBody") {
+            "body"
+        } else if rest.iter().any(|t| t == "parameters") {
+            "parameter"
+        } else {
+            "response"
+        };
+        picked.insert(0, format!("{id} {role}"));
+        picked.truncate(2);
+    }
     let mut name = picked.join(" ");
     if name.is_empty() {
         name = Path::new(file)
@@ -367,17 +400,15 @@ mod tests {
 
     #[test]
     fn names_are_stable_and_unique() {
+        let raw = json!({"paths": {"/v2/droplets": {"get": {"operationId": "listDroplets"}}}});
+        let name = |r: &str| name_for(&raw, r, "schemas");
+        assert_eq!(name("common.yaml#/components/schemas/Error"), "Error");
+        assert_eq!(name("common.yaml"), "Common");
+        let list = "#/paths/~1v2~1droplets/get/responses/200/content/application~1json/schema";
+        assert_eq!(name(list), "ListDropletsResponse");
         assert_eq!(
-            name_for("common.yaml#/components/schemas/Error", "schemas"),
-            "Error"
-        );
-        assert_eq!(name_for("common.yaml", "schemas"), "Common");
-        assert_eq!(
-            name_for(
-                "#/paths/~1v2~1droplets/get/responses/200/content/application~1json/schema/allOf/0/properties/droplets/items",
-                "schemas"
-            ),
-            "DropletsItem"
+            name(&format!("{list}/allOf/0/properties/droplets/items")),
+            "ListDropletsResponseDropletsItem"
         );
         assert_eq!(percent_decode("/a~1%7Bid%7D"), "/a~1{id}");
     }

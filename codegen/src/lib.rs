@@ -69,6 +69,18 @@ pub struct Generated {
 /// constructs are skipped and listed in [`ir::Api::skipped`], or with
 /// `strict` refused.
 pub fn lower_spec(file: &str, text: &str, vendor: &str, strict: bool) -> Result<ir::Api, Error> {
+    lower_file(file, text, vendor, strict, None)
+}
+
+/// [`lower_spec`] for a spec on disk: `$ref`s to other files are read
+/// relative to `base` (the spec's directory).
+pub fn lower_file(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    base: Option<&std::path::Path>,
+) -> Result<ir::Api, Error> {
     let valid = !vendor.is_empty()
         && vendor.starts_with(|c: char| c.is_ascii_lowercase())
         && vendor
@@ -82,18 +94,6 @@ pub fn lower_spec(file: &str, text: &str, vendor: &str, strict: bool) -> Result<
             Some(format!("\"{vendor}\"")),
         ));
     }
-    lower_file(file, text, vendor, strict, None)
-}
-
-/// [`lower_spec`] for a spec on disk: `$ref`s to other files are read
-/// relative to `base` (the spec's directory).
-pub fn lower_file(
-    file: &str,
-    text: &str,
-    vendor: &str,
-    strict: bool,
-    base: Option<&std::path::Path>,
-) -> Result<ir::Api, Error> {
     let parsed = parse::parse_with(file, text, base, strict)?;
     let mut api = lower::lower(file, vendor, &parsed.openapi, strict)?;
     let mut skipped = parsed.skipped;

@@ -105,7 +105,7 @@ fn extensions_are_checked() {
 
 #[test]
 fn other_openapi_versions_are_one_clear_error() {
-    let e = error("openapi: 3.1.0\ninfo: {title: Bad, version: '1'}\npaths: {}\n");
+    let e = error("openapi: 4.0.0\ninfo: {title: Bad, version: '1'}\npaths: {}\n");
     assert_eq!(e.pointer, "/openapi");
     let e = error("swagger: '2.0'\n");
     assert_eq!(e.pointer, "/openapi");

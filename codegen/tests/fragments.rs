@@ -660,3 +660,88 @@ fn unsupported_operations_are_skipped_and_listed_or_refused_when_strict() {
     ));
     assert!(!clean.files.contains_key("SKIPPED.md"));
 }
+
+#[test]
+fn references_to_other_files_and_into_paths_are_bundled() {
+    let dir = std::env::temp_dir().join(format!("dialtone-bundle-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("common")).unwrap();
+    std::fs::write(
+        dir.join("common/errors.yaml"),
+        "components:\n  schemas:\n    Problem:\n      type: object\n      properties:\n        detail: {type: string}\n        cause: {$ref: '#/components/schemas/Cause'}\n    Cause:\n      type: object\n      properties:\n        code: {type: integer}\n",
+    )
+    .unwrap();
+    let text = r#"openapi: 3.0.3
+info: {title: Split, version: '1'}
+paths:
+  /a:
+    get:
+      operationId: getA
+      parameters:
+        - {name: q, in: query, schema: {type: string}}
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {type: object, properties: {id: {type: string}}}
+        '400':
+          description: bad
+          content:
+            application/json:
+              schema: {$ref: 'common/errors.yaml#/components/schemas/Problem'}
+  /b:
+    get:
+      operationId: getB
+      parameters:
+        - $ref: '#/paths/~1a/get/parameters/0'
+      responses:
+        '200':
+          description: the same as /a
+          content:
+            application/json:
+              schema: {$ref: '#/paths/~1a/get/responses/200/content/application~1json/schema'}
+"#;
+    let generated = dialtone_codegen::generate_with(
+        "split.yaml",
+        text,
+        "split",
+        &CrateMode::Workspace,
+        true,
+        Some(&dir),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<&str> = generated
+        .api
+        .types
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert!(
+        names.contains(&"Problem") && names.contains(&"Cause"),
+        "{names:?}"
+    );
+    let b = generated
+        .api
+        .operations
+        .iter()
+        .find(|o| o.id == "getB")
+        .unwrap();
+    assert_eq!(b.params[0].wire_name, "q");
+    // /b's body is the very type /a returns, not a copy.
+    let a = generated
+        .api
+        .operations
+        .iter()
+        .find(|o| o.id == "getA")
+        .unwrap();
+    assert_eq!(a.success, b.success);
+    // Without a directory to read from, the file reference is refused
+    // with its pointer.
+    let e = generate("split.yaml", text, "split", &CrateMode::Workspace, true).unwrap_err();
+    assert!(
+        e.pointer
+            .ends_with("/responses/400/content/application~1json/schema/$ref"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
