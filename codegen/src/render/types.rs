@@ -185,7 +185,16 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             let ident = format_ident!("{}", f.rust_name);
             let wire = &f.wire_name;
             let stmts = validate_stmts(api, &f.ty);
-            if f.required && !f.nullable {
+            if f.flatten {
+                // The flattened value's properties sit beside this one's.
+                quote! {
+                    {
+                        let path = *path;
+                        let value = &self.#ident;
+                        #stmts
+                    }
+                }
+            } else if f.required && !f.nullable {
                 quote! {
                     {
                         let path = path.child(#wire);
@@ -283,9 +292,10 @@ fn render_union(
     let validate = quote! {
         impl dialtone_runtime::Validate for #name {
             fn validate(&self, path: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
+                let path = *path;
                 match self {
                     #(#checks)*
-                    Self::Unknown(_) => dialtone_runtime::validate::known_union_variant(path)?,
+                    Self::Unknown(_) => dialtone_runtime::validate::known_union_variant(&path)?,
                 }
                 Ok(())
             }
