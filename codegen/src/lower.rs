@@ -20,7 +20,29 @@ mod compose;
 /// Type names the generated crate uses itself (or that would shadow the
 /// prelude in generated code).
 const RESERVED_TYPES: &[&str] = &[
+    "AsRef",
     "Box",
+    "Clone",
+    "Copy",
+    "Debug",
+    "Default",
+    "Drop",
+    "Eq",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "Hash",
+    "Into",
+    "Iterator",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Send",
+    "Sized",
+    "Sync",
+    "ToOwned",
+    "ToString",
     "BTreeMap",
     "Client",
     "ClientBuilder",
@@ -1045,7 +1067,8 @@ impl<'a> Lowerer<'a> {
 
     fn operations(&mut self) -> Result<(Vec<Operation>, Vec<Example>), Error> {
         let mut methods = Scope::with_reserved(RESERVED_CLIENT_METHODS);
-        let mut builders = Scope::default();
+        // Builders share operations.rs with the prelude's names.
+        let mut builders = Scope::with_reserved(RESERVED_TYPES);
         let mut example_names = Scope::default();
         let mut operations = Vec::new();
         let mut examples = Vec::new();

@@ -13,7 +13,16 @@ const KEYWORDS: &[&str] = &[
 ];
 
 /// Keeps ASCII letters, digits and `_`; everything else separates words.
+/// A name with no ASCII letter or digit at all spells its other letters
+/// as code points (`日本` -> `u65e5 u672c`), so it stays distinct.
 fn words(raw: &str) -> String {
+    if !raw.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return raw
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .map(|c| format!("u{:x} ", c as u32))
+            .collect();
+    }
     raw.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
         .collect()
@@ -68,10 +77,11 @@ impl Scope {
         if self.taken.insert(name.clone()) {
             return name;
         }
-        let sep = if name.contains('_') || name.chars().all(|c| !c.is_ascii_uppercase()) {
-            "_"
-        } else {
+        // snake_case names get `_2`; CamelCase ones (even `Self_`) `2`.
+        let sep = if name.starts_with(|c: char| c.is_ascii_uppercase()) {
             ""
+        } else {
+            "_"
         };
         let base = name.trim_end_matches('_');
         (2..)
@@ -91,7 +101,9 @@ mod tests {
         assert_eq!(snake("perPage"), "per_page");
         assert_eq!(snake("type"), "type_");
         assert_eq!(snake("9lives"), "_9lives");
-        assert_eq!(snake("çà"), "value");
+        assert_eq!(snake("çà"), "ue7_ue0");
+        assert_eq!(snake("$"), "value");
+        assert_eq!(camel("日本"), "U65e5U672c");
         assert_eq!(snake("x-rate-limit"), "x_rate_limit");
         assert_eq!(camel("music_on_hold"), "MusicOnHold");
         assert_eq!(camel("self"), "Self_");
@@ -109,5 +121,9 @@ mod tests {
         assert_eq!(scope.claim("Group".into()), "Group2");
         assert_eq!(scope.claim("type_".into()), "type_");
         assert_eq!(scope.claim("type_".into()), "type_2");
+        assert_eq!(scope.claim("Self_".into()), "Self_");
+        assert_eq!(scope.claim("Self_".into()), "Self2");
+        assert_eq!(scope.claim("V2fa".into()), "V2fa");
+        assert_eq!(scope.claim("V2fa".into()), "V2fa2");
     }
 }

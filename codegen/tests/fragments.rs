@@ -579,6 +579,8 @@ fn hostile_names_become_valid_distinct_identifiers() {
         '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Self'}}}}
     post:
       operationId: GetThing
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
       responses:
         '200': {description: ok}
   /things:

@@ -21,7 +21,10 @@ const SLOW: &[&str] = &["saas-large"];
 const CHECK_TIMEOUT: Duration = Duration::from_secs(900);
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_owned()
 }
 
 fn corpus() -> Vec<PathBuf> {
@@ -89,7 +92,11 @@ fn every_corpus_spec_generates_a_crate_that_compiles() {
             .unwrap_or_else(|e| panic!("{e}"));
         let generation = started.elapsed();
         let api = &generated.api;
-        let skipped_ops = api.skipped.iter().filter(|s| s.unit == SkipUnit::Operation).count();
+        let skipped_ops = api
+            .skipped
+            .iter()
+            .filter(|s| s.unit == SkipUnit::Operation)
+            .count();
         let total = api.operations.len() + skipped_ops;
         // Under 1% of the operations skipped, each with its pointer and reason.
         assert!(

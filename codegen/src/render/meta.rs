@@ -119,7 +119,7 @@ pub(super) fn readme(api: &Api) -> String {
     .unwrap();
     writeln!(out, "Dialtone from `{}`.\n", api.spec_file).unwrap();
     if let Some(description) = &api.description {
-        writeln!(out, "{}\n", description.trim()).unwrap();
+        writeln!(out, "{}\n", super::safe_doc_lines(description).join("\n")).unwrap();
     }
     out.push_str("## Example\n\n```rust,no_run\n");
     out.push_str(&example(api));

@@ -115,13 +115,29 @@ fn space_items(text: &str) -> String {
 /// vendor prose is ever compiled as a doctest.
 pub(crate) fn doc_attrs(text: &str) -> TokenStream {
     let mut out = TokenStream::new();
+    for line in safe_doc_lines(text) {
+        let line = if line.is_empty() {
+            String::new()
+        } else {
+            format!(" {line}")
+        };
+        out.extend(quote!(#[doc = #line]));
+    }
+    out
+}
+
+/// `text` as Markdown rustdoc will not compile: fenced blocks without a
+/// language (or with `rust`) become `text` blocks, and indentation outside
+/// fences is dropped (an indented block would be a doctest).
+pub(crate) fn safe_doc_lines(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
     let mut in_fence = false;
     for line in text.trim().lines() {
         let trimmed = line.trim();
         let line = if let Some(rest) = trimmed.strip_prefix("```") {
             let opening = !in_fence;
             in_fence = !in_fence;
-            if opening && (rest.trim().is_empty() || !rest.trim().starts_with("text")) {
+            if opening && !rest.trim().starts_with("text") {
                 "```text".to_owned()
             } else {
                 "```".to_owned()
@@ -131,15 +147,10 @@ pub(crate) fn doc_attrs(text: &str) -> TokenStream {
         } else {
             trimmed.to_owned()
         };
-        let line = if line.is_empty() {
-            String::new()
-        } else {
-            format!(" {line}")
-        };
-        out.extend(quote!(#[doc = #line]));
+        out.push(line);
     }
     if in_fence {
-        out.extend(quote!(#[doc = " ```"]));
+        out.push("```".to_owned());
     }
     out
 }

@@ -135,7 +135,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
     };
     let setters = fields.iter().map(|f| {
         let ident = format_ident!("{}", f.rust_name);
-        let setter = format_ident!("with_{}", f.rust_name.trim_end_matches('_'));
+        let setter = format_ident!("with_{}", f.rust_name.trim_matches('_'));
         let ty = setter_type(f);
         let value = if f.boxed && f.required && f.nullable {
             quote!(value.map(Box::new))
@@ -155,7 +155,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         };
         let doc = format!(" Sets `{}`.", f.wire_name);
         let null_setter = tri_state(f).then(|| {
-            let name = format_ident!("with_{}_null", f.rust_name.trim_end_matches('_'));
+            let name = format_ident!("with_{}_null", f.rust_name.trim_matches('_'));
             let doc = format!(
                 " Sends `{}` as `null` (for a PATCH: removes it).",
                 f.wire_name
