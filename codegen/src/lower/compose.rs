@@ -211,6 +211,10 @@ impl<'a> Lowerer<'a> {
         let mut at = pointer.to_owned();
         for _ in 0..MAX_DEPTH {
             match current {
+                // `allOf: [X]` wrappers are X.
+                ReferenceOr::Item(s) if single_member(s).is_some() => {
+                    current = single_member(s)?;
+                }
                 ReferenceOr::Item(s) => return Some((normalize(s), at)),
                 ReferenceOr::Reference { reference } => {
                     let key = reference.strip_prefix("#/components/schemas/")?;
@@ -294,13 +298,23 @@ impl<'a> Lowerer<'a> {
         let mut scope = Scope::with_reserved(&["Unknown"]);
         let mut variants = Vec::new();
         let explicit = schema.schema_data.discriminator.as_ref();
+        // Dropshot-style unions: every variant fixes the same property to
+        // a value of its own (found before lowering, to name the variants).
+        let implicit = match explicit {
+            None => self.implicit_tag(&resolved),
+            Some(_) => None,
+        };
         for (i, member) in members.iter().enumerate() {
             let at = push_pointer(&list, &i.to_string());
             let title = match member {
                 ReferenceOr::Item(s) => s.schema_data.title.as_deref().map(camel),
                 ReferenceOr::Reference { .. } => None,
             };
-            let hint = format!("{name}{}", title.unwrap_or_else(|| format!("Variant{i}")));
+            let tag_name = implicit.as_ref().map(|(_, values)| camel(&values[i]));
+            let hint = format!(
+                "{name}{}",
+                title.or(tag_name).unwrap_or_else(|| format!("Variant{i}"))
+            );
             let ty = match self.schema_or_ref(member, &at, &hint) {
                 Ok(ty) => ty,
                 Err(err) => {
@@ -348,15 +362,14 @@ impl<'a> Lowerer<'a> {
             tag = None;
             variants.iter_mut().for_each(|v| v.tags.clear());
         }
-        if tag.is_none() && variants.len() == members.len() {
-            // Dropshot-style unions: every variant fixes the same property
-            // to a value of its own.
-            if let Some((property, values)) = self.implicit_tag(&resolved) {
-                for (v, value) in variants.iter_mut().zip(values) {
-                    v.tags = vec![value];
-                }
-                tag = Some(property);
+        if tag.is_none()
+            && variants.len() == members.len()
+            && let Some((property, values)) = implicit
+        {
+            for (v, value) in variants.iter_mut().zip(values) {
+                v.tags = vec![value];
             }
+            tag = Some(property);
         }
         self.types[slot].kind = TypeKind::Union { variants, tag };
         Ok(())

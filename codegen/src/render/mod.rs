@@ -96,7 +96,8 @@ fn space_items(text: &str) -> String {
     for line in text.lines() {
         if let Some(prev) = previous {
             let indent = |l: &str| l.len() - l.trim_start().len();
-            let closes = matches!(prev.trim(), "}" | "};");
+            let closes = matches!(prev.trim(), "}" | "};")
+                || (prev.starts_with("pub type ") && prev.ends_with(';'));
             let continues =
                 line.trim_start().starts_with(['}', ')', ']']) || line.trim().is_empty();
             if closes && !continues && indent(prev) == indent(line) {
@@ -223,6 +224,11 @@ pub(crate) fn takes_into(ty: &TypeRef) -> bool {
     )
 }
 
+/// Whether a value of `ty` has anything to check (aliases resolved).
+pub(crate) fn needs_checks(api: &Api, ty: &TypeRef) -> bool {
+    ty.needs_validation() && !validate_stmts(api, ty).is_empty()
+}
+
 /// Statements that validate `value: &T` (of type `ty`) at `path: FieldPath`,
 /// both bindings in scope, returning early with the first violation.
 pub(crate) fn validate_stmts(api: &Api, ty: &TypeRef) -> TokenStream {
@@ -265,7 +271,7 @@ pub(crate) fn validate_stmts(api: &Api, ty: &TypeRef) -> TokenStream {
                     quote!(dialtone_runtime::validate::max_items(&path, value.len(), #max)?;),
                 );
             }
-            if inner.needs_validation() {
+            if needs_checks(api, inner) {
                 let inner = validate_stmts(api, inner);
                 out.extend(quote! {
                     for (index, value) in value.iter().enumerate() {
@@ -278,7 +284,7 @@ pub(crate) fn validate_stmts(api: &Api, ty: &TypeRef) -> TokenStream {
             out
         }
         TypeRef::Map(inner) => {
-            if !inner.needs_validation() {
+            if !needs_checks(api, inner) {
                 return TokenStream::new();
             }
             let inner = validate_stmts(api, inner);

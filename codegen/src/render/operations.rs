@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{arg_type, doc_attrs, error_type, rust_type, takes_into, validate_stmts};
+use super::{arg_type, doc_attrs, error_type, needs_checks, rust_type, takes_into, validate_stmts};
 use crate::ir::{
     Api, ArrayStyle, FieldStep, Media, Operation, Pagination, ParamLocation, Segment, Success,
     TypeRef,
@@ -131,7 +131,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
 
     // Validation of parameters and body.
     let mut checks = Vec::new();
-    for p in op.params.iter().filter(|p| p.ty.needs_validation()) {
+    for p in op.params.iter().filter(|p| needs_checks(api, &p.ty)) {
         let ident = format_ident!("{}", p.rust_name);
         let root = format!("{}.{}", location_name(p.location), p.wire_name);
         let stmts = validate_stmts(api, &p.ty);
@@ -153,7 +153,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         }
     }
     let body_stmt = op.body.as_ref().map(|body| {
-        let check = body.ty.needs_validation().then(|| {
+        let check = needs_checks(api, &body.ty).then(|| {
             let stmts = validate_stmts(api, &body.ty);
             quote! {
                 {

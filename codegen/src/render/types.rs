@@ -3,7 +3,7 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{arg_type, docs_or, rust_type, takes_into, validate_stmts};
+use super::{arg_type, docs_or, needs_checks, rust_type, takes_into, validate_stmts};
 use crate::ir::{Api, Field, TypeDef, TypeKind, UnionVariant, Variant};
 
 pub(super) fn render(api: &Api) -> TokenStream {
@@ -180,7 +180,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
 
     let checks: Vec<TokenStream> = fields
         .iter()
-        .filter(|f| f.ty.needs_validation())
+        .filter(|f| needs_checks(api, &f.ty))
         .map(|f| {
             let ident = format_ident!("{}", f.rust_name);
             let wire = &f.wire_name;
