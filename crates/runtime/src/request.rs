@@ -306,9 +306,17 @@ impl Request {
 
     /// Adds a parameter of any type as JSON text (parameters declared with
     /// `content: application/json`).
-    pub fn query_json<T: Serialize + ?Sized>(self, name: &str, value: &T) -> Self {
-        let text = serde_json::to_string(value).unwrap_or_default();
-        self.query(name, text)
+    pub fn query_json<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
+        match serde_json::to_string(value) {
+            Ok(text) => self.query(name, text),
+            Err(err) => {
+                self.fail(InvalidRequest::new(
+                    format_args!("query.{name}"),
+                    format!("cannot be encoded as JSON: {err}"),
+                ));
+                self
+            }
+        }
     }
 
     /// Adds a cookie (`in: cookie` parameters), percent-encoding the value.
