@@ -198,8 +198,14 @@ pub struct Operation {
     pub body: Option<Body>,
     /// What a success returns.
     pub success: Success,
+    /// Documented error bodies by status, when the spec has no
+    /// crate-wide error schema: an enum of that name with one variant per
+    /// status (`from_error` decodes a `crate::Error` into it).
+    pub errors: Option<(String, Vec<ErrorVariant>)>,
     /// Every documented status, for docs.
     pub statuses: Vec<String>,
+    /// Headers the success responses document (read them with `send_raw`).
+    pub response_headers: Vec<String>,
     /// Summary and description.
     pub docs: Docs,
     /// False when the operation declares `security: []`, or only HTTP
@@ -423,6 +429,28 @@ pub enum Success {
         name: String,
         variants: Vec<StatusVariant>,
     },
+}
+
+/// One documented error status with a JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorVariant {
+    /// What it matches.
+    pub status: StatusMatch,
+    /// The variant (`NotFound`, `ClientError`, `Default`).
+    pub rust_name: String,
+    /// The body.
+    pub ty: TypeRef,
+}
+
+/// Which statuses an error variant covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusMatch {
+    /// One status.
+    Code(u16),
+    /// `4XX`: 400-499 (the digit).
+    Range(u16),
+    /// `default`: any other.
+    Default,
 }
 
 /// One documented success status of a [`Success::Multi`].

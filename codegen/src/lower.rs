@@ -82,6 +82,7 @@ const RESERVED_BUILDER_NAMES: &[&str] = &[
     "new",
     "send",
     "send_enveloped",
+    "send_raw",
     "timeout",
 ];
 /// Methods of the generated `ClientBuilder`.
@@ -1126,6 +1127,7 @@ impl<'a> Lowerer<'a> {
                     )?;
                     self.examples_of(op, &pointer, &operation, &mut e, &mut examples)?;
                     operation.statuses = statuses(op);
+                    operation.response_headers = self.response_headers(op);
                     let batch = match op.extensions.get(EXT_BATCH) {
                         Some(value) => Some(self.batch_operation(
                             &operation,
@@ -1256,6 +1258,8 @@ impl<'a> Lowerer<'a> {
             params,
             success: Success::Json { ty, envelope: None },
             pagination: None,
+            // Decoded with the single form's error enum.
+            errors: None,
             accept: Some(accept.to_owned()),
             chunk: Some((index, max)),
             docs: Docs {
@@ -1372,6 +1376,7 @@ impl<'a> Lowerer<'a> {
             )?),
         };
         let success = self.success(op, pointer, enveloped, builders, &builder_name)?;
+        let errors = self.error_bodies(op, pointer, builders, &builder_name)?;
         let pagination = match op.extensions.get(EXT_PAGINATION) {
             None => None,
             Some(value) => Some(self.pagination(
@@ -1413,7 +1418,9 @@ impl<'a> Lowerer<'a> {
             params,
             body,
             success,
+            errors,
             statuses: Vec::new(),
+            response_headers: Vec::new(),
             docs: Docs {
                 summary: op.summary.clone(),
                 description: op.description.clone(),
@@ -2029,6 +2036,102 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// The names of the headers an operation's success responses document.
+    fn response_headers(&self, op: &'a openapiv3::Operation) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (status, response) in &op.responses.responses {
+            let success = match status {
+                StatusCode::Code(c) => (200..300).contains(c),
+                StatusCode::Range(r) => *r == 2,
+            };
+            if !success {
+                continue;
+            }
+            if let Ok((response, _)) = self.response(response, "") {
+                for name in response.headers.keys() {
+                    if !out.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                        out.push(name.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The JSON error bodies an operation documents per status, unless the
+    /// spec names one error schema for all (`x-dialtone-error-schema`).
+    fn error_bodies(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+        builders: &mut Scope,
+        builder: &str,
+    ) -> Result<Option<(String, Vec<ErrorVariant>)>, Error> {
+        if self.doc.extensions.contains_key(EXT_ERROR_SCHEMA) {
+            return Ok(None);
+        }
+        let responses = push_pointer(pointer, "responses");
+        let has_success = op.responses.responses.keys().any(|s| match s {
+            StatusCode::Code(c) => (200..300).contains(c),
+            StatusCode::Range(r) => *r == 2,
+        });
+        let mut listed: Vec<(StatusMatch, String, &'a ReferenceOr<Response>)> = op
+            .responses
+            .responses
+            .iter()
+            .filter_map(|(status, r)| match status {
+                StatusCode::Code(c) if *c >= 400 => {
+                    Some((StatusMatch::Code(*c), status.to_string(), r))
+                }
+                StatusCode::Range(d) if *d >= 4 => {
+                    Some((StatusMatch::Range(*d), status.to_string(), r))
+                }
+                _ => None,
+            })
+            .collect();
+        if has_success && let Some(default) = &op.responses.default {
+            listed.push((StatusMatch::Default, "default".to_owned(), default));
+        }
+        let base = camel(op.operation_id.as_deref().unwrap_or(builder));
+        let mut scope = Scope::default();
+        let mut variants = Vec::new();
+        for (status, key, response) in listed {
+            let at = push_pointer(&responses, &key);
+            let (response, response_pointer) = self.response(response, &at)?;
+            let Some((Media::Json, media_key, media)) = pick_media(&response.content, false) else {
+                continue;
+            };
+            let Some(schema) = &media.schema else {
+                continue;
+            };
+            let schema_pointer = push_pointer(
+                &push_pointer(&push_pointer(&response_pointer, "content"), media_key),
+                "schema",
+            );
+            let ty = self.schema_or_ref(
+                schema,
+                &schema_pointer,
+                &format!("{base}Error{}", camel(&key)),
+            )?;
+            let name = match status {
+                StatusMatch::Code(code) => error_status_name(code),
+                StatusMatch::Range(4) => "ClientError".to_owned(),
+                StatusMatch::Range(5) => "ServerError".to_owned(),
+                StatusMatch::Range(d) => format!("Status{d}xx"),
+                StatusMatch::Default => "Default".to_owned(),
+            };
+            variants.push(ErrorVariant {
+                status,
+                rust_name: scope.claim(name),
+                ty,
+            });
+        }
+        if variants.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((builders.claim(format!("{builder}Error")), variants)))
+    }
+
     // ----- examples ---------------------------------------------------
 
     fn examples_of(
@@ -2299,6 +2402,33 @@ fn custom_content_type(media: Media, key: &str) -> Option<String> {
         && key.bytes().all(|b| (0x20..0x7f).contains(&b))
         && !key.trim().is_empty();
     (essence != default && valid).then(|| key.trim().to_owned())
+}
+
+/// The variant of an error status (`NotFound`, `Status418`).
+fn error_status_name(code: u16) -> String {
+    match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        402 => "PaymentRequired",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        416 => "RangeNotSatisfiable",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return format!("Status{code}"),
+    }
+    .to_owned()
 }
 
 /// The variant of a success status (`Created`, `Status207`).

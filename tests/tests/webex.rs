@@ -153,3 +153,25 @@ async fn errors_carry_the_tracking_id_and_retry_after() {
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(15)));
     assert!(!format!("{err} {err:?}").contains(TOKEN));
 }
+
+#[tokio::test]
+async fn send_raw_returns_the_documented_response_headers() {
+    let (server, client) = setup().await;
+    server.respond_with(
+        200,
+        &[("trackingId", "ROUTERGW_5678")],
+        json!({"callParkNotificationEnabled": true, "monitoredElements": [], "availableEntriesCount": 50}).to_string(),
+    );
+    let response = client
+        .get_monitoring_settings_person(PERSON)
+        .send_raw()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["trackingid"], "ROUTERGW_5678");
+    // Debug shows the size of the body, not the body.
+    assert!(!format!("{response:?}").contains("monitoredElements"));
+    let settings: dialtone_webex::types::PersonMonitoringSettings =
+        response.json::<_, serde_json::Value>().unwrap();
+    assert!(settings.call_park_notification_enabled);
+}

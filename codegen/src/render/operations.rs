@@ -42,6 +42,17 @@ pub(super) fn op_docs(op: &Operation) -> TokenStream {
         op.path_template,
         op.id
     ));
+    if !op.response_headers.is_empty() {
+        let names: Vec<String> = op
+            .response_headers
+            .iter()
+            .map(|h| format!("`{h}`"))
+            .collect();
+        text.push_str(&format!(
+            "\n\nResponse headers: {} (read them with `send_raw`).",
+            names.join(", ")
+        ));
+    }
     doc_attrs(&text)
 }
 
@@ -509,8 +520,14 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let paging = op.pagination.as_ref().map(|p| render_paging(api, op, p));
     let must_use = format!("`{}` does nothing until you `.send()` it", op.builder_name);
 
+    let error_enum = op
+        .errors
+        .as_ref()
+        .map(|(name, variants)| render_error_enum(op, name, variants));
     quote! {
         #response_enum
+
+        #error_enum
 
         #docs
         #[derive(Debug, Clone)]
@@ -536,6 +553,14 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
 
             #returns_doc
             #send
+
+            /// Sends the request and returns the response undecoded: status,
+            /// headers and body (for response headers, or a body to decode
+            /// yourself). Errors are decoded as for `send`.
+            pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+                let (client, request) = self.into_request()?;
+                client.runtime().execute::<#error>(request).await
+            }
 
             #paging
 
@@ -763,6 +788,87 @@ fn items_type(pagination: &Pagination) -> TokenStream {
     | Pagination::Page { item, .. }
     | Pagination::Link { item, .. }) = pagination;
     rust_type(item, false)
+}
+
+/// The error bodies an operation documents, and how to get one out of a
+/// `crate::Error` (whose body is JSON when the spec names no error schema).
+fn render_error_enum(
+    op: &Operation,
+    name: &str,
+    variants: &[crate::ir::ErrorVariant],
+) -> TokenStream {
+    use crate::ir::StatusMatch;
+    let ident = format_ident!("{}", name);
+    let defs = variants.iter().map(|v| {
+        let var = format_ident!("{}", v.rust_name);
+        let ty = rust_type(&v.ty, false);
+        let doc = match v.status {
+            StatusMatch::Code(code) => format!(" HTTP {code}."),
+            StatusMatch::Range(d) => format!(" Another {d}xx status."),
+            StatusMatch::Default => " Any other error status.".to_owned(),
+        };
+        quote!(#[doc = #doc] #var(#ty),)
+    });
+    // Exact statuses first, then ranges, then the default.
+    let mut ordered: Vec<&crate::ir::ErrorVariant> = variants.iter().collect();
+    ordered.sort_by_key(|v| match v.status {
+        StatusMatch::Code(_) => 0,
+        StatusMatch::Range(_) => 1,
+        StatusMatch::Default => 2,
+    });
+    let has_default = variants.iter().any(|v| v.status == StatusMatch::Default);
+    let arms = ordered.iter().map(|v| {
+        let var = format_ident!("{}", v.rust_name);
+        let pattern = match v.status {
+            StatusMatch::Code(code) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote!(#code)
+            }
+            StatusMatch::Range(d) => {
+                let lo = Literal::u16_unsuffixed(d * 100);
+                let hi = Literal::u16_unsuffixed(d * 100 + 99);
+                quote!(status if (#lo..=#hi).contains(&status))
+            }
+            StatusMatch::Default => quote!(_),
+        };
+        quote!(#pattern => dialtone_runtime::serde_json::from_value(body).ok().map(Self::#var),)
+    });
+    let fallback = (!has_default).then(|| quote!(_ => None,));
+    let decode = if variants.len() == 1 && has_default {
+        // Only `default`: every error status decodes the same way.
+        quote! {
+            err.status()?;
+            dialtone_runtime::serde_json::from_value(err.body()?.clone()).ok().map(Self::Default)
+        }
+    } else {
+        quote! {
+            let status = err.status()?;
+            let body = err.body()?.clone();
+            match status {
+                #(#arms)*
+                #fallback
+            }
+        }
+    };
+    let doc = format!(
+        " The error bodies `{}` documents, by status. Get one from an error with\n [`{name}::from_error`].",
+        op.method_name
+    );
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #ident {
+            #(#defs)*
+        }
+
+        impl #ident {
+            /// The documented body of `err`, decoded by its status; `None`
+            /// when `err` has no body or it does not match the spec.
+            pub fn from_error(err: &crate::Error) -> Option<Self> {
+                #decode
+            }
+        }
+    }
 }
 
 /// The Rust type a success body decodes into.

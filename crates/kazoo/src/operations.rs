@@ -50,6 +50,14 @@ impl CreateUserAuth {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -123,6 +131,14 @@ impl CreateApiAuth {
             .runtime()
             .send_json::<types::AuthResponse, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
     }
 
     fn into_request(
@@ -298,6 +314,14 @@ impl ListGroups {
             .runtime()
             .send_json::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
     }
 
     /// Every page of the listing, fetched as the stream is consumed.
@@ -496,6 +520,14 @@ impl CreateGroup {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -587,6 +619,14 @@ impl GetGroup {
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
     }
 
     fn into_request(
@@ -686,6 +726,14 @@ impl UpdateGroup {
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
     }
 
     fn into_request(
@@ -792,6 +840,14 @@ impl DeleteGroup {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -889,6 +945,14 @@ impl PatchGroup {
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
     }
 
     fn into_request(
@@ -1023,6 +1087,14 @@ impl ListUserGroups {
             .runtime()
             .send_json::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorEnvelope>(request).await
     }
 
     /// Every page of the listing, fetched as the stream is consumed.

@@ -62,6 +62,8 @@ impl Client {
     /// Returns the account's call monitoring groups. App permission ReadAccounts; user permission ReadExtensions. Throttling group Medium.
     ///
     /// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `listCallMonitoringGroups`).
+    ///
+    /// Response headers: `X-Rate-Limit-Group`, `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` (read them with `send_raw`).
     pub fn list_call_monitoring_groups(
         &self,
         account_id: impl Into<String>,

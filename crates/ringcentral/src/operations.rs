@@ -63,6 +63,14 @@ impl GetToken {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -153,6 +161,14 @@ impl RevokeToken {
         client.runtime().send_empty::<types::ApiErrorResponse>(request).await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -192,6 +208,8 @@ impl RevokeToken {
 /// Returns the account's call monitoring groups. App permission ReadAccounts; user permission ReadExtensions. Throttling group Medium.
 ///
 /// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `listCallMonitoringGroups`).
+///
+/// Response headers: `X-Rate-Limit-Group`, `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` (read them with `send_raw`).
 #[derive(Debug, Clone)]
 #[must_use = "`ListCallMonitoringGroups` does nothing until you `.send()` it"]
 pub struct ListCallMonitoringGroups {
@@ -265,6 +283,14 @@ impl ListCallMonitoringGroups {
             .runtime()
             .send_json::<types::CallMonitoringGroups, types::ApiErrorResponse>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     /// Every page of the listing, fetched as the stream is consumed.
@@ -406,6 +432,14 @@ impl CreateCallMonitoringGroup {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -490,6 +524,14 @@ impl UpdateCallMonitoringGroup {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -562,6 +604,14 @@ impl DeleteCallMonitoringGroup {
     pub async fn send(self) -> Result<(), crate::Error> {
         let (client, request) = self.into_request()?;
         client.runtime().send_empty::<types::ApiErrorResponse>(request).await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     fn into_request(
@@ -651,6 +701,14 @@ impl ListCallMonitoringGroupMembers {
                 types::ApiErrorResponse,
             >(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     /// Every page of the listing, fetched as the stream is consumed.
@@ -787,6 +845,14 @@ impl UpdateCallMonitoringGroupList {
         client.runtime().send_empty::<types::ApiErrorResponse>(request).await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -897,6 +963,14 @@ impl ReadAccountPresence {
             .runtime()
             .send_json::<types::AccountPresenceInfo, types::ApiErrorResponse>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     /// Every page of the listing, fetched as the stream is consumed.
@@ -1063,6 +1137,14 @@ impl ReadUserPresenceStatus {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -1156,6 +1238,14 @@ impl ReadUserPresenceStatusBatch {
             .runtime()
             .send_json::<Vec<types::PresenceBatchItem>, types::ApiErrorResponse>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     /// Sends the ids in chunks of at most 30 (one call each, in order) and returns every result in the order of the ids.
@@ -1263,6 +1353,14 @@ impl UpdateUserPresenceStatus {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -1341,6 +1439,14 @@ impl ReadMonitoredExtensions {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -1412,6 +1518,14 @@ impl UpdateMonitoredExtensions {
             .runtime()
             .send_json::<types::PresenceLines, types::ApiErrorResponse>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     fn into_request(
@@ -1495,6 +1609,14 @@ impl ReadMonitoredExtension {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -1564,6 +1686,14 @@ impl ReadPresencePermissions {
                 types::ApiErrorResponse,
             >(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     fn into_request(
@@ -1642,6 +1772,14 @@ impl UpdatePresencePermissions {
                 types::ApiErrorResponse,
             >(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
     fn into_request(

@@ -236,8 +236,8 @@ struct Inner {
     limiter: Limiter,
 }
 
-/// A success response, before its body is decoded.
-#[derive(Debug)]
+/// A success response, before its body is decoded. `Debug` shows the
+/// status and the body's length, never its bytes (they may hold a token).
 pub struct Response {
     operation: &'static str,
     status: u16,
@@ -245,6 +245,17 @@ pub struct Response {
     next_link: Option<String>,
     headers: HeaderMap,
     body: bytes::Bytes,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Response {

@@ -40,6 +40,8 @@ impl Client {
     /// Returns the people, places, virtual lines and call park extensions the person monitors, and whether call park notifications are on. Requires a full, user, or read-only administrator or location administrator token with the scope `spark-admin:people_read`.
     ///
     /// `GET /people/{personId}/features/monitoring` (operationId `getMonitoringSettingsPerson`).
+    ///
+    /// Response headers: `trackingId` (read them with `send_raw`).
     pub fn get_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,
@@ -52,6 +54,8 @@ impl Client {
     /// Replaces the person's monitored elements (at most 50) and turns call park notifications on or off. Requires a full or user administrator or location administrator token with the scope `spark-admin:people_write`.
     ///
     /// `PUT /people/{personId}/features/monitoring` (operationId `updateMonitoringSettingsPerson`).
+    ///
+    /// Response headers: `trackingId` (read them with `send_raw`).
     pub fn update_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,

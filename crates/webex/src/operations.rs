@@ -9,6 +9,8 @@ use crate::types;
 /// Returns the people, places, virtual lines and call park extensions the person monitors, and whether call park notifications are on. Requires a full, user, or read-only administrator or location administrator token with the scope `spark-admin:people_read`.
 ///
 /// `GET /people/{personId}/features/monitoring` (operationId `getMonitoringSettingsPerson`).
+///
+/// Response headers: `trackingId` (read them with `send_raw`).
 #[derive(Debug, Clone)]
 #[must_use = "`GetMonitoringSettingsPerson` does nothing until you `.send()` it"]
 pub struct GetMonitoringSettingsPerson {
@@ -54,6 +56,14 @@ impl GetMonitoringSettingsPerson {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::WebexError>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -80,6 +90,8 @@ impl GetMonitoringSettingsPerson {
 /// Replaces the person's monitored elements (at most 50) and turns call park notifications on or off. Requires a full or user administrator or location administrator token with the scope `spark-admin:people_write`.
 ///
 /// `PUT /people/{personId}/features/monitoring` (operationId `updateMonitoringSettingsPerson`).
+///
+/// Response headers: `trackingId` (read them with `send_raw`).
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateMonitoringSettingsPerson` does nothing until you `.send()` it"]
 pub struct UpdateMonitoringSettingsPerson {
@@ -128,6 +140,14 @@ impl UpdateMonitoringSettingsPerson {
     pub async fn send(self) -> Result<(), crate::Error> {
         let (client, request) = self.into_request()?;
         client.runtime().send_empty::<types::WebexError>(request).await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::WebexError>(request).await
     }
 
     fn into_request(

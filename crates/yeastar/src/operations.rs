@@ -50,6 +50,14 @@ impl GetToken {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -124,6 +132,14 @@ impl RefreshToken {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -185,6 +201,14 @@ impl RevokeToken {
             .runtime()
             .send_json::<types::BasicResponse, types::ErrorResponse>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
     }
 
     fn into_request(
@@ -280,6 +304,14 @@ impl ListExtensionGroups {
                 types::ErrorResponse,
             >(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
     }
 
     /// Every page of the listing, fetched as the stream is consumed.
@@ -485,6 +517,14 @@ impl SearchExtensionGroups {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
+    }
+
     /// Every page of the listing, fetched as the stream is consumed.
     ///
     /// The stream ends after the last page or the first error; a server
@@ -638,6 +678,14 @@ impl GetExtensionGroup {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -692,6 +740,14 @@ impl QueryExtensionGroups {
                 types::ErrorResponse,
             >(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
     }
 
     fn into_request(
@@ -764,6 +820,14 @@ impl CreateExtensionGroup {
                 types::ErrorResponse,
             >(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
     }
 
     fn into_request(
@@ -839,6 +903,14 @@ impl UpdateExtensionGroup {
             .await
     }
 
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
+    }
+
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
@@ -901,6 +973,14 @@ impl DeleteExtensionGroup {
             .runtime()
             .send_json::<types::BasicResponse, types::ErrorResponse>(request)
             .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::ErrorResponse>(request).await
     }
 
     fn into_request(
