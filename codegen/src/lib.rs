@@ -1,15 +1,26 @@
-//! `dialtone-codegen`: turns a hand-written OpenAPI 3.0 spec into the
-//! source of a typed async Rust client crate.
+//! `dialtone-codegen`: turns an OpenAPI 3.0 (or 3.1) spec into the source
+//! of a typed async Rust client crate.
 //!
 //! ```text
 //! spec text --parse--> openapiv3::OpenAPI --lower--> ir::Api --render--> files
 //! ```
 //!
-//! - [`parse`](crate::generate) reads YAML or JSON; errors carry the line,
+//! - [`parse`](crate::generate) reads YAML or JSON; 3.1 is rewritten into
+//!   the 3.0 model, and `$ref`s that do not name a component (into `paths`,
+//!   or another file) are bundled into components. Errors carry the line,
 //!   or the JSON pointer where the document stops being OpenAPI.
 //! - Lowering ([`ir`] is its output) is the only stage that fails: every
-//!   `$ref` is followed, every Rust name decided, every unsupported construct
-//!   refused with the spec file, the JSON pointer and what was expected.
+//!   `$ref` is followed, every Rust name decided. Composition becomes
+//!   merged structs (`allOf`) and unions with an `Unknown` fallback
+//!   (`oneOf`/`anyOf`); recursive types are boxed. An unsupported construct
+//!   is skipped in the smallest unit (operation, optional parameter, schema
+//!   as `serde_json::Value`) and listed in [`ir::Api::skipped`]
+//!   (`SKIPPED.md`), or, when strict, refused with the spec file, the JSON
+//!   pointer and what was expected.
+//! - `format: byte` is `dialtone_runtime::Base64`, `format: binary`
+//!   `dialtone_runtime::Binary`, `int32` `i32` (other integers `i64`);
+//!   `date-time`, `date` and `uuid` stay `String`, so that a vendor's text
+//!   round-trips exactly and an odd timestamp never fails a response.
 //! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
 //!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
 //! - Rendering ([`render`]) cannot fail and is deterministic: the same spec
