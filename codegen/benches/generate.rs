@@ -1,4 +1,5 @@
-//! Generation time per spec in specs/, by stage, as medians of many runs.
+//! Generation time per spec in specs/ and tests/corpus/ (lenient), by
+//! stage, as medians of many runs.
 //!
 //! `cargo bench -p dialtone-codegen --bench generate [-- RUNS]`
 //!
@@ -40,22 +41,41 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(50);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let specs = dialtone_codegen::workspace::spec_files(root).expect("specs/ is readable");
+    let mut specs: Vec<(std::path::PathBuf, bool)> = dialtone_codegen::workspace::spec_files(root)
+        .expect("specs/ is readable")
+        .into_iter()
+        .map(|s| (s, true))
+        .collect();
+    let mut corpus: Vec<_> = std::fs::read_dir(root.join("tests/corpus"))
+        .expect("tests/corpus is readable")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    corpus.sort();
+    specs.extend(corpus.into_iter().map(|s| (s, false)));
     println!("{runs} runs per figure; median (min..max)");
-    for spec in specs {
+    for (spec, strict) in specs {
         let stem = spec.file_stem().unwrap().to_str().unwrap().to_owned();
-        let label = format!("specs/{}", spec.file_name().unwrap().to_str().unwrap());
+        let label = spec.display().to_string();
         let text = std::fs::read_to_string(&spec).unwrap();
-        let api = lower_spec(&label, &text, &stem, true).unwrap();
+        let api = lower_spec(&label, &text, &stem, strict).unwrap();
         let lower = time(runs, || {
-            black_box(lower_spec(&label, black_box(&text), &stem, true).unwrap());
+            black_box(lower_spec(&label, black_box(&text), &stem, strict).unwrap());
         });
         let render_only = time(runs, || {
             black_box(render::render(black_box(&api), &CrateMode::Workspace));
         });
         let total = time(runs, || {
             black_box(
-                generate(&label, black_box(&text), &stem, &CrateMode::Workspace, true).unwrap(),
+                generate(
+                    &label,
+                    black_box(&text),
+                    &stem,
+                    &CrateMode::Workspace,
+                    strict,
+                )
+                .unwrap(),
             );
         });
         let show =
