@@ -536,6 +536,11 @@ fn several_success_statuses_and_default_responses() {
       operationId: listJobs
       responses:
         default: {description: the jobs, content: {application/json: {schema: {type: array, items: {$ref: '#/components/schemas/Job'}}}}}
+  /archive:
+    get:
+      operationId: downloadArchive
+      responses:
+        '302': {description: The archive is elsewhere; clients follow the redirect.}
 "#,
         "    Job:\n      type: object\n      properties:\n        id: {type: string}\n",
     );
