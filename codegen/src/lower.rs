@@ -1148,7 +1148,29 @@ impl<'a> Lowerer<'a> {
                     }
                     Err(err) => {
                         examples.truncate(examples_before);
-                        self.soften(err, SkipUnit::Operation)?;
+                        if self.strict {
+                            return Err(err);
+                        }
+                        // Listed under the operation, with where inside it
+                        // the problem is.
+                        let found = err
+                            .found
+                            .map(|f| format!(", found {f}"))
+                            .unwrap_or_default();
+                        let inner = err
+                            .pointer
+                            .strip_prefix(pointer.as_str())
+                            .unwrap_or(&err.pointer);
+                        let at = if inner.is_empty() {
+                            String::new()
+                        } else {
+                            format!("at {inner}: ")
+                        };
+                        self.skipped.push(Skipped {
+                            unit: SkipUnit::Operation,
+                            pointer: pointer.clone(),
+                            reason: format!("{at}expected {}{found}", err.expected),
+                        });
                     }
                 }
             }

@@ -171,3 +171,67 @@ fn standalone_crates_depend_on_the_runtime_by_absolute_path() {
     assert!(manifest.contains("[workspace]"), "{manifest}");
     assert!(out.join("src/lib.rs").exists());
 }
+
+#[test]
+fn skips_are_summarized_and_listed_and_strict_refuses_them() {
+    let scratch = Scratch::new("skips");
+    let spec = scratch.0.join("odd.yaml");
+    fs::write(
+        &spec,
+        r#"openapi: 3.0.3
+info: {title: Odd, version: '1'}
+paths:
+  /fine:
+    get:
+      operationId: fine
+      responses:
+        '200': {description: ok}
+  /matrix/{id}:
+    get:
+      operationId: matrix
+      parameters:
+        - {name: id, in: path, required: true, style: matrix, schema: {type: string}}
+      responses:
+        '200': {description: ok}
+"#,
+    )
+    .unwrap();
+    let out = scratch.0.join("odd");
+    let generate = |strict: bool| {
+        let mut args = vec![
+            "generate",
+            "--spec",
+            spec.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if strict {
+            args.push("--strict");
+        }
+        scratch.xtask(&args)
+    };
+    // Strict: an error naming the pointer, and nothing written.
+    let strict = generate(true);
+    assert!(!strict.status.success());
+    let stderr = text(&strict.stderr);
+    assert!(
+        stderr.contains("odd.yaml#/paths/~1matrix~1{id}/get/parameters/0"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    // Lenient: the operation is left out, said so, and listed in SKIPPED.md.
+    let lenient = generate(false);
+    assert!(lenient.status.success(), "{}", text(&lenient.stderr));
+    let stdout = text(&lenient.stdout);
+    assert!(
+        stdout.contains("1 operations generated, 1 skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("#/paths/~1matrix~1{id}/get"), "{stdout}");
+    let skipped = fs::read_to_string(out.join("SKIPPED.md")).unwrap();
+    assert!(skipped.contains("`#/paths/~1matrix~1{id}/get`: at /parameters/0: expected a path parameter of style `simple`"), "{skipped}");
+    assert!(
+        skipped.contains("a path parameter of style `simple`"),
+        "{skipped}"
+    );
+}
