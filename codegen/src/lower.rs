@@ -232,21 +232,35 @@ impl<'a> Lowerer<'a> {
             Some(found) => format!("expected {}, found {found}", err.expected),
             None => format!("expected {}", err.expected),
         };
-        self.skipped.push(Skipped {
-            unit,
-            pointer: err.pointer,
-            reason,
-        });
+        // A schema inlined at several uses reports once.
+        if !self
+            .skipped
+            .iter()
+            .any(|s| s.pointer == err.pointer && s.reason == reason)
+        {
+            self.skipped.push(Skipped {
+                unit,
+                pointer: err.pointer,
+                reason,
+            });
+        }
         Ok(())
     }
 
     /// Records a keyword that is ignored (never an error).
     fn note(&mut self, pointer: impl Into<String>, reason: impl Into<String>) {
-        self.skipped.push(Skipped {
-            unit: SkipUnit::Ignored,
-            pointer: pointer.into(),
-            reason: reason.into(),
-        });
+        let (pointer, reason) = (pointer.into(), reason.into());
+        if !self
+            .skipped
+            .iter()
+            .any(|s| s.pointer == pointer && s.reason == reason)
+        {
+            self.skipped.push(Skipped {
+                unit: SkipUnit::Ignored,
+                pointer,
+                reason,
+            });
+        }
     }
 
     /// "expected X, found <the kind of `found`>".

@@ -195,7 +195,7 @@ fn example(api: &Api) -> String {
             .params
             .iter()
             .filter(|p| p.required)
-            .map(|p| example_arg(p.example.as_ref(), &p.ty))
+            .map(|p| example_arg(api, p.example.as_ref(), &p.ty))
             .collect::<Vec<_>>()
             .join(", ");
         writeln!(
@@ -210,7 +210,8 @@ fn example(api: &Api) -> String {
     out
 }
 
-fn example_arg(example: Option<&Value>, ty: &TypeRef) -> String {
+fn example_arg(api: &Api, example: Option<&Value>, ty: &TypeRef) -> String {
+    let krate = api.crate_name.replace('-', "_");
     match (ty, example) {
         (TypeRef::String(_) | TypeRef::Secret(_), Some(Value::String(s))) => {
             Value::String(s.clone()).to_string()
@@ -221,8 +222,32 @@ fn example_arg(example: Option<&Value>, ty: &TypeRef) -> String {
         (TypeRef::Number(_), _) => "1.0".to_owned(),
         (TypeRef::Bool, _) => "true".to_owned(),
         (TypeRef::Array(..), _) => "Vec::new()".to_owned(),
-        _ => "Default::default()".to_owned(),
+        (TypeRef::Named(name), _) => {
+            let def = api.types.iter().find(|t| t.name == *name);
+            match def.map(|t| &t.kind) {
+                // Open enums take their wire value.
+                Some(crate::ir::TypeKind::Enum { variants }) => {
+                    let wire = example
+                        .and_then(Value::as_str)
+                        .or(variants.first().map(|v| v.wire_name.as_str()))
+                        .unwrap_or("...");
+                    format!("{krate}::{name}::from({})", Value::String(wire.to_owned()))
+                }
+                _ => from_json(example),
+            }
+        }
+        _ => from_json(example),
     }
+}
+
+/// Any other value, decoded from the spec's example (or `{}`).
+fn from_json(example: Option<&Value>) -> String {
+    let json = example
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Default::default()));
+    format!(
+        "serde_json::from_value(serde_json::json!({json})).expect(\"a value of the parameter's type\")"
+    )
 }
 
 pub(super) fn lib_rs(api: &Api) -> TokenStream {
