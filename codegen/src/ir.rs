@@ -44,6 +44,22 @@ pub struct Api {
     pub examples: Vec<Example>,
     /// What lowering left out or ignored, in spec order (`SKIPPED.md`).
     pub skipped: Vec<Skipped>,
+    /// Properties that carry a digest of a user's credentials
+    /// (`x-dialtone-digest`): their type gets a constructor from the user
+    /// name and password.
+    pub digests: Vec<Digest>,
+}
+
+/// A property that carries a digest of a user's credentials (Kazoo's
+/// `credentials`: md5 of `lowercase(username):password`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Digest {
+    /// The struct.
+    pub type_name: String,
+    /// The field's Rust name.
+    pub field: String,
+    /// Whether the field is a `Secret` (else a `String`).
+    pub secret: bool,
 }
 
 /// Something lowering could not support and left out (or ignored).
@@ -96,6 +112,8 @@ pub struct ErrCode {
     pub success: i64,
     /// Texts in such a body that mean the credential was rejected.
     pub auth_errors: Vec<String>,
+    /// The field with the error's message, if any.
+    pub message: Option<String>,
 }
 
 /// A way to authenticate, from `components/securitySchemes`.
@@ -122,6 +140,8 @@ pub enum Lifecycle {
         logins: Vec<Login>,
         /// How a token is renewed without logging in again, if it can be.
         refresh: Option<TokenCall>,
+        /// The operation that revokes the token it carries, if any.
+        revoke: Option<TokenCall>,
     },
     /// An OAuth 2.0 token endpoint (RingCentral).
     OAuth2 {
@@ -164,6 +184,8 @@ pub struct TokenCall {
     pub field: Option<String>,
     /// For refresh calls: JSON pointer of the refresh token in answers.
     pub token: Option<String>,
+    /// The operation's rate-limit group (`x-throttling-group`), if any.
+    pub rate_group: Option<String>,
 }
 
 /// Where a credential is sent.
@@ -223,13 +245,28 @@ pub struct Operation {
     pub pagination: Option<Pagination>,
     /// A fixed `Accept` header (the batch form's media type).
     pub accept: Option<String>,
-    /// The batch form: the index of the list parameter and the most ids
-    /// per call (`send_chunked` splits longer lists).
-    pub chunk: Option<(usize, u64)>,
+    /// The batch form: which parameter holds the ids, how many one call
+    /// takes (`send_chunked` splits longer lists), and how its parts decode.
+    pub chunk: Option<Chunk>,
     /// RingCentral's `x-throttling-group`.
     pub throttling_group: Option<String>,
     /// The operation's JSON pointer in the spec.
     pub pointer: String,
+}
+
+/// The batch form of an operation (`x-dialtone-batch`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chunk {
+    /// Index into `params` of the list of ids.
+    pub param: usize,
+    /// The most ids per call.
+    pub max: u64,
+    /// The single form's success type, which each successful part decodes
+    /// into (`None`: the single form has no JSON body; the batch answer
+    /// decodes as the spec's array).
+    pub item: Option<TypeRef>,
+    /// The property of a part with its id, its status and its body.
+    pub parts: [String; 3],
 }
 
 /// A list operation's paging style.

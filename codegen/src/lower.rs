@@ -16,6 +16,7 @@ use crate::ir::*;
 use crate::names::{Scope, camel, snake};
 
 mod compose;
+mod digest;
 
 /// Type names the generated crate uses itself (or that would shadow the
 /// prelude in generated code).
@@ -53,6 +54,10 @@ const RESERVED_TYPES: &[&str] = &[
     "None",
     "Ok",
     "Option",
+    // Re-exported by every generated crate's root.
+    "Grant",
+    "RateLimitGroup",
+    "RetryPolicy",
     "Result",
     "Secret",
     "Self_",
@@ -153,6 +158,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Ap
     }
     let errcode = lowerer.errcode()?;
     let rate_limits = lowerer.rate_limits()?;
+    let digests = lowerer.digests()?;
     let example_operation = match lowerer.string_extension(&doc.extensions, "", EXT_EXAMPLE_OP)? {
         None => None,
         Some(id) => Some(
@@ -193,6 +199,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Ap
         example_operation,
         examples,
         skipped: lowerer.skipped,
+        digests,
     })
 }
 
@@ -378,6 +385,11 @@ impl<'a> Lowerer<'a> {
         };
         let field = value.get("field").and_then(Value::as_str);
         let success = value.get("success").and_then(Value::as_i64);
+        let message = match value.get("message") {
+            None => Some(None),
+            Some(Value::String(m)) => Some(Some(m.clone())),
+            Some(_) => None,
+        };
         let auth_errors: Option<Vec<String>> = match value.get("auth_errors") {
             None => Some(Vec::new()),
             Some(Value::Array(items)) => items
@@ -386,11 +398,11 @@ impl<'a> Lowerer<'a> {
                 .collect(),
             Some(_) => None,
         };
-        match (field, success, auth_errors) {
-            (Some(field), Some(success), Some(auth_errors)) => Ok(Some(ErrCode { field: field.to_owned(), success, auth_errors })),
+        match (field, success, auth_errors, message) {
+            (Some(field), Some(success), Some(auth_errors), Some(message)) => Ok(Some(ErrCode { field: field.to_owned(), success, auth_errors, message })),
             _ => Err(self.err(
                 format!("/{EXT_ERRCODE}"),
-                "a mapping with `field` (the code's property), `success` (the integer that means success) and optionally `auth_errors` (texts that mean the token was rejected)",
+                "a mapping with `field` (the code's property), `success` (the integer that means success) and optionally `message` (the message's property) and `auth_errors` (texts that mean the token was rejected)",
                 Some(value.to_string()),
             )),
         }
@@ -885,6 +897,7 @@ impl<'a> Lowerer<'a> {
                 path: op.path_template.clone(),
                 field: None,
                 token: None,
+                rate_group: op.throttling_group.clone(),
             },
             op,
         ))
@@ -965,7 +978,18 @@ impl<'a> Lowerer<'a> {
                         Some(call)
                     }
                 };
-                Ok(Lifecycle::Exchange { logins, refresh })
+                let revoke = match optional(value, "revoke") {
+                    Some(id) => Some(
+                        self.token_call(ops, &id, &push_pointer(pointer, "revoke"))?
+                            .0,
+                    ),
+                    None => None,
+                };
+                Ok(Lifecycle::Exchange {
+                    logins,
+                    refresh,
+                    revoke,
+                })
             }
             Some("oauth2") => {
                 let id = text(value, "token", pointer)?;
@@ -1204,7 +1228,7 @@ impl<'a> Lowerer<'a> {
         methods: &mut Scope,
         builders: &mut Scope,
     ) -> Result<Operation, Error> {
-        let expected = "{param: <path parameter>, max: <ids per call>, status: \"<status of the batch answer>\", accept: <media type of the batch answer>}";
+        let expected = "{param: <path parameter>, max: <ids per call>, status: \"<status of the batch answer>\", accept: <media type of the batch answer>, parts?: {id, status, body}}";
         let text = |key: &str| value.get(key).and_then(Value::as_str);
         let (Some(param), Some(max), Some(status), Some(accept)) = (
             text("param"),
@@ -1214,6 +1238,22 @@ impl<'a> Lowerer<'a> {
         ) else {
             return Err(self.err(pointer, expected, Some(value.to_string())));
         };
+        let part = |key: &str, default: &str| -> Result<String, Error> {
+            match value.get("parts").map(|p| p.get(key)) {
+                None | Some(None) => Ok(default.to_owned()),
+                Some(Some(Value::String(name))) => Ok(name.clone()),
+                Some(Some(other)) => Err(self.err(
+                    push_pointer(&push_pointer(pointer, "parts"), key),
+                    "the name of a property of the batch answer's parts",
+                    Some(other.to_string()),
+                )),
+            }
+        };
+        let parts = [
+            part("id", "resourceId")?,
+            part("status", "status")?,
+            part("body", "body")?,
+        ];
         if single.body.is_some() {
             return Err(self.err(pointer, "a batch form of an operation without a request body (batch bodies are not supported yet)", None));
         }
@@ -1297,7 +1337,15 @@ impl<'a> Lowerer<'a> {
             // Decoded with the single form's error enum.
             errors: None,
             accept: Some(accept.to_owned()),
-            chunk: Some((index, max)),
+            chunk: Some(Chunk {
+                param: index,
+                max,
+                item: match &single.success {
+                    Success::Json { ty, envelope: None } => Some(ty.clone()),
+                    _ => None,
+                },
+                parts,
+            }),
             docs: Docs {
                 summary: single.docs.summary.as_ref().map(|s| format!("{s} (batch)")),
                 description: Some(format!(

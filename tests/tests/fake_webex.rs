@@ -138,7 +138,8 @@ async fn fault_matrix() {
     let read = || {
         webex
             .get_monitoring_settings_person(PERSON_ID)
-            .timeout(std::time::Duration::from_millis(500))
+            // The whole call's budget: a 1 s Retry-After or a 0.9 s answer fits.
+            .timeout(std::time::Duration::from_secs(3))
             .send()
     };
     for fault in [

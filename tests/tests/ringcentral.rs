@@ -7,7 +7,7 @@ use dialtone_ringcentral::{
     MonitoringPermission, PresenceInfoRequest, RevokeTokenRequest, SiteId, TokenRequest,
     UpdatePresenceLinesRequest, UserPresencePermissionsUpdateRequest, UserStatus,
 };
-use dialtone_runtime::tokens::Grant;
+use dialtone_ringcentral::{Grant, PresenceStatus, RateLimitGroup};
 use dialtone_tests::CaptureServer;
 use serde_json::json;
 
@@ -254,9 +254,15 @@ async fn read_user_presence_status_batch() {
         .await
         .unwrap();
     assert_eq!(results.len(), 2, "one result per id");
+    // Each part decodes into the single form's own types (finding 7 of
+    // issue 12: they were untyped maps).
+    let available = results[0].as_ref().unwrap();
+    assert_eq!(available.presence_status, Some(PresenceStatus::Available));
+    let missing = results[1].as_ref().unwrap_err();
+    assert_eq!(missing.status, 404);
     assert_eq!(
-        (results[1].resource_id.as_str(), results[1].status),
-        ("99", 404)
+        missing.body.as_ref().unwrap().error_code.as_deref(),
+        Some("CMN-102")
     );
     insta::assert_snapshot!(only_request(&server));
 }
@@ -272,7 +278,11 @@ async fn batches_over_thirty_are_refused_or_chunked_in_order() {
     {
         Err(Error::InvalidRequest(invalid)) => {
             assert_eq!(invalid.field, "path.extensionId");
-            assert_eq!(invalid.rule, "must have at most 30 items (got 65)");
+            // Finding 7 of issue 12: the error points at the way out.
+            assert_eq!(
+                invalid.rule,
+                "holds 65 ids, but one call takes at most 30: `send_chunked()` sends them in calls of 30 and returns every result in order"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -280,7 +290,7 @@ async fn batches_over_thirty_are_refused_or_chunked_in_order() {
     for chunk in ids.chunks(30) {
         let items: Vec<_> = chunk
             .iter()
-            .map(|id| json!({"resourceId": id, "status": 200, "body": {}}))
+            .map(|id| json!({"resourceId": id, "status": 200, "body": {"extension": {"id": id.parse::<i64>().unwrap()}}}))
             .collect();
         server.respond_with(207, &[], serde_json::Value::Array(items).to_string());
     }
@@ -289,8 +299,20 @@ async fn batches_over_thirty_are_refused_or_chunked_in_order() {
         .send_chunked()
         .await
         .unwrap();
-    let order: Vec<&str> = results.iter().map(|r| r.resource_id.as_str()).collect();
-    assert_eq!(order, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let order: Vec<String> = results
+        .iter()
+        .map(|r| {
+            r.as_ref()
+                .unwrap()
+                .extension
+                .as_ref()
+                .unwrap()
+                .id
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(order, ids);
     let paths: Vec<String> = server
         .take()
         .into_iter()
@@ -513,7 +535,11 @@ async fn throttling_groups_shape_bursts() {
     let server = CaptureServer::start().await;
     let client = Client::builder(server.base_url())
         .bearer_auth(TOKEN)
-        .rate_limit("Heavy", 2, std::time::Duration::from_millis(300))
+        .rate_limit(
+            RateLimitGroup::Heavy,
+            2,
+            std::time::Duration::from_millis(300),
+        )
         .build()
         .unwrap();
     for _ in 0..5 {

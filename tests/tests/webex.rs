@@ -149,7 +149,7 @@ async fn errors_carry_the_tracking_id_and_retry_after() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(15)));
     assert!(!format!("{err} {err:?}").contains(TOKEN));
 }

@@ -6,16 +6,83 @@ use quote::{format_ident, quote};
 use super::operations::op_docs;
 use super::{arg_type, doc_attrs, rust_type, takes_into};
 use crate::ir::{Api, AuthKind, Lifecycle, TokenCall};
+use crate::names::{Scope, camel};
 
 fn token_call(call: &TokenCall) -> TokenStream {
     let operation = &call.operation;
     let method = format_ident!("{}", call.http_method.as_upper());
     let path = &call.path;
+    let rate_group = match &call.rate_group {
+        Some(group) => quote!(Some(#group)),
+        None => quote!(None),
+    };
     quote! {
         dialtone_runtime::tokens::TokenCall {
             operation: #operation,
             method: dialtone_runtime::reqwest::Method::#method,
             path: #path,
+            rate_group: #rate_group,
+        }
+    }
+}
+
+/// The vendor's rate-limit groups, in spec order: those with client-side
+/// limits (`x-dialtone-rate-limits`), then any other an operation names
+/// (`x-throttling-group`); each with its variant name.
+pub(super) fn rate_limit_groups(api: &Api) -> Vec<(String, String)> {
+    let mut names = Scope::with_reserved(&["Unrecognized"]);
+    let mut out: Vec<(String, String)> = Vec::new();
+    let wire = api.rate_limits.iter().map(|(group, _, _)| group).chain(
+        api.operations
+            .iter()
+            .filter_map(|op| op.throttling_group.as_ref()),
+    );
+    for group in wire {
+        if !out.iter().any(|(g, _)| g == group) {
+            out.push((group.clone(), names.claim(camel(group))));
+        }
+    }
+    out
+}
+
+/// `RateLimitGroup`: the vendor's rate-limit groups as an enum, so that a
+/// misspelt group does not compile.
+pub(super) fn rate_limit_group_enum(api: &Api) -> TokenStream {
+    let groups = rate_limit_groups(api);
+    if groups.is_empty() {
+        return TokenStream::new();
+    }
+    let variants = groups.iter().map(|(wire, name)| {
+        let ident = format_ident!("{}", name);
+        let limit = api.rate_limits.iter().find(|(g, _, _)| g == wire);
+        let doc = match limit {
+            Some((_, requests, window)) => {
+                format!(" `{wire}`: {requests} requests per {window} s by default.")
+            }
+            None => format!(" `{wire}`."),
+        };
+        quote!(#[doc = #doc] #ident,)
+    });
+    let arms = groups.iter().map(|(wire, name)| {
+        let ident = format_ident!("{}", name);
+        quote!(RateLimitGroup::#ident => #wire,)
+    });
+    quote! {
+        /// The vendor's rate-limit groups: every operation of a group is
+        /// shaped by the group's limit on the client (see
+        /// [`ClientBuilder::rate_limit`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RateLimitGroup {
+            #(#variants)*
+        }
+
+        impl RateLimitGroup {
+            /// The group's name, as the vendor spells it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    #(#arms)*
+                }
+            }
         }
     }
 }
@@ -54,7 +121,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
         let messages = &rule.auth_errors;
         let auth =
             (!messages.is_empty()).then(|| quote!(.errcode_auth_messages(&[#(#messages),*])));
-        quote!(.errcode(#field, #success) #auth)
+        let message = rule.message.as_ref().map(|m| quote!(.errcode_message(#m)));
+        quote!(.errcode(#field, #success) #auth #message)
     });
     let rate_limits = api.rate_limits.iter().map(|(group, requests, window)| {
         let window = proc_macro2::Literal::u64_unsuffixed(*window);
@@ -93,6 +161,17 @@ pub(super) fn render(api: &Api) -> TokenStream {
 
     let auth_methods = api.auth.iter().map(|scheme| {
         let method = format_ident!("{}", scheme.method);
+        // A token the vendor revokes with a call that carries just the
+        // token can be revoked by `revoke_auth` too.
+        let revoke = match &scheme.lifecycle {
+            Some(Lifecycle::Exchange {
+                revoke: Some(call), ..
+            }) => {
+                let call = token_call(call);
+                Some(quote!(.revoke_with(#call)))
+            }
+            _ => None,
+        };
         let (provider, fallback) = match &scheme.kind {
             AuthKind::Header(header) => (
                 quote!(dialtone_runtime::HeaderToken::new(#header, token)),
@@ -115,7 +194,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
         quote! {
             #docs
             pub fn #method(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
-                self.inner = self.inner.auth(#provider);
+                self.inner = self.inner.auth(#provider #revoke);
                 self
             }
         }
@@ -129,12 +208,16 @@ pub(super) fn render(api: &Api) -> TokenStream {
             AuthKind::Bearer => (quote!(dialtone_runtime::Placement::Bearer), "`Authorization: Bearer`".to_owned()),
         };
         Some(match lifecycle {
-            Lifecycle::Exchange { logins, refresh } => {
+            Lifecycle::Exchange { logins, refresh, revoke } => {
                 let refresh_call = refresh.as_ref().map(|call| {
                     let c = token_call(call);
                     let field = call.field.as_deref().unwrap_or_default();
                     let token = call.token.as_deref().unwrap_or_default();
                     quote!(.refresh_with(#c, #field, #token))
+                });
+                let revoke_call = revoke.as_ref().map(|call| {
+                    let c = token_call(call);
+                    quote!(.revoke_with(#c))
                 });
                 let methods = logins.iter().map(|login| {
                     let method = format_ident!("{}", login.method);
@@ -147,12 +230,12 @@ pub(super) fn render(api: &Api) -> TokenStream {
                         quote!(.lifetime(std::time::Duration::from_secs(#secs)))
                     });
                     let renew = if refresh.is_some() {
-                        format!(" renewed with `{}` (or a new login) shortly before it expires and once after a rejection", refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default())
+                        format!(" renewed with `{}` a tenth of its lifetime (at most 60 s) before it expires and once after a rejection (a refresh token is never sent twice; when a refresh fails, this login is used once more)", refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default())
                     } else {
-                        " renewed by logging in again shortly before it expires and once after a rejection".to_owned()
+                        " renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection".to_owned()
                     };
                     let docs = doc_attrs(&format!(
-                        "Logs in with `{}` ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login.\n\nThe credentials never appear in `Debug` output.",
+                        "Logs in with `{}` ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login, which counts against their deadlines.\n\nThe credentials never appear in `Debug` output.",
                         login.call.operation,
                         login.call.http_method.as_upper(),
                         login.call.path,
@@ -164,7 +247,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
                             let source = dialtone_runtime::tokens::TokenExchange::new(#call, body, #token)
                                 #expires
                                 #lifetime
-                                #refresh_call;
+                                #refresh_call
+                                #revoke_call;
                             self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
                             self
                         }
@@ -179,8 +263,9 @@ pub(super) fn render(api: &Api) -> TokenStream {
                     let p = &r.path;
                     quote!(.revoke_path(#p))
                 });
+                let token_group = token.rate_group.as_ref().map(|g| quote!(.rate_group(#g)));
                 let docs = doc_attrs(&format!(
-                    "Obtains tokens from `{}` ({}) with `grant`, the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept) shortly before it expires and once after a rejection; concurrent calls share one refresh.{}",
+                    "Obtains tokens from `{}` ({}) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines.{}",
                     token.operation,
                     token.path,
                     if revoke.is_some() { " `Client::revoke_auth` revokes it." } else { "" },
@@ -191,9 +276,9 @@ pub(super) fn render(api: &Api) -> TokenStream {
                         mut self,
                         client_id: impl Into<String>,
                         client_secret: impl Into<dialtone_runtime::Secret>,
-                        grant: dialtone_runtime::tokens::Grant,
+                        grant: crate::Grant,
                     ) -> Self {
-                        let source = dialtone_runtime::tokens::OAuth2::new(#path, client_id, client_secret, grant) #revoke_path;
+                        let source = dialtone_runtime::tokens::OAuth2::new(#path, client_id, client_secret, grant) #revoke_path #token_group;
                         self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
                         self
                     }
@@ -202,10 +287,54 @@ pub(super) fn render(api: &Api) -> TokenStream {
         })
     });
 
+    let revoke_doc = doc_attrs(&revoke_doc(api));
+    let digests = api.digests.iter().map(|digest| {
+        let ty = format_ident!("{}", digest.type_name);
+        let field = &digest.field;
+        let value = if digest.secret {
+            quote!(dialtone_runtime::digest::md5_user_password(username, &password.into()))
+        } else {
+            quote!(dialtone_runtime::digest::md5_user_password(username, &password.into()).expose().to_owned())
+        };
+        let doc = doc_attrs(&format!(
+            "From a user's name and password: `{field}` is the md5 hex digest of `lowercase(username):password`, computed here; the password itself is never sent, and neither shows in `Debug` output."
+        ));
+        quote! {
+            impl crate::types::#ty {
+                #doc
+                pub fn from_password(username: &str, password: impl Into<dialtone_runtime::Secret>) -> Self {
+                    Self::new(#value)
+                }
+            }
+        }
+    });
+    let group_enum = rate_limit_group_enum(api);
+    let rate_limit_methods = (!rate_limit_groups(api).is_empty()).then(|| {
+        quote! {
+            /// Allow `requests` per sliding `window` for the operations of
+            /// rate-limit `group` (the spec's limits are set by default); a
+            /// burst beyond it waits, within each call's deadline, instead
+            /// of meeting 429s.
+            pub fn rate_limit(mut self, group: RateLimitGroup, requests: u32, window: std::time::Duration) -> Self {
+                self.inner = self.inner.rate_limit(group.as_str(), requests, window);
+                self
+            }
+
+            /// Do not shape traffic on the client side.
+            pub fn no_rate_limit(mut self) -> Self {
+                self.inner = self.inner.no_rate_limit();
+                self
+            }
+        }
+    });
     quote! {
         //! The client and its builder.
         use crate::operations;
         #use_types
+
+        #group_enum
+
+        #(#digests)*
 
         #[doc = #client_doc]
         #[derive(Debug, Clone)]
@@ -231,8 +360,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
                 &self.runtime
             }
 
-            /// Revokes the current credential with the vendor where the auth
-            /// provider can (OAuth revoke); the next call obtains a new one.
+            #revoke_doc
             pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
                 self.runtime.revoke_auth().await
             }
@@ -265,7 +393,10 @@ pub(super) fn render(api: &Api) -> TokenStream {
                 self
             }
 
-            /// Time allowed for a whole request (default 30 s).
+            /// Time allowed for a whole call (default 30 s): every attempt
+            /// and every wait (rate-limit holds, `Retry-After`, backoff,
+            /// renewing the credential) spend this one budget; a call's own
+            /// `.timeout` replaces it for that call.
             pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
                 self.inner = self.inner.timeout(timeout);
                 self
@@ -284,8 +415,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
             }
 
             /// How failed calls are retried (default: up to 3 attempts within
-            /// 30 s, honouring `Retry-After`; see [`dialtone_runtime::RetryPolicy`]).
-            pub fn retry_policy(mut self, policy: dialtone_runtime::RetryPolicy) -> Self {
+            /// 30 s, honouring `Retry-After`; see [`RetryPolicy`](crate::RetryPolicy)).
+            pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
                 self.inner = self.inner.retry_policy(policy);
                 self
             }
@@ -296,22 +427,11 @@ pub(super) fn render(api: &Api) -> TokenStream {
                 self
             }
 
-            /// Allow `requests` per sliding `window` for operations of the
-            /// vendor's rate-limit `group` (the spec's limits are set by
-            /// default); a burst beyond it waits instead of meeting 429s.
-            pub fn rate_limit(mut self, group: impl Into<String>, requests: u32, window: std::time::Duration) -> Self {
-                self.inner = self.inner.rate_limit(group, requests, window);
-                self
-            }
-
-            /// Do not shape traffic on the client side.
-            pub fn no_rate_limit(mut self) -> Self {
-                self.inner = self.inner.no_rate_limit();
-                self
-            }
+            #rate_limit_methods
 
             /// Use this `reqwest::Client` (proxies, TLS roots...); the
-            /// builder's timeouts then do not apply.
+            /// builder's connect timeout then does not apply (its call
+            /// timeout does).
             pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
                 self.inner = self.inner.http_client(http);
                 self
@@ -325,4 +445,59 @@ pub(super) fn render(api: &Api) -> TokenStream {
             }
         }
     }
+}
+
+/// What `revoke_auth` does with this vendor's credentials.
+fn revoke_doc(api: &Api) -> String {
+    let mut text = String::from(
+        "Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).\n",
+    );
+    for scheme in &api.auth {
+        match &scheme.lifecycle {
+            Some(Lifecycle::Exchange { logins, revoke, .. }) => {
+                let logins: Vec<String> = logins.iter().map(|l| format!("`{}`", l.method)).collect();
+                match revoke {
+                    Some(call) => text.push_str(&format!(
+                        "\n- A token from {} or set with `{}`: revoked with `{}` ({} {}).",
+                        logins.join(" or "),
+                        scheme.method,
+                        call.operation,
+                        call.http_method.as_upper(),
+                        call.path
+                    )),
+                    None => text.push_str(&format!(
+                        "\n- A token from {}: forgotten (the vendor has no revoke operation; the token stays valid until it expires). A token set with `{}` is left as is.",
+                        logins.join(" or "),
+                        scheme.method
+                    )),
+                }
+            }
+            Some(Lifecycle::OAuth2 { method, revoke, .. }) => match revoke {
+                Some(call) => text.push_str(&format!(
+                    "\n- Tokens from `{method}`: revoked with `{}` ({} {}), which ends the session. A token set with `{}` is left as is (revoking needs the app's client credentials: use `{}` with `basic_auth`).",
+                    call.operation,
+                    call.http_method.as_upper(),
+                    call.path,
+                    scheme.method,
+                    call_method(api, &call.operation),
+                )),
+                None => text.push_str(&format!(
+                    "\n- Tokens from `{method}`: forgotten (the spec declares no revoke operation)."
+                )),
+            },
+            None => text.push_str(&format!(
+                "\n- A token set with `{}`: left as is (the spec declares no way to revoke it).",
+                scheme.method
+            )),
+        }
+    }
+    text
+}
+
+/// The client method of operation `id`, for docs.
+fn call_method(api: &Api, id: &str) -> String {
+    api.operations
+        .iter()
+        .find(|op| op.id == id)
+        .map_or_else(|| id.to_owned(), |op| format!("{}()", op.method_name))
 }

@@ -264,6 +264,19 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
             mod patterns;
         }
     });
+    // What a first program needs without naming `dialtone-runtime`: the
+    // OAuth grants, the retry policy, the rate-limit groups.
+    let group =
+        (!super::client::rate_limit_groups(api).is_empty()).then(|| quote!(, RateLimitGroup));
+    let grant = api
+        .auth
+        .iter()
+        .any(|s| matches!(s.lifecycle, Some(crate::ir::Lifecycle::OAuth2 { .. })))
+        .then(|| {
+            quote!(
+                pub use dialtone_runtime::tokens::Grant;
+            )
+        });
     quote! {
         #![cfg_attr(rustfmt, rustfmt::skip)]
         #![doc = include_str!("../README.md")]
@@ -278,8 +291,9 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
         #[rustfmt::skip]
         pub mod types;
 
-        pub use client::{Client, ClientBuilder};
-        pub use dialtone_runtime::{InvalidRequest, Secret};
+        pub use client::{Client, ClientBuilder #group};
+        pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
+        #grant
         pub use types::*;
 
         #[doc = #error_doc]

@@ -368,12 +368,48 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         .map(|g| quote!(.rate_group(#g)));
     let error = error_type(api);
     let accept = op.accept.as_ref().map(|a| quote!(.header("accept", #a)));
-    let chunked = op.chunk.map(|(index, max)| {
-        let ident = format_ident!("{}", op.params[index].rust_name);
-        let max = proc_macro2::Literal::usize_unsuffixed(usize::try_from(max).unwrap_or(usize::MAX));
-        let ty = success_type(&op.success);
+    // The batch form: typed parts, a too-large list refused with a pointer
+    // to `send_chunked()`, which splits it.
+    let mut batch_check = None;
+    let mut batch_send = None;
+    let chunked = op.chunk.as_ref().map(|chunk| {
+        let param = &op.params[chunk.param];
+        let ident = format_ident!("{}", param.rust_name);
+        let max = proc_macro2::Literal::usize_unsuffixed(usize::try_from(chunk.max).unwrap_or(usize::MAX));
+        let root = format!("{}.{}", location_name(param.location), param.wire_name);
+        batch_check = Some(quote! {
+            if self.#ident.len() > #max {
+                return Err(dialtone_runtime::InvalidRequest::new(
+                    #root,
+                    format!(
+                        "holds {} ids, but one call takes at most {}: `send_chunked()` sends them in calls of {} and returns every result in order",
+                        self.#ident.len(), #max, #max
+                    ),
+                ).into());
+            }
+        });
+        let ty = match &chunk.item {
+            Some(item) => {
+                let item = rust_type(item, false);
+                let [id, status, body] = &chunk.parts;
+                batch_send = Some(quote! {
+                    pub async fn send(self) -> Result<Vec<Result<#item, dialtone_runtime::ApiError<#error>>>, crate::Error> {
+                        let ids = self.#ident.clone();
+                        let (client, request) = self.into_request()?;
+                        let response = client.runtime().execute::<#error>(request).await?;
+                        dialtone_runtime::batch::decode::<#item, #error>(
+                            response,
+                            &ids,
+                            dialtone_runtime::batch::Parts { id: #id, status: #status, body: #body },
+                        )
+                    }
+                });
+                quote!(Vec<Result<#item, dialtone_runtime::ApiError<#error>>>)
+            }
+            None => success_type(&op.success),
+        };
         let doc = format!(
-            " Sends the ids in chunks of at most {max} (one call each, in order) and returns every result in the order of the ids."
+            " Sends the ids in calls of at most {max} (one after the other) and returns every result in the order of the ids."
         );
         quote! {
             #[doc = #doc]
@@ -478,6 +514,10 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
                 "Sends the request and decodes the response by its status.",
             )
         }
+        Success::Json { envelope: None, .. } if batch_send.is_some() => (
+            batch_send.take().unwrap_or_default(),
+            "Sends the request and decodes one result per id, in the order of the ids: the operation's own response for each id the vendor answered with success, else the vendor's error for that id.",
+        ),
         Success::Json { ty, envelope: None } => {
             let ty = rust_type(ty, false);
             (
@@ -567,6 +607,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             #chunked
 
             fn into_request(self) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
+                #batch_check
                 #(#checks)*
                 let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
                     #(#path_calls)*
@@ -603,6 +644,22 @@ fn access(root: TokenStream, steps: &[FieldStep]) -> TokenStream {
         };
     }
     if optional { expr } else { quote!(Some(&#expr)) }
+}
+
+/// How many items `page` holds at `steps` (0 when an optional step is
+/// absent).
+fn item_count(steps: &[FieldStep]) -> TokenStream {
+    let items = access(quote!(page), steps);
+    if steps.iter().all(|s| s.required) {
+        let mut expr = quote!(page);
+        for step in steps {
+            let field = format_ident!("{}", step.rust_name);
+            expr = quote!(#expr.#field);
+        }
+        quote!(#expr.len())
+    } else {
+        quote!(#items.map_or(0, |items| items.len()))
+    }
 }
 
 /// The items at `steps`, moved out of an owned `page`.
@@ -658,7 +715,7 @@ fn render_link_paging(
                         None => sent,
                     };
                     let (page, next) = client.runtime().send_json_paged::<#page_ty, #error>(sent).await?;
-                    let next = next.map(|url| (url.clone(), (request, Some(url))));
+                    let next = dialtone_runtime::paginate::next_link(next).map(|url| (url.clone(), (request, Some(url))));
                     Ok(dialtone_runtime::paginate::Page { page, next })
                 })
             })
@@ -687,7 +744,9 @@ fn render_paging(api: &Api, op: &Operation, pagination: &Pagination) -> TokenStr
         }
         _ => return TokenStream::new(), // lowering refuses paging without a JSON body
     };
-    let (items_path, next) = match pagination {
+    // The stream's state is the request (and, for counted pages, where the
+    // listing stands); the stop rule is the runtime's, one per style.
+    let (items_path, state, fetch) = match pagination {
         Pagination::Cursor {
             param, next, items, ..
         } => {
@@ -695,11 +754,16 @@ fn render_paging(api: &Api, op: &Operation, pagination: &Pagination) -> TokenStr
             let cursor = access(quote!(page), next);
             (
                 items,
+                quote!(self),
                 quote! {
-                    let next = #cursor
-                        .filter(|cursor| !cursor.is_empty())
-                        .cloned()
-                        .map(|cursor| (cursor.clone(), request.#setter(cursor)));
+                    |request: Self| {
+                        Box::pin(async move {
+                            let page = request.clone().#send().await?;
+                            let next = dialtone_runtime::paginate::next_cursor(#cursor)
+                                .map(|cursor| (cursor.clone(), request.#setter(cursor)));
+                            Ok(dialtone_runtime::paginate::Page { page, next })
+                        })
+                    }
                 },
             )
         }
@@ -713,49 +777,69 @@ fn render_paging(api: &Api, op: &Operation, pagination: &Pagination) -> TokenStr
         } => {
             let page_param = &op.params[*page];
             let page_field = format_ident!("{}", page_param.rust_name);
-            let bits_64 = matches!(page_param.ty, TypeRef::Integer { bits: 64, .. });
-            let as_i64 = |e: TokenStream| if bits_64 { e } else { quote!(i64::from(#e)) };
-            let current = as_i64(quote!(current));
-            let more = match (next, total) {
+            // The page number as the setter takes it.
+            let narrow = if matches!(page_param.ty, TypeRef::Integer { bits: 64, .. }) {
+                quote!(Some(following))
+            } else {
+                quote!(i32::try_from(following).ok())
+            };
+            let count = item_count(items);
+            let current = quote!(request.#page_field.unwrap_or(1));
+            match (next, total) {
                 (Some(next), _) => {
                     let present = access(quote!(page), next);
-                    quote!(#present.is_some())
+                    (
+                        items,
+                        quote!(self),
+                        quote! {
+                            |request: Self| {
+                                Box::pin(async move {
+                                    let page = request.clone().#send().await?;
+                                    let next = dialtone_runtime::paginate::next_page_marked(#current, #present.is_some(), #count)
+                                        .and_then(|following| {
+                                            let number = #narrow?;
+                                            Some((following.to_string(), request.#page_field(number)))
+                                        });
+                                    Ok(dialtone_runtime::paginate::Page { page, next })
+                                })
+                            }
+                        },
+                    )
                 }
                 (None, Some(total)) => {
                     let total = access(quote!(page), total);
                     let size = match per_page {
                         Some(index) => {
                             let field = format_ident!("{}", op.params[*index].rust_name);
-                            if matches!(op.params[*index].ty, TypeRef::Integer { bits: 64, .. }) {
-                                quote!(request.#field.unwrap_or(count))
-                            } else {
-                                quote!(request.#field.map(i64::from).unwrap_or(count))
-                            }
+                            quote!(request.#field)
                         }
-                        None => quote!(count),
+                        None => quote!(None::<i64>),
                     };
-                    let items_ref = access(quote!(page), items);
-                    quote! {{
-                        let count = #items_ref.map_or(0, |items| items.len() as i64);
-                        let size = #size;
-                        count > 0 && #total.is_some_and(|total| #current * size < *total)
-                    }}
+                    (
+                        items,
+                        quote!((self, None::<dialtone_runtime::paginate::PageAt>)),
+                        quote! {
+                            |(request, at): (Self, Option<dialtone_runtime::paginate::PageAt>)| {
+                                Box::pin(async move {
+                                    let page = request.clone().#send().await?;
+                                    let count = #count;
+                                    let per_page = #size;
+                                    let at = at.unwrap_or_else(|| dialtone_runtime::paginate::PageAt::first(#current, per_page, count));
+                                    let total = #total.copied();
+                                    let next = dialtone_runtime::paginate::next_page_counted(at, per_page, count, total)
+                                        .and_then(|at| {
+                                            let following = at.page;
+                                            let number = #narrow?;
+                                            Some((following.to_string(), (request.#page_field(number), Some(at))))
+                                        });
+                                    Ok(dialtone_runtime::paginate::Page { page, next })
+                                })
+                            }
+                        },
+                    )
                 }
                 (None, None) => unreachable!("lowering requires next or total"),
-            };
-            (
-                items,
-                quote! {
-                    let current = request.#page_field.unwrap_or(1);
-                    let more = #more;
-                    let next = if more {
-                        let following = current + 1;
-                        Some((following.to_string(), request.#page_field(following)))
-                    } else {
-                        None
-                    };
-                },
-            )
+            }
         }
         Pagination::Link { .. } => unreachable!("handled by render_link_paging"),
     };
@@ -763,17 +847,12 @@ fn render_paging(api: &Api, op: &Operation, pagination: &Pagination) -> TokenStr
     quote! {
         /// Every page of the listing, fetched as the stream is consumed.
         ///
-        /// The stream ends after the last page or the first error; a server
-        /// that names a page twice, or never ends, stops it with
+        /// The stream ends after the last page (without asking for an
+        /// empty one where the answer tells the end) or the first error; a
+        /// server that names a page twice, or never ends, stops it with
         /// `Error::Pagination`.
         pub fn into_pages(self) -> impl dialtone_runtime::futures_core::Stream<Item = Result<#page_ty, crate::Error>> + Send + 'static {
-            dialtone_runtime::paginate::pages(#op_id, self, |request: Self| {
-                Box::pin(async move {
-                    let page = request.clone().#send().await?;
-                    #next
-                    Ok(dialtone_runtime::paginate::Page { page, next })
-                })
-            })
+            dialtone_runtime::paginate::pages(#op_id, #state, #fetch)
         }
 
         /// Every item of every page, in order (see [`Self::into_pages`]).

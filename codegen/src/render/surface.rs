@@ -18,15 +18,23 @@ pub fn surface(api: &Api) -> String {
         writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
         match &scheme.lifecycle {
             None => {}
-            Some(Lifecycle::Exchange { logins, refresh }) => {
+            Some(Lifecycle::Exchange {
+                logins,
+                refresh,
+                revoke,
+            }) => {
                 for login in logins {
                     let refresh = refresh
                         .as_ref()
                         .map(|r| format!(", refreshed by {}", r.operation))
                         .unwrap_or_default();
+                    let revoke = revoke
+                        .as_ref()
+                        .map(|r| format!(", revoked by {}", r.operation))
+                        .unwrap_or_default();
                     writeln!(
                         out,
-                        "auth ClientBuilder::{}(credentials: {})  # token at {} of {}{refresh}",
+                        "auth ClientBuilder::{}(credentials: {})  # token at {} of {}{refresh}{revoke}",
                         login.method,
                         show(api, &login.body),
                         login.token,
@@ -77,7 +85,10 @@ pub fn surface(api: &Api) -> String {
                 )
             }))
             .collect();
-        let returns = show_success(api, &op.success);
+        let returns = match op.chunk.as_ref().and_then(|c| c.item.as_ref()) {
+            Some(item) => format!("Vec<Result<{}, ApiError>>", show(api, item)),
+            None => show_success(api, &op.success),
+        };
         writeln!(
             out,
             "op {}({}){} -> {}  # {} {}{}",
@@ -90,6 +101,22 @@ pub fn surface(api: &Api) -> String {
             if op.authenticated { "" } else { " (no auth)" }
         )
         .unwrap();
+    }
+    for digest in &api.digests {
+        writeln!(
+            out,
+            "fn {}::from_password(username, password: Secret)  # {} = md5(lowercase(username):password)",
+            digest.type_name, digest.field
+        )
+        .unwrap();
+    }
+    let groups = super::client::rate_limit_groups(api);
+    if !groups.is_empty() {
+        let groups: Vec<String> = groups
+            .iter()
+            .map(|(wire, name)| format!("{name} = {wire:?}"))
+            .collect();
+        writeln!(out, "enum RateLimitGroup {{ {} }}", groups.join(", ")).unwrap();
     }
     for t in &api.types {
         match &t.kind {

@@ -4,6 +4,18 @@
 //! The client and its builder.
 use crate::operations;
 use crate::types;
+impl crate::types::UserAuthCredentials {
+    /// From a user's name and password: `credentials` is the md5 hex digest of `lowercase(username):password`, computed here; the password itself is never sent, and neither shows in `Debug` output.
+    pub fn from_password(
+        username: &str,
+        password: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        Self::new(
+            dialtone_runtime::digest::md5_user_password(username, &password.into()),
+        )
+    }
+}
+
 /// A client for Kazoo Crossbar Groups API. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -29,8 +41,9 @@ impl Client {
         &self.runtime
     }
 
-    /// Revokes the current credential with the vendor where the auth
-    /// provider can (OAuth revoke); the next call obtains a new one.
+    /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
+    ///
+    /// - A token from `api_key_login` or `user_login`: forgotten (the vendor has no revoke operation; the token stays valid until it expires). A token set with `auth_token` is left as is.
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
     }
@@ -158,7 +171,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Logs in with `createApiAuth` (PUT /api_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again shortly before it expires and once after a rejection. Concurrent calls share one login.
+    /// Logs in with `createApiAuth` (PUT /api_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection. Concurrent calls share one login, which counts against their deadlines.
     ///
     /// The credentials never appear in `Debug` output.
     pub fn api_key_login(mut self, credentials: types::ApiAuthRequest) -> Self {
@@ -168,6 +181,7 @@ impl ClientBuilder {
                     operation: "createApiAuth",
                     method: dialtone_runtime::reqwest::Method::PUT,
                     path: "/api_auth",
+                    rate_group: None,
                 },
                 body,
                 "/auth_token",
@@ -184,7 +198,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Logs in with `createUserAuth` (PUT /user_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again shortly before it expires and once after a rejection. Concurrent calls share one login.
+    /// Logs in with `createUserAuth` (PUT /user_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection. Concurrent calls share one login, which counts against their deadlines.
     ///
     /// The credentials never appear in `Debug` output.
     pub fn user_login(mut self, credentials: types::UserAuthRequest) -> Self {
@@ -194,6 +208,7 @@ impl ClientBuilder {
                     operation: "createUserAuth",
                     method: dialtone_runtime::reqwest::Method::PUT,
                     path: "/user_auth",
+                    rate_group: None,
                 },
                 body,
                 "/auth_token",
@@ -223,7 +238,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole request (default 30 s).
+    /// Time allowed for a whole call (default 30 s): every attempt
+    /// and every wait (rate-limit holds, `Retry-After`, backoff,
+    /// renewing the credential) spend this one budget; a call's own
+    /// `.timeout` replaces it for that call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.inner = self.inner.timeout(timeout);
         self
@@ -246,8 +264,8 @@ impl ClientBuilder {
     }
 
     /// How failed calls are retried (default: up to 3 attempts within
-    /// 30 s, honouring `Retry-After`; see [`dialtone_runtime::RetryPolicy`]).
-    pub fn retry_policy(mut self, policy: dialtone_runtime::RetryPolicy) -> Self {
+    /// 30 s, honouring `Retry-After`; see [`RetryPolicy`](crate::RetryPolicy)).
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
         self.inner = self.inner.retry_policy(policy);
         self
     }
@@ -258,27 +276,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow `requests` per sliding `window` for operations of the
-    /// vendor's rate-limit `group` (the spec's limits are set by
-    /// default); a burst beyond it waits instead of meeting 429s.
-    pub fn rate_limit(
-        mut self,
-        group: impl Into<String>,
-        requests: u32,
-        window: std::time::Duration,
-    ) -> Self {
-        self.inner = self.inner.rate_limit(group, requests, window);
-        self
-    }
-
-    /// Do not shape traffic on the client side.
-    pub fn no_rate_limit(mut self) -> Self {
-        self.inner = self.inner.no_rate_limit();
-        self
-    }
-
     /// Use this `reqwest::Client` (proxies, TLS roots...); the
-    /// builder's timeouts then do not apply.
+    /// builder's connect timeout then does not apply (its call
+    /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
         self

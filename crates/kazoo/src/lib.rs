@@ -14,7 +14,7 @@ mod patterns;
 #[rustfmt::skip]
 pub mod types;
 pub use client::{Client, ClientBuilder};
-pub use dialtone_runtime::{InvalidRequest, Secret};
+pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
 pub use types::*;
 /// The error of every call; vendor errors carry a decoded [`types::ErrorEnvelope`].
 pub type Error = dialtone_runtime::Error<types::ErrorEnvelope>;

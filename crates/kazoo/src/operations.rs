@@ -326,8 +326,9 @@ impl ListGroups {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -340,11 +341,9 @@ impl ListGroups {
             |request: Self| {
                 Box::pin(async move {
                     let page = request.clone().send_enveloped().await?;
-                    let next = page
-                        .next_start_key
-                        .as_ref()
-                        .filter(|cursor| !cursor.is_empty())
-                        .cloned()
+                    let next = dialtone_runtime::paginate::next_cursor(
+                            page.next_start_key.as_ref(),
+                        )
                         .map(|cursor| (cursor.clone(), request.start_key(cursor)));
                     Ok(dialtone_runtime::paginate::Page {
                         page,
@@ -1099,8 +1098,9 @@ impl ListUserGroups {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -1113,11 +1113,9 @@ impl ListUserGroups {
             |request: Self| {
                 Box::pin(async move {
                     let page = request.clone().send_enveloped().await?;
-                    let next = page
-                        .next_start_key
-                        .as_ref()
-                        .filter(|cursor| !cursor.is_empty())
-                        .cloned()
+                    let next = dialtone_runtime::paginate::next_cursor(
+                            page.next_start_key.as_ref(),
+                        )
                         .map(|cursor| (cursor.clone(), request.start_key(cursor)));
                     Ok(dialtone_runtime::paginate::Page {
                         page,

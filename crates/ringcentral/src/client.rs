@@ -4,6 +4,33 @@
 //! The client and its builder.
 use crate::operations;
 use crate::types;
+/// The vendor's rate-limit groups: every operation of a group is
+/// shaped by the group's limit on the client (see
+/// [`ClientBuilder::rate_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RateLimitGroup {
+    /// `Light`: 50 requests per 60 s by default.
+    Light,
+    /// `Medium`: 40 requests per 60 s by default.
+    Medium,
+    /// `Heavy`: 10 requests per 60 s by default.
+    Heavy,
+    /// `Auth`: 5 requests per 60 s by default.
+    Auth,
+}
+
+impl RateLimitGroup {
+    /// The group's name, as the vendor spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RateLimitGroup::Light => "Light",
+            RateLimitGroup::Medium => "Medium",
+            RateLimitGroup::Heavy => "Heavy",
+            RateLimitGroup::Auth => "Auth",
+        }
+    }
+}
+
 /// A client for RingCentral Call Monitoring and Presence API. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -33,8 +60,9 @@ impl Client {
         &self.runtime
     }
 
-    /// Revokes the current credential with the vendor where the auth
-    /// provider can (OAuth revoke); the next call obtains a new one.
+    /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
+    ///
+    /// - Tokens from `oauth`: revoked with `revokeToken` (POST /restapi/oauth/revoke), which ends the session. A token set with `bearer_auth` is left as is (revoking needs the app's client credentials: use `revoke_token()` with `basic_auth`).
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
     }
@@ -318,12 +346,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Obtains tokens from `getToken` (/restapi/oauth/token) with `grant`, the app's client id and secret sent as HTTP Basic auth, and sends them in `Authorization: Bearer`. The access token is refreshed with the refresh token (the rotated one is kept) shortly before it expires and once after a rejection; concurrent calls share one refresh. `Client::revoke_auth` revokes it.
+    /// Obtains tokens from `getToken` (/restapi/oauth/token) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent as HTTP Basic auth, and sends them in `Authorization: Bearer`. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines. `Client::revoke_auth` revokes it.
     pub fn oauth(
         mut self,
         client_id: impl Into<String>,
         client_secret: impl Into<dialtone_runtime::Secret>,
-        grant: dialtone_runtime::tokens::Grant,
+        grant: crate::Grant,
     ) -> Self {
         let source = dialtone_runtime::tokens::OAuth2::new(
                 "/restapi/oauth/token",
@@ -331,7 +359,8 @@ impl ClientBuilder {
                 client_secret,
                 grant,
             )
-            .revoke_path("/restapi/oauth/revoke");
+            .revoke_path("/restapi/oauth/revoke")
+            .rate_group("Auth");
         self.inner = self
             .inner
             .auth(
@@ -356,7 +385,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole request (default 30 s).
+    /// Time allowed for a whole call (default 30 s): every attempt
+    /// and every wait (rate-limit holds, `Retry-After`, backoff,
+    /// renewing the credential) spend this one budget; a call's own
+    /// `.timeout` replaces it for that call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.inner = self.inner.timeout(timeout);
         self
@@ -379,8 +411,8 @@ impl ClientBuilder {
     }
 
     /// How failed calls are retried (default: up to 3 attempts within
-    /// 30 s, honouring `Retry-After`; see [`dialtone_runtime::RetryPolicy`]).
-    pub fn retry_policy(mut self, policy: dialtone_runtime::RetryPolicy) -> Self {
+    /// 30 s, honouring `Retry-After`; see [`RetryPolicy`](crate::RetryPolicy)).
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
         self.inner = self.inner.retry_policy(policy);
         self
     }
@@ -391,16 +423,17 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow `requests` per sliding `window` for operations of the
-    /// vendor's rate-limit `group` (the spec's limits are set by
-    /// default); a burst beyond it waits instead of meeting 429s.
+    /// Allow `requests` per sliding `window` for the operations of
+    /// rate-limit `group` (the spec's limits are set by default); a
+    /// burst beyond it waits, within each call's deadline, instead
+    /// of meeting 429s.
     pub fn rate_limit(
         mut self,
-        group: impl Into<String>,
+        group: RateLimitGroup,
         requests: u32,
         window: std::time::Duration,
     ) -> Self {
-        self.inner = self.inner.rate_limit(group, requests, window);
+        self.inner = self.inner.rate_limit(group.as_str(), requests, window);
         self
     }
 
@@ -411,7 +444,8 @@ impl ClientBuilder {
     }
 
     /// Use this `reqwest::Client` (proxies, TLS roots...); the
-    /// builder's timeouts then do not apply.
+    /// builder's connect timeout then does not apply (its call
+    /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
         self

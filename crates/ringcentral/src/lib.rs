@@ -11,8 +11,9 @@ mod client;
 pub mod operations;
 #[rustfmt::skip]
 pub mod types;
-pub use client::{Client, ClientBuilder};
-pub use dialtone_runtime::{InvalidRequest, Secret};
+pub use client::{Client, ClientBuilder, RateLimitGroup};
+pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
+pub use dialtone_runtime::tokens::Grant;
 pub use types::*;
 /// The error of every call; vendor errors carry a decoded [`types::ApiErrorResponse`].
 pub type Error = dialtone_runtime::Error<types::ApiErrorResponse>;

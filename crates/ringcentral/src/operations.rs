@@ -295,8 +295,9 @@ impl ListCallMonitoringGroups {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -309,15 +310,15 @@ impl ListCallMonitoringGroups {
             |request: Self| {
                 Box::pin(async move {
                     let page = request.clone().send().await?;
-                    let current = request.page.unwrap_or(1);
-                    let more = page.navigation.next_page.as_ref().is_some();
-                    let next = if more {
-                        let following = current + 1;
-                        Some((following.to_string(), request.page(following)))
-                    } else {
-                        None
-                    };
-
+                    let next = dialtone_runtime::paginate::next_page_marked(
+                            request.page.unwrap_or(1),
+                            page.navigation.next_page.as_ref().is_some(),
+                            page.records.len(),
+                        )
+                        .and_then(|following| {
+                            let number = i32::try_from(following).ok()?;
+                            Some((following.to_string(), request.page(number)))
+                        });
                     Ok(dialtone_runtime::paginate::Page {
                         page,
                         next,
@@ -713,8 +714,9 @@ impl ListCallMonitoringGroupMembers {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -727,15 +729,15 @@ impl ListCallMonitoringGroupMembers {
             |request: Self| {
                 Box::pin(async move {
                     let page = request.clone().send().await?;
-                    let current = request.page.unwrap_or(1);
-                    let more = page.navigation.next_page.as_ref().is_some();
-                    let next = if more {
-                        let following = current + 1;
-                        Some((following.to_string(), request.page(following)))
-                    } else {
-                        None
-                    };
-
+                    let next = dialtone_runtime::paginate::next_page_marked(
+                            request.page.unwrap_or(1),
+                            page.navigation.next_page.as_ref().is_some(),
+                            page.records.len(),
+                        )
+                        .and_then(|following| {
+                            let number = i32::try_from(following).ok()?;
+                            Some((following.to_string(), request.page(number)))
+                        });
                     Ok(dialtone_runtime::paginate::Page {
                         page,
                         next,
@@ -975,8 +977,9 @@ impl ReadAccountPresence {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -989,19 +992,19 @@ impl ReadAccountPresence {
             |request: Self| {
                 Box::pin(async move {
                     let page = request.clone().send().await?;
-                    let current = request.page.unwrap_or(1);
-                    let more = page
-                        .navigation
-                        .as_ref()
-                        .and_then(|v| v.next_page.as_ref())
-                        .is_some();
-                    let next = if more {
-                        let following = current + 1;
-                        Some((following.to_string(), request.page(following)))
-                    } else {
-                        None
-                    };
-
+                    let next = dialtone_runtime::paginate::next_page_marked(
+                            request.page.unwrap_or(1),
+                            page
+                                .navigation
+                                .as_ref()
+                                .and_then(|v| v.next_page.as_ref())
+                                .is_some(),
+                            page.records.as_ref().map_or(0, |items| items.len()),
+                        )
+                        .and_then(|following| {
+                            let number = i32::try_from(following).ok()?;
+                            Some((following.to_string(), request.page(number)))
+                        });
                     Ok(dialtone_runtime::paginate::Page {
                         page,
                         next,
@@ -1228,16 +1231,39 @@ impl ReadUserPresenceStatusBatch {
         self
     }
 
-    /// Sends the request and decodes the response body.
+    /// Sends the request and decodes one result per id, in the order of the ids: the operation's own response for each id the vendor answered with success, else the vendor's error for that id.
     ///
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
-    pub async fn send(self) -> Result<Vec<types::PresenceBatchItem>, crate::Error> {
+    pub async fn send(
+        self,
+    ) -> Result<
+        Vec<
+            Result<
+                types::PresenceInfoResponse,
+                dialtone_runtime::ApiError<types::ApiErrorResponse>,
+            >,
+        >,
+        crate::Error,
+    > {
+        let ids = self.extension_ids.clone();
         let (client, request) = self.into_request()?;
-        client
+        let response = client
             .runtime()
-            .send_json::<Vec<types::PresenceBatchItem>, types::ApiErrorResponse>(request)
-            .await
+            .execute::<types::ApiErrorResponse>(request)
+            .await?;
+        dialtone_runtime::batch::decode::<
+            types::PresenceInfoResponse,
+            types::ApiErrorResponse,
+        >(
+            response,
+            &ids,
+            dialtone_runtime::batch::Parts {
+                id: "resourceId",
+                status: "status",
+                body: "body",
+            },
+        )
     }
 
     /// Sends the request and returns the response undecoded: status,
@@ -1248,10 +1274,18 @@ impl ReadUserPresenceStatusBatch {
         client.runtime().execute::<types::ApiErrorResponse>(request).await
     }
 
-    /// Sends the ids in chunks of at most 30 (one call each, in order) and returns every result in the order of the ids.
+    /// Sends the ids in calls of at most 30 (one after the other) and returns every result in the order of the ids.
     pub async fn send_chunked(
         self,
-    ) -> Result<Vec<types::PresenceBatchItem>, crate::Error> {
+    ) -> Result<
+        Vec<
+            Result<
+                types::PresenceInfoResponse,
+                dialtone_runtime::ApiError<types::ApiErrorResponse>,
+            >,
+        >,
+        crate::Error,
+    > {
         let mut results = Vec::with_capacity(self.extension_ids.len());
         for chunk in self.extension_ids.chunks(30) {
             let mut part = self.clone();
@@ -1265,6 +1299,19 @@ impl ReadUserPresenceStatusBatch {
     fn into_request(
         self,
     ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
+        if self.extension_ids.len() > 30 {
+            return Err(
+                dialtone_runtime::InvalidRequest::new(
+                        "path.extensionId",
+                        format!(
+                            "holds {} ids, but one call takes at most {}: `send_chunked()` sends them in calls of {} and returns every result in order",
+                            self.extension_ids.len(), 30, 30
+                        ),
+                    )
+                    .into(),
+            );
+        }
+
         {
             let path = dialtone_runtime::FieldPath::root("path.extensionId");
             let value = &self.extension_ids;

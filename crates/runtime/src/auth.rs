@@ -7,41 +7,83 @@
 //!
 //! Static credentials ([`HeaderToken`], [`BearerToken`], [`QueryToken`])
 //! are never refreshed. [`RefreshingToken`] caches a token from a
-//! [`TokenSource`], renews it shortly before it expires and after a
-//! rejection, and does so single-flight: however many calls meet an expired
-//! token at once, one token request is made.
+//! [`TokenSource`] and renews it through an explicit state machine with an
+//! epoch per token: renewal is single-flight (however many calls meet an
+//! expired token at once, one token request is made), a rejection of a
+//! token that is no longer current changes nothing, a refresh token is
+//! replaced only by a newer one and never sent twice, a failed refresh falls
+//! back to the login once, and every wait counts against the deadline of
+//! the call that waits.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use serde_json::Value;
+use tokio::time::Instant;
 
 use crate::client::Client;
+use crate::deadline::Deadline;
+use crate::error::Error;
+use crate::renewal::{After, DEFAULT_MARGIN_CAP, Machine, Outcome, Plan, Step};
 use crate::request::Request;
 use crate::secret::Secret;
+use crate::tokens::TokenCall;
 use crate::validate::InvalidRequest;
 
 /// A boxed future, so that the traits stay object-safe without extra crates.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Why a request could not be given credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
+#[non_exhaustive]
 pub enum AuthError {
     /// The credential cannot be sent (e.g. not a valid header value).
     Invalid(InvalidRequest),
-    /// Obtaining a credential failed; the message names the token
-    /// operation and what went wrong, without the credential.
+    /// The token operation failed: its own error (the vendor's status and
+    /// decoded body, or the transport error), with the body as JSON.
+    Call {
+        /// The token operation's operationId.
+        operation: &'static str,
+        /// What it answered.
+        error: Box<Error<Value>>,
+    },
+    /// No credential could be obtained for another reason (the answer has
+    /// no token, no grant is left to try); the message names what, without
+    /// the credential.
     Failed(String),
+    /// The call's deadline passed while it waited for a credential.
+    Timeout,
+}
+
+impl AuthError {
+    /// Whether the failed exchange certainly never reached the vendor (so
+    /// a refresh token it carried is not spent).
+    pub fn never_sent(&self) -> bool {
+        match self {
+            AuthError::Invalid(_) => true,
+            AuthError::Call { error, .. } => match &**error {
+                Error::Connection { source, .. } => source.is_connect(),
+                Error::InvalidRequest(_) | Error::Config(_) => true,
+                Error::RateLimited { response: None, .. } => true,
+                _ => false,
+            },
+            AuthError::Failed(_) | AuthError::Timeout => false,
+        }
+    }
 }
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AuthError::Invalid(invalid) => invalid.fmt(f),
+            AuthError::Call { error, .. } => error.fmt(f),
             AuthError::Failed(message) => f.write_str(message),
+            AuthError::Timeout => f.write_str("timed out waiting for a credential"),
         }
     }
 }
@@ -51,7 +93,8 @@ impl std::error::Error for AuthError {}
 /// Adds credentials to requests.
 pub trait Authenticate: Send + Sync + fmt::Debug + 'static {
     /// Puts a credential on `request`, obtaining or renewing it first if
-    /// need be (token requests go through `client`, unauthenticated).
+    /// need be (token requests go through `client`, unauthenticated, and
+    /// carry `request`'s deadline).
     fn authorize<'a>(
         &'a self,
         client: &'a Client,
@@ -65,11 +108,23 @@ pub trait Authenticate: Send + Sync + fmt::Debug + 'static {
         Box::pin(async { false })
     }
 
-    /// Revokes the credential with the vendor, if the provider can (the
-    /// default does nothing). The next call obtains a new one.
-    fn revoke<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<(), AuthError>> {
-        let _ = client;
+    /// Revokes the current credential with the vendor where the vendor
+    /// has a way to, then forgets it (the default does nothing). The next
+    /// call obtains a new one, if the provider can.
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        deadline: Option<Deadline>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        let _ = (client, deadline);
         Box::pin(async { Ok(()) })
+    }
+
+    /// Every credential the provider holds (tokens, login secrets): the
+    /// client masks each wherever it appears in an error, under any key or
+    /// none. The default: none.
+    fn known_secrets(&self) -> Vec<Secret> {
+        Vec::new()
     }
 }
 
@@ -90,8 +145,10 @@ impl Placement {
         Placement::Header(HeaderName::from_static(name))
     }
 
-    /// Puts `token` on `request`.
+    /// Puts `token` on `request` (and marks it a secret of the request, so
+    /// that no error excerpt of its answer can show it).
     pub fn apply(&self, request: &mut Request, token: &Secret) -> Result<(), AuthError> {
+        request.add_secret(token);
         match self {
             Placement::Header(name) => {
                 let value = header_value(name, token.expose())?;
@@ -131,10 +188,12 @@ impl Authenticate for NoAuth {
 }
 
 /// A fixed credential the user manages, sent the same way every time.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct StaticToken {
     placement: Placement,
     token: Secret,
+    revoke: Option<TokenCall>,
+    revoked: AtomicBool,
 }
 
 impl StaticToken {
@@ -143,7 +202,18 @@ impl StaticToken {
         StaticToken {
             placement,
             token: token.into(),
+            revoke: None,
+            revoked: AtomicBool::new(false),
         }
+    }
+
+    /// The vendor revokes a token with `call`, which carries the token
+    /// where every request does (Yeastar's `GET /del_token`):
+    /// [`Client::revoke_auth`] sends it, and the client has no credential
+    /// afterwards.
+    pub fn revoke_with(mut self, call: TokenCall) -> Self {
+        self.revoke = Some(call);
+        self
     }
 }
 
@@ -153,7 +223,36 @@ impl Authenticate for StaticToken {
         _: &'a Client,
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
-        Box::pin(async move { self.placement.apply(request, &self.token) })
+        Box::pin(async move {
+            if self.revoked.load(Ordering::SeqCst) {
+                return Err(AuthError::Failed(
+                    "the credential was revoked with revoke_auth(); build a client with a new one"
+                        .to_owned(),
+                ));
+            }
+            self.placement.apply(request, &self.token)
+        })
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        deadline: Option<Deadline>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let Some(call) = &self.revoke else {
+                return Ok(());
+            };
+            if self.revoked.swap(true, Ordering::SeqCst) {
+                return Ok(()); // nothing left to revoke
+            }
+            crate::tokens::revoke_in_place(client, call, &self.placement, &self.token, deadline)
+                .await
+        })
+    }
+
+    fn known_secrets(&self) -> Vec<Secret> {
+        vec![self.token.clone()]
     }
 }
 
@@ -201,72 +300,108 @@ pub struct Token {
     pub refresh: Option<Secret>,
 }
 
+/// What a [`TokenSource::fetch`] is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Renewal<'a> {
+    /// Renew with this refresh token (it will never be offered again,
+    /// whatever the outcome); `None`: log in with the configured
+    /// credentials.
+    pub refresh: Option<&'a Secret>,
+    /// The deadline of the call that needs the token: put it on every
+    /// token request ([`Request::with_deadline`]).
+    pub deadline: Option<Deadline>,
+}
+
+/// What a [`TokenSource::revoke`] is asked to revoke.
+#[derive(Debug, Clone, Copy)]
+pub struct Revocation<'a> {
+    /// The access token in use, if any.
+    pub access: Option<&'a Secret>,
+    /// The refresh token held, if any.
+    pub refresh: Option<&'a Secret>,
+    /// Where the access token goes on a request.
+    pub placement: &'a Placement,
+    /// The deadline of the revocation.
+    pub deadline: Option<Deadline>,
+}
+
 /// Where tokens come from: a login, a token exchange, an OAuth grant.
 pub trait TokenSource: Send + Sync + fmt::Debug + 'static {
-    /// Obtains a fresh token. `previous` is the last token obtained (whose
-    /// `refresh` may be used), if any. Requests go through `client` and
-    /// must be sent `without_auth()`.
+    /// Obtains a fresh token: with `renewal.refresh` when given, else by
+    /// logging in. Requests go through `client`, must be sent
+    /// `without_auth()` and carry `renewal.deadline`.
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
-        previous: Option<&'a Token>,
+        renewal: Renewal<'a>,
     ) -> BoxFuture<'a, Result<Token, AuthError>>;
 
-    /// Revokes `token` with the vendor (the default does nothing).
+    /// A refresh token to start from, if the user gave one (OAuth
+    /// `refresh_token` grant): the first fetch renews with it.
+    fn initial_refresh(&self) -> Option<Secret> {
+        None
+    }
+
+    /// Revokes the credential with the vendor, if the vendor has a way
+    /// to (the default does nothing).
     fn revoke<'a>(
         &'a self,
         client: &'a Client,
-        token: &'a Token,
+        revocation: Revocation<'a>,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
-        let _ = (client, token);
+        let _ = (client, revocation);
         Box::pin(async { Ok(()) })
+    }
+
+    /// The credentials it logs in with (passwords, keys, client secrets),
+    /// masked wherever they appear in an error. The default: none.
+    fn known_secrets(&self) -> Vec<Secret> {
+        Vec::new()
     }
 }
 
-/// A token from a [`TokenSource`], cached, renewed `refresh_before` its
-/// expiry and after a rejection; single-flight.
-#[derive(Debug)]
+/// A token from a [`TokenSource`], cached and renewed: shortly before it
+/// expires (a tenth of its lifetime, at most 60 s, see
+/// [`RefreshingToken::refresh_before`]) and after a rejection;
+/// single-flight. See the module docs for the guarantees.
 pub struct RefreshingToken<S> {
     source: S,
     placement: Placement,
-    refresh_before: Duration,
-    state: tokio::sync::Mutex<TokenState>,
+    machine: Mutex<Machine>,
+    /// Bumped whenever a flight ends, to wake the calls waiting for it.
+    changes: tokio::sync::watch::Sender<u64>,
     fetches: AtomicU64,
 }
 
-#[derive(Debug, Default)]
-struct TokenState {
-    current: Option<CachedToken>,
-    /// Bumped each time a token is obtained; requests remember the
-    /// generation they carried, so that a rejection of an old token does
-    /// not throw away a newer one.
-    generation: u64,
-    /// The last token, kept after a rejection for its refresh token.
-    previous: Option<Token>,
-}
-
-#[derive(Debug)]
-struct CachedToken {
-    token: Token,
-    obtained: Instant,
+impl<S: fmt::Debug> fmt::Debug for RefreshingToken<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshingToken")
+            .field("source", &self.source)
+            .field("placement", &self.placement)
+            .field("fetches", &self.fetches.load(Ordering::SeqCst))
+            .finish_non_exhaustive()
+    }
 }
 
 impl<S: TokenSource> RefreshingToken<S> {
-    /// Tokens from `source`, placed as `placement`, renewed 60 s before
-    /// they expire.
+    /// Tokens from `source`, placed as `placement`, renewed a tenth of
+    /// their lifetime (at most 60 s) before they expire.
     pub fn new(source: S, placement: Placement) -> Self {
+        let machine = Machine::new(source.initial_refresh(), DEFAULT_MARGIN_CAP);
         RefreshingToken {
             source,
             placement,
-            refresh_before: Duration::from_secs(60),
-            state: tokio::sync::Mutex::new(TokenState::default()),
+            machine: Mutex::new(machine),
+            changes: tokio::sync::watch::Sender::new(0),
             fetches: AtomicU64::new(0),
         }
     }
 
-    /// Renew this long before expiry instead of 60 s.
-    pub fn refresh_before(mut self, margin: Duration) -> Self {
-        self.refresh_before = margin;
+    /// Renew at most `margin` before expiry instead of 60 s (the margin is
+    /// also never more than a tenth of the token's lifetime, so that a
+    /// short-lived token is reused for most of its life).
+    pub fn refresh_before(self, margin: Duration) -> Self {
+        self.lock().set_margin_cap(margin);
         self
     }
 
@@ -275,15 +410,130 @@ impl<S: TokenSource> RefreshingToken<S> {
         self.fetches.load(Ordering::SeqCst)
     }
 
-    /// The source, e.g. to revoke its token.
+    /// The source.
     pub fn source(&self) -> &S {
         &self.source
     }
 
-    fn fresh(&self, cached: &CachedToken) -> bool {
-        match cached.token.expires_in {
-            None => true,
-            Some(lifetime) => cached.obtained.elapsed() + self.refresh_before < lifetime,
+    fn lock(&self) -> std::sync::MutexGuard<'_, Machine> {
+        // The machine's transitions cannot panic half-way; a panic
+        // elsewhere while the lock was held leaves it consistent.
+        self.machine.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn finish(&self, ticket: u64, outcome: Outcome) -> After {
+        let after = self.lock().finish(ticket, outcome, Instant::now());
+        if !matches!(after, After::Fallback { .. }) {
+            self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        after
+    }
+
+    /// The token to send and its epoch, renewing it first if need be.
+    async fn token(
+        &self,
+        client: &Client,
+        deadline: Option<Deadline>,
+    ) -> Result<(Secret, u64), AuthError> {
+        loop {
+            let (step, mut changes) = {
+                let mut machine = self.lock();
+                // Subscribed under the lock: a flight that ends after this
+                // point wakes us.
+                (machine.authorize(Instant::now()), self.changes.subscribe())
+            };
+            match step {
+                Step::Use { token, epoch } => return Ok((token, epoch)),
+                Step::Wait => {
+                    let changed = changes.changed();
+                    match deadline {
+                        Some(deadline) => {
+                            tokio::time::timeout_at(deadline.instant(), changed)
+                                .await
+                                .map_err(|_| AuthError::Timeout)?
+                                .map_err(|_| {
+                                    AuthError::Failed("the auth provider was dropped".to_owned())
+                                })?;
+                        }
+                        None => changed.await.map_err(|_| {
+                            AuthError::Failed("the auth provider was dropped".to_owned())
+                        })?,
+                    }
+                }
+                Step::Fetch { ticket, plan } => {
+                    return self.fly(client, ticket, plan, deadline).await;
+                }
+            }
+        }
+    }
+
+    /// Runs the one flight in progress: the fetch, and the login it falls
+    /// back to when a refresh fails. Returns the token it obtained.
+    async fn fly(
+        &self,
+        client: &Client,
+        mut ticket: u64,
+        mut plan: Plan,
+        deadline: Option<Deadline>,
+    ) -> Result<(Secret, u64), AuthError> {
+        loop {
+            // Dropped mid-fetch (the call was cancelled or timed out): the
+            // flight is abandoned, and the next caller starts another.
+            let guard = Abandon {
+                owner: self,
+                ticket: Some(ticket),
+            };
+            let refresh = match &plan {
+                Plan::Refresh(secret) => Some(secret),
+                Plan::Login => None,
+            };
+            let result = self
+                .source
+                .fetch(client, Renewal { refresh, deadline })
+                .await;
+            guard.disarm();
+            let outcome = match &result {
+                Ok(token) => Outcome::Issued(token.clone()),
+                Err(err) if err.never_sent() => Outcome::NotSent,
+                Err(_) => Outcome::Failed,
+            };
+            match (result, self.finish(ticket, outcome)) {
+                (Ok(_), After::Issued { token, epoch }) => {
+                    self.fetches.fetch_add(1, Ordering::SeqCst);
+                    return Ok((token, epoch));
+                }
+                (Err(err), After::Fallback { ticket: next }) => {
+                    tracing::debug!(error = %err, "refresh failed; logging in again");
+                    ticket = next;
+                    plan = Plan::Login;
+                }
+                (Err(err), _) => return Err(err),
+                (Ok(_), _) => {
+                    return Err(AuthError::Failed(
+                        "the token obtained was superseded".to_owned(),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Abandons a flight when dropped before [`Abandon::disarm`].
+struct Abandon<'a, S: TokenSource> {
+    owner: &'a RefreshingToken<S>,
+    ticket: Option<u64>,
+}
+
+impl<S: TokenSource> Abandon<'_, S> {
+    fn disarm(mut self) {
+        self.ticket = None;
+    }
+}
+
+impl<S: TokenSource> Drop for Abandon<'_, S> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            self.owner.finish(ticket, Outcome::Abandoned);
         }
     }
 }
@@ -295,56 +545,48 @@ impl<S: TokenSource> Authenticate for RefreshingToken<S> {
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            // Holding the lock across the fetch is what makes refresh
-            // single-flight: every other caller waits here, then finds the
-            // new token.
-            let mut state = self.state.lock().await;
-            let usable = state.current.as_ref().is_some_and(|c| self.fresh(c));
-            if !usable {
-                let previous = state
-                    .current
-                    .take()
-                    .map(|c| c.token)
-                    .or_else(|| state.previous.take());
-                let token = self.source.fetch(client, previous.as_ref()).await;
-                let token = match token {
-                    Ok(token) => token,
-                    Err(err) => {
-                        state.previous = previous;
-                        return Err(err);
-                    }
-                };
-                self.fetches.fetch_add(1, Ordering::SeqCst);
-                state.generation += 1;
-                state.current = Some(CachedToken {
-                    token,
-                    obtained: Instant::now(),
-                });
-            }
-            let cached = state.current.as_ref().expect("a token was just ensured");
-            request.auth_generation = Some(state.generation);
-            self.placement.apply(request, &cached.token.value)
+            let (token, epoch) = self.token(client, request.deadline()).await?;
+            request.auth_epoch = Some(epoch);
+            self.placement.apply(request, &token)
         })
     }
 
     fn rejected<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, bool> {
         Box::pin(async move {
-            let mut state = self.state.lock().await;
-            if request.auth_generation == Some(state.generation) {
-                state.previous = state.current.take().map(|c| c.token);
+            match request.auth_epoch {
+                Some(epoch) => self.lock().rejected(epoch),
+                None => false,
             }
-            true
         })
     }
 
-    fn revoke<'a>(&'a self, client: &'a Client) -> BoxFuture<'a, Result<(), AuthError>> {
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        deadline: Option<Deadline>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            let mut state = self.state.lock().await;
-            let Some(cached) = state.current.take() else {
-                return Ok(());
-            };
-            state.previous = None;
-            self.source.revoke(client, &cached.token).await
+            let (access, refresh) = self.lock().revoke();
+            if access.is_none() && refresh.is_none() {
+                return Ok(()); // nothing to revoke
+            }
+            self.source
+                .revoke(
+                    client,
+                    Revocation {
+                        access: access.as_ref(),
+                        refresh: refresh.as_ref(),
+                        placement: &self.placement,
+                        deadline,
+                    },
+                )
+                .await
         })
+    }
+
+    fn known_secrets(&self) -> Vec<Secret> {
+        let mut secrets = self.source.known_secrets();
+        secrets.extend(self.lock().secrets());
+        secrets
     }
 }

@@ -1,19 +1,23 @@
 //! The HTTP client that every generated crate wraps.
 
+use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{AuthError, Authenticate, NoAuth};
-use crate::error::{ApiError, Error};
+use crate::deadline::Deadline;
+use crate::error::{ApiError, Error, InBodyError};
 use crate::ratelimit::{Limit, Limiter};
 use crate::redact;
 use crate::request::{Request, RequestBody};
 use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::secret::Secret;
 
 /// Default time allowed for a whole request, response body included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -21,8 +25,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Configures a [`Client`]. Generated crates wrap it with vendor-named auth
-/// methods.
-#[derive(Debug)]
+/// methods. `Debug` shows no credential: the base URL's user name and
+/// password and every default header value but a few harmless ones are
+/// masked.
 pub struct ClientBuilder {
     vendor: &'static str,
     base_url: String,
@@ -38,6 +43,34 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
 }
 
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = if redact::header_shown(name) {
+                    value.as_str()
+                } else {
+                    redact::MASK
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("ClientBuilder")
+            .field("vendor", &self.vendor)
+            .field("base_url", &redact::url(&self.base_url))
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("headers", &headers)
+            .field("auth", &self.auth)
+            .field("retry", &self.retry)
+            .field("rate_limits", &self.rate_limits)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Errors reported inside a success body: a numeric field whose value is not
 /// the success value (Yeastar's `errcode`).
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +82,8 @@ pub struct ErrCode {
     /// Texts whose presence in such a body means the credential was
     /// rejected (an expired or invalid token), as a 401 would.
     pub auth_messages: &'static [&'static str],
+    /// The field holding the error's message (Yeastar's `errmsg`), if any.
+    pub message: Option<&'static str>,
 }
 
 impl ClientBuilder {
@@ -76,7 +111,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole request (default 30 s).
+    /// Time allowed for a whole call (default 30 s): every attempt, every
+    /// wait (rate-limit holds, `Retry-After`, backoff) and renewing the
+    /// credential spend this one budget. A request's own `.timeout`
+    /// replaces it for that call.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -113,7 +151,17 @@ impl ClientBuilder {
             field,
             success,
             auth_messages: &[],
+            message: None,
         });
+        self
+    }
+
+    /// With [`ClientBuilder::errcode`]: the field holding the error's
+    /// message, shown with the code.
+    pub fn errcode_message(mut self, field: &'static str) -> Self {
+        if let Some(rule) = &mut self.errcode {
+            rule.message = Some(field);
+        }
         self
     }
 
@@ -153,7 +201,8 @@ impl ClientBuilder {
     }
 
     /// Use this `reqwest::Client` (proxies, custom TLS roots...). The
-    /// builder's timeouts then do not apply; configure them on it.
+    /// builder's connect timeout then does not apply (configure it on
+    /// `http`); its call timeout still does.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
@@ -163,15 +212,26 @@ impl ClientBuilder {
     pub fn build<E>(self) -> Result<Client, Error<E>> {
         let base = parse_base_url(&self.base_url).map_err(Error::Config)?;
         let mut headers = HeaderMap::new();
+        let mut secrets = Vec::new();
         for (name, value) in &self.headers {
             let name = HeaderName::try_from(name.as_str())
                 .map_err(|_| Error::Config(format!("`{name}` is not a valid header name")))?;
-            let value = HeaderValue::try_from(value.as_str()).map_err(|_| {
+            let mut header = HeaderValue::try_from(value.as_str()).map_err(|_| {
                 Error::Config(format!(
                     "the value of header `{name}` is not a valid header value"
                 ))
             })?;
-            headers.insert(name, value);
+            if !redact::header_shown(name.as_str()) {
+                // `http`'s own `Debug` hides it; error excerpts mask it.
+                header.set_sensitive(true);
+                secrets.push(Secret::new(value.clone()));
+            }
+            headers.insert(name, header);
+        }
+        if let Ok(url) = Url::parse(&base)
+            && let Some(password) = url.password()
+        {
+            secrets.push(Secret::new(password));
         }
         let http = match self.http {
             Some(http) => http,
@@ -198,32 +258,59 @@ impl ClientBuilder {
                 errcode: self.errcode,
                 retry: self.retry,
                 limiter: Limiter::new(&self.rate_limits),
+                timeout: self.timeout,
+                secrets,
             }),
         })
     }
 }
 
 fn parse_base_url(raw: &str) -> Result<String, String> {
-    let url = Url::parse(raw).map_err(|e| format!("base URL `{raw}` is not a URL: {e}"))?;
+    let shown = redact::url(raw);
+    let url = Url::parse(raw).map_err(|e| format!("base URL `{shown}` is not a URL: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("base URL `{raw}` must be http or https"));
+        return Err(format!("base URL `{shown}` must be http or https"));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!(
-            "base URL `{raw}` must not have a query or fragment"
+            "base URL `{shown}` must not have a query or fragment"
         ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// A configured HTTP client for one vendor. Cheap to clone: clones share
-/// one connection pool.
-#[derive(Clone, Debug)]
+/// one connection pool. `Debug` shows no credential.
+#[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .inner
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                let shown = match value.to_str() {
+                    Ok(v) if redact::header_shown(name.as_str()) => v,
+                    _ => redact::MASK,
+                };
+                (name.as_str(), shown)
+            })
+            .collect();
+        f.debug_struct("Client")
+            .field("vendor", &self.inner.vendor)
+            .field("base_url", &redact::url(&self.inner.base))
+            .field("headers", &headers)
+            .field("auth", &self.inner.auth)
+            .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
 struct Inner {
     vendor: &'static str,
     base: String,
@@ -234,6 +321,10 @@ struct Inner {
     errcode: Option<ErrCode>,
     retry: RetryPolicy,
     limiter: Limiter,
+    timeout: Duration,
+    /// Credentials of the configuration (default header values, the base
+    /// URL's password), masked in every excerpt.
+    secrets: Vec<Secret>,
 }
 
 /// A success response, before its body is decoded. `Debug` shows the
@@ -245,6 +336,7 @@ pub struct Response {
     next_link: Option<String>,
     headers: HeaderMap,
     body: bytes::Bytes,
+    secrets: Vec<Secret>,
 }
 
 impl std::fmt::Debug for Response {
@@ -305,9 +397,21 @@ impl Response {
             operation: self.operation,
             status: self.status,
             message,
-            excerpt: redact::excerpt(&self.body),
+            excerpt: redact::excerpt(&self.body, &self.secrets),
             request_id: self.request_id,
         }
+    }
+
+    /// The body, as the bytes the vendor sent; crate-internal helpers
+    /// (batch decoding) read it with the request's credentials at hand.
+    pub(crate) fn parts(&self) -> (&'static str, u16, Option<&str>, &[u8], &[Secret]) {
+        (
+            self.operation,
+            self.status,
+            self.request_id.as_deref(),
+            &self.body,
+            &self.secrets,
+        )
     }
 }
 
@@ -317,16 +421,18 @@ impl Client {
         &self.inner.base
     }
 
-    /// Revokes the current credential with the vendor where the auth
-    /// provider can (OAuth revoke); the next call obtains a new one.
-    pub async fn revoke_auth<E>(&self) -> Result<(), Error<E>> {
-        self.inner.auth.revoke(self).await.map_err(|err| match err {
-            AuthError::Invalid(invalid) => Error::InvalidRequest(invalid),
-            AuthError::Failed(message) => Error::Auth {
-                operation: "revoke",
-                message,
-            },
-        })
+    /// Revokes the current credential with the vendor, where the vendor
+    /// has a revoke operation (OAuth revoke, Yeastar `del_token`), then
+    /// forgets it, even when the vendor refused; the next call obtains a
+    /// new one where the provider can log in. With nothing to revoke (no
+    /// token obtained yet), it does nothing. The client's timeout bounds it.
+    pub async fn revoke_auth<E: DeserializeOwned>(&self) -> Result<(), Error<E>> {
+        let deadline = Deadline::after(self.inner.timeout);
+        self.inner
+            .auth
+            .revoke(self, Some(deadline))
+            .await
+            .map_err(|err| auth_error("revokeAuth", err))
     }
 
     /// Sends `request` and decodes a JSON success body into `T`; a non-2xx
@@ -370,9 +476,15 @@ impl Client {
         self.execute(request).await.map(drop)
     }
 
-    /// Sends `request` once: authorizes it, sends it, and sorts the
-    /// response into success or a typed error. The one place every call
-    /// goes through, and so where retries and rate limits hook in.
+    /// Sends `request`: authorizes it, sends it, retries it as the policy
+    /// allows, and sorts the response into success or a typed error. The
+    /// one place every call goes through.
+    ///
+    /// One deadline bounds the whole call: the request's timeout (or the
+    /// client's), and the deadline the request already carries, if any.
+    /// Rate-limit holds, retry waits and waiting for a credential also end
+    /// by the retry policy's `max_elapsed`. A wait that would outlast them
+    /// is not started: the call ends at once with the error it has.
     pub async fn execute<E: DeserializeOwned>(
         &self,
         mut request: Request,
@@ -392,15 +504,21 @@ impl Client {
         );
         async move {
             let started = Instant::now();
+            let policy = &self.inner.retry;
+            let budget = request.timeout.unwrap_or(self.inner.timeout);
+            let deadline = Deadline::at(started + budget);
+            let request = request.with_deadline(Some(deadline));
+            let deadline = request.deadline.unwrap_or(deadline);
+            let waits_end = deadline.min(Deadline::at(started + policy.max_elapsed));
             let replayable = request.replayable();
             let mut attempt = 1u32;
             let mut reauthorized = false;
             let result = loop {
                 let mut sent = request.clone();
-                let result = self.attempt(&mut sent).await;
+                let result = self.attempt(&mut sent, deadline, waits_end).await;
                 let Err(err) = &result else { break result };
                 // A rejected credential is renewed and the call retried
-                // once, outside the retry budget.
+                // once, outside the retry budget (but within the deadline).
                 if matches!(err, Error::Unauthorized(_))
                     && request.authenticate
                     && !reauthorized
@@ -410,10 +528,18 @@ impl Client {
                     tracing::debug!("credential rejected; retrying once with a new one");
                     continue;
                 }
-                let policy = &self.inner.retry;
-                let Some(wait) = policy.next_wait(err, replayable, attempt, started.elapsed()) else {
+                let elapsed = started.elapsed();
+                let Some(wait) = policy.next_wait(err, replayable, attempt, elapsed) else {
                     break result;
                 };
+                if waits_end.outlasted_by(wait) {
+                    tracing::debug!(
+                        error = %err,
+                        wait_ms = wait.as_millis() as u64,
+                        "the next attempt would start past the call's deadline"
+                    );
+                    break result;
+                }
                 tracing::debug!(error = %err, attempt, wait_ms = wait.as_millis() as u64, "retrying");
                 tokio::time::sleep(wait).await;
                 attempt += 1;
@@ -441,6 +567,8 @@ impl Client {
     async fn attempt<E: DeserializeOwned>(
         &self,
         request: &mut Request,
+        deadline: Deadline,
+        waits_end: Deadline,
     ) -> Result<Response, Error<E>> {
         let operation = request.operation;
         if request.authenticate {
@@ -448,14 +576,21 @@ impl Client {
                 .auth
                 .authorize(self, request)
                 .await
-                .map_err(|err| match err {
-                    AuthError::Invalid(invalid) => Error::InvalidRequest(invalid),
-                    AuthError::Failed(message) => Error::Auth { operation, message },
-                })?;
+                .map_err(|err| auth_error(operation, err))?;
         }
         let request = request.clone();
-        if let Some(group) = request.rate_group {
-            self.inner.limiter.acquire(group).await;
+        if let Some(group) = request.rate_group
+            && let Err(wait) = self.inner.limiter.acquire(group, waits_end).await
+        {
+            return Err(Error::RateLimited {
+                operation,
+                retry_after: Some(wait),
+                response: None,
+            });
+        }
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            return Err(Error::Timeout { operation });
         }
         let mut url = match &request.follow {
             // A next-page link is used verbatim, but only on the API's own
@@ -511,17 +646,15 @@ impl Client {
                 .header(CONTENT_TYPE, typed("application/octet-stream"))
                 .body(bytes),
         };
-        if let Some(timeout) = request.timeout {
-            builder = builder.timeout(timeout);
-        }
-        let response = builder
-            .send()
+        // The attempt gets what is left of the call's budget; reqwest's
+        // timer covers the body too, and the outer one covers a client
+        // whose own timeout is longer.
+        builder = builder.timeout(remaining);
+        let response = tokio::time::timeout(remaining, builder.send())
             .await
+            .map_err(|_| Error::Timeout { operation })?
             .map_err(|e| transport_error(operation, e))?;
         let status = response.status();
-        if let Some(group) = request.rate_group {
-            self.inner.limiter.observe(group, response.headers());
-        }
         let request_id = self.inner.request_id_header.as_ref().and_then(|name| {
             response
                 .headers()
@@ -540,16 +673,24 @@ impl Client {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+        if let Some(group) = request.rate_group {
+            self.inner
+                .limiter
+                .observe(group, status.as_u16(), response.headers(), retry_after);
+        }
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
+        let body = tokio::time::timeout(deadline.remaining(), response.bytes())
             .await
+            .map_err(|_| Error::Timeout { operation })?
             .map_err(|e| transport_error(operation, e))?;
+        let mut secrets = request.secrets;
+        secrets.extend(self.inner.secrets.iter().cloned());
+        secrets.extend(self.inner.auth.known_secrets());
         let in_body = match self.inner.errcode {
-            Some(rule) if status.is_success() => body_reports_error(&body, rule),
+            Some(rule) if status.is_success() => body_reports_error(&body, rule, &secrets),
             _ => InBody::Fine,
         };
-        if status.is_success() && in_body == InBody::Fine {
+        if status.is_success() && matches!(in_body, InBody::Fine) {
             return Ok(Response {
                 operation,
                 status: status.as_u16(),
@@ -557,31 +698,64 @@ impl Client {
                 next_link,
                 headers,
                 body,
+                secrets,
             });
         }
+        let (rejected, in_body) = match in_body {
+            InBody::Fine => (false, None),
+            InBody::Error(error) => (false, Some(error)),
+            InBody::AuthRejected(error) => (true, Some(error)),
+        };
         let api = Box::new(ApiError {
             operation,
             status: status.as_u16(),
             // Decoded from the masked JSON, so that a credential the vendor
             // echoes back never reaches `Debug`.
-            body: redact::masked_json(&body).and_then(|v| serde_json::from_value(v).ok()),
-            excerpt: redact::excerpt(&body),
+            body: redact::masked_json(&body, &secrets).and_then(|v| serde_json::from_value(v).ok()),
+            excerpt: redact::excerpt(&body, &secrets),
             request_id,
             retry_after,
+            in_body,
         });
-        Err(match (status.as_u16(), in_body) {
-            (_, InBody::AuthRejected) | (401, _) => Error::Unauthorized(api),
-            (429, _) => Error::RateLimited(api),
+        Err(match status.as_u16() {
+            _ if rejected => Error::Unauthorized(api),
+            401 => Error::Unauthorized(api),
+            429 => Error::RateLimited {
+                operation,
+                retry_after,
+                response: Some(api),
+            },
             _ => Error::Api(api),
         })
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The error of a call whose credential could not be obtained.
+fn auth_error<E: DeserializeOwned>(operation: &'static str, err: AuthError) -> Error<E> {
+    match err {
+        AuthError::Invalid(invalid) => Error::InvalidRequest(invalid),
+        AuthError::Call {
+            operation: token_operation,
+            error,
+        } => Error::Auth {
+            operation,
+            message: format!("{token_operation} failed"),
+            source: Some(Box::new(error.decode_body())),
+        },
+        AuthError::Failed(message) => Error::Auth {
+            operation,
+            message,
+            source: None,
+        },
+        AuthError::Timeout => Error::Timeout { operation },
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum InBody {
     Fine,
-    Error,
-    AuthRejected,
+    Error(InBodyError),
+    AuthRejected(InBodyError),
 }
 
 /// The target of the `rel="next"` link of a `Link` header value (RFC 8288).
@@ -604,26 +778,44 @@ fn next_link(header: &str) -> Option<String> {
     })
 }
 
-fn body_reports_error(body: &[u8], rule: ErrCode) -> InBody {
+fn body_reports_error(body: &[u8], rule: ErrCode, secrets: &[Secret]) -> InBody {
     #[derive(serde::Deserialize)]
     struct Probe(serde_json::Map<String, serde_json::Value>);
     let Ok(Probe(map)) = serde_json::from_slice::<Probe>(body) else {
         return InBody::Fine;
     };
-    let Some(code) = map.get(rule.field) else {
+    let Some(raw) = map.get(rule.field) else {
         return InBody::Fine;
     };
-    let code = code
+    let code = raw
         .as_i64()
-        .or_else(|| code.as_str().and_then(|s| s.trim().parse().ok()));
+        .or_else(|| raw.as_str().and_then(|s| s.trim().parse().ok()));
     if code == Some(rule.success) {
         return InBody::Fine;
     }
+    let message = rule
+        .message
+        .and_then(|field| map.get(field))
+        .and_then(|m| match m {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Null => None,
+            other => Some(other.to_string()),
+        })
+        .map(|m| {
+            let m: String = m.chars().take(redact::EXCERPT_CHARS).collect();
+            redact::text(&m, secrets)
+        });
+    let error = InBodyError {
+        // A code that is not a number is reported as -1, its text in the
+        // excerpt.
+        code: code.unwrap_or(-1),
+        message,
+    };
     let text = String::from_utf8_lossy(body);
     if rule.auth_messages.iter().any(|m| text.contains(m)) {
-        InBody::AuthRejected
+        InBody::AuthRejected(error)
     } else {
-        InBody::Error
+        InBody::Error(error)
     }
 }
 

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
+
 use crate::validate::InvalidRequest;
 
 /// What can go wrong with a call. Generated crates alias it with their
@@ -19,15 +21,31 @@ pub enum Error<E> {
     /// The vendor rejected the credential (HTTP 401, or an in-body token
     /// error), even after one renewal where the provider could renew it.
     Unauthorized(Box<ApiError<E>>),
-    /// The vendor's rate limit was hit (HTTP 429) and retries did not
-    /// help; `retry_after` says when to try again, if the vendor said.
-    RateLimited(Box<ApiError<E>>),
-    /// No credential could be obtained (the token operation failed).
+    /// The vendor's rate limit stands in the way: it answered 429 and
+    /// retrying within the call's deadline did not help, or the next moment
+    /// the vendor permits (its `Retry-After`, or the rate-limit group's
+    /// window as its `X-Rate-Limit-*` headers describe it) lies past the
+    /// call's deadline, and the call failed at once without sending.
+    RateLimited {
+        /// The operationId.
+        operation: &'static str,
+        /// When to try again, if known.
+        retry_after: Option<Duration>,
+        /// The vendor's 429 answer, when this call got one (`None` when the
+        /// client held the call back because of earlier answers).
+        response: Option<Box<ApiError<E>>>,
+    },
+    /// No credential could be obtained.
     Auth {
         /// The operationId of the call that needed the credential.
         operation: &'static str,
         /// What went wrong, without the credential.
         message: String,
+        /// The token operation's own error, when it failed on the wire or
+        /// the vendor refused it: the vendor's status, decoded error body
+        /// (e.g. RingCentral's `OAU-140`) and excerpt, or the transport
+        /// error.
+        source: Option<Box<Error<E>>>,
     },
     /// The request breaks a rule of the spec; nothing was sent.
     InvalidRequest(InvalidRequest),
@@ -84,46 +102,147 @@ pub struct ApiError<E> {
     pub request_id: Option<String>,
     /// The `Retry-After` the vendor asked for, if any.
     pub retry_after: Option<Duration>,
+    /// For vendors that report errors inside success bodies (Yeastar's
+    /// `errcode`/`errmsg`): the code and message.
+    pub in_body: Option<InBodyError>,
+}
+
+/// An error a vendor reported inside a success body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InBodyError {
+    /// The code (Yeastar `errcode`), never the success value.
+    pub code: i64,
+    /// The message (Yeastar `errmsg`), credentials masked.
+    pub message: Option<String>,
+}
+
+impl<E> ApiError<E> {
+    /// An error of `operation` with `status`; the other fields empty.
+    pub fn new(operation: &'static str, status: u16) -> Self {
+        ApiError {
+            operation,
+            status,
+            body: None,
+            excerpt: String::new(),
+            request_id: None,
+            retry_after: None,
+            in_body: None,
+        }
+    }
+}
+
+impl ApiError<serde_json::Value> {
+    fn decode_body<F: DeserializeOwned>(self) -> ApiError<F> {
+        ApiError {
+            operation: self.operation,
+            status: self.status,
+            body: self.body.and_then(|v| serde_json::from_value(v).ok()),
+            excerpt: self.excerpt,
+            request_id: self.request_id,
+            retry_after: self.retry_after,
+            in_body: self.in_body,
+        }
+    }
 }
 
 impl<E> Error<E> {
+    /// The vendor's answer, for errors that are one.
+    pub fn api(&self) -> Option<&ApiError<E>> {
+        match self {
+            Error::Api(api) | Error::Unauthorized(api) => Some(api),
+            Error::RateLimited { response, .. } => response.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The HTTP status, for errors that have one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
-                Some(api.status)
-            }
             Error::Decode { status, .. } => Some(*status),
-            _ => None,
+            _ => self.api().map(|api| api.status),
         }
     }
 
     /// The vendor's decoded error body, for API errors whose body decoded.
     pub fn body(&self) -> Option<&E> {
-        match self {
-            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
-                api.body.as_ref()
-            }
-            _ => None,
-        }
+        self.api().and_then(|api| api.body.as_ref())
     }
 
     /// How long the vendor asked to wait before trying again, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => api.retry_after,
-            _ => None,
+            Error::RateLimited { retry_after, .. } => *retry_after,
+            _ => self.api().and_then(|api| api.retry_after),
         }
     }
 
     /// The vendor's request id, where it sent one.
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
-                api.request_id.as_deref()
-            }
             Error::Decode { request_id, .. } => request_id.as_deref(),
-            _ => None,
+            _ => self.api().and_then(|api| api.request_id.as_deref()),
+        }
+    }
+
+    /// The operationId of the call, where the error knows it.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Error::Api(api) | Error::Unauthorized(api) => Some(api.operation),
+            Error::RateLimited { operation, .. }
+            | Error::Auth { operation, .. }
+            | Error::Timeout { operation }
+            | Error::Connection { operation, .. }
+            | Error::Decode { operation, .. }
+            | Error::Pagination { operation, .. } => Some(operation),
+            Error::InvalidRequest(_) | Error::Config(_) => None,
+        }
+    }
+}
+
+impl Error<serde_json::Value> {
+    /// The same error with the vendor's body decoded as `E` (for errors of
+    /// token requests, which are made with JSON bodies).
+    pub fn decode_body<E: DeserializeOwned>(self) -> Error<E> {
+        match self {
+            Error::Api(api) => Error::Api(Box::new(api.decode_body())),
+            Error::Unauthorized(api) => Error::Unauthorized(Box::new(api.decode_body())),
+            Error::RateLimited {
+                operation,
+                retry_after,
+                response,
+            } => Error::RateLimited {
+                operation,
+                retry_after,
+                response: response.map(|api| Box::new(api.decode_body())),
+            },
+            Error::Auth {
+                operation,
+                message,
+                source,
+            } => Error::Auth {
+                operation,
+                message,
+                source: source.map(|e| Box::new(e.decode_body())),
+            },
+            Error::InvalidRequest(invalid) => Error::InvalidRequest(invalid),
+            Error::Timeout { operation } => Error::Timeout { operation },
+            Error::Connection { operation, source } => Error::Connection { operation, source },
+            Error::Decode {
+                operation,
+                status,
+                message,
+                excerpt,
+                request_id,
+            } => Error::Decode {
+                operation,
+                status,
+                message,
+                excerpt,
+                request_id,
+            },
+            Error::Config(message) => Error::Config(message),
+            Error::Pagination { operation, message } => Error::Pagination { operation, message },
         }
     }
 }
@@ -137,25 +256,36 @@ impl<E> From<InvalidRequest> for Error<E> {
 impl<E> fmt::Display for Error<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Api(api) | Error::Unauthorized(api) | Error::RateLimited(api) => {
-                write!(f, "{} failed with HTTP {}", api.operation, api.status)?;
-                match self {
-                    Error::Unauthorized(_) => f.write_str(" (credential rejected)")?,
-                    Error::RateLimited(_) => match api.retry_after {
-                        Some(after) => {
-                            write!(f, " (rate limited; retry after {}s)", after.as_secs())?
-                        }
-                        None => f.write_str(" (rate limited)")?,
-                    },
-                    _ => {}
+            Error::Api(api) => api.fmt(f),
+            Error::Unauthorized(api) => {
+                api.headline(f)?;
+                f.write_str(" (credential rejected)")?;
+                api.details(f)
+            }
+            Error::RateLimited {
+                operation,
+                retry_after,
+                response,
+            } => {
+                match response {
+                    Some(api) => api.headline(f)?,
+                    None => write!(
+                        f,
+                        "{operation} not sent: the vendor's rate limit would outlast the call's deadline"
+                    )?,
                 }
-                if !api.excerpt.is_empty() {
-                    write!(f, ": {}", api.excerpt)?;
+                match retry_after {
+                    Some(after) => write!(
+                        f,
+                        " (rate limited; retry after {:.1}s)",
+                        after.as_secs_f64()
+                    )?,
+                    None => f.write_str(" (rate limited)")?,
                 }
-                if let Some(id) = &api.request_id {
-                    write!(f, " (request id {id})")?;
+                match response {
+                    Some(api) => api.details(f),
+                    None => Ok(()),
                 }
-                Ok(())
             }
             Error::InvalidRequest(invalid) => write!(f, "invalid request, nothing sent: {invalid}"),
             Error::Timeout { operation } => write!(f, "{operation} timed out"),
@@ -173,8 +303,16 @@ impl<E> fmt::Display for Error<E> {
                 "{operation}: could not decode the HTTP {status} response ({message}); body starts: {excerpt}"
             ),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
-            Error::Auth { operation, message } => {
-                write!(f, "{operation}: no credential: {message}")
+            Error::Auth {
+                operation,
+                message,
+                source,
+            } => {
+                write!(f, "{operation}: no credential: {message}")?;
+                match source {
+                    Some(source) => write!(f, ": {source}"),
+                    None => Ok(()),
+                }
             }
             Error::Pagination { operation, message } => {
                 write!(f, "{operation}: pagination stopped: {message}")
@@ -183,11 +321,52 @@ impl<E> fmt::Display for Error<E> {
     }
 }
 
-impl<E: fmt::Debug> std::error::Error for Error<E> {
+impl<E> ApiError<E> {
+    /// `op failed with HTTP 400`, or `op failed with errcode 40002
+    /// (PARAMETER ERROR)` for an error inside a success body.
+    fn headline(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.in_body {
+            Some(InBodyError { code, message }) => {
+                write!(f, "{} failed with errcode {code}", self.operation)?;
+                match message {
+                    Some(message) => write!(f, " ({message})"),
+                    None => Ok(()),
+                }
+            }
+            None => write!(f, "{} failed with HTTP {}", self.operation, self.status),
+        }
+    }
+
+    /// The excerpt and the request id.
+    fn details(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.excerpt.is_empty() {
+            write!(f, ": {}", self.excerpt)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One line: what failed, the vendor's excerpt (credentials masked) and
+/// the request id.
+impl<E> fmt::Display for ApiError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.headline(f)?;
+        self.details(f)
+    }
+}
+
+impl<E: fmt::Debug + 'static> std::error::Error for Error<E> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Connection { source, .. } => Some(source),
             Error::InvalidRequest(invalid) => Some(invalid),
+            Error::Auth {
+                source: Some(source),
+                ..
+            } => Some(&**source),
             _ => None,
         }
     }

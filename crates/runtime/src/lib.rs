@@ -9,14 +9,16 @@
 //! pre-send validation helpers ([`validate`]) and the [`Secret`] type that
 //! keeps credentials out of `Debug` output and logs.
 //!
-//! The seams for later capabilities are here already: auth providers are a
-//! trait object the client consults before every attempt, and every call goes
-//! through [`Client::execute`], the single place where retries, rate limiting
-//! and pagination will hook in.
+//! Every call goes through [`Client::execute`], the single place where
+//! authentication, rate limiting, retries and the call's one [`Deadline`]
+//! meet.
 
 mod auth;
+pub mod batch;
 mod binary;
 mod client;
+mod deadline;
+pub mod digest;
 pub mod encode;
 mod error;
 pub mod lenient;
@@ -24,6 +26,7 @@ pub mod paginate;
 mod patch;
 mod ratelimit;
 mod redact;
+mod renewal;
 mod request;
 mod retry;
 mod secret;
@@ -33,14 +36,15 @@ pub mod validate;
 
 pub use auth::{
     AuthError, Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, Placement, QueryToken,
-    RefreshingToken, StaticToken, Token, TokenSource,
+    RefreshingToken, Renewal, Revocation, StaticToken, Token, TokenSource,
 };
 pub use binary::{Base64, Binary};
 pub use client::{
     Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
 };
+pub use deadline::Deadline;
 pub use encode::{Part, QueryStyle};
-pub use error::{ApiError, Error};
+pub use error::{ApiError, Error, InBodyError};
 pub use patch::Patch;
 pub use ratelimit::Limit;
 pub use request::{Request, RequestBody};

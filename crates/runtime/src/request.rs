@@ -8,7 +8,9 @@ use reqwest::Method;
 use reqwest::header::{HeaderName, HeaderValue};
 use serde::Serialize;
 
+use crate::deadline::Deadline;
 use crate::encode;
+use crate::secret::Secret;
 use crate::validate::InvalidRequest;
 
 /// Every byte but RFC 3986's unreserved characters is encoded in a path
@@ -49,7 +51,11 @@ pub struct Request {
     pub(crate) content_type: Option<HeaderValue>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
-    pub(crate) auth_generation: Option<u64>,
+    /// The epoch of the credential it carries (see `RefreshingToken`).
+    pub(crate) auth_epoch: Option<u64>,
+    pub(crate) deadline: Option<Deadline>,
+    /// Credentials it carries, masked wherever they show up in an answer.
+    pub(crate) secrets: Vec<Secret>,
     pub(crate) idempotent: Option<bool>,
     pub(crate) rate_group: Option<&'static str>,
     pub(crate) follow: Option<String>,
@@ -71,7 +77,9 @@ impl Request {
             content_type: None,
             timeout: None,
             authenticate: true,
-            auth_generation: None,
+            auth_epoch: None,
+            deadline: None,
+            secrets: Vec::new(),
             idempotent: None,
             rate_group: None,
             follow: None,
@@ -344,12 +352,37 @@ impl Request {
         self
     }
 
-    /// A timeout for this request alone, overriding the client's.
+    /// A timeout for this call alone, overriding the client's: the whole
+    /// call (every wait and every attempt) must be over by then.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         if timeout.is_some() {
             self.timeout = timeout;
         }
         self
+    }
+
+    /// The call must be over by `deadline` too (the earlier deadline wins):
+    /// for the token requests an auth provider makes on behalf of a call.
+    pub fn with_deadline(mut self, deadline: Option<Deadline>) -> Self {
+        self.deadline = match (self.deadline, deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self
+    }
+
+    /// The deadline of the call, once [`crate::Client::execute`] set it
+    /// (auth providers read it in `authorize`).
+    pub fn deadline(&self) -> Option<Deadline> {
+        self.deadline
+    }
+
+    /// Marks `secret` as a credential this request carries: it is masked
+    /// wherever it appears in an error about the answer.
+    pub fn add_secret(&mut self, secret: &Secret) {
+        if !self.secrets.contains(secret) {
+            self.secrets.push(secret.clone());
+        }
     }
 
     /// Sends this request without credentials (operations with
@@ -402,6 +435,7 @@ impl Request {
     /// token endpoint), marked sensitive.
     pub fn basic_auth(mut self, user: &str, password: &crate::Secret) -> Self {
         use base64::Engine as _;
+        self.add_secret(password);
         let raw = format!("{user}:{}", password.expose());
         let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
         match HeaderValue::try_from(format!("Basic {encoded}")) {

@@ -10,7 +10,9 @@
 //!   operation the spec marks safe to replay).
 //! - The wait is the server's `Retry-After` (seconds or an HTTP date),
 //!   capped, or else exponential backoff with full jitter. Attempts and the
-//!   total time are bounded.
+//!   total time are bounded, and no wait outlasts the call's deadline (its
+//!   timeout): when the next permitted moment lies past it, the call ends
+//!   with the error it has (a 429 with the vendor's `retry_after`).
 
 use std::time::{Duration, SystemTime};
 
@@ -26,8 +28,9 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// The largest backoff ceiling.
     pub max_backoff: Duration,
-    /// No retry starts once this much time has passed since the first attempt
-    /// (or would pass during the wait).
+    /// No wait of the call (a retry's backoff or `Retry-After`, a
+    /// rate-limit hold, waiting for a renewed credential) ends later than
+    /// this after the call started, nor later than the call's timeout.
     pub max_elapsed: Duration,
     /// The longest `Retry-After` honoured; a longer one ends the retries.
     pub max_retry_after: Duration,
@@ -97,7 +100,14 @@ impl RetryPolicy {
 /// not be retried, else `Some` of the server's requested delay, if any.
 fn classify<E>(error: &Error<E>, replayable: bool) -> Option<Option<Duration>> {
     match error {
-        Error::RateLimited(api) => Some(api.retry_after),
+        // A vendor's 429: it did not act on the request. (Without a
+        // response, the client held the call back: waiting longer is what
+        // the call's deadline did not allow.)
+        Error::RateLimited {
+            response: Some(_),
+            retry_after,
+            ..
+        } => Some(*retry_after),
         Error::Api(api) => match api.status {
             503 if replayable => Some(api.retry_after),
             502 | 504 if replayable => Some(None),
@@ -126,19 +136,17 @@ mod tests {
     use crate::error::ApiError;
 
     fn api(status: u16, retry_after: Option<Duration>) -> Error<()> {
-        let wrap = if status == 429 {
-            Error::RateLimited
+        let mut api = ApiError::new("op", status);
+        api.retry_after = retry_after;
+        if status == 429 {
+            Error::RateLimited {
+                operation: "op",
+                retry_after,
+                response: Some(Box::new(api)),
+            }
         } else {
-            Error::Api
-        };
-        wrap(Box::new(ApiError {
-            operation: "op",
-            status,
-            body: None,
-            excerpt: String::new(),
-            request_id: None,
-            retry_after,
-        }))
+            Error::Api(Box::new(api))
+        }
     }
 
     #[test]

@@ -4,10 +4,15 @@
 //!   the token (and its lifetime, and a refresh token) from the JSON answer
 //!   by JSON pointer; optionally refresh with another operation (Kazoo
 //!   `user_auth`/`api_auth`, Yeastar `get_token`/`refresh_token`).
+//!   Optionally revoke with a third (Yeastar `del_token`).
 //! - [`OAuth2`]: an RFC 6749 token endpoint with a form body and the client
 //!   id and secret as HTTP Basic auth (RingCentral): password, JWT bearer
 //!   and client-credentials grants, refresh with the rotated refresh token,
 //!   and revocation.
+//!
+//! Every token request carries the deadline of the call that needed the
+//! token, and goes through the client's retries (a token endpoint's 429 is
+//! retried after its `Retry-After`, within that deadline).
 
 use std::fmt;
 use std::time::Duration;
@@ -15,8 +20,9 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::auth::{AuthError, BoxFuture, Token, TokenSource};
+use crate::auth::{AuthError, BoxFuture, Placement, Renewal, Revocation, Token, TokenSource};
 use crate::client::Client;
+use crate::deadline::Deadline;
 use crate::request::Request;
 use crate::secret::Secret;
 
@@ -28,6 +34,30 @@ impl SecretJson {
     /// Wraps a body that holds credentials.
     pub fn new(value: Value) -> Self {
         SecretJson(value)
+    }
+
+    /// Every string in it under a credential-like key, to keep out of
+    /// error excerpts.
+    fn secrets(&self) -> Vec<Secret> {
+        fn walk(value: &Value, under_secret: bool, out: &mut Vec<Secret>) {
+            match value {
+                Value::String(s) if under_secret => out.push(Secret::new(s.clone())),
+                Value::Object(map) => {
+                    for (key, inner) in map {
+                        walk(
+                            inner,
+                            under_secret || crate::redact::is_secret_key(key),
+                            out,
+                        );
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, under_secret, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, false, &mut out);
+        out
     }
 }
 
@@ -51,6 +81,46 @@ pub struct TokenCall {
     pub method: Method,
     /// Path below the base URL, e.g. `/api_auth`.
     pub path: &'static str,
+    /// The vendor's rate-limit group of the operation, if any.
+    pub rate_group: Option<&'static str>,
+}
+
+impl TokenCall {
+    /// A request for this call, unauthenticated, with `deadline`.
+    fn request(&self, deadline: Option<Deadline>) -> Request {
+        let request = Request::new(self.method.clone(), self.operation, self.path)
+            .literal(self.path)
+            .without_auth()
+            .with_deadline(deadline);
+        match self.rate_group {
+            Some(group) => request.rate_group(group),
+            None => request,
+        }
+    }
+}
+
+fn call_error(operation: &'static str, error: crate::Error<Value>) -> AuthError {
+    AuthError::Call {
+        operation,
+        error: Box::new(error),
+    }
+}
+
+/// Revokes `token` with `call`, which carries it where every request does
+/// (`placement`), e.g. Yeastar's `GET /del_token?access_token=...`.
+pub(crate) async fn revoke_in_place(
+    client: &Client,
+    call: &TokenCall,
+    placement: &Placement,
+    token: &Secret,
+    deadline: Option<Deadline>,
+) -> Result<(), AuthError> {
+    let mut request = call.request(deadline);
+    placement.apply(&mut request, token)?;
+    client
+        .send_empty::<Value>(request)
+        .await
+        .map_err(|e| call_error(call.operation, e))
 }
 
 /// Credentials exchanged for a token by a JSON call.
@@ -63,6 +133,7 @@ pub struct TokenExchange {
     lifetime: Option<Duration>,
     refresh_token: Option<&'static str>,
     refresh: Option<(TokenCall, &'static str)>,
+    revoke: Option<TokenCall>,
 }
 
 impl TokenExchange {
@@ -77,6 +148,7 @@ impl TokenExchange {
             lifetime: None,
             refresh_token: None,
             refresh: None,
+            revoke: None,
         }
     }
 
@@ -105,20 +177,29 @@ impl TokenExchange {
         self
     }
 
+    /// Revoke with `call`, which carries the access token where every
+    /// request does (Yeastar `GET /del_token`).
+    pub fn revoke_with(mut self, call: TokenCall) -> Self {
+        self.revoke = Some(call);
+        self
+    }
+
     async fn call(
         &self,
         client: &Client,
         call: &TokenCall,
         body: &Value,
+        secrets: Vec<Secret>,
+        deadline: Option<Deadline>,
     ) -> Result<Token, AuthError> {
-        let request = Request::new(call.method.clone(), call.operation, call.path)
-            .literal(call.path)
-            .without_auth()
-            .json(body);
+        let mut request = call.request(deadline).json(body);
+        for secret in &secrets {
+            request.add_secret(secret);
+        }
         let answer: Value = client
             .send_json::<Value, Value>(request)
             .await
-            .map_err(|e| AuthError::Failed(format!("could not obtain a token: {e}")))?;
+            .map_err(|e| call_error(call.operation, e))?;
         let value = answer
             .pointer(self.token)
             .and_then(Value::as_str)
@@ -139,6 +220,7 @@ impl TokenExchange {
             .refresh_token
             .and_then(|p| answer.pointer(p))
             .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
             .map(Secret::new);
         Ok(Token {
             value: Secret::new(value),
@@ -152,20 +234,51 @@ impl TokenSource for TokenExchange {
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
-        previous: Option<&'a Token>,
+        renewal: Renewal<'a>,
     ) -> BoxFuture<'a, Result<Token, AuthError>> {
         Box::pin(async move {
-            if let (Some((call, field)), Some(refresh)) =
-                (&self.refresh, previous.and_then(|t| t.refresh.as_ref()))
-            {
+            if let (Some((call, field)), Some(refresh)) = (&self.refresh, renewal.refresh) {
                 let body = serde_json::json!({ *field: refresh.expose() });
-                match self.call(client, call, &body).await {
-                    Ok(token) => return Ok(token),
-                    // A refresh token can expire too: log in again.
-                    Err(err) => tracing::debug!(error = %err, "refresh failed; logging in again"),
-                }
+                return self
+                    .call(client, call, &body, vec![refresh.clone()], renewal.deadline)
+                    .await;
             }
-            self.call(client, &self.login, &self.body.0).await
+            self.call(
+                client,
+                &self.login,
+                &self.body.0,
+                self.body.secrets(),
+                renewal.deadline,
+            )
+            .await
+        })
+    }
+
+    fn known_secrets(&self) -> Vec<Secret> {
+        self.body.secrets()
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        revocation: Revocation<'a>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            match (&self.revoke, revocation.access) {
+                (Some(call), Some(access)) => {
+                    revoke_in_place(
+                        client,
+                        call,
+                        revocation.placement,
+                        access,
+                        revocation.deadline,
+                    )
+                    .await
+                }
+                // No revoke operation, or no access token to revoke (the
+                // vendor revokes access tokens only).
+                _ => Ok(()),
+            }
         })
     }
 }
@@ -217,6 +330,7 @@ pub struct OAuth2 {
     client_secret: Secret,
     grant: Grant,
     extra: Vec<(&'static str, String)>,
+    rate_group: Option<&'static str>,
 }
 
 impl OAuth2 {
@@ -235,7 +349,15 @@ impl OAuth2 {
             client_secret: client_secret.into(),
             grant,
             extra: Vec::new(),
+            rate_group: None,
         }
+    }
+
+    /// The vendor's rate-limit group of the token and revoke endpoints
+    /// (RingCentral `Auth`): token requests are shaped with it.
+    pub fn rate_group(mut self, group: &'static str) -> Self {
+        self.rate_group = Some(group);
+        self
     }
 
     /// Where tokens are revoked.
@@ -255,20 +377,39 @@ impl OAuth2 {
         fields: Vec<(&'static str, String)>,
         operation: &'static str,
         path: &'static str,
+        deadline: Option<Deadline>,
     ) -> Request {
         let mut map = serde_json::Map::new();
+        let mut secrets = Vec::new();
         for (k, v) in fields.into_iter().chain(self.extra.iter().cloned()) {
+            if crate::redact::is_secret_key(k) {
+                secrets.push(Secret::new(v.clone()));
+            }
             map.insert(k.to_owned(), Value::String(v));
         }
-        Request::new(Method::POST, operation, path)
-            .literal(path)
-            .without_auth()
+        let call = TokenCall {
+            operation,
+            method: Method::POST,
+            path,
+            rate_group: self.rate_group,
+        };
+        let mut request = call
+            .request(deadline)
             .form(&Value::Object(map))
-            .basic_auth(&self.client_id, &self.client_secret)
+            .basic_auth(&self.client_id, &self.client_secret);
+        for secret in &secrets {
+            request.add_secret(secret);
+        }
+        request
     }
 
     /// Revokes `token` (and with it, for RingCentral, the whole session).
-    pub async fn revoke_token(&self, client: &Client, token: &Secret) -> Result<(), AuthError> {
+    pub async fn revoke_token(
+        &self,
+        client: &Client,
+        token: &Secret,
+        deadline: Option<Deadline>,
+    ) -> Result<(), AuthError> {
         let path = self
             .revoke_path
             .ok_or_else(|| AuthError::Failed("no revoke path configured".to_owned()))?;
@@ -276,33 +417,53 @@ impl OAuth2 {
             vec![("token", token.expose().to_owned())],
             "revokeToken",
             path,
+            deadline,
         );
         client
             .send_empty::<Value>(request)
             .await
-            .map_err(|e| AuthError::Failed(format!("could not revoke the token: {e}")))
+            .map_err(|e| call_error("revokeToken", e))
     }
 }
 
 impl TokenSource for OAuth2 {
+    fn known_secrets(&self) -> Vec<Secret> {
+        let mut secrets = vec![self.client_secret.clone()];
+        match &self.grant {
+            Grant::Password { password, .. } => secrets.push(password.clone()),
+            Grant::JwtBearer { assertion } => secrets.push(assertion.clone()),
+            Grant::RefreshToken { refresh_token } => secrets.push(refresh_token.clone()),
+            Grant::ClientCredentials => {}
+        }
+        secrets
+    }
+
+    fn initial_refresh(&self) -> Option<Secret> {
+        match &self.grant {
+            Grant::RefreshToken { refresh_token } => Some(refresh_token.clone()),
+            _ => None,
+        }
+    }
+
     fn fetch<'a>(
         &'a self,
         client: &'a Client,
-        previous: Option<&'a Token>,
+        renewal: Renewal<'a>,
     ) -> BoxFuture<'a, Result<Token, AuthError>> {
         Box::pin(async move {
-            let fields = match (previous.and_then(|t| t.refresh.as_ref()), &self.grant) {
-                (Some(refresh), _)
-                | (
-                    None,
-                    Grant::RefreshToken {
-                        refresh_token: refresh,
-                    },
-                ) => {
+            let fields = match (renewal.refresh, &self.grant) {
+                (Some(refresh), _) => {
                     vec![
                         ("grant_type", "refresh_token".to_owned()),
                         ("refresh_token", refresh.expose().to_owned()),
                     ]
+                }
+                // The refresh token the client started with is spent (or
+                // was refused): sending it again can only fail.
+                (None, Grant::RefreshToken { .. }) => {
+                    return Err(AuthError::Failed(
+                        "the refresh token the client was given has been used or refused, and no other grant is configured".to_owned(),
+                    ));
                 }
                 (
                     None,
@@ -333,11 +494,11 @@ impl TokenSource for OAuth2 {
                     vec![("grant_type", "client_credentials".to_owned())]
                 }
             };
-            let request = self.form(fields, "getToken", self.token_path);
+            let request = self.form(fields, "getToken", self.token_path, renewal.deadline);
             let answer: Value = client
                 .send_json::<Value, Value>(request)
                 .await
-                .map_err(|e| AuthError::Failed(format!("could not obtain a token: {e}")))?;
+                .map_err(|e| call_error("getToken", e))?;
             let value = answer
                 .get("access_token")
                 .and_then(Value::as_str)
@@ -351,12 +512,13 @@ impl TokenSource for OAuth2 {
                     .get("expires_in")
                     .and_then(Value::as_u64)
                     .map(Duration::from_secs),
-                // The refresh token rotates: keep the new one.
+                // The rotated refresh token, if the answer has one (a
+                // vendor that does not rotate keeps the one sent).
                 refresh: answer
                     .get("refresh_token")
                     .and_then(Value::as_str)
-                    .map(Secret::new)
-                    .or_else(|| previous.and_then(|t| t.refresh.clone())),
+                    .filter(|t| !t.is_empty())
+                    .map(Secret::new),
             })
         })
     }
@@ -364,12 +526,16 @@ impl TokenSource for OAuth2 {
     fn revoke<'a>(
         &'a self,
         client: &'a Client,
-        token: &'a Token,
+        revocation: Revocation<'a>,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            match &self.revoke_path {
-                Some(_) => self.revoke_token(client, &token.value).await,
-                None => Ok(()),
+            // Revoking either token ends the session (RFC 7009); the
+            // access token when there is one.
+            match (&self.revoke_path, revocation.access.or(revocation.refresh)) {
+                (Some(_), Some(token)) => {
+                    self.revoke_token(client, token, revocation.deadline).await
+                }
+                _ => Ok(()),
             }
         })
     }

@@ -94,6 +94,7 @@ fn api_key_login() -> TokenExchange {
             operation: "createApiAuth",
             method: Method::PUT,
             path: "/api_auth",
+            rate_group: None,
         },
         json!({"data": {"api_key": "canary-api-key"}}),
         "/auth_token",
@@ -184,9 +185,9 @@ async fn a_rejection_that_persists_is_unauthorized_after_one_renewal() {
 
 #[tokio::test]
 async fn tokens_are_renewed_before_they_expire() {
-    let (base, server) = kazoo_like(2, Duration::ZERO).await;
-    let provider = RefreshingToken::new(api_key_login(), Placement::header("x-auth-token"))
-        .refresh_before(Duration::from_millis(1500));
+    // A one-second token is renewed a tenth of its life before it expires.
+    let (base, server) = kazoo_like(1, Duration::ZERO).await;
+    let provider = RefreshingToken::new(api_key_login(), Placement::header("x-auth-token"));
     let client = ClientBuilder::new("t", base)
         .auth(provider)
         .build::<Value>()
@@ -194,7 +195,7 @@ async fn tokens_are_renewed_before_they_expire() {
     client.send_json::<Value, Value>(thing()).await.unwrap();
     client.send_json::<Value, Value>(thing()).await.unwrap();
     assert_eq!(server.logins.load(Ordering::SeqCst), 1, "still fresh");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    tokio::time::sleep(Duration::from_millis(950)).await;
     client.send_json::<Value, Value>(thing()).await.unwrap();
     assert_eq!(
         server.logins.load(Ordering::SeqCst),
@@ -228,11 +229,20 @@ async fn a_failing_login_is_an_auth_error_without_the_credential() {
         .unwrap();
     let err = client.send_json::<Value, Value>(thing()).await.unwrap_err();
     match &err {
-        Error::Auth { operation, message } => {
+        Error::Auth {
+            operation,
+            message,
+            source: Some(source),
+        } => {
             assert_eq!(*operation, "getThing");
+            assert_eq!(message, "createApiAuth failed");
+            // The token operation's own error, typed.
+            assert_eq!(source.status(), Some(401));
+            assert_eq!(source.body().unwrap()["message"], "invalid_credentials");
             assert!(
-                message.contains("createApiAuth failed with HTTP 401"),
-                "{message}"
+                err.to_string()
+                    .contains("createApiAuth failed with HTTP 401"),
+                "{err}"
             );
         }
         other => panic!("{other:?}"),
@@ -342,6 +352,7 @@ async fn in_body_token_errors_trigger_one_refresh() {
             operation: "getToken",
             method: Method::POST,
             path: "/get_token",
+            rate_group: None,
         },
         json!({"username": "client-id", "password": "canary-secret"}),
         "/access_token",
@@ -352,6 +363,7 @@ async fn in_body_token_errors_trigger_one_refresh() {
             operation: "refreshToken",
             method: Method::POST,
             path: "/refresh_token",
+            rate_group: None,
         },
         "refresh_token",
         "/refresh_token",

@@ -153,7 +153,14 @@ async fn a_retry_after_beyond_the_cap_is_returned_not_waited() {
     assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     match err {
-        Error::RateLimited(api) => assert_eq!(api.retry_after, Some(Duration::from_secs(3600))),
+        Error::RateLimited {
+            retry_after,
+            response: Some(api),
+            ..
+        } => {
+            assert_eq!(retry_after, Some(Duration::from_secs(3600)));
+            assert_eq!(api.status, 429);
+        }
         other => panic!("{other:?}"),
     }
 }

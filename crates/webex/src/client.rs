@@ -29,8 +29,9 @@ impl Client {
         &self.runtime
     }
 
-    /// Revokes the current credential with the vendor where the auth
-    /// provider can (OAuth revoke); the next call obtains a new one.
+    /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
+    ///
+    /// - A token set with `bearer_auth`: left as is (the spec declares no way to revoke it).
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
     }
@@ -93,7 +94,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole request (default 30 s).
+    /// Time allowed for a whole call (default 30 s): every attempt
+    /// and every wait (rate-limit holds, `Retry-After`, backoff,
+    /// renewing the credential) spend this one budget; a call's own
+    /// `.timeout` replaces it for that call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.inner = self.inner.timeout(timeout);
         self
@@ -116,8 +120,8 @@ impl ClientBuilder {
     }
 
     /// How failed calls are retried (default: up to 3 attempts within
-    /// 30 s, honouring `Retry-After`; see [`dialtone_runtime::RetryPolicy`]).
-    pub fn retry_policy(mut self, policy: dialtone_runtime::RetryPolicy) -> Self {
+    /// 30 s, honouring `Retry-After`; see [`RetryPolicy`](crate::RetryPolicy)).
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
         self.inner = self.inner.retry_policy(policy);
         self
     }
@@ -128,27 +132,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow `requests` per sliding `window` for operations of the
-    /// vendor's rate-limit `group` (the spec's limits are set by
-    /// default); a burst beyond it waits instead of meeting 429s.
-    pub fn rate_limit(
-        mut self,
-        group: impl Into<String>,
-        requests: u32,
-        window: std::time::Duration,
-    ) -> Self {
-        self.inner = self.inner.rate_limit(group, requests, window);
-        self
-    }
-
-    /// Do not shape traffic on the client side.
-    pub fn no_rate_limit(mut self) -> Self {
-        self.inner = self.inner.no_rate_limit();
-        self
-    }
-
     /// Use this `reqwest::Client` (proxies, TLS roots...); the
-    /// builder's timeouts then do not apply.
+    /// builder's connect timeout then does not apply (its call
+    /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
         self

@@ -16,7 +16,8 @@ impl Client {
         ClientBuilder {
             inner: dialtone_runtime::ClientBuilder::new("yeastar", base_url)
                 .errcode("errcode", 0)
-                .errcode_auth_messages(&["TOKEN EXPIRED", "TOKEN INVALID"]),
+                .errcode_auth_messages(&["TOKEN EXPIRED", "TOKEN INVALID"])
+                .errcode_message("errmsg"),
         }
     }
 
@@ -30,8 +31,9 @@ impl Client {
         &self.runtime
     }
 
-    /// Revokes the current credential with the vendor where the auth
-    /// provider can (OAuth revoke); the next call obtains a new one.
+    /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
+    ///
+    /// - A token from `login` or set with `access_token`: revoked with `revokeToken` (GET /del_token).
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
     }
@@ -144,11 +146,19 @@ impl ClientBuilder {
     pub fn access_token(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
         self.inner = self
             .inner
-            .auth(dialtone_runtime::QueryToken::new("access_token", token));
+            .auth(
+                dialtone_runtime::QueryToken::new("access_token", token)
+                    .revoke_with(dialtone_runtime::tokens::TokenCall {
+                        operation: "revokeToken",
+                        method: dialtone_runtime::reqwest::Method::GET,
+                        path: "/del_token",
+                        rate_group: None,
+                    }),
+            );
         self
     }
 
-    /// Logs in with `getToken` (POST /get_token) when first needed and sends the token it returns in the `access_token` query parameter; the token is renewed with `refreshToken` (or a new login) shortly before it expires and once after a rejection. Concurrent calls share one login.
+    /// Logs in with `getToken` (POST /get_token) when first needed and sends the token it returns in the `access_token` query parameter; the token is renewed with `refreshToken` a tenth of its lifetime (at most 60 s) before it expires and once after a rejection (a refresh token is never sent twice; when a refresh fails, this login is used once more). Concurrent calls share one login, which counts against their deadlines.
     ///
     /// The credentials never appear in `Debug` output.
     pub fn login(mut self, credentials: types::GetTokenRequest) -> Self {
@@ -158,6 +168,7 @@ impl ClientBuilder {
                     operation: "getToken",
                     method: dialtone_runtime::reqwest::Method::POST,
                     path: "/get_token",
+                    rate_group: None,
                 },
                 body,
                 "/access_token",
@@ -168,10 +179,17 @@ impl ClientBuilder {
                     operation: "refreshToken",
                     method: dialtone_runtime::reqwest::Method::POST,
                     path: "/refresh_token",
+                    rate_group: None,
                 },
                 "refresh_token",
                 "/refresh_token",
-            );
+            )
+            .revoke_with(dialtone_runtime::tokens::TokenCall {
+                operation: "revokeToken",
+                method: dialtone_runtime::reqwest::Method::GET,
+                path: "/del_token",
+                rate_group: None,
+            });
         self.inner = self
             .inner
             .auth(
@@ -196,7 +214,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole request (default 30 s).
+    /// Time allowed for a whole call (default 30 s): every attempt
+    /// and every wait (rate-limit holds, `Retry-After`, backoff,
+    /// renewing the credential) spend this one budget; a call's own
+    /// `.timeout` replaces it for that call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.inner = self.inner.timeout(timeout);
         self
@@ -219,8 +240,8 @@ impl ClientBuilder {
     }
 
     /// How failed calls are retried (default: up to 3 attempts within
-    /// 30 s, honouring `Retry-After`; see [`dialtone_runtime::RetryPolicy`]).
-    pub fn retry_policy(mut self, policy: dialtone_runtime::RetryPolicy) -> Self {
+    /// 30 s, honouring `Retry-After`; see [`RetryPolicy`](crate::RetryPolicy)).
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
         self.inner = self.inner.retry_policy(policy);
         self
     }
@@ -231,27 +252,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Allow `requests` per sliding `window` for operations of the
-    /// vendor's rate-limit `group` (the spec's limits are set by
-    /// default); a burst beyond it waits instead of meeting 429s.
-    pub fn rate_limit(
-        mut self,
-        group: impl Into<String>,
-        requests: u32,
-        window: std::time::Duration,
-    ) -> Self {
-        self.inner = self.inner.rate_limit(group, requests, window);
-        self
-    }
-
-    /// Do not shape traffic on the client side.
-    pub fn no_rate_limit(mut self) -> Self {
-        self.inner = self.inner.no_rate_limit();
-        self
-    }
-
     /// Use this `reqwest::Client` (proxies, TLS roots...); the
-    /// builder's timeouts then do not apply.
+    /// builder's connect timeout then does not apply (its call
+    /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
         self

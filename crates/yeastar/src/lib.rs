@@ -12,7 +12,7 @@ pub mod operations;
 #[rustfmt::skip]
 pub mod types;
 pub use client::{Client, ClientBuilder};
-pub use dialtone_runtime::{InvalidRequest, Secret};
+pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
 pub use types::*;
 /// The error of every call; vendor errors carry a decoded [`types::ErrorResponse`].
 pub type Error = dialtone_runtime::Error<types::ErrorResponse>;

@@ -316,8 +316,9 @@ impl ListExtensionGroups {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -326,31 +327,33 @@ impl ListExtensionGroups {
     > + Send + 'static {
         dialtone_runtime::paginate::pages(
             "listExtensionGroups",
-            self,
-            |request: Self| {
+            (self, None::<dialtone_runtime::paginate::PageAt>),
+            |(request, at): (Self, Option<dialtone_runtime::paginate::PageAt>)| {
                 Box::pin(async move {
                     let page = request.clone().send().await?;
-                    let current = request.page.unwrap_or(1);
-                    let more = {
-                        let count = page
-                            .data
-                            .as_ref()
-                            .map_or(0, |items| items.len() as i64);
-                        let size = request.page_size.map(i64::from).unwrap_or(count);
-                        count > 0
-                            && page
-                                .total_number
-                                .as_ref()
-                                .is_some_and(|total| i64::from(current) * size < *total)
-                    };
-
-                    let next = if more {
-                        let following = current + 1;
-                        Some((following.to_string(), request.page(following)))
-                    } else {
-                        None
-                    };
-
+                    let count = page.data.as_ref().map_or(0, |items| items.len());
+                    let per_page = request.page_size;
+                    let at = at
+                        .unwrap_or_else(|| dialtone_runtime::paginate::PageAt::first(
+                            request.page.unwrap_or(1),
+                            per_page,
+                            count,
+                        ));
+                    let total = page.total_number.as_ref().copied();
+                    let next = dialtone_runtime::paginate::next_page_counted(
+                            at,
+                            per_page,
+                            count,
+                            total,
+                        )
+                        .and_then(|at| {
+                            let following = at.page;
+                            let number = i32::try_from(following).ok()?;
+                            Some((
+                                following.to_string(),
+                                (request.page(number), Some(at)),
+                            ))
+                        });
                     Ok(dialtone_runtime::paginate::Page {
                         page,
                         next,
@@ -527,8 +530,9 @@ impl SearchExtensionGroups {
 
     /// Every page of the listing, fetched as the stream is consumed.
     ///
-    /// The stream ends after the last page or the first error; a server
-    /// that names a page twice, or never ends, stops it with
+    /// The stream ends after the last page (without asking for an
+    /// empty one where the answer tells the end) or the first error; a
+    /// server that names a page twice, or never ends, stops it with
     /// `Error::Pagination`.
     pub fn into_pages(
         self,
@@ -537,31 +541,33 @@ impl SearchExtensionGroups {
     > + Send + 'static {
         dialtone_runtime::paginate::pages(
             "searchExtensionGroups",
-            self,
-            |request: Self| {
+            (self, None::<dialtone_runtime::paginate::PageAt>),
+            |(request, at): (Self, Option<dialtone_runtime::paginate::PageAt>)| {
                 Box::pin(async move {
                     let page = request.clone().send().await?;
-                    let current = request.page.unwrap_or(1);
-                    let more = {
-                        let count = page
-                            .data
-                            .as_ref()
-                            .map_or(0, |items| items.len() as i64);
-                        let size = request.page_size.map(i64::from).unwrap_or(count);
-                        count > 0
-                            && page
-                                .total_number
-                                .as_ref()
-                                .is_some_and(|total| i64::from(current) * size < *total)
-                    };
-
-                    let next = if more {
-                        let following = current + 1;
-                        Some((following.to_string(), request.page(following)))
-                    } else {
-                        None
-                    };
-
+                    let count = page.data.as_ref().map_or(0, |items| items.len());
+                    let per_page = request.page_size;
+                    let at = at
+                        .unwrap_or_else(|| dialtone_runtime::paginate::PageAt::first(
+                            request.page.unwrap_or(1),
+                            per_page,
+                            count,
+                        ));
+                    let total = page.total_number.as_ref().copied();
+                    let next = dialtone_runtime::paginate::next_page_counted(
+                            at,
+                            per_page,
+                            count,
+                            total,
+                        )
+                        .and_then(|at| {
+                            let following = at.page;
+                            let number = i32::try_from(following).ok()?;
+                            Some((
+                                following.to_string(),
+                                (request.page(number), Some(at)),
+                            ))
+                        });
                     Ok(dialtone_runtime::paginate::Page {
                         page,
                         next,
