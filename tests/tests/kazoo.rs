@@ -638,3 +638,51 @@ async fn a_hundred_concurrent_calls_share_one_login() {
             .all(|r| r.header("x-auth-token") == Some(TOKEN))
     );
 }
+
+/// Finding 7 of issue 12: the user login's md5 is computed by the crate,
+/// from a user name and password; the password itself is never sent.
+#[tokio::test]
+async fn user_login_from_a_user_name_and_password() {
+    let server = CaptureServer::start().await;
+    let credentials =
+        dialtone_kazoo::UserAuthCredentials::from_password("John.Doe", "canary-password")
+            .with_account_name("Example Corp");
+    assert!(!format!("{credentials:?}").contains("canary-password"));
+    let client = Client::builder(format!("{}/v2", server.base_url()))
+        .user_login(dialtone_kazoo::UserAuthRequest::new(credentials))
+        .build()
+        .unwrap();
+    server.respond(
+        201,
+        json!({"auth_token": "fresh-token-from-user-auth-00000000000", "data": {}, "status": "success"}),
+    );
+    server.respond(200, json!({"data": [], "status": "success"}));
+    client.list_groups(ACCOUNT).send().await.unwrap();
+    let requests = server.take();
+    let body: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    // `printf 'john.doe:canary-password' | md5sum`
+    assert_eq!(
+        body["data"]["credentials"],
+        "b7e83a1e8a6b5b0e64dc2b9c36aac9d6"
+    );
+    assert!(!String::from_utf8_lossy(&requests[0].body).contains("canary-password"));
+}
+
+/// Finding 7 of issue 12: what a first program needs comes from this
+/// crate: the retry policy, without naming `dialtone-runtime`.
+#[tokio::test]
+async fn the_retry_policy_is_reexported() {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(format!("{}/v2", server.base_url()))
+        .auth_token(TOKEN)
+        .retry_policy(dialtone_kazoo::RetryPolicy::none())
+        .build()
+        .unwrap();
+    server.respond(
+        503,
+        json!({"status": "error", "error": "503", "message": "datastore"}),
+    );
+    let err = client.list_groups(ACCOUNT).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(server.take().len(), 1, "not retried");
+}

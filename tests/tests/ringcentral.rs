@@ -562,3 +562,139 @@ async fn throttling_groups_shape_bursts() {
         started.elapsed()
     );
 }
+
+fn password_client(server: &CaptureServer) -> Client {
+    Client::builder(server.base_url())
+        .oauth(
+            "client-id",
+            "client-secret",
+            Grant::Password {
+                username: "+16505550100".into(),
+                password: "canary-pw".into(),
+                extension: None,
+            },
+        )
+        .retry_policy(dialtone_ringcentral::RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// Finding 6 of issue 12: a refused login is told from an outage without
+/// parsing text: `Error::Auth` carries the token endpoint's own error.
+#[tokio::test]
+async fn auth_errors_carry_the_token_endpoints_answer() {
+    let server = CaptureServer::start().await;
+    let client = password_client(&server);
+    server.respond_with(
+        400,
+        &[("rcrequestid", "req-oau-140")],
+        json!({"error": "invalid_grant", "errorCode": "OAU-140", "message": "Invalid resource owner credentials", "errors": [{"errorCode": "OAU-140", "message": "Invalid resource owner credentials"}]}).to_string(),
+    );
+    let err = client
+        .read_user_presence_status("~", "~")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Auth {
+        operation,
+        source: Some(source),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*operation, "readUserPresenceStatus");
+    assert_eq!(source.status(), Some(400));
+    assert_eq!(
+        source.body().unwrap().error_code.as_deref(),
+        Some("OAU-140")
+    );
+    assert_eq!(source.request_id(), Some("req-oau-140"));
+    let shown = format!("{err} {err:?}");
+    assert!(!shown.contains("canary-pw"), "{shown}");
+    // An outage of the token endpoint is another error entirely.
+    server.respond_with(503, &[], "<html>503 Service Unavailable</html>".to_owned());
+    let err = client
+        .read_user_presence_status("~", "~")
+        .send()
+        .await
+        .unwrap_err();
+    let Error::Auth {
+        source: Some(source),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(source.status(), Some(503));
+    assert!(source.body().is_none());
+}
+
+/// Finding 5 of issue 12: `Debug` of the client and of every request
+/// builder shows no default header value that may be a credential, and no
+/// password of the base URL.
+#[tokio::test]
+async fn debug_shows_no_default_header_or_url_password() {
+    let client = Client::builder("https://app:canary-url-pw@platform.example.com")
+        .bearer_auth(TOKEN)
+        .default_header("X-Api-Key", "canary-header")
+        .default_header("Authorization", "Bearer canary-header-2")
+        .build()
+        .unwrap();
+    let shown = format!(
+        "{client:?} {:?} {:?}",
+        client.read_user_presence_status("~", "~"),
+        client.read_user_presence_status_batch("~", vec!["1".into()])
+    );
+    for canary in ["canary-url-pw", "canary-header", TOKEN] {
+        assert!(!shown.contains(canary), "{canary} leaked: {shown}");
+    }
+}
+
+/// Token requests are shaped by the Auth group, like the token operation.
+#[tokio::test]
+async fn token_requests_count_against_the_auth_group() {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(server.base_url())
+        .oauth("client-id", "client-secret", Grant::ClientCredentials)
+        .rate_limit(RateLimitGroup::Auth, 1, std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    server.respond(
+        200,
+        json!({"access_token": "a1", "token_type": "bearer", "expires_in": 3600}),
+    );
+    server.respond(200, json!({"presenceStatus": "Available"}));
+    client
+        .read_user_presence_status("~", "~")
+        .send()
+        .await
+        .unwrap();
+    // The one Auth request of the minute is spent: revoking (an Auth
+    // request too) and then logging in again would wait past the calls'
+    // deadlines, so both fail at once without being sent.
+    let revoke = client.revoke_auth().await.unwrap_err();
+    assert!(
+        matches!(&revoke, Error::Auth { source: Some(s), .. } if matches!(**s, Error::RateLimited { .. })),
+        "{revoke:?}"
+    );
+    let started = std::time::Instant::now();
+    let err = client
+        .read_user_presence_status("~", "~")
+        .timeout(std::time::Duration::from_secs(2))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_millis(500));
+    let Error::Auth {
+        source: Some(source),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert!(
+        matches!(**source, Error::RateLimited { response: None, .. }),
+        "{source:?}"
+    );
+}

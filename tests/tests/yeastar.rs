@@ -221,6 +221,19 @@ async fn errors_arrive_as_http_200_with_errcode() {
         Some("name")
     );
     assert!(!format!("{err} {err:?}").contains(TOKEN));
+    // Finding 6 of issue 12: the error names the errcode and errmsg, not
+    // the HTTP 200 it came with.
+    let shown = err.to_string();
+    assert!(
+        shown.starts_with("createExtensionGroup failed with errcode 40002 (PARAMETER ERROR)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("HTTP 200"), "{shown}");
+    let in_body = err.api().unwrap().in_body.clone().unwrap();
+    assert_eq!(
+        (in_body.code, in_body.message.as_deref()),
+        (40002, Some("PARAMETER ERROR"))
+    );
 }
 
 #[tokio::test]
@@ -326,4 +339,112 @@ async fn listings_walk_pages_until_total_number() {
             "/openapi/v1.0/extensiongroup/list?page=3&page_size=2&access_token=***",
         ]
     );
+}
+
+/// Finding 7 of issue 12: a listing without a page size ends on its short
+/// last page (20 + 5 of 25) without asking for an empty third page.
+#[tokio::test]
+async fn listings_end_on_a_short_last_page() {
+    use futures_util::TryStreamExt;
+    let (server, client) = setup().await;
+    let page = |ids: std::ops::RangeInclusive<i64>| {
+        let data: Vec<_> = ids.map(|i| json!({"id": i})).collect();
+        json!({"errcode": 0, "errmsg": "SUCCESS", "total_number": 25, "data": data})
+    };
+    server.respond(200, page(1..=20));
+    server.respond(200, page(21..=25));
+    let ids: Vec<i64> = client
+        .list_extension_groups()
+        .into_stream()
+        .map_ok(|g| g.id.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(ids, (1..=25).collect::<Vec<_>>());
+    assert_eq!(server.take().len(), 2, "no request for an empty page");
+}
+
+/// Finding 4 of issue 12: `revoke_auth` revokes the token with the PBX
+/// (`GET /del_token`), then forgets it; the next call logs in again.
+#[tokio::test]
+async fn revoke_auth_revokes_the_token_with_the_pbx() {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(format!("{}/openapi/v1.0", server.base_url()))
+        .login(GetTokenRequest::new("client-id", "canary-client-secret"))
+        .build()
+        .unwrap();
+    // Nothing obtained yet: nothing to revoke, nothing sent.
+    client.revoke_auth().await.unwrap();
+    assert!(server.take().is_empty());
+    for n in 1..=2 {
+        server.respond(200, json!({"errcode": 0, "errmsg": "SUCCESS", "access_token": format!("a{n}"), "access_token_expire_time": 1800, "refresh_token": format!("r{n}"), "refresh_token_expire_time": 86400}));
+        server.respond(
+            200,
+            json!({"errcode": 0, "errmsg": "SUCCESS", "total_number": 0, "data": []}),
+        );
+        server.respond(200, ok());
+        client.list_extension_groups().send().await.unwrap();
+        client.revoke_auth().await.unwrap();
+    }
+    let lines: Vec<String> = server
+        .take()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path_and_query))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "POST /openapi/v1.0/get_token",
+            "GET /openapi/v1.0/extensiongroup/list?access_token=a1",
+            "GET /openapi/v1.0/del_token?access_token=a1",
+            "POST /openapi/v1.0/get_token",
+            "GET /openapi/v1.0/extensiongroup/list?access_token=a2",
+            "GET /openapi/v1.0/del_token?access_token=a2",
+        ]
+    );
+}
+
+/// A token set with `access_token` is revoked the same way.
+#[tokio::test]
+async fn revoke_auth_revokes_a_token_set_by_hand() {
+    let (server, client) = setup().await;
+    server.respond(200, ok());
+    client.revoke_auth().await.unwrap();
+    let requests = server.take();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].path_and_query,
+        format!("/openapi/v1.0/del_token?access_token={TOKEN}")
+    );
+    // The client has no credential left, and says so before sending.
+    let err = client.list_extension_groups().send().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(server.take().is_empty());
+}
+
+/// Finding 6 of issue 12: a refused login is an auth error carrying the
+/// PBX's errcode and errmsg.
+#[tokio::test]
+async fn a_refused_login_names_the_errcode() {
+    let server = CaptureServer::start().await;
+    let client = Client::builder(format!("{}/openapi/v1.0", server.base_url()))
+        .login(GetTokenRequest::new("client-id", "canary-client-secret"))
+        .build()
+        .unwrap();
+    server.respond(200, json!({"errcode": -1, "errmsg": "FAILURE", "invalid_param_list": [{"field": "username or password"}]}));
+    let err = client.list_extension_groups().send().await.unwrap_err();
+    let Error::Auth {
+        source: Some(source),
+        ..
+    } = &err
+    else {
+        panic!("{err:?}")
+    };
+    assert_eq!(source.body().unwrap().errcode, -1);
+    let shown = err.to_string();
+    assert!(
+        shown.contains("getToken failed with errcode -1 (FAILURE)"),
+        "{shown}"
+    );
+    assert!(!shown.contains("canary-client-secret"), "{shown}");
 }

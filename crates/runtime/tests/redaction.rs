@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::routing::{any, put};
 use dialtone_runtime::tokens::{TokenCall, TokenExchange};
 use dialtone_runtime::{
@@ -145,4 +146,168 @@ async fn the_canary_never_appears() {
     for text in shown {
         assert!(!text.contains(CANARY), "the canary leaked: {text}");
     }
+}
+
+/// A credential the client does not know, in bodies of every shape under
+/// keys of every spelling, answered on every error path: never shown by
+/// `Display`, `Debug` or the logs.
+#[tokio::test]
+async fn a_sweep_of_spellings_and_shapes_through_every_error_path() {
+    const BODY_CANARY: &str = "canary-body-91d2";
+    let keys = [
+        "access_token",
+        "accessToken",
+        "AccessToken",
+        "x-auth-token",
+        "apiKey",
+        "api_key",
+        "X-API-KEY",
+        "Authorization",
+        "client_secret",
+        "password",
+        "passwd",
+        "sessionId",
+        "Set-Cookie",
+        "assertion",
+        "code_verifier",
+        "refreshToken",
+    ];
+    let mut shapes = Vec::new();
+    for key in keys {
+        shapes.push(format!(r#"{{"{key}":"{BODY_CANARY}","message":"bad"}}"#));
+        shapes.push(format!(r#"{{"errors":[{{"{key}":"{BODY_CANARY}"}}]}}"#));
+        shapes.push(format!(r#"{{"{key}":"{BODY_CANARY}"#)); // truncated
+        shapes.push(format!(
+            r#"<html><pre>"{key}": "{BODY_CANARY}"</pre></html>"#
+        ));
+        shapes.push(format!("{key}={BODY_CANARY}&page=2"));
+        shapes.push(format!("{key}: Bearer {BODY_CANARY}"));
+    }
+    let shapes = Arc::new(shapes);
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // `/{status}/{index}` answers shape `index` with `status`.
+    let served = shapes.clone();
+    let app = Router::new().route(
+        "/{status}/{index}",
+        any(
+            move |axum::extract::Path((status, index)): axum::extract::Path<(u16, usize)>| {
+                let served = served.clone();
+                async move {
+                    let mut response =
+                        (StatusCode::from_u16(status).unwrap(), served[index].clone())
+                            .into_response();
+                    if status == 429 {
+                        response
+                            .headers_mut()
+                            .insert("retry-after", "3600".parse().unwrap());
+                    }
+                    response
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    // The token endpoint's errors go through the same paths.
+    let login = |status: u16, index: usize| {
+        TokenExchange::new(
+            TokenCall {
+                operation: "login",
+                method: Method::POST,
+                path: Box::leak(format!("/{status}/{index}").into_boxed_str()),
+                rate_group: None,
+            },
+            json!({"password": "canary-known-password"}),
+            "/token",
+        )
+    };
+
+    let mut shown = Vec::new();
+    // One connection pool for every client (building one is not free).
+    let http = reqwest::Client::new();
+    let client = ClientBuilder::new("t", format!("http://{addr}"))
+        .errcode("errcode", 0)
+        .retry_policy(RetryPolicy::none())
+        .http_client(http.clone())
+        .build::<Value>()
+        .unwrap();
+    for (index, _) in shapes.iter().enumerate() {
+        for status in [200, 400, 401, 429, 502] {
+            let path: &'static str = Box::leak(format!("/{status}/{index}").into_boxed_str());
+            let request = Request::new(Method::GET, "op", path).literal(path);
+            if let Err(err) = client.send_json::<Value, Value>(request).await {
+                shown.push(format!("{err} {err:?}"));
+            }
+            // The same answer from a token endpoint: an auth error.
+            let authed = ClientBuilder::new("t", format!("http://{addr}"))
+                .retry_policy(RetryPolicy::none())
+                .http_client(http.clone())
+                .auth(RefreshingToken::new(
+                    login(status, index),
+                    Placement::header("x-auth-token"),
+                ))
+                .build::<Value>()
+                .unwrap();
+            let request = Request::new(Method::GET, "op", "/200/0").literal("/200/0");
+            if let Err(err) = authed.send_json::<Value, Value>(request).await {
+                shown.push(format!("{err} {err:?}"));
+            }
+        }
+    }
+    assert!(shown.len() > 300, "{} errors", shown.len());
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        !logs.contains(BODY_CANARY),
+        "the canary leaked into the logs"
+    );
+    assert!(!logs.contains("canary-known-password"));
+    for text in shown {
+        assert!(!text.contains(BODY_CANARY), "the canary leaked: {text}");
+        assert!(!text.contains("canary-known-password"), "{text}");
+    }
+}
+
+/// Finding 5: `Debug` of the builder and the client shows no default header
+/// value that may be a credential, and no user name or password of the
+/// base URL.
+#[test]
+fn debug_masks_default_headers_and_url_userinfo() {
+    let builder = ClientBuilder::new("t", "https://api-user:canary-url-pw@pbx.example.com/v1")
+        .default_header("Authorization", "Bearer canary-header-1")
+        .default_header("X-Api-Key", "canary-header-2")
+        .default_header("Cookie", "session=canary-header-3")
+        .default_header("X-Custom", "canary-header-4")
+        .default_header("Accept-Language", "fr");
+    let shown = format!("{builder:?}");
+    let client = builder.build::<Value>().unwrap();
+    let shown = format!("{shown} {client:?}");
+    for canary in [
+        "canary-url-pw",
+        "api-user",
+        "canary-header-1",
+        "canary-header-2",
+        "canary-header-3",
+        "canary-header-4",
+    ] {
+        assert!(!shown.contains(canary), "{canary} leaked: {shown}");
+    }
+    assert!(shown.contains("pbx.example.com"), "{shown}");
+    assert!(
+        shown.contains("\"fr\""),
+        "harmless headers stay readable: {shown}"
+    );
+    // A bad base URL's error does not show its password either.
+    let err = ClientBuilder::new("t", "ftp://u:canary-url-pw@h/")
+        .build::<Value>()
+        .unwrap_err();
+    assert!(!err.to_string().contains("canary-url-pw"), "{err}");
 }
