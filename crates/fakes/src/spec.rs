@@ -18,9 +18,14 @@ pub struct Operation {
     segments: Vec<Segment>,
     params: Vec<Param>,
     body: Option<(bool, Schema)>,
+    /// The media types the request body may come in (`application/json`,
+    /// `application/x-www-form-urlencoded`), lower case, as the spec lists them.
+    pub media: Vec<String>,
     responses: BTreeMap<String, Option<Schema>>,
     /// Whether the operation needs a credential.
     pub authenticated: bool,
+    /// The vendor's rate-limit group (`x-throttling-group`), if the spec names one.
+    pub rate_group: Option<String>,
 }
 
 enum Segment {
@@ -51,13 +56,16 @@ impl Schema {
         Schema { raw, validator }
     }
 
-    /// Every violation of `value`, as `<pointer>: <message>`, under `prefix`.
+    /// Every violation of `value` under `prefix`: at most [`MAX_PROBLEMS`],
+    /// each message at most [`MAX_MESSAGE`] characters (the validator quotes
+    /// the value, and a request's value can be large).
     pub fn problems(&self, prefix: &str, value: &Value) -> Vec<Problem> {
         self.validator
             .iter_errors(value)
+            .take(MAX_PROBLEMS)
             .map(|e| Problem {
-                field: format!("{prefix}{}", e.instance_path()),
-                message: e.to_string(),
+                field: clip(&format!("{prefix}{}", e.instance_path()), MAX_MESSAGE),
+                message: clip(&e.to_string(), MAX_MESSAGE),
                 keyword: keyword(&e),
             })
             .collect()
@@ -82,6 +90,20 @@ fn keyword(e: &jsonschema::ValidationError<'_>) -> String {
     }
 }
 
+/// The most problems reported for one request.
+pub const MAX_PROBLEMS: usize = 20;
+/// The longest message (and field name) of a problem, in characters.
+pub const MAX_MESSAGE: usize = 200;
+
+/// `text` cut to at most `max` characters (on a character boundary), with
+/// an ellipsis when it was cut.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// One violation: where, which rule, and the validator's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -99,6 +121,8 @@ pub struct Matched<'a> {
     pub op: &'a Operation,
     /// Path parameters by name (percent-decoded).
     pub path: BTreeMap<String, String>,
+    /// Path parameters that are not valid percent-encoded UTF-8.
+    pub problems: Vec<Problem>,
 }
 
 /// A vendor's spec, loaded for a fake.
@@ -150,9 +174,14 @@ impl Spec {
                         schema: Schema::new(schema),
                     });
                 }
-                let body = op.get("requestBody").map(|b| {
-                    let b = resolve(&doc, b, 0);
-                    let media = b["content"]
+                let request_body = op.get("requestBody").map(|b| resolve(&doc, b, 0));
+                let media: Vec<String> = request_body
+                    .as_ref()
+                    .and_then(|b| b["content"].as_object())
+                    .map(|c| c.keys().map(|k| k.to_ascii_lowercase()).collect())
+                    .unwrap_or_default();
+                let body = request_body.map(|b| {
+                    let schema = b["content"]
                         .as_object()
                         .and_then(|c| {
                             c.iter()
@@ -162,7 +191,7 @@ impl Spec {
                         .unwrap_or(Value::Null);
                     (
                         b["required"].as_bool().unwrap_or(false),
-                        Schema::new(openapi_to_json_schema(&doc, &media)),
+                        Schema::new(openapi_to_json_schema(&doc, &schema)),
                     )
                 });
                 let mut responses = BTreeMap::new();
@@ -184,8 +213,10 @@ impl Spec {
                     segments: segments(path),
                     params,
                     body,
+                    media,
                     responses,
                     authenticated,
+                    rate_group: op["x-throttling-group"].as_str().map(str::to_owned),
                 });
             }
         }
@@ -202,7 +233,10 @@ impl Spec {
         self.operations
             .iter()
             .filter(|op| op.method == method)
-            .filter_map(|op| op.matches(&parts).map(|path| Matched { op, path }))
+            .filter_map(|op| {
+                op.matches(&parts)
+                    .map(|(path, problems)| Matched { op, path, problems })
+            })
             // Prefer the operation with the most literal segments.
             .max_by_key(|m| {
                 m.op.segments
@@ -222,14 +256,14 @@ impl Spec {
 }
 
 impl Operation {
-    fn matches(&self, parts: &[&str]) -> Option<BTreeMap<String, String>> {
+    fn matches(&self, parts: &[&str]) -> Option<(BTreeMap<String, String>, Vec<Problem>)> {
         // A template such as `/a/{b}/c` splits into ["", "a", "{b}", "c"].
-        let expected: Vec<&Segment> = self.segments.iter().collect();
-        if expected.len() != parts.len() {
+        if self.segments.len() != parts.len() {
             return None;
         }
         let mut found = BTreeMap::new();
-        for (segment, part) in expected.iter().zip(parts) {
+        let mut problems = Vec::new();
+        for (segment, part) in self.segments.iter().zip(parts) {
             match segment {
                 Segment::Literal(text) if text == part => {}
                 Segment::Literal(_) => return None,
@@ -237,11 +271,25 @@ impl Operation {
                     if part.is_empty() {
                         return None;
                     }
-                    found.insert(name.clone(), percent_decode(part));
+                    match decode_component(part, false) {
+                        Ok(value) => {
+                            found.insert(name.clone(), value);
+                        }
+                        Err(why) => problems.push(Problem {
+                            field: format!("path.{name}"),
+                            keyword: "encoding".into(),
+                            message: why.to_owned(),
+                        }),
+                    }
                 }
             }
         }
-        Some(found)
+        Some((found, problems))
+    }
+
+    /// Whether the operation takes a request body.
+    pub fn has_body(&self) -> bool {
+        self.body.is_some()
     }
 
     /// Checks path and query parameters and the body; returns the typed
@@ -380,11 +428,30 @@ fn segments(path: &str) -> Vec<Segment> {
         .collect()
 }
 
-/// Decodes `%XX` escapes (invalid ones are kept as they are).
-pub fn percent_decode(text: &str) -> String {
+/// Decodes a path segment, or a query or form component (`plus_is_space`:
+/// `+` is a space there): every `%` must start a `%XX` escape and the
+/// result must be UTF-8, or the value is refused with the reason.
+pub fn decode_component(text: &str, plus_is_space: bool) -> Result<String, &'static str> {
+    let bytes = text.as_bytes();
+    let well_formed = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err("bad percent-encoding: `%` must start a `%XX` escape");
+    }
+    let spaced;
+    let text = if plus_is_space && text.contains('+') {
+        spaced = text.replace('+', " ");
+        spaced.as_str()
+    } else {
+        text
+    };
     percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| "not UTF-8 once percent-decoded")
 }
 
 /// A query or path value as the JSON its schema expects (left a string when
@@ -438,6 +505,7 @@ fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
         Value::Object(map) => {
             let mut out = Map::new();
             let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            let map_format = map.get("format").and_then(Value::as_str).map(str::to_owned);
             for (key, value) in map {
                 if key.starts_with("x-")
                     || matches!(
@@ -480,12 +548,38 @@ fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
                 };
                 out.insert(key, converted);
             }
+            if out.get("type") == Some(&Value::String("integer".into())) {
+                bound_integer(&mut out, map_format.as_deref());
+            }
             if nullable && let Some(Value::String(t)) = out.get("type").cloned() {
                 out.insert("type".into(), serde_json::json!([t, "null"]));
             }
             Value::Object(out)
         }
         other => other,
+    }
+}
+
+/// Gives an integer schema the bounds of its `format` (`int32`, `int64`),
+/// as the vendor's own parser has them, unless tighter ones are there.
+fn bound_integer(schema: &mut Map<String, Value>, format: Option<&str>) {
+    let (low, high) = match format {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let tighter_low = schema
+        .get("minimum")
+        .and_then(Value::as_f64)
+        .is_some_and(|m| m >= low as f64);
+    if !tighter_low {
+        schema.insert("minimum".into(), Value::from(low));
+    }
+    let tighter_high = schema
+        .get("maximum")
+        .and_then(Value::as_f64)
+        .is_some_and(|m| m <= high as f64);
+    if !tighter_high {
+        schema.insert("maximum".into(), Value::from(high));
     }
 }
 
