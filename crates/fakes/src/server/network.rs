@@ -97,6 +97,7 @@ async fn connection(
         .timer(TokioTimer::new())
         .header_read_timeout(settings.read_timeout)
         .keep_alive(false)
+        .max_header_size(MAX_HEAD_BYTES)
         .max_buf_size(MAX_HEAD_BYTES);
     let served = builder.serve_connection(io, service).without_shutdown();
     // Reading the head, then the body, then the slowest fault, then writing.
