@@ -59,14 +59,27 @@ impl Schema {
     /// Every violation of `value` under `prefix`: at most [`MAX_PROBLEMS`],
     /// each message at most [`MAX_MESSAGE`] characters (the validator quotes
     /// the value, and a request's value can be large).
+    ///
+    /// The validator's message quotes the value; for a credential (a field
+    /// named like a password, secret, token or key) the message names the
+    /// rule only, so that no answer repeats a credential.
     pub fn problems(&self, prefix: &str, value: &Value) -> Vec<Problem> {
         self.validator
             .iter_errors(value)
             .take(MAX_PROBLEMS)
-            .map(|e| Problem {
-                field: clip(&format!("{prefix}{}", e.instance_path()), MAX_MESSAGE),
-                message: clip(&e.to_string(), MAX_MESSAGE),
-                keyword: keyword(&e),
+            .map(|e| {
+                let field = clip(&format!("{prefix}{}", e.instance_path()), MAX_MESSAGE);
+                let keyword = keyword(&e);
+                let message = if is_credential(&field) {
+                    format!("the value breaks `{keyword}`")
+                } else {
+                    clip(&e.to_string(), MAX_MESSAGE)
+                };
+                Problem {
+                    field,
+                    keyword,
+                    message,
+                }
             })
             .collect()
     }
@@ -75,6 +88,28 @@ impl Schema {
     pub fn raw(&self) -> &Value {
         &self.raw
     }
+}
+
+/// Whether a field (`body/data/api_key`, `header.authorization`) holds a
+/// credential.
+fn is_credential(field: &str) -> bool {
+    let name = field
+        .rsplit(['/', '.'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "credential",
+        "assertion",
+        "authorization",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
 }
 
 fn keyword(e: &jsonschema::ValidationError<'_>) -> String {
@@ -611,6 +646,47 @@ mod tests {
         assert_eq!(problems[0].field, "body/data/name");
         assert_eq!(problems[0].keyword, "minLength");
         assert!(spec.find("GET", "/v2/nowhere").is_none());
+    }
+
+    #[test]
+    fn components_decode_strictly() {
+        assert_eq!(decode_component("a+b%2B%C3%A9", true).unwrap(), "a b+é");
+        assert_eq!(decode_component("a+b", false).unwrap(), "a+b");
+        for bad in ["%zz", "%", "%F", "x%FF", "%C3%28"] {
+            assert!(decode_component(bad, true).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn integers_keep_their_format_bounds() {
+        let spec = Spec::load(include_str!("../../../specs/ringcentral.yaml"));
+        let m = spec
+            .find("GET", "/restapi/v1.0/account/~/call-monitoring-groups")
+            .unwrap();
+        for (value, ok) in [
+            ("2147483647", true),
+            ("2147483648", false),
+            ("9223372036854775807", false),
+            ("0", false),
+        ] {
+            let (_, problems) =
+                m.op.check(&m.path, &[("page".into(), value.into())], &[], None);
+            assert_eq!(problems.is_empty(), ok, "page={value}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_not_repeated_in_problems() {
+        let spec = Spec::load(include_str!("../../../specs/kazoo.yaml"));
+        let m = spec.find("PUT", "/v2/api_auth").unwrap();
+        let key = "k".repeat(70);
+        let body = serde_json::json!({"data": {"api_key": key}});
+        let (_, problems) = m.op.check(&m.path, &[], &[], Some(&body));
+        assert!(!problems.is_empty());
+        assert!(
+            problems.iter().all(|p| !p.message.contains("kkkk")),
+            "{problems:?}"
+        );
     }
 
     #[test]
