@@ -353,10 +353,14 @@ async fn fault_matrix() {
         .unwrap();
 }
 
-/// Faults can also be asked for over HTTP: the admin endpoint and a header.
+/// Faults can also be asked for over HTTP, when the server allows it: the
+/// admin endpoint and a header.
 #[tokio::test]
 async fn faults_over_http() {
-    let fake = fake().await;
+    let fake =
+        dialtone_fakes::start_with("kazoo", 0, dialtone_fakes::Options::default().faults(true))
+            .await
+            .unwrap();
     let kazoo = Client::builder(fake.base_url())
         .auth_token(SANDBOX_TOKEN)
         .no_retries()

@@ -1,9 +1,8 @@
 //! dialtone-yeastar against the stateful Yeastar fake.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use dialtone_fakes::yeastar::{CLIENT_ID, CLIENT_SECRET, SANDBOX_TOKEN, Yeastar};
+use dialtone_fakes::yeastar::{CLIENT_ID, CLIENT_SECRET, SANDBOX_TOKEN};
 use dialtone_fakes::{FakeServer, Fault};
 use dialtone_yeastar::{
     Client, CreateExtensionGroupRequest, Error, GetTokenRequest, MemberInfo, MemberRole,
@@ -145,9 +144,13 @@ async fn errors_arrive_as_errcode() {
 
 #[tokio::test]
 async fn expired_tokens_are_refreshed_once() {
-    let fake = FakeServer::start(Arc::new(Yeastar::new(Duration::from_millis(300))), 0, false)
-        .await
-        .unwrap();
+    let fake = dialtone_fakes::start_with(
+        "yeastar",
+        0,
+        dialtone_fakes::Options::default().token_ttl(Duration::from_millis(300)),
+    )
+    .await
+    .unwrap();
     let pbx = Client::builder(fake.base_url())
         .login(GetTokenRequest::new(CLIENT_ID, CLIENT_SECRET))
         .build()

@@ -1,15 +1,17 @@
 //! A stateful fake of Kazoo's crossbar: API-key and user logins that issue
 //! expiring tokens, and groups (create, list with paging, a user's groups,
-//! get, replace, merge-patch, delete) kept per account.
+//! get, replace, merge-patch, delete) kept per account. One handler per
+//! operation, routed by [`HANDLERS`].
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use crate::server::{Incoming, Reply, Vendor};
+use crate::server::{Handler, Incoming, Refusal, Reply, Vendor, route};
 use crate::spec::{Problem, Schema, Spec, openapi_to_json_schema};
+use crate::sync::Lock;
+use crate::tokens::{TokenRules, TokenStats, TokenStore, Validity};
 
 /// The seeded account.
 pub const ACCOUNT_ID: &str = "6b71cb72c876b5b1396a335f8f8a2594";
@@ -23,26 +25,42 @@ pub const USER_CREDENTIALS: &str = "82a2dc91686ec828a67152d45a5d3e7a";
 pub const USER_ID: &str = "df9274b450ea6795cdb381055c3f9b45";
 /// A seeded device.
 pub const DEVICE_ID: &str = "dd03d7442a4bec5c092ea6a0e6d579ef";
+/// The token printed by the sandbox; it does not expire.
+pub const SANDBOX_TOKEN: &str = "5a4db0c0ffee5a4db0c0ffee5a4db0c0ffee5a4d";
+/// How long a login's token lasts unless `Options::token_ttl` says.
+pub const TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+/// The operations and their handlers.
+const HANDLERS: &[(&str, Handler<Kazoo>)] = &[
+    ("createApiAuth", create_api_auth),
+    ("createUserAuth", create_user_auth),
+    ("listGroups", list_groups),
+    ("listUserGroups", list_groups),
+    ("createGroup", create_group),
+    ("getGroup", get_group),
+    ("updateGroup", update_group),
+    ("patchGroup", patch_group),
+    ("deleteGroup", delete_group),
+];
 
 /// The Kazoo fake.
 pub struct Kazoo {
     spec: Spec,
     group_schema: Schema,
-    token_lifetime: Duration,
-    state: Mutex<State>,
+    tokens: Lock<TokenStore>,
+    state: Lock<State>,
 }
 
 #[derive(Default)]
 struct State {
     next_id: u64,
-    tokens: BTreeMap<String, Instant>,
     groups: BTreeMap<String, Map<String, Value>>,
 }
 
 impl State {
     fn new_id(&mut self) -> String {
-        self.next_id += 1;
-        format!("{:032x}", 0x5eed_0000_u64 + self.next_id)
+        self.next_id = self.next_id.wrapping_add(1);
+        format!("{:032x}", 0x5eed_0000_u64.wrapping_add(self.next_id))
     }
 }
 
@@ -57,70 +75,94 @@ impl Kazoo {
             &doc,
             &json!({"$ref": "#/components/schemas/Group"}),
         ));
-        let fake = Kazoo {
+        let mut tokens = TokenStore::new(TokenRules {
+            access_ttl: token_lifetime,
+            refresh_ttl: None,
+            max_live: None,
+            access_format: |n| {
+                format!("{:040x}", 0xa17_0000_u64.wrapping_add(n.wrapping_mul(7919)))
+            },
+            refresh_format: |n| format!("{n:040x}"),
+        });
+        tokens.seed(SANDBOX_TOKEN, Duration::from_secs(365 * 24 * 3600));
+        let mut state = State::default();
+        for (name, endpoints) in [
+            (
+                "Support",
+                json!({USER_ID: {"type": "user", "weight": 1}, DEVICE_ID: {"type": "device", "weight": 2}}),
+            ),
+            ("Sales", json!({DEVICE_ID: {"type": "device", "weight": 1}})),
+        ] {
+            let id = state.new_id();
+            let group =
+                json!({"id": id, "name": name, "endpoints": endpoints, "music_on_hold": {}});
+            state
+                .groups
+                .insert(id, group.as_object().cloned().unwrap_or_default());
+        }
+        Kazoo {
             spec,
             group_schema,
-            token_lifetime,
-            state: Mutex::new(State::default()),
-        };
-        {
-            let mut state = fake.state.lock().unwrap();
-            state.tokens.insert(
-                SANDBOX_TOKEN.to_owned(),
-                Instant::now() + Duration::from_secs(365 * 24 * 3600),
-            );
-            for (name, endpoints) in [
-                (
-                    "Support",
-                    json!({USER_ID: {"type": "user", "weight": 1}, DEVICE_ID: {"type": "device", "weight": 2}}),
-                ),
-                ("Sales", json!({DEVICE_ID: {"type": "device", "weight": 1}})),
-            ] {
-                let id = state.new_id();
-                let group =
-                    json!({"id": id, "name": name, "endpoints": endpoints, "music_on_hold": {}});
-                state
-                    .groups
-                    .insert(id, group.as_object().cloned().unwrap_or_default());
-            }
+            tokens: Lock::new(tokens),
+            state: Lock::new(state),
         }
-        fake
-    }
-
-    fn issue_token(&self, state: &mut State) -> String {
-        let token = format!(
-            "{:040x}",
-            0xa17_0000_u64 + state.next_id * 7919 + state.tokens.len() as u64
-        );
-        state.next_id += 1;
-        state
-            .tokens
-            .insert(token.clone(), Instant::now() + self.token_lifetime);
-        token
     }
 
     fn envelope(&self, status: u16, data: Value, token: Option<&str>) -> Reply {
-        let mut body = json!({"data": data, "status": "success", "request_id": request_id(), "revision": "automatic"});
+        let mut body = json!({"data": data, "status": "success", "request_id": REQUEST_ID, "revision": "automatic"});
         if let Some(token) = token {
             body["auth_token"] = json!(token);
         }
-        Reply::json(status, body).with_header("x-request-id", request_id())
+        Reply::json(status, body).with_header("x-request-id", REQUEST_ID)
+    }
+
+    /// A login: a new token for the account, or `invalid_credentials`.
+    fn login(&self, accepted: bool, data: Value) -> Reply {
+        if !accepted {
+            return invalid_credentials();
+        }
+        match self.tokens.lock().login() {
+            Ok(issued) => self.envelope(201, data, Some(&issued.access)),
+            // Kazoo has no cap on tokens; the store only caps with max_live.
+            Err(_) => invalid_credentials(),
+        }
     }
 }
 
-/// The token printed by the sandbox; it does not expire.
-pub const SANDBOX_TOKEN: &str = "5a4db0c0ffee5a4db0c0ffee5a4db0c0ffee5a4d";
-
-fn request_id() -> String {
-    "0a1b2c3d4e5f60718293a4b5c6d7e8f9".to_owned()
-}
+const REQUEST_ID: &str = "0a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
 fn error(status: u16, message: &str, data: Value) -> Reply {
     Reply::json(
         status,
         json!({"status": "error", "error": status.to_string(), "message": message, "data": data}),
     )
-    .with_header("x-request-id", request_id())
+    .with_header("x-request-id", REQUEST_ID)
+}
+
+fn invalid_credentials() -> Reply {
+    error(
+        401,
+        "invalid_credentials",
+        json!({"message": "invalid credentials"}),
+    )
+}
+
+fn bad_identifier(id: &str) -> Reply {
+    error(
+        404,
+        "bad_identifier",
+        json!({"message": "bad identifier", "cause": crate::spec::clip(id, 64)}),
+    )
+}
+
+/// The request's `data`, or JSON `null`.
+fn data(request: &Incoming) -> Value {
+    request
+        .body
+        .as_ref()
+        .and_then(|b| b.get("data"))
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 fn summary(group: &Map<String, Value>) -> Value {
@@ -134,6 +176,137 @@ fn summary(group: &Map<String, Value>) -> Value {
         summary["flags"] = flags.clone();
     }
     summary
+}
+
+fn create_api_auth(fake: &Kazoo, request: &Incoming) -> Reply {
+    let data = data(request);
+    fake.login(
+        data["api_key"] == API_KEY,
+        json!({"account_id": ACCOUNT_ID, "apps": [], "is_reseller": false, "language": "en-us"}),
+    )
+}
+
+fn create_user_auth(fake: &Kazoo, request: &Incoming) -> Reply {
+    let data = data(request);
+    let known_account = data.get("account_name").is_none_or(|n| n == ACCOUNT_NAME);
+    fake.login(
+        data["credentials"] == USER_CREDENTIALS && known_account,
+        json!({"account_id": ACCOUNT_ID, "owner_id": USER_ID, "apps": [], "language": "en-us"}),
+    )
+}
+
+/// `listGroups` and `listUserGroups`: descending unless `ascending=true`,
+/// paged by `start_key` and `page_size` unless `paginate=false`.
+fn list_groups(fake: &Kazoo, request: &Incoming) -> Reply {
+    let state = fake.state.lock();
+    let user = request.path("USER_ID");
+    let mut rows: Vec<&Map<String, Value>> = state
+        .groups
+        .values()
+        .filter(|g| user.is_empty() || g["endpoints"][user]["type"] == "user")
+        .collect();
+    if request.query.get("ascending") != Some(&Value::Bool(true)) {
+        rows.reverse();
+    }
+    let all = request.query.get("paginate") == Some(&Value::Bool(false));
+    let size = request
+        .query_i64("page_size")
+        .map_or(50, |n| usize::try_from(n).unwrap_or(0))
+        .max(1);
+    let start = match request.query_str("start_key") {
+        None => 0,
+        Some(key) => match rows.iter().position(|g| g["id"] == key) {
+            Some(at) => at,
+            None => {
+                return error(
+                    416,
+                    "invalid start key",
+                    json!({"message": "invalid start key", "cause": crate::spec::clip(key, 64)}),
+                );
+            }
+        },
+    };
+    let end = if all {
+        rows.len()
+    } else {
+        start.saturating_add(size).min(rows.len())
+    };
+    let page: Vec<Value> = rows[start..end].iter().map(|g| summary(g)).collect();
+    let mut reply = json!({
+        "data": page, "status": "success", "page_size": end - start, "request_id": REQUEST_ID,
+    });
+    if let Some(key) = request.query_str("start_key") {
+        reply["start_key"] = json!(key);
+    }
+    if let Some(next) = rows.get(end) {
+        reply["next_start_key"] = next["id"].clone();
+    }
+    Reply::json(200, reply)
+}
+
+fn create_group(fake: &Kazoo, request: &Incoming) -> Reply {
+    let Value::Object(mut group) = data(request) else {
+        return fake.invalid(&[]);
+    };
+    let mut state = fake.state.lock();
+    let id = state.new_id();
+    group.insert("id".into(), json!(id));
+    state.groups.insert(id, group.clone());
+    fake.envelope(201, Value::Object(group), request.header("x-auth-token"))
+}
+
+fn get_group(fake: &Kazoo, request: &Incoming) -> Reply {
+    let id = request.path("GROUP_ID");
+    match fake.state.lock().groups.get(id) {
+        Some(group) => fake.envelope(200, Value::Object(group.clone()), None),
+        None => bad_identifier(id),
+    }
+}
+
+fn delete_group(fake: &Kazoo, request: &Incoming) -> Reply {
+    let id = request.path("GROUP_ID");
+    match fake.state.lock().groups.remove(id) {
+        Some(group) => fake.envelope(200, Value::Object(group), None),
+        None => bad_identifier(id),
+    }
+}
+
+/// POST: replaces the public fields.
+fn update_group(fake: &Kazoo, request: &Incoming) -> Reply {
+    save_group(fake, request, true)
+}
+
+/// PATCH: merges into the stored group; a `null` removes a field.
+fn patch_group(fake: &Kazoo, request: &Incoming) -> Reply {
+    save_group(fake, request, false)
+}
+
+/// Replaces or merges, then validates the result as a whole group.
+fn save_group(fake: &Kazoo, request: &Incoming, replace: bool) -> Reply {
+    let id = request.path("GROUP_ID").to_owned();
+    let mut state = fake.state.lock();
+    let Some(stored) = state.groups.get(&id).cloned() else {
+        return bad_identifier(&id);
+    };
+    let Value::Object(changes) = data(request) else {
+        return fake.invalid(&[]);
+    };
+    let mut group = if replace { Map::new() } else { stored };
+    for (key, value) in changes {
+        if value.is_null() {
+            group.remove(&key);
+        } else {
+            group.insert(key, value);
+        }
+    }
+    group.insert("id".into(), json!(id));
+    let merged = Value::Object(group.clone());
+    let problems = fake.group_schema.problems("body/data", &merged);
+    if !problems.is_empty() {
+        return fake.invalid(&problems);
+    }
+    state.groups.insert(id, group);
+    fake.envelope(200, merged, None)
 }
 
 impl Vendor for Kazoo {
@@ -166,174 +339,74 @@ impl Vendor for Kazoo {
         error(400, "validation error", Value::Object(data))
     }
 
-    fn not_found(&self) -> Reply {
-        error(
-            404,
-            "not_found",
-            json!({"message": "the requested resource was not found"}),
-        )
+    fn refuse(&self, refusal: &Refusal) -> Reply {
+        // Kazoo names errors in snake case in `message`; those for 408, 413
+        // and 415 are this fake's (x-dialtone-assumed: not in the notes).
+        let name = match refusal {
+            Refusal::NotFound => "not_found",
+            Refusal::PayloadTooLarge { .. } => "request_entity_too_large",
+            Refusal::UnsupportedMediaType { .. } => "unsupported_media_type",
+            Refusal::TooManyRequests { .. } => "too_many_requests",
+            Refusal::Unavailable { .. } => "unavailable",
+            Refusal::Timeout => "request_timeout",
+            Refusal::Internal { .. } => "internal_error",
+        };
+        let reply = error(
+            refusal.status(),
+            name,
+            json!({"message": refusal.message()}),
+        );
+        match refusal.retry_after() {
+            Some(secs) => reply.with_header("retry-after", secs.to_string()),
+            None => reply,
+        }
     }
 
     fn authorize(&self, request: &Incoming) -> Result<(), Reply> {
-        let state = self.state.lock().unwrap();
-        let valid = request
-            .header("x-auth-token")
-            .and_then(|t| state.tokens.get(t))
-            .is_some_and(|expires| *expires > Instant::now());
-        if valid {
-            Ok(())
-        } else {
-            Err(error(
-                401,
-                "invalid_credentials",
-                json!({"message": "invalid credentials"}),
-            ))
+        let token = request.header("x-auth-token").unwrap_or_default();
+        match self.tokens.lock().check(token) {
+            Validity::Valid => Ok(()),
+            Validity::Expired | Validity::Unknown => Err(invalid_credentials()),
         }
     }
 
     fn handle(&self, request: &Incoming) -> Reply {
-        let mut state = self.state.lock().unwrap();
-        let data = request
-            .body
-            .as_ref()
-            .and_then(|b| b.get("data"))
-            .cloned()
-            .unwrap_or(Value::Null);
         let account = request.path("ACCOUNT_ID");
         if !account.is_empty() && account != ACCOUNT_ID {
-            return error(
-                404,
-                "bad_identifier",
-                json!({"message": "bad identifier", "cause": account}),
-            );
+            return bad_identifier(account);
         }
-        match request.op.as_str() {
-            "createApiAuth" => {
-                if data["api_key"] != API_KEY {
-                    return error(
-                        401,
-                        "invalid_credentials",
-                        json!({"message": "invalid credentials"}),
-                    );
-                }
-                let token = self.issue_token(&mut state);
-                self.envelope(201, json!({"account_id": ACCOUNT_ID, "apps": [], "is_reseller": false, "language": "en-us"}), Some(&token))
-            }
-            "createUserAuth" => {
-                let known_account = data.get("account_name").is_none_or(|n| n == ACCOUNT_NAME);
-                if data["credentials"] != USER_CREDENTIALS || !known_account {
-                    return error(
-                        401,
-                        "invalid_credentials",
-                        json!({"message": "invalid credentials"}),
-                    );
-                }
-                let token = self.issue_token(&mut state);
-                self.envelope(201, json!({"account_id": ACCOUNT_ID, "owner_id": USER_ID, "apps": [], "language": "en-us"}), Some(&token))
-            }
-            "listGroups" | "listUserGroups" => {
-                let user = request.path("USER_ID");
-                let mut rows: Vec<&Map<String, Value>> = state
-                    .groups
-                    .values()
-                    .filter(|g| user.is_empty() || g["endpoints"][user]["type"] == "user")
-                    .collect();
-                // Sorted descending by default; `ascending=true` reverses.
-                if request.query.get("ascending") != Some(&Value::Bool(true)) {
-                    rows.reverse();
-                }
-                let all = request.query.get("paginate") == Some(&Value::Bool(false));
-                let size = request.query_i64("page_size").unwrap_or(50).max(1) as usize;
-                let start = match request.query_str("start_key") {
-                    None => 0,
-                    Some(key) => match rows.iter().position(|g| g["id"] == key) {
-                        Some(at) => at,
-                        None => {
-                            return error(
-                                416,
-                                "invalid start key",
-                                json!({"message": "invalid start key", "cause": key}),
-                            );
-                        }
-                    },
-                };
-                let end = if all {
-                    rows.len()
-                } else {
-                    (start + size).min(rows.len())
-                };
-                let page: Vec<Value> = rows[start..end].iter().map(|g| summary(g)).collect();
-                let mut reply = json!({
-                    "data": page, "status": "success", "page_size": end - start, "request_id": request_id(),
-                });
-                if let Some(key) = request.query_str("start_key") {
-                    reply["start_key"] = json!(key);
-                }
-                if end < rows.len() {
-                    reply["next_start_key"] = rows[end]["id"].clone();
-                }
-                Reply::json(200, reply)
-            }
-            "createGroup" => {
-                let Value::Object(mut group) = data else {
-                    return self.invalid(&[]);
-                };
-                let id = state.new_id();
-                group.insert("id".into(), json!(id));
-                state.groups.insert(id, group.clone());
-                self.envelope(201, Value::Object(group), request.header("x-auth-token"))
-            }
-            "getGroup" | "updateGroup" | "patchGroup" | "deleteGroup" => {
-                let id = request.path("GROUP_ID").to_owned();
-                let Some(stored) = state.groups.get(&id).cloned() else {
-                    return error(
-                        404,
-                        "bad_identifier",
-                        json!({"message": "bad identifier", "cause": id}),
-                    );
-                };
-                match request.op.as_str() {
-                    "getGroup" => self.envelope(200, Value::Object(stored), None),
-                    "deleteGroup" => {
-                        state.groups.remove(&id);
-                        self.envelope(200, Value::Object(stored), None)
-                    }
-                    op => {
-                        let Value::Object(changes) = data else {
-                            return self.invalid(&[]);
-                        };
-                        let mut group = if op == "updateGroup" {
-                            Map::new()
-                        } else {
-                            stored
-                        };
-                        for (key, value) in changes {
-                            if value.is_null() {
-                                group.remove(&key);
-                            } else {
-                                group.insert(key, value);
-                            }
-                        }
-                        group.insert("id".into(), json!(id));
-                        let merged = Value::Object(group.clone());
-                        let problems = self.group_schema.problems("body/data", &merged);
-                        if !problems.is_empty() {
-                            return self.invalid(&problems);
-                        }
-                        state.groups.insert(id, group);
-                        self.envelope(200, merged, None)
-                    }
-                }
-            }
-            other => error(
-                405,
-                "method_not_allowed",
-                json!({"message": format!("{other} is not faked")}),
-            ),
+        match route(HANDLERS, &request.op) {
+            Some(handler) => handler(self, request),
+            None => self.refuse(&Refusal::NotFound),
         }
     }
 
     fn credential(&self) -> (String, &'static str) {
         (SANDBOX_TOKEN.to_owned(), "X-Auth-Token header")
+    }
+
+    fn token_operations(&self) -> &'static [&'static str] {
+        &["createApiAuth", "createUserAuth"]
+    }
+
+    fn tokens(&self) -> TokenStats {
+        self.tokens.lock().stats()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_has_one_handler() {
+        let fake = Kazoo::new(TOKEN_TTL);
+        let ops: Vec<&str> = fake.spec.operations.iter().map(|o| o.id.as_str()).collect();
+        for op in &ops {
+            assert!(route(HANDLERS, op).is_some(), "{op} has no handler");
+        }
+        for (op, _) in HANDLERS {
+            assert!(ops.contains(op), "{op} is not in the spec");
+        }
     }
 }

@@ -13,6 +13,13 @@ struct Cli {
     /// The port (with `all`, the first of consecutive ports; 0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
+    /// Let requests ask for faults: the `x-dialtone-fault` header and
+    /// `POST <base>/__dialtone/faults` (off: the header is ignored).
+    #[arg(long)]
+    faults: bool,
+    /// Access tokens last this many seconds (default: the vendor's).
+    #[arg(long, value_name = "SECS")]
+    token_ttl: Option<u64>,
 }
 
 #[tokio::main]
@@ -23,14 +30,23 @@ async fn main() -> std::process::ExitCode {
     } else {
         vec![cli.vendor.as_str()]
     };
+    let mut options = dialtone_fakes::Options::default()
+        .log(true)
+        .faults(cli.faults);
+    if let Some(secs) = cli.token_ttl {
+        options = options.token_ttl(std::time::Duration::from_secs(secs));
+    }
     let mut running = Vec::new();
     for (i, vendor) in vendors.iter().enumerate() {
-        let port = if cli.port == 0 {
-            0
-        } else {
-            cli.port + i as u16
+        let port = match (cli.port, u16::try_from(i)) {
+            (0, _) => 0,
+            (first, Ok(i)) if first.checked_add(i).is_some() => first + i,
+            _ => {
+                eprintln!("error: {vendor}: no port after {}", cli.port);
+                return std::process::ExitCode::FAILURE;
+            }
         };
-        match dialtone_fakes::start(vendor, port, true).await {
+        match dialtone_fakes::start_with(vendor, port, options.clone()).await {
             Ok(fake) => {
                 println!("{vendor}: {}", fake.base_url());
                 running.push(fake);
@@ -42,6 +58,13 @@ async fn main() -> std::process::ExitCode {
         }
     }
     print_credentials();
+    if cli.faults {
+        println!(
+            "faults: on — an x-dialtone-fault header (e.g. 503, 429:5, slow:500, truncated, huge:<bytes> up to {}) \
+             or POST <base>/__dialtone/faults {{\"fault\": \"503\", \"count\": 2}}",
+            dialtone_fakes::MAX_HUGE_BYTES
+        );
+    }
     println!("Ctrl-C stops the fakes.");
     let _ = tokio::signal::ctrl_c().await;
     std::process::ExitCode::SUCCESS

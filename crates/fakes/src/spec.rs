@@ -18,9 +18,14 @@ pub struct Operation {
     segments: Vec<Segment>,
     params: Vec<Param>,
     body: Option<(bool, Schema)>,
+    /// The media types the request body may come in (`application/json`,
+    /// `application/x-www-form-urlencoded`), lower case, as the spec lists them.
+    pub media: Vec<String>,
     responses: BTreeMap<String, Option<Schema>>,
     /// Whether the operation needs a credential.
     pub authenticated: bool,
+    /// The vendor's rate-limit group (`x-throttling-group`), if the spec names one.
+    pub rate_group: Option<String>,
 }
 
 enum Segment {
@@ -51,14 +56,30 @@ impl Schema {
         Schema { raw, validator }
     }
 
-    /// Every violation of `value`, as `<pointer>: <message>`, under `prefix`.
+    /// Every violation of `value` under `prefix`: at most [`MAX_PROBLEMS`],
+    /// each message at most [`MAX_MESSAGE`] characters (the validator quotes
+    /// the value, and a request's value can be large).
+    ///
+    /// The validator's message quotes the value; for a credential (a field
+    /// named like a password, secret, token or key) the message names the
+    /// rule only, so that no answer repeats a credential.
     pub fn problems(&self, prefix: &str, value: &Value) -> Vec<Problem> {
         self.validator
             .iter_errors(value)
-            .map(|e| Problem {
-                field: format!("{prefix}{}", e.instance_path()),
-                message: e.to_string(),
-                keyword: keyword(&e),
+            .take(MAX_PROBLEMS)
+            .map(|e| {
+                let field = clip(&format!("{prefix}{}", e.instance_path()), MAX_MESSAGE);
+                let keyword = keyword(&e);
+                let message = if is_credential(&field) {
+                    format!("the value breaks `{keyword}`")
+                } else {
+                    clip(&e.to_string(), MAX_MESSAGE)
+                };
+                Problem {
+                    field,
+                    keyword,
+                    message,
+                }
             })
             .collect()
     }
@@ -67,6 +88,28 @@ impl Schema {
     pub fn raw(&self) -> &Value {
         &self.raw
     }
+}
+
+/// Whether a field (`body/data/api_key`, `header.authorization`) holds a
+/// credential.
+fn is_credential(field: &str) -> bool {
+    let name = field
+        .rsplit(['/', '.'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    [
+        "password",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "credential",
+        "assertion",
+        "authorization",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
 }
 
 fn keyword(e: &jsonschema::ValidationError<'_>) -> String {
@@ -79,6 +122,20 @@ fn keyword(e: &jsonschema::ValidationError<'_>) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => "schema".to_owned(),
+    }
+}
+
+/// The most problems reported for one request.
+pub const MAX_PROBLEMS: usize = 20;
+/// The longest message (and field name) of a problem, in characters.
+pub const MAX_MESSAGE: usize = 200;
+
+/// `text` cut to at most `max` characters (on a character boundary), with
+/// an ellipsis when it was cut.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
     }
 }
 
@@ -99,6 +156,8 @@ pub struct Matched<'a> {
     pub op: &'a Operation,
     /// Path parameters by name (percent-decoded).
     pub path: BTreeMap<String, String>,
+    /// Path parameters that are not valid percent-encoded UTF-8.
+    pub problems: Vec<Problem>,
 }
 
 /// A vendor's spec, loaded for a fake.
@@ -150,9 +209,14 @@ impl Spec {
                         schema: Schema::new(schema),
                     });
                 }
-                let body = op.get("requestBody").map(|b| {
-                    let b = resolve(&doc, b, 0);
-                    let media = b["content"]
+                let request_body = op.get("requestBody").map(|b| resolve(&doc, b, 0));
+                let media: Vec<String> = request_body
+                    .as_ref()
+                    .and_then(|b| b["content"].as_object())
+                    .map(|c| c.keys().map(|k| k.to_ascii_lowercase()).collect())
+                    .unwrap_or_default();
+                let body = request_body.map(|b| {
+                    let schema = b["content"]
                         .as_object()
                         .and_then(|c| {
                             c.iter()
@@ -162,7 +226,7 @@ impl Spec {
                         .unwrap_or(Value::Null);
                     (
                         b["required"].as_bool().unwrap_or(false),
-                        Schema::new(openapi_to_json_schema(&doc, &media)),
+                        Schema::new(openapi_to_json_schema(&doc, &schema)),
                     )
                 });
                 let mut responses = BTreeMap::new();
@@ -184,8 +248,10 @@ impl Spec {
                     segments: segments(path),
                     params,
                     body,
+                    media,
                     responses,
                     authenticated,
+                    rate_group: op["x-throttling-group"].as_str().map(str::to_owned),
                 });
             }
         }
@@ -202,7 +268,10 @@ impl Spec {
         self.operations
             .iter()
             .filter(|op| op.method == method)
-            .filter_map(|op| op.matches(&parts).map(|path| Matched { op, path }))
+            .filter_map(|op| {
+                op.matches(&parts)
+                    .map(|(path, problems)| Matched { op, path, problems })
+            })
             // Prefer the operation with the most literal segments.
             .max_by_key(|m| {
                 m.op.segments
@@ -222,14 +291,14 @@ impl Spec {
 }
 
 impl Operation {
-    fn matches(&self, parts: &[&str]) -> Option<BTreeMap<String, String>> {
+    fn matches(&self, parts: &[&str]) -> Option<(BTreeMap<String, String>, Vec<Problem>)> {
         // A template such as `/a/{b}/c` splits into ["", "a", "{b}", "c"].
-        let expected: Vec<&Segment> = self.segments.iter().collect();
-        if expected.len() != parts.len() {
+        if self.segments.len() != parts.len() {
             return None;
         }
         let mut found = BTreeMap::new();
-        for (segment, part) in expected.iter().zip(parts) {
+        let mut problems = Vec::new();
+        for (segment, part) in self.segments.iter().zip(parts) {
             match segment {
                 Segment::Literal(text) if text == part => {}
                 Segment::Literal(_) => return None,
@@ -237,11 +306,25 @@ impl Operation {
                     if part.is_empty() {
                         return None;
                     }
-                    found.insert(name.clone(), percent_decode(part));
+                    match decode_component(part, false) {
+                        Ok(value) => {
+                            found.insert(name.clone(), value);
+                        }
+                        Err(why) => problems.push(Problem {
+                            field: format!("path.{name}"),
+                            keyword: "encoding".into(),
+                            message: why.to_owned(),
+                        }),
+                    }
                 }
             }
         }
-        Some(found)
+        Some((found, problems))
+    }
+
+    /// Whether the operation takes a request body.
+    pub fn has_body(&self) -> bool {
+        self.body.is_some()
     }
 
     /// Checks path and query parameters and the body; returns the typed
@@ -380,11 +463,30 @@ fn segments(path: &str) -> Vec<Segment> {
         .collect()
 }
 
-/// Decodes `%XX` escapes (invalid ones are kept as they are).
-pub fn percent_decode(text: &str) -> String {
+/// Decodes a path segment, or a query or form component (`plus_is_space`:
+/// `+` is a space there): every `%` must start a `%XX` escape and the
+/// result must be UTF-8, or the value is refused with the reason.
+pub fn decode_component(text: &str, plus_is_space: bool) -> Result<String, &'static str> {
+    let bytes = text.as_bytes();
+    let well_formed = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || (bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+    });
+    if !well_formed {
+        return Err("bad percent-encoding: `%` must start a `%XX` escape");
+    }
+    let spaced;
+    let text = if plus_is_space && text.contains('+') {
+        spaced = text.replace('+', " ");
+        spaced.as_str()
+    } else {
+        text
+    };
     percent_encoding::percent_decode_str(text)
-        .decode_utf8_lossy()
-        .into_owned()
+        .decode_utf8()
+        .map(|decoded| decoded.into_owned())
+        .map_err(|_| "not UTF-8 once percent-decoded")
 }
 
 /// A query or path value as the JSON its schema expects (left a string when
@@ -438,6 +540,7 @@ fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
         Value::Object(map) => {
             let mut out = Map::new();
             let nullable = map.get("nullable") == Some(&Value::Bool(true));
+            let map_format = map.get("format").and_then(Value::as_str).map(str::to_owned);
             for (key, value) in map {
                 if key.starts_with("x-")
                     || matches!(
@@ -480,12 +583,38 @@ fn convert(doc: &Value, schema: &Value, depth: usize) -> Value {
                 };
                 out.insert(key, converted);
             }
+            if out.get("type") == Some(&Value::String("integer".into())) {
+                bound_integer(&mut out, map_format.as_deref());
+            }
             if nullable && let Some(Value::String(t)) = out.get("type").cloned() {
                 out.insert("type".into(), serde_json::json!([t, "null"]));
             }
             Value::Object(out)
         }
         other => other,
+    }
+}
+
+/// Gives an integer schema the bounds of its `format` (`int32`, `int64`),
+/// as the vendor's own parser has them, unless tighter ones are there.
+fn bound_integer(schema: &mut Map<String, Value>, format: Option<&str>) {
+    let (low, high) = match format {
+        Some("int32") => (i64::from(i32::MIN), i64::from(i32::MAX)),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let tighter_low = schema
+        .get("minimum")
+        .and_then(Value::as_f64)
+        .is_some_and(|m| m >= low as f64);
+    if !tighter_low {
+        schema.insert("minimum".into(), Value::from(low));
+    }
+    let tighter_high = schema
+        .get("maximum")
+        .and_then(Value::as_f64)
+        .is_some_and(|m| m <= high as f64);
+    if !tighter_high {
+        schema.insert("maximum".into(), Value::from(high));
     }
 }
 
@@ -517,6 +646,47 @@ mod tests {
         assert_eq!(problems[0].field, "body/data/name");
         assert_eq!(problems[0].keyword, "minLength");
         assert!(spec.find("GET", "/v2/nowhere").is_none());
+    }
+
+    #[test]
+    fn components_decode_strictly() {
+        assert_eq!(decode_component("a+b%2B%C3%A9", true).unwrap(), "a b+é");
+        assert_eq!(decode_component("a+b", false).unwrap(), "a+b");
+        for bad in ["%zz", "%", "%F", "x%FF", "%C3%28"] {
+            assert!(decode_component(bad, true).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn integers_keep_their_format_bounds() {
+        let spec = Spec::load(include_str!("../../../specs/ringcentral.yaml"));
+        let m = spec
+            .find("GET", "/restapi/v1.0/account/~/call-monitoring-groups")
+            .unwrap();
+        for (value, ok) in [
+            ("2147483647", true),
+            ("2147483648", false),
+            ("9223372036854775807", false),
+            ("0", false),
+        ] {
+            let (_, problems) =
+                m.op.check(&m.path, &[("page".into(), value.into())], &[], None);
+            assert_eq!(problems.is_empty(), ok, "page={value}: {problems:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_not_repeated_in_problems() {
+        let spec = Spec::load(include_str!("../../../specs/kazoo.yaml"));
+        let m = spec.find("PUT", "/v2/api_auth").unwrap();
+        let key = "k".repeat(70);
+        let body = serde_json::json!({"data": {"api_key": key}});
+        let (_, problems) = m.op.check(&m.path, &[], &[], Some(&body));
+        assert!(!problems.is_empty());
+        assert!(
+            problems.iter().all(|p| !p.message.contains("kkkk")),
+            "{problems:?}"
+        );
     }
 
     #[test]
