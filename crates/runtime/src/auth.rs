@@ -61,6 +61,16 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// Whether the exchange ran out of the call's time (the vendor did not
+    /// refuse anything).
+    pub fn timed_out(&self) -> bool {
+        match self {
+            AuthError::Timeout => true,
+            AuthError::Call { error, .. } => matches!(**error, Error::Timeout { .. }),
+            _ => false,
+        }
+    }
+
     /// Whether the failed exchange certainly never reached the vendor (so
     /// a refresh token it carried is not spent).
     pub fn never_sent(&self) -> bool {
@@ -370,6 +380,9 @@ pub struct RefreshingToken<S> {
     machine: Mutex<Machine>,
     /// Bumped whenever a flight ends, to wake the calls waiting for it.
     changes: tokio::sync::watch::Sender<u64>,
+    /// Why the last token request failed (masked, like every error), told
+    /// to the calls that waited for it.
+    last_failure: Mutex<Option<String>>,
     fetches: AtomicU64,
 }
 
@@ -393,6 +406,7 @@ impl<S: TokenSource> RefreshingToken<S> {
             placement,
             machine: Mutex::new(machine),
             changes: tokio::sync::watch::Sender::new(0),
+            last_failure: Mutex::new(None),
             fetches: AtomicU64::new(0),
         }
     }
@@ -436,11 +450,15 @@ impl<S: TokenSource> RefreshingToken<S> {
         deadline: Option<Deadline>,
     ) -> Result<(Secret, u64), AuthError> {
         loop {
-            let (step, mut changes) = {
+            let (step, mut changes, failures) = {
                 let mut machine = self.lock();
                 // Subscribed under the lock: a flight that ends after this
                 // point wakes us.
-                (machine.authorize(Instant::now()), self.changes.subscribe())
+                (
+                    machine.authorize(Instant::now()),
+                    self.changes.subscribe(),
+                    machine.failures(),
+                )
             };
             match step {
                 Step::Use { token, epoch } => return Ok((token, epoch)),
@@ -458,6 +476,24 @@ impl<S: TokenSource> RefreshingToken<S> {
                         None => changed.await.map_err(|_| {
                             AuthError::Failed("the auth provider was dropped".to_owned())
                         })?,
+                    }
+                    // The token request this call waited for failed: the
+                    // vendor (or the network) just refused one, so this call
+                    // fails too rather than asking again in turn.
+                    let failed = {
+                        let machine = self.lock();
+                        machine.failures() > failures && !machine.usable(Instant::now())
+                    };
+                    if failed {
+                        let reason = self
+                            .last_failure
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .clone()
+                            .unwrap_or_default();
+                        return Err(AuthError::Failed(format!(
+                            "the token request another call made for this one failed: {reason}"
+                        )));
                     }
                 }
                 Step::Fetch { ticket, plan } => {
@@ -494,9 +530,18 @@ impl<S: TokenSource> RefreshingToken<S> {
             guard.disarm();
             let outcome = match &result {
                 Ok(token) => Outcome::Issued(token.clone()),
+                // This call ran out of time: not the vendor's doing, so the
+                // calls waiting for it ask again (with their own deadlines).
+                Err(err) if err.timed_out() => Outcome::Abandoned,
                 Err(err) if err.never_sent() => Outcome::NotSent,
                 Err(_) => Outcome::Failed,
             };
+            if let Err(err) = &result {
+                *self
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(err.to_string());
+            }
             match (result, self.finish(ticket, outcome)) {
                 (Ok(_), After::Issued { token, epoch }) => {
                     self.fetches.fetch_add(1, Ordering::SeqCst);

@@ -118,6 +118,10 @@ pub(crate) struct Machine {
     flight: Option<Flight>,
     tickets: u64,
     margin_cap: Duration,
+    /// Flights that ended without a token because of the vendor or the
+    /// network (not a cancelled caller): the calls that waited for one
+    /// give up with it instead of asking again in turn.
+    failures: u64,
 }
 
 impl Machine {
@@ -131,6 +135,7 @@ impl Machine {
             flight: None,
             tickets: 0,
             margin_cap,
+            failures: 0,
         }
     }
 
@@ -219,10 +224,28 @@ impl Machine {
                 if self.refresh.is_none() {
                     self.refresh = flight.sent_refresh;
                 }
+                self.failures += 1;
                 After::Done
             }
-            Outcome::Failed | Outcome::Abandoned => After::Done,
+            Outcome::Failed => {
+                self.failures += 1;
+                After::Done
+            }
+            Outcome::Abandoned => After::Done,
         }
+    }
+
+    /// How many flights have failed so far (see the field). A caller that
+    /// was told to wait compares it with the count when it started waiting.
+    pub(crate) fn failures(&self) -> u64 {
+        self.failures
+    }
+
+    /// Whether a token can be handed out at `now` without fetching.
+    pub(crate) fn usable(&self, now: Instant) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|c| c.expires_at.is_none_or(|at| now < at))
     }
 
     /// The vendor rejected the token of `epoch`. Returns whether a retry
@@ -276,7 +299,8 @@ impl Machine {
     fn fingerprint(&self, origin: Instant) -> String {
         let since = |at: Option<Instant>| at.map(|t| t.saturating_duration_since(origin));
         format!(
-            "{} {:?} {:?} {:?} {}",
+            "{} {} {:?} {:?} {:?} {}",
+            self.failures,
             self.epoch,
             self.current.as_ref().map(|c| (
                 c.token.expose().to_owned(),
@@ -507,10 +531,12 @@ mod tests {
             retried: bool,
             calls_left: u8,
         },
-        /// Waits for someone else's fetch.
+        /// Waits for someone else's fetch; `failures` is the machine's
+        /// count of failed flights when it started waiting.
         Waiting {
             retried: bool,
             calls_left: u8,
+            failures: u64,
         },
         Done,
     }
@@ -570,10 +596,20 @@ mod tests {
                 | Task::Waiting {
                     retried,
                     calls_left,
+                    ..
                 } => {
                     let waiting = matches!(world.tasks[i], Task::Waiting { .. });
                     // A waiter moves only once the flight is over.
                     if waiting && world.machine.in_flight() {
+                        continue;
+                    }
+                    // The flight it waited for failed: its call fails too.
+                    if let Task::Waiting { failures, .. } = world.tasks[i]
+                        && world.machine.failures() > failures
+                    {
+                        let mut next = world.clone();
+                        next.tasks[i] = ended(calls_left);
+                        out.push(next);
                         continue;
                     }
                     let mut next = world.clone();
@@ -588,6 +624,7 @@ mod tests {
                         Step::Wait => Task::Waiting {
                             retried,
                             calls_left,
+                            failures: next.machine.failures(),
                         },
                         Step::Fetch { ticket, plan } => {
                             check_plan(&next.vendor, &plan);

@@ -437,3 +437,87 @@ async fn every_oauth_grant_sends_its_fields() {
         ]
     );
 }
+
+/// Calls that wait for a login that the vendor refuses fail with it: one
+/// token request, not one per waiting call.
+#[tokio::test]
+async fn waiters_of_a_refused_login_fail_with_it() {
+    let logins = Arc::new(AtomicU32::new(0));
+    let counter = logins.clone();
+    let app = Router::new()
+        .route(
+            "/api_auth",
+            put(move || {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        axum::Json(json!({"message": "invalid_credentials"})),
+                    )
+                }
+            }),
+        )
+        .route("/thing", any(|| async { "{}" }));
+    let client = ClientBuilder::new("t", start(app).await)
+        .auth(RefreshingToken::new(
+            api_key_login(),
+            Placement::header("x-auth-token"),
+        ))
+        .build::<Value>()
+        .unwrap();
+    let calls: Vec<_> = (0..10)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send_json::<Value, Value>(thing()).await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+        assert!(!format!("{err} {err:?}").contains("canary-api-key"));
+    }
+    assert_eq!(logins.load(Ordering::SeqCst), 1);
+}
+
+/// A call that runs out of time while logging in does not fail the calls
+/// waiting for that login: they log in themselves, within their own time.
+#[tokio::test]
+async fn a_short_deadline_does_not_fail_the_waiters() {
+    let (base, server) = kazoo_like(3600, Duration::from_millis(300)).await;
+    let client = ClientBuilder::new("t", base)
+        .auth(RefreshingToken::new(
+            api_key_login(),
+            Placement::header("x-auth-token"),
+        ))
+        .build::<Value>()
+        .unwrap();
+    let hasty = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .send_json::<Value, Value>(thing().timeout(Some(Duration::from_millis(100))))
+                .await
+        })
+    };
+    // The hasty call's login is at the server before the patient call asks.
+    for _ in 0..500 {
+        if server.logins.load(Ordering::SeqCst) == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    assert_eq!(server.logins.load(Ordering::SeqCst), 1);
+    let patient = {
+        let client = client.clone();
+        tokio::spawn(async move { client.send_json::<Value, Value>(thing()).await })
+    };
+    let err = hasty.await.unwrap().unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout { .. } | Error::Auth { .. }),
+        "{err:?}"
+    );
+    patient.await.unwrap().unwrap();
+    assert_eq!(server.logins.load(Ordering::SeqCst), 2);
+}
