@@ -519,6 +519,12 @@ impl<S: TokenSource> RefreshingToken<S> {
                 owner: self,
                 ticket: Some(ticket),
             };
+            if deadline.is_some_and(|d| d.passed()) {
+                // No time left to ask: nothing is sent, nothing is spent.
+                guard.disarm();
+                self.finish(ticket, Outcome::Untried);
+                return Err(AuthError::Timeout);
+            }
             let refresh = match &plan {
                 Plan::Refresh(secret) => Some(secret),
                 Plan::Login => None,

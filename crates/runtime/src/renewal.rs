@@ -70,6 +70,9 @@ pub(crate) enum Outcome {
     /// The fetch failed before anything reached the vendor (a refused
     /// connection): a refresh token it carried is not spent.
     NotSent,
+    /// The fetch was not even tried (its caller had no time left): nothing
+    /// happened, and the next caller starts afresh.
+    Untried,
     /// The fetch was dropped before it finished (its call was cancelled
     /// or ran out of time); whoever asks next starts a new one.
     Abandoned,
@@ -229,6 +232,12 @@ impl Machine {
             }
             Outcome::Failed => {
                 self.failures += 1;
+                After::Done
+            }
+            Outcome::Untried => {
+                if self.refresh.is_none() {
+                    self.refresh = flight.sent_refresh;
+                }
                 After::Done
             }
             Outcome::Abandoned => After::Done,
@@ -418,6 +427,19 @@ mod tests {
         assert_eq!(m.finish(t, Outcome::Abandoned, now), After::Done);
         assert!(!m.in_flight());
         assert_eq!(fetch_of(m.authorize(now)).1, Plan::Login);
+    }
+
+    #[test]
+    fn an_untried_fetch_keeps_the_refresh_token_and_fails_no_waiter() {
+        let now = Instant::now();
+        let mut m = Machine::new(Some(Secret::new("r0")), DEFAULT_MARGIN_CAP);
+        let (t, _) = fetch_of(m.authorize(now));
+        assert_eq!(m.finish(t, Outcome::Untried, now), After::Done);
+        assert_eq!(m.failures(), 0);
+        assert_eq!(
+            fetch_of(m.authorize(now)).1,
+            Plan::Refresh(Secret::new("r0"))
+        );
     }
 
     #[test]
