@@ -137,7 +137,7 @@ pub fn code(text: &str) -> String {
     // space at both ends would be stripped: pad with one space each side.
     let pad = shown.starts_with('`')
         || shown.ends_with('`')
-        || (shown.starts_with(' ') && shown.ends_with(' ') && shown.trim() != "");
+        || (shown.starts_with(' ') && shown.ends_with(' ') && !shown.chars().all(|c| c == ' '));
     let pad = if pad { " " } else { "" };
     format!("{ticks}{pad}{shown}{pad}{ticks}")
 }
@@ -162,7 +162,8 @@ pub fn table_cell(markdown: &str) -> String {
 ///   so are `[` and `]` (no intra-doc links, reference definitions or
 ///   footnotes), but for `[text](https://...)` links; bare URLs become
 ///   `<https://...>` autolinks; character references are escaped;
-/// - code spans (`` `x` ``) are kept as they are, on one line;
+/// - code spans (`` `x` ``) are kept as they are, on one line (but for
+///   those with a `|`, which a table would split);
 /// - [unsafe](is_unsafe) characters are shown as escapes (a bare CR is a
 ///   line break).
 pub fn markdown(text: &str) -> String {
@@ -319,7 +320,11 @@ fn inline(text: &str) -> String {
                 i += run;
             }
             '\\' => {
-                if c.get(i + 1).is_some_and(char::is_ascii_punctuation) {
+                // Escaped when it would escape what follows (a bare URL
+                // is written as `<...>`).
+                if c.get(i + 1).is_some_and(char::is_ascii_punctuation)
+                    || bare_url_end(&c, i + 1).is_some()
+                {
                     out.push_str("\\\\");
                 } else {
                     out.push('\\');
@@ -380,12 +385,15 @@ fn run_of(c: &[char], i: usize, ch: char) -> usize {
 }
 
 /// Where the code span opened by `run` backticks before `from` closes: the
-/// next run of exactly `run` backticks in the same paragraph.
+/// next run of exactly `run` backticks in the same paragraph. A span with
+/// a `|` is not kept: in a table row the `|` would split it into cells,
+/// and its inside would be read as Markdown after all.
 fn code_span_end(c: &[char], from: usize, run: usize) -> Option<usize> {
     let mut j = from;
     while j < c.len() {
         match c[j] {
             '\n' if c.get(j + 1) == Some(&'\n') => return None,
+            '|' => return None,
             '`' => {
                 let len = run_of(c, j, '`');
                 if len == run {

@@ -112,6 +112,32 @@ mod tests {
     }
 
     #[test]
+    fn names_from_arbitrary_unicode_are_ascii_identifiers() {
+        // Control, bidi and CR characters in a spec's names never reach an
+        // identifier (the wire name itself is only ever a string literal).
+        let mut rng = fastrand::Rng::with_seed(0x1d3);
+        for _ in 0..5000 {
+            let raw: String = (0..rng.usize(0..12))
+                .map(|_| match rng.u8(0..3) {
+                    0 => rng.char(..),
+                    1 => rng.char('\0'..'\u{80}'),
+                    _ => [
+                        '\r', '\n', '\u{202e}', '\u{2066}', '\u{7f}', '\0', '\u{85}', 'é',
+                    ][rng.usize(..8)],
+                })
+                .collect();
+            for name in [snake(&raw), camel(&raw)] {
+                assert!(
+                    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                    "{raw:?} -> {name:?}"
+                );
+                syn::parse_str::<syn::Ident>(&name)
+                    .unwrap_or_else(|e| panic!("{raw:?} -> {name:?}: {e}"));
+            }
+        }
+    }
+
+    #[test]
     fn scopes_deconflict_deterministically() {
         let mut scope = Scope::with_reserved(&["send"]);
         assert_eq!(scope.claim("send".into()), "send_2");
