@@ -273,15 +273,42 @@ fn normalize(line: &str) -> String {
     out.trim_end().to_owned()
 }
 
+/// Whether a normalized line opens a list item or a block quote.
+fn opens_container(line: &str) -> bool {
+    let digits = line.chars().take_while(char::is_ascii_digit).count();
+    let after = |n: usize| matches!(line.as_bytes().get(n), None | Some(b' '));
+    line.starts_with('>')
+        || (line.starts_with(['-', '+', '*']) && after(1))
+        || ((1..=9).contains(&digits)
+            && matches!(line.as_bytes().get(digits), Some(b'.' | b')'))
+            && after(digits + 1))
+}
+
 fn flush_prose(prose: &mut Vec<&str>, out: &mut Vec<String>) {
     if prose.is_empty() {
         return;
     }
-    let joined = prose
-        .iter()
-        .map(|l| normalize(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    // Lines lost their indentation: a line that continued a list item or
+    // block quote would now continue it lazily (which clippy flags), so it
+    // joins the line before, as Markdown would render it.
+    let mut lines: Vec<String> = Vec::new();
+    let mut in_container = false;
+    for line in prose.iter().map(|l| normalize(l)) {
+        if line.is_empty() {
+            in_container = false;
+        } else if opens_container(&line) {
+            in_container = true;
+        } else if in_container && !line.starts_with('#') {
+            let last = lines.last_mut().expect("a container line came before");
+            last.push(' ');
+            last.push_str(&line);
+            continue;
+        } else {
+            in_container = false;
+        }
+        lines.push(line);
+    }
+    let joined = lines.join("\n");
     out.extend(inline(&joined).split('\n').map(str::to_owned));
     prose.clear();
 }
@@ -617,6 +644,15 @@ mod tests {
         );
         assert_eq!(markdown("[x](Policy)"), "\\[x\\](Policy)");
         assert_eq!(markdown("a \\[b"), "a \\\\\\[b");
+    }
+
+    #[test]
+    fn continuation_lines_join_their_list_item_or_quote() {
+        assert_eq!(
+            markdown("- item\n  continued\n- next\n\n> quote\nmore\n\n1. x\n# Heading\ntext"),
+            "- item continued\n- next\n\n> quote more\n\n1. x\n# Heading\ntext"
+        );
+        assert_eq!(markdown("-x\ny"), "-x\ny");
     }
 
     #[test]

@@ -28,6 +28,24 @@ fn words(raw: &str) -> String {
         .collect()
 }
 
+/// The longest identifier kept whole. rustdoc writes a file per type, and
+/// file names are limited to 255 bytes: a longer name keeps its start and
+/// a hash of the whole, so that it stays distinct.
+const MAX_LEN: usize = 64;
+
+fn capped(name: String, sep: &str) -> String {
+    if name.len() <= MAX_LEN {
+        return name;
+    }
+    // FNV-1a: stable across runs and machines.
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    // Names are ASCII (see `words`), so any byte index is a boundary.
+    let start = name[..MAX_LEN].trim_end_matches('_');
+    format!("{start}{sep}{hash:08x}")
+}
+
 /// A snake_case identifier for `raw` (field, method, parameter).
 pub fn snake(raw: &str) -> String {
     let mut name = words(raw).to_snake_case();
@@ -40,7 +58,7 @@ pub fn snake(raw: &str) -> String {
     if KEYWORDS.contains(&name.as_str()) {
         name.push('_');
     }
-    name
+    capped(name, "_")
 }
 
 /// An UpperCamelCase identifier for `raw` (type, variant).
@@ -55,7 +73,7 @@ pub fn camel(raw: &str) -> String {
     if KEYWORDS.contains(&name.as_str()) {
         name.push('_');
     }
-    name
+    capped(name, "")
 }
 
 /// Names handed out in one scope; a taken name gets a numeric suffix.
@@ -109,6 +127,11 @@ mod tests {
         assert_eq!(camel("self"), "Self_");
         assert_eq!(camel("2fa"), "V2fa");
         assert_eq!(camel("sel_all_ext"), "SelAllExt");
+        let long = "a".repeat(300);
+        assert_eq!(snake(&long).len(), 64 + 9);
+        assert_ne!(snake(&long), snake(&"a".repeat(301)));
+        assert!(camel(&long).starts_with("Aaaa") && camel(&long).len() == 64 + 8);
+        assert!(!camel(&long).contains('_'));
     }
 
     #[test]
