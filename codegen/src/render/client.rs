@@ -5,6 +5,7 @@ use quote::{format_ident, quote};
 
 use super::operations::op_docs;
 use super::{arg_type, doc_attrs, rust_type, takes_into};
+use crate::escape;
 use crate::ir::{Api, AuthKind, Lifecycle, TokenCall};
 
 fn token_call(call: &TokenCall) -> TokenStream {
@@ -22,12 +23,13 @@ fn token_call(call: &TokenCall) -> TokenStream {
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let vendor = &api.vendor;
-    let title = &api.title;
+    let title = escape::markdown_line(&api.title);
     let client_doc =
         format!(" A client for {title}. Cheap to clone: clones share one connection pool.");
     let base_doc = match &api.default_server {
         Some(url) => format!(
-            " Starts configuring a client for the API at `base_url`; the spec's server is `{url}`."
+            " Starts configuring a client for the API at `base_url`; the spec's server is {}.",
+            escape::code(url)
         ),
         None => " Starts configuring a client for the API at `base_url`.".to_owned(),
     };
@@ -96,11 +98,17 @@ pub(super) fn render(api: &Api) -> TokenStream {
         let (provider, fallback) = match &scheme.kind {
             AuthKind::Header(header) => (
                 quote!(dialtone_runtime::HeaderToken::new(#header, token)),
-                format!("Sends `token` in the `{header}` header of every request."),
+                format!(
+                    "Sends `token` in the {} header of every request.",
+                    escape::code(header)
+                ),
             ),
             AuthKind::Query(name) => (
                 quote!(dialtone_runtime::QueryToken::new(#name, token)),
-                format!("Sends `token` as the `{name}` query parameter of every request."),
+                format!(
+                    "Sends `token` as the {} query parameter of every request.",
+                    escape::code(name)
+                ),
             ),
             AuthKind::Bearer => (
                 quote!(dialtone_runtime::BearerToken::new(token)),
@@ -108,7 +116,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
             ),
         };
         let text = match &scheme.docs {
-            Some(d) => format!("{fallback}\n\n{d}"),
+            Some(d) => format!("{fallback}\n\n{}", escape::markdown(d)),
             None => fallback,
         };
         let docs = doc_attrs(&text);
@@ -124,8 +132,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
     let lifecycle_methods = api.auth.iter().filter_map(|scheme| {
         let lifecycle = scheme.lifecycle.as_ref()?;
         let (placement, where_) = match &scheme.kind {
-            AuthKind::Header(h) => (quote!(dialtone_runtime::Placement::header(#h)), format!("the `{h}` header")),
-            AuthKind::Query(q) => (quote!(dialtone_runtime::Placement::Query(#q)), format!("the `{q}` query parameter")),
+            AuthKind::Header(h) => (quote!(dialtone_runtime::Placement::header(#h)), format!("the {} header", escape::code(h))),
+            AuthKind::Query(q) => (quote!(dialtone_runtime::Placement::Query(#q)), format!("the {} query parameter", escape::code(q))),
             AuthKind::Bearer => (quote!(dialtone_runtime::Placement::Bearer), "`Authorization: Bearer`".to_owned()),
         };
         Some(match lifecycle {
@@ -147,15 +155,15 @@ pub(super) fn render(api: &Api) -> TokenStream {
                         quote!(.lifetime(std::time::Duration::from_secs(#secs)))
                     });
                     let renew = if refresh.is_some() {
-                        format!(" renewed with `{}` (or a new login) shortly before it expires and once after a rejection", refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default())
+                        format!(" renewed with {} (or a new login) shortly before it expires and once after a rejection", escape::code(refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default()))
                     } else {
                         " renewed by logging in again shortly before it expires and once after a rejection".to_owned()
                     };
                     let docs = doc_attrs(&format!(
-                        "Logs in with `{}` ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login.\n\nThe credentials never appear in `Debug` output.",
-                        login.call.operation,
+                        "Logs in with {} ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login.\n\nThe credentials never appear in `Debug` output.",
+                        escape::code(&login.call.operation),
                         login.call.http_method.as_upper(),
-                        login.call.path,
+                        escape::markdown_line(&login.call.path),
                     ));
                     quote! {
                         #docs
@@ -180,9 +188,9 @@ pub(super) fn render(api: &Api) -> TokenStream {
                     quote!(.revoke_path(#p))
                 });
                 let docs = doc_attrs(&format!(
-                    "Obtains tokens from `{}` ({}) with `grant`, the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept) shortly before it expires and once after a rejection; concurrent calls share one refresh.{}",
-                    token.operation,
-                    token.path,
+                    "Obtains tokens from {} ({}) with `grant`, the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept) shortly before it expires and once after a rejection; concurrent calls share one refresh.{}",
+                    escape::code(&token.operation),
+                    escape::markdown_line(&token.path),
                     if revoke.is_some() { " `Client::revoke_auth` revokes it." } else { "" },
                 ));
                 quote! {
