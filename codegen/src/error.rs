@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::escape::visible;
+
 /// A spec the generator cannot turn into a crate.
 ///
 /// Displays as `specs/kazoo.yaml#/paths/~1groups/get: expected ..., found ...`,
@@ -37,13 +39,17 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Everything here may come from a spec: control and bidi
+        // characters are shown as escapes, never sent to the terminal.
         write!(
             f,
             "{}#{}: expected {}",
-            self.file, self.pointer, self.expected
+            visible(&self.file),
+            visible(&self.pointer),
+            visible(&self.expected)
         )?;
         if let Some(found) = &self.found {
-            write!(f, ", found {found}")?;
+            write!(f, ", found {}", visible(found))?;
         }
         Ok(())
     }
@@ -73,6 +79,20 @@ mod tests {
     #[test]
     fn pointers_escape_slash_and_tilde() {
         assert_eq!(push_pointer("/paths", "/a/{b}~c"), "/paths/~1a~1{b}~0c");
+    }
+
+    #[test]
+    fn display_shows_control_and_bidi_characters_escaped() {
+        let e = Error::new(
+            "evil\u{202e}.yaml",
+            "/paths/~1a\nb",
+            "a schema",
+            Some("\"\u{1b}[2J\r\"".into()),
+        );
+        assert_eq!(
+            e.to_string(),
+            "evil\\u{202e}.yaml#/paths/~1a\\nb: expected a schema, found \"\\u{1b}[2J\\r\""
+        );
     }
 
     #[test]

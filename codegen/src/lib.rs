@@ -54,6 +54,7 @@
 
 mod bundle;
 pub mod error;
+pub mod escape;
 pub mod ir;
 pub mod lint;
 mod lower;

@@ -30,7 +30,14 @@ pub struct Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}#{}: {}", self.file, self.pointer, self.message)
+        use crate::escape::visible;
+        write!(
+            f,
+            "{}#{}: {}",
+            visible(&self.file),
+            visible(&self.pointer),
+            visible(&self.message)
+        )
     }
 }
 

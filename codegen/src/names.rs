@@ -28,6 +28,24 @@ fn words(raw: &str) -> String {
         .collect()
 }
 
+/// The longest identifier kept whole. rustdoc writes a file per type, and
+/// file names are limited to 255 bytes: a longer name keeps its start and
+/// a hash of the whole, so that it stays distinct.
+const MAX_LEN: usize = 64;
+
+fn capped(name: String, sep: &str) -> String {
+    if name.len() <= MAX_LEN {
+        return name;
+    }
+    // FNV-1a: stable across runs and machines.
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    // Names are ASCII (see `words`), so any byte index is a boundary.
+    let start = name[..MAX_LEN].trim_end_matches('_');
+    format!("{start}{sep}{hash:08x}")
+}
+
 /// A snake_case identifier for `raw` (field, method, parameter).
 pub fn snake(raw: &str) -> String {
     let mut name = words(raw).to_snake_case();
@@ -40,7 +58,7 @@ pub fn snake(raw: &str) -> String {
     if KEYWORDS.contains(&name.as_str()) {
         name.push('_');
     }
-    name
+    capped(name, "_")
 }
 
 /// An UpperCamelCase identifier for `raw` (type, variant).
@@ -55,7 +73,7 @@ pub fn camel(raw: &str) -> String {
     if KEYWORDS.contains(&name.as_str()) {
         name.push('_');
     }
-    name
+    capped(name, "")
 }
 
 /// Names handed out in one scope; a taken name gets a numeric suffix.
@@ -109,6 +127,37 @@ mod tests {
         assert_eq!(camel("self"), "Self_");
         assert_eq!(camel("2fa"), "V2fa");
         assert_eq!(camel("sel_all_ext"), "SelAllExt");
+        let long = "a".repeat(300);
+        assert_eq!(snake(&long).len(), 64 + 9);
+        assert_ne!(snake(&long), snake(&"a".repeat(301)));
+        assert!(camel(&long).starts_with("Aaaa") && camel(&long).len() == 64 + 8);
+        assert!(!camel(&long).contains('_'));
+    }
+
+    #[test]
+    fn names_from_arbitrary_unicode_are_ascii_identifiers() {
+        // Control, bidi and CR characters in a spec's names never reach an
+        // identifier (the wire name itself is only ever a string literal).
+        let mut rng = fastrand::Rng::with_seed(0x1d3);
+        for _ in 0..5000 {
+            let raw: String = (0..rng.usize(0..12))
+                .map(|_| match rng.u8(0..3) {
+                    0 => rng.char(..),
+                    1 => rng.char('\0'..'\u{80}'),
+                    _ => [
+                        '\r', '\n', '\u{202e}', '\u{2066}', '\u{7f}', '\0', '\u{85}', 'é',
+                    ][rng.usize(..8)],
+                })
+                .collect();
+            for name in [snake(&raw), camel(&raw)] {
+                assert!(
+                    name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                    "{raw:?} -> {name:?}"
+                );
+                syn::parse_str::<syn::Ident>(&name)
+                    .unwrap_or_else(|e| panic!("{raw:?} -> {name:?}: {e}"));
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use dialtone_codegen::CrateMode;
+use dialtone_codegen::escape::visible;
 use dialtone_codegen::workspace::{self, Change, PlannedCrate};
 
 #[derive(Parser)]
@@ -136,7 +137,12 @@ fn generate_one(
         None => spec
             .file_stem()
             .and_then(|s| s.to_str())
-            .ok_or_else(|| format!("error: cannot take a crate name from {}", spec.display()))?
+            .ok_or_else(|| {
+                format!(
+                    "error: cannot take a crate name from {}",
+                    visible(&spec.display().to_string())
+                )
+            })?
             .to_owned(),
     };
     // The runtime of the workspace this xtask was built in, whatever --root says.
@@ -184,12 +190,15 @@ fn summary(planned: &PlannedCrate, label: &str) -> String {
         out.push_str(" (listed in SKIPPED.md)");
     }
     out.push('\n');
+    // Pointers and reasons carry spec text: control and bidi characters
+    // are shown as escapes.
     for s in &planned.skipped {
         out.push_str(&format!(
-            "  {:<15} {label}#{}: {}\n",
+            "  {:<15} {}#{}: {}\n",
             s.unit.label(),
-            s.pointer,
-            s.reason
+            visible(label),
+            visible(&s.pointer),
+            visible(&s.reason)
         ));
     }
     out

@@ -5,6 +5,7 @@ use quote::{format_ident, quote};
 
 use super::operations::op_docs;
 use super::{arg_type, doc_attrs, rust_type, takes_into};
+use crate::escape;
 use crate::ir::{Api, AuthKind, Lifecycle, TokenCall};
 use crate::names::{Scope, camel};
 
@@ -55,11 +56,12 @@ pub(super) fn rate_limit_group_enum(api: &Api) -> TokenStream {
     let variants = groups.iter().map(|(wire, name)| {
         let ident = format_ident!("{}", name);
         let limit = api.rate_limits.iter().find(|(g, _, _)| g == wire);
+        let shown = escape::code(wire);
         let doc = match limit {
             Some((_, requests, window)) => {
-                format!(" `{wire}`: {requests} requests per {window} s by default.")
+                format!(" {shown}: {requests} requests per {window} s by default.")
             }
-            None => format!(" `{wire}`."),
+            None => format!(" {shown}."),
         };
         quote!(#[doc = #doc] #ident,)
     });
@@ -89,12 +91,13 @@ pub(super) fn rate_limit_group_enum(api: &Api) -> TokenStream {
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let vendor = &api.vendor;
-    let title = &api.title;
+    let title = escape::markdown_line(&api.title);
     let client_doc =
         format!(" A client for {title}. Cheap to clone: clones share one connection pool.");
     let base_doc = match &api.default_server {
         Some(url) => format!(
-            " Starts configuring a client for the API at `base_url`; the spec's server is `{url}`."
+            " Starts configuring a client for the API at `base_url`; the spec's server is {}.",
+            escape::code(url)
         ),
         None => " Starts configuring a client for the API at `base_url`.".to_owned(),
     };
@@ -175,11 +178,17 @@ pub(super) fn render(api: &Api) -> TokenStream {
         let (provider, fallback) = match &scheme.kind {
             AuthKind::Header(header) => (
                 quote!(dialtone_runtime::HeaderToken::new(#header, token)),
-                format!("Sends `token` in the `{header}` header of every request."),
+                format!(
+                    "Sends `token` in the {} header of every request.",
+                    escape::code(header)
+                ),
             ),
             AuthKind::Query(name) => (
                 quote!(dialtone_runtime::QueryToken::new(#name, token)),
-                format!("Sends `token` as the `{name}` query parameter of every request."),
+                format!(
+                    "Sends `token` as the {} query parameter of every request.",
+                    escape::code(name)
+                ),
             ),
             AuthKind::Bearer => (
                 quote!(dialtone_runtime::BearerToken::new(token)),
@@ -187,7 +196,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
             ),
         };
         let text = match &scheme.docs {
-            Some(d) => format!("{fallback}\n\n{d}"),
+            Some(d) => format!("{fallback}\n\n{}", escape::markdown(d)),
             None => fallback,
         };
         let docs = doc_attrs(&text);
@@ -203,8 +212,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
     let lifecycle_methods = api.auth.iter().filter_map(|scheme| {
         let lifecycle = scheme.lifecycle.as_ref()?;
         let (placement, where_) = match &scheme.kind {
-            AuthKind::Header(h) => (quote!(dialtone_runtime::Placement::header(#h)), format!("the `{h}` header")),
-            AuthKind::Query(q) => (quote!(dialtone_runtime::Placement::Query(#q)), format!("the `{q}` query parameter")),
+            AuthKind::Header(h) => (quote!(dialtone_runtime::Placement::header(#h)), format!("the {} header", escape::code(h))),
+            AuthKind::Query(q) => (quote!(dialtone_runtime::Placement::Query(#q)), format!("the {} query parameter", escape::code(q))),
             AuthKind::Bearer => (quote!(dialtone_runtime::Placement::Bearer), "`Authorization: Bearer`".to_owned()),
         };
         Some(match lifecycle {
@@ -230,15 +239,15 @@ pub(super) fn render(api: &Api) -> TokenStream {
                         quote!(.lifetime(std::time::Duration::from_secs(#secs)))
                     });
                     let renew = if refresh.is_some() {
-                        format!(" renewed with `{}` a tenth of its lifetime (at most 60 s) before it expires and once after a rejection (a refresh token is never sent twice; when a refresh fails, this login is used once more)", refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default())
+                        format!(" renewed with {} a tenth of its lifetime (at most 60 s) before it expires and once after a rejection (a refresh token is never sent twice; when a refresh fails, this login is used once more)", escape::code(refresh.as_ref().map(|r| r.operation.as_str()).unwrap_or_default()))
                     } else {
                         " renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection".to_owned()
                     };
                     let docs = doc_attrs(&format!(
-                        "Logs in with `{}` ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login, which counts against their deadlines.\n\nThe credentials never appear in `Debug` output.",
-                        login.call.operation,
+                        "Logs in with {} ({} {}) when first needed and sends the token it returns in {where_}; the token is{renew}. Concurrent calls share one login, which counts against their deadlines.\n\nThe credentials never appear in `Debug` output.",
+                        escape::code(&login.call.operation),
                         login.call.http_method.as_upper(),
-                        login.call.path,
+                        escape::markdown_line(&login.call.path),
                     ));
                     quote! {
                         #docs
@@ -265,9 +274,9 @@ pub(super) fn render(api: &Api) -> TokenStream {
                 });
                 let token_group = token.rate_group.as_ref().map(|g| quote!(.rate_group(#g)));
                 let docs = doc_attrs(&format!(
-                    "Obtains tokens from `{}` ({}) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines.{}",
-                    token.operation,
-                    token.path,
+                    "Obtains tokens from {} ({}) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines.{}",
+                    escape::code(&token.operation),
+                    escape::markdown_line(&token.path),
                     if revoke.is_some() { " `Client::revoke_auth` revokes it." } else { "" },
                 ));
                 quote! {
@@ -458,12 +467,12 @@ fn revoke_doc(api: &Api) -> String {
                 let logins: Vec<String> = logins.iter().map(|l| format!("`{}`", l.method)).collect();
                 match revoke {
                     Some(call) => text.push_str(&format!(
-                        "\n- A token from {} or set with `{}`: revoked with `{}` ({} {}).",
+                        "\n- A token from {} or set with `{}`: revoked with {} ({} {}).",
                         logins.join(" or "),
                         scheme.method,
-                        call.operation,
+                        escape::code(&call.operation),
                         call.http_method.as_upper(),
-                        call.path
+                        escape::markdown_line(&call.path)
                     )),
                     None => text.push_str(&format!(
                         "\n- A token from {}: forgotten (the vendor has no revoke operation; the token stays valid until it expires). A token set with `{}` is left as is.",
@@ -474,10 +483,10 @@ fn revoke_doc(api: &Api) -> String {
             }
             Some(Lifecycle::OAuth2 { method, revoke, .. }) => match revoke {
                 Some(call) => text.push_str(&format!(
-                    "\n- Tokens from `{method}`: revoked with `{}` ({} {}), which ends the session. A token set with `{}` is left as is (revoking needs the app's client credentials: use `{}` with `basic_auth`).",
-                    call.operation,
+                    "\n- Tokens from `{method}`: revoked with {} ({} {}), which ends the session. A token set with `{}` is left as is (revoking needs the app's client credentials: use `{}` with `basic_auth`).",
+                    escape::code(&call.operation),
                     call.http_method.as_upper(),
-                    call.path,
+                    escape::markdown_line(&call.path),
                     scheme.method,
                     call_method(api, &call.operation),
                 )),

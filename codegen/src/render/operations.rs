@@ -4,6 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{arg_type, doc_attrs, error_type, needs_checks, rust_type, takes_into, validate_stmts};
+use crate::escape;
 use crate::ir::{
     Api, ArrayStyle, FieldStep, Media, Operation, Pagination, ParamLocation, Segment, Success,
     TypeRef,
@@ -29,24 +30,27 @@ pub(super) fn render(api: &Api) -> TokenStream {
 pub(super) fn op_docs(op: &Operation) -> TokenStream {
     let mut text = String::new();
     if let Some(summary) = &op.docs.summary {
-        text.push_str(summary.trim());
+        text.push_str(&escape::markdown(summary));
         text.push_str("\n\n");
     }
     if let Some(description) = &op.docs.description {
-        text.push_str(description.trim());
+        text.push_str(&escape::markdown(description));
         text.push_str("\n\n");
     }
     text.push_str(&format!(
-        "`{} {}` (operationId `{}`).",
-        op.http_method.as_upper(),
-        op.path_template,
-        op.id
+        "{} (operationId {}).",
+        escape::code(&format!(
+            "{} {}",
+            op.http_method.as_upper(),
+            op.path_template
+        )),
+        escape::code(&op.id)
     ));
     if !op.response_headers.is_empty() {
         let names: Vec<String> = op
             .response_headers
             .iter()
-            .map(|h| format!("`{h}`"))
+            .map(|h| escape::code(h))
             .collect();
         text.push_str(&format!(
             "\n\nResponse headers: {} (read them with `send_raw`).",
@@ -86,14 +90,14 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
             };
             let docs = match &p.docs {
                 Some(d) => doc_attrs(&format!(
-                    "{}\n\nThe `{}` {} parameter.",
-                    d,
-                    p.wire_name,
+                    "{}\n\nThe {} {} parameter.",
+                    escape::markdown(d),
+                    escape::code(&p.wire_name),
                     location_name(p.location)
                 )),
                 None => doc_attrs(&format!(
-                    "Sets the `{}` {} parameter.",
-                    p.wire_name,
+                    "Sets the {} {} parameter.",
+                    escape::code(&p.wire_name),
                     location_name(p.location)
                 )),
             };
@@ -116,8 +120,9 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         ctor_inits.push(quote!(body: None));
         let text = match &body.docs {
             Some(d) => format!(
-                "The request body{}.\n\n{d}",
-                if body.required { " (required)" } else { "" }
+                "The request body{}.\n\n{}",
+                if body.required { " (required)" } else { "" },
+                escape::markdown(d)
             ),
             None => format!(
                 "The request body{}.",

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::escape::visible;
 use crate::ir::{Api, Lifecycle, Success, TypeKind, TypeRef};
 
 /// One line per client method and per type.
@@ -11,7 +12,9 @@ pub fn surface(api: &Api) -> String {
     writeln!(
         out,
         "crate {} ({} {})",
-        api.crate_name, api.title, api.version
+        api.crate_name,
+        visible(&api.title),
+        visible(&api.version)
     )
     .unwrap();
     for scheme in &api.auth {
@@ -26,7 +29,7 @@ pub fn surface(api: &Api) -> String {
                 for login in logins {
                     let refresh = refresh
                         .as_ref()
-                        .map(|r| format!(", refreshed by {}", r.operation))
+                        .map(|r| format!(", refreshed by {}", visible(&r.operation)))
                         .unwrap_or_default();
                     let revoke = revoke
                         .as_ref()
@@ -37,8 +40,8 @@ pub fn surface(api: &Api) -> String {
                         "auth ClientBuilder::{}(credentials: {})  # token at {} of {}{refresh}{revoke}",
                         login.method,
                         show(api, &login.body),
-                        login.token,
-                        login.call.operation
+                        visible(&login.token),
+                        visible(&login.call.operation)
                     )
                     .unwrap();
                 }
@@ -50,12 +53,12 @@ pub fn surface(api: &Api) -> String {
             }) => {
                 let revoke = revoke
                     .as_ref()
-                    .map(|r| format!(", revoked by {}", r.operation))
+                    .map(|r| format!(", revoked by {}", visible(&r.operation)))
                     .unwrap_or_default();
                 writeln!(
                     out,
                     "auth ClientBuilder::{method}(client_id, client_secret, grant)  # OAuth 2.0 via {}{revoke}",
-                    token.operation
+                    visible(&token.operation)
                 )
                 .unwrap();
             }
@@ -97,7 +100,7 @@ pub fn surface(api: &Api) -> String {
             optional.join(""),
             returns,
             op.http_method.as_upper(),
-            op.path_template,
+            visible(&op.path_template),
             if op.authenticated { "" } else { " (no auth)" }
         )
         .unwrap();
@@ -230,7 +233,7 @@ fn show(api: &Api, ty: &TypeRef) -> String {
             };
             let pattern = c
                 .pattern
-                .map(|i| format!(" ~ /{}/", api.patterns[i]))
+                .map(|i| format!(" ~ /{}/", visible(&api.patterns[i])))
                 .unwrap_or_default();
             format!("{base}{}{pattern}", range(c.min_length, c.max_length))
         }

@@ -4,6 +4,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{arg_type, docs_or, needs_checks, rust_type, takes_into, validate_stmts};
+use crate::escape;
 use crate::ir::{Api, Field, TypeDef, TypeKind, UnionVariant, Variant};
 
 pub(super) fn render(api: &Api) -> TokenStream {
@@ -39,7 +40,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         let ty = field_type(f);
         let docs = docs_or(
             f.docs.as_deref(),
-            &format!("The `{}` property.", f.wire_name),
+            &format!("The {} property.", escape::code(&f.wire_name)),
         );
         let wire = &f.wire_name;
         let rename = if *wire != f.rust_name {
@@ -120,7 +121,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         });
         let listed = required
             .iter()
-            .map(|f| format!("`{}`", f.wire_name))
+            .map(|f| escape::code(&f.wire_name))
             .collect::<Vec<_>>()
             .join(", ");
         let doc = format!(
@@ -153,12 +154,12 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         } else {
             quote!(Some(#value))
         };
-        let doc = format!(" Sets `{}`.", f.wire_name);
+        let doc = format!(" Sets {}.", escape::code(&f.wire_name));
         let null_setter = tri_state(f).then(|| {
             let name = format_ident!("with_{}_null", f.rust_name.trim_matches('_'));
             let doc = format!(
-                " Sends `{}` as `null` (for a PATCH: removes it).",
-                f.wire_name
+                " Sends {} as `null` (for a PATCH: removes it).",
+                escape::code(&f.wire_name)
             );
             quote! {
                 #[doc = #doc]
@@ -269,7 +270,7 @@ fn render_union(
         let ident = format_ident!("{}", v.rust_name);
         let ty = payload(v);
         let doc = match v.tags.first() {
-            Some(tag_value) => format!(" Tagged `{tag_value}`."),
+            Some(tag_value) => format!(" Tagged {}.", escape::code(tag_value)),
             None => format!(" A `{}`.", v.rust_name),
         };
         quote!(#[doc = #doc] #ident(#ty),)
@@ -285,7 +286,8 @@ fn render_union(
     });
     let how = match tag {
         Some(tag) => format!(
-            " The variant is named by the `{tag}` property; a value with a tag this\n version does not know decodes as `Unknown`."
+            " The variant is named by the {} property; a value with a tag this\n version does not know decodes as `Unknown`.",
+            escape::code(tag)
         ),
         None => " Decoding tries each variant in order; a value none of them accepts\n decodes as `Unknown`.".to_owned(),
     };
@@ -387,7 +389,7 @@ fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {
     let docs = docs_or(t.docs.as_deref(), &format!("The `{}` schema.", t.name));
     let defs = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
-        let doc = format!(" `{}`", v.wire_name);
+        let doc = format!(" {}", escape::code(&v.wire_name));
         quote!(#[doc = #doc] #ident,)
     });
     let as_str = variants.iter().map(|v| {

@@ -71,6 +71,47 @@ impl AuthError {
         }
     }
 
+    /// Whether the vendor refused for good (a 4xx other than 408 and 429,
+    /// an error in a success body, an answer without a token): asking
+    /// again at once would be refused the same way.
+    ///
+    /// A copy of such a refusal, for the calls that waited for it, is
+    /// [`AuthError::shared`].
+    pub fn refused(&self) -> bool {
+        match self {
+            AuthError::Failed(_) => true,
+            AuthError::Call { error, .. } => match &**error {
+                Error::Unauthorized(_) => true,
+                Error::Api(api) => {
+                    api.in_body.is_some()
+                        || ((400..500).contains(&api.status) && !matches!(api.status, 408 | 429))
+                }
+                _ => false,
+            },
+            AuthError::Invalid(_) | AuthError::Timeout => false,
+        }
+    }
+
+    /// A copy of a refusal (see [`AuthError::refused`]), the vendor's answer
+    /// included; `None` for errors that hold a transport error.
+    pub fn shared(&self) -> Option<AuthError> {
+        match self {
+            AuthError::Failed(message) => Some(AuthError::Failed(message.clone())),
+            AuthError::Call { operation, error } => {
+                let error = match &**error {
+                    Error::Api(api) => Error::Api(api.clone()),
+                    Error::Unauthorized(api) => Error::Unauthorized(api.clone()),
+                    _ => return None,
+                };
+                Some(AuthError::Call {
+                    operation,
+                    error: Box::new(error),
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// Whether the failed exchange certainly never reached the vendor (so
     /// a refresh token it carried is not spent).
     pub fn never_sent(&self) -> bool {
@@ -380,9 +421,9 @@ pub struct RefreshingToken<S> {
     machine: Mutex<Machine>,
     /// Bumped whenever a flight ends, to wake the calls waiting for it.
     changes: tokio::sync::watch::Sender<u64>,
-    /// Why the last token request failed (masked, like every error), told
-    /// to the calls that waited for it.
-    last_failure: Mutex<Option<String>>,
+    /// The vendor's last refusal of a token request, told to the calls
+    /// that waited for it.
+    last_refusal: Mutex<Option<AuthError>>,
     fetches: AtomicU64,
 }
 
@@ -406,7 +447,7 @@ impl<S: TokenSource> RefreshingToken<S> {
             placement,
             machine: Mutex::new(machine),
             changes: tokio::sync::watch::Sender::new(0),
-            last_failure: Mutex::new(None),
+            last_refusal: Mutex::new(None),
             fetches: AtomicU64::new(0),
         }
     }
@@ -477,23 +518,26 @@ impl<S: TokenSource> RefreshingToken<S> {
                             AuthError::Failed("the auth provider was dropped".to_owned())
                         })?,
                     }
-                    // The token request this call waited for failed: the
-                    // vendor (or the network) just refused one, so this call
-                    // fails too rather than asking again in turn.
+                    // The vendor just refused the token request this call
+                    // waited for: this call fails too rather than asking
+                    // again in turn. (After a passing failure, it asks.)
                     let failed = {
                         let machine = self.lock();
                         machine.failures() > failures && !machine.usable(Instant::now())
                     };
                     if failed {
-                        let reason = self
-                            .last_failure
+                        let refusal = self
+                            .last_refusal
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
-                            .clone()
-                            .unwrap_or_default();
-                        return Err(AuthError::Failed(format!(
-                            "the token request another call made for this one failed: {reason}"
-                        )));
+                            .as_ref()
+                            .and_then(AuthError::shared);
+                        return Err(refusal.unwrap_or_else(|| {
+                            AuthError::Failed(
+                                "the vendor refused the token request made for this call"
+                                    .to_owned(),
+                            )
+                        }));
                     }
                 }
                 Step::Fetch { ticket, plan } => {
@@ -540,13 +584,14 @@ impl<S: TokenSource> RefreshingToken<S> {
                 // calls waiting for it ask again (with their own deadlines).
                 Err(err) if err.timed_out() => Outcome::Abandoned,
                 Err(err) if err.never_sent() => Outcome::NotSent,
+                Err(err) if err.refused() => Outcome::Refused,
                 Err(_) => Outcome::Failed,
             };
-            if let Err(err) = &result {
+            if let (Err(err), Outcome::Refused) = (&result, &outcome) {
                 *self
-                    .last_failure
+                    .last_refusal
                     .lock()
-                    .unwrap_or_else(PoisonError::into_inner) = Some(err.to_string());
+                    .unwrap_or_else(PoisonError::into_inner) = err.shared();
             }
             match (result, self.finish(ticket, outcome)) {
                 (Ok(_), After::Issued { token, epoch }) => {

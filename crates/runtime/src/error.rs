@@ -87,7 +87,7 @@ pub enum Error<E> {
 }
 
 /// A non-success response from the vendor.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError<E> {
     /// The operationId.

@@ -65,7 +65,11 @@ pub(crate) enum Plan {
 pub(crate) enum Outcome {
     /// The vendor issued a token.
     Issued(Token),
-    /// The fetch failed (the vendor refused, or the exchange broke).
+    /// The vendor refused the fetch for good (wrong credentials, a spent
+    /// or unknown refresh token): the calls waiting for it fail too.
+    Refused,
+    /// The fetch failed for a passing reason (a broken connection, a 5xx,
+    /// a 429): the calls waiting for it ask again.
     Failed,
     /// The fetch failed before anything reached the vendor (a refused
     /// connection): a refresh token it carried is not spent.
@@ -121,8 +125,7 @@ pub(crate) struct Machine {
     flight: Option<Flight>,
     tickets: u64,
     margin_cap: Duration,
-    /// Flights that ended without a token because of the vendor or the
-    /// network (not a cancelled caller): the calls that waited for one
+    /// Flights the vendor refused for good: the calls that waited for one
     /// give up with it instead of asking again in turn.
     failures: u64,
 }
@@ -211,7 +214,9 @@ impl Machine {
                     epoch: self.epoch,
                 }
             }
-            Outcome::Failed if flight.sent_refresh.is_some() && !flight.fell_back => {
+            Outcome::Refused | Outcome::Failed
+                if flight.sent_refresh.is_some() && !flight.fell_back =>
+            {
                 // The refresh token is spent or refused: log in instead,
                 // in the same flight.
                 self.tickets += 1;
@@ -227,13 +232,13 @@ impl Machine {
                 if self.refresh.is_none() {
                     self.refresh = flight.sent_refresh;
                 }
+                After::Done
+            }
+            Outcome::Refused => {
                 self.failures += 1;
                 After::Done
             }
-            Outcome::Failed => {
-                self.failures += 1;
-                After::Done
-            }
+            Outcome::Failed => After::Done,
             Outcome::Untried => {
                 if self.refresh.is_none() {
                     self.refresh = flight.sent_refresh;
@@ -244,7 +249,7 @@ impl Machine {
         }
     }
 
-    /// How many flights have failed so far (see the field). A caller that
+    /// How many flights the vendor refused so far (see the field). A caller that
     /// was told to wait compares it with the count when it started waiting.
     pub(crate) fn failures(&self) -> u64 {
         self.failures
@@ -821,7 +826,7 @@ mod tests {
                 }
                 Outcome::Issued(token)
             }
-            None => Outcome::Failed,
+            None => Outcome::Refused,
         };
         world.tasks[task] = match world.machine.finish(ticket, outcome, now) {
             // With a token, the call sends it.
