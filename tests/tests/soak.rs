@@ -324,7 +324,7 @@ async fn soak_kazoo() -> (String, Vec<String>) {
         &faults,
         "createGroup",
         started.elapsed(),
-        // Kazoo's answer has no lifetime: the client renews on rejection.
+        // The spec gives Kazoo tokens 3600 s: the client renews on rejection.
         false,
     );
     let mut shown = std::mem::take(&mut *report.shown.lock().unwrap());
