@@ -58,11 +58,42 @@ pub mod lint;
 mod lower;
 mod names;
 pub mod parse;
+mod read;
 pub mod render;
 pub mod workspace;
 
+pub use bundle::SpecSource;
 pub use error::Error;
 pub use render::CrateMode;
+
+/// The bounds no input can exceed; each is an error naming the file and
+/// the JSON pointer where it is crossed, never a crash.
+pub mod limits {
+    /// How deep a document (YAML or JSON) may nest: the limit of both
+    /// parsers, checked for YAML flow collections before parsing (the YAML
+    /// scanner's time grows with the square of that depth). It bounds
+    /// every recursive walk over a document.
+    pub const MAX_NESTING: usize = 128;
+    /// How deep lowering may follow schemas into schemas: `$ref` chains,
+    /// `items`, properties, `allOf`/`oneOf`/`anyOf` members together. It
+    /// bounds the generator's stack (see [`STACK_BYTES`]).
+    pub const MAX_SCHEMA_DEPTH: usize = 64;
+    /// The largest file a `$ref` may read (and the largest spec
+    /// `cargo xtask generate` reads).
+    pub const MAX_FILE_BYTES: u64 = 64 << 20;
+    /// All the files `$ref`s read, together.
+    pub const MAX_TOTAL_BYTES: u64 = 256 << 20;
+    /// How many files `$ref`s may read.
+    pub const MAX_FILES: usize = 4096;
+    /// The stack a generation needs at most within these limits, with
+    /// room to spare; [`generate_file`](crate::generate_file) runs on a
+    /// thread of its own with this stack.
+    pub const STACK_BYTES: usize = 64 << 20;
+}
+
+/// `--name`s that would collide with Dialtone's own packages
+/// (`dialtone-<name>`).
+pub const RESERVED_NAMES: &[&str] = &["codegen", "fakes", "runtime", "tests"];
 
 use std::collections::BTreeMap;
 
@@ -80,17 +111,32 @@ pub struct Generated {
 /// constructs are skipped and listed in [`ir::Api::skipped`], or with
 /// `strict` refused.
 pub fn lower_spec(file: &str, text: &str, vendor: &str, strict: bool) -> Result<ir::Api, Error> {
-    lower_file(file, text, vendor, strict, None)
+    lower_source(file, text, vendor, strict, &SpecSource::default())
 }
 
 /// [`lower_spec`] for a spec on disk: `$ref`s to other files are read
-/// relative to `base` (the spec's directory).
+/// relative to `base` (the spec's directory), and only inside it.
 pub fn lower_file(
     file: &str,
     text: &str,
     vendor: &str,
     strict: bool,
     base: Option<&std::path::Path>,
+) -> Result<ir::Api, Error> {
+    let source = SpecSource {
+        dir: base.map(std::path::Path::to_owned),
+        ..SpecSource::default()
+    };
+    lower_source(file, text, vendor, strict, &source)
+}
+
+/// [`lower_spec`] with the files `$ref`s may read described by `source`.
+pub fn lower_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    source: &SpecSource,
 ) -> Result<ir::Api, Error> {
     let valid = !vendor.is_empty()
         && vendor.starts_with(|c: char| c.is_ascii_lowercase())
@@ -105,7 +151,18 @@ pub fn lower_file(
             Some(format!("\"{vendor}\"")),
         ));
     }
-    let parsed = parse::parse_with(file, text, base, strict)?;
+    if RESERVED_NAMES.contains(&vendor) {
+        return Err(Error::new(
+            file,
+            "",
+            format!(
+                "a crate name other than those of Dialtone's own packages (dialtone-{{{}}}; from --name or the file stem)",
+                RESERVED_NAMES.join(",")
+            ),
+            Some(format!("\"{vendor}\"")),
+        ));
+    }
+    let parsed = parse::parse_with(file, text, source, strict)?;
     let mut api = lower::lower(file, vendor, &parsed.openapi, strict)?;
     let mut skipped = parsed.skipped;
     skipped.append(&mut api.skipped);
@@ -133,7 +190,52 @@ pub fn generate_with(
     strict: bool,
     base: Option<&std::path::Path>,
 ) -> Result<Generated, Error> {
-    let api = lower_file(file, text, vendor, strict, base)?;
+    let source = SpecSource {
+        dir: base.map(std::path::Path::to_owned),
+        ..SpecSource::default()
+    };
+    generate_source(file, text, vendor, mode, strict, &source)
+}
+
+/// [`generate`] with the files `$ref`s may read described by `source`.
+pub fn generate_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    mode: &CrateMode,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<Generated, Error> {
+    let api = lower_source(file, text, vendor, strict, source)?;
     let files = render::render(&api, mode);
     Ok(Generated { api, files })
+}
+
+/// Reads the spec at `source.file` (a regular file of at most
+/// [`limits::MAX_FILE_BYTES`]) and generates its crate, on a thread with
+/// a stack of [`limits::STACK_BYTES`]: the depth limits keep generation
+/// far below it, and the large stack is a second line of defence.
+pub fn generate_file(
+    label: &str,
+    vendor: &str,
+    mode: &CrateMode,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<Generated, Error> {
+    let Some(path) = &source.file else {
+        return Err(Error::new(label, "", "a spec file", None));
+    };
+    let text = bundle::read_capped(path, limits::MAX_FILE_BYTES)
+        .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))?;
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("dialtone-generate".to_owned())
+            .stack_size(limits::STACK_BYTES)
+            .spawn_scoped(scope, || {
+                generate_source(label, &text, vendor, mode, strict, source)
+            })
+            .map_err(|e| Error::new(label, "", "a thread to generate on", Some(e.to_string())))?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }

@@ -3,6 +3,7 @@
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
+pub use crate::bundle::SpecSource;
 use crate::error::{Error, push_pointer};
 use crate::ir::{SkipUnit, Skipped};
 
@@ -17,34 +18,24 @@ pub struct Parsed {
 
 /// Parses YAML or JSON strictly, with no other files to read.
 pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
-    parse_with(file, text, None, true)
+    parse_with(file, text, &SpecSource::default(), true)
 }
 
 /// Parses YAML or JSON. References to other files are read relative to
-/// `base`; references that do not name a component directly are bundled
+/// the spec's folder, confined to it (see [`SpecSource`]); references that do not name a component directly are bundled
 /// into components first. Unless `strict`, an operation (or component)
 /// that is not valid OpenAPI is left out and reported instead of failing
 /// the whole spec.
 pub fn parse_with(
     file: &str,
     text: &str,
-    base: Option<&std::path::Path>,
+    source: &SpecSource,
     strict: bool,
 ) -> Result<Parsed, Error> {
-    // JSON is read by serde_json (numbers beyond 64 bits become floats, as
-    // JSON parsers do); anything else as YAML.
-    let raw: Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|err| Error::new(file, "", "a JSON document", Some(err.to_string())))?
-    } else {
-        serde_norway::from_str(text).map_err(|err| {
-            let found = match err.location() {
-                Some(loc) => format!("{err} (line {}, column {})", loc.line(), loc.column()),
-                None => err.to_string(),
-            };
-            Error::new(file, "", "a YAML or JSON document", Some(found))
-        })?
-    };
+    let mut raw = crate::read::read(text).map_err(|err| {
+        let (expected, found) = err.describe(true);
+        Error::new(file, "", expected, found)
+    })?;
     if !raw.is_object() {
         return Err(Error::new(
             file,
@@ -53,34 +44,15 @@ pub fn parse_with(
             Some(kind_of(&raw).to_owned()),
         ));
     }
-    let mut raw = raw;
+    check_version(file, &raw)?;
     if raw
         .get("openapi")
         .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("3.1."))
+        .is_some_and(|v| v.starts_with("3.1"))
     {
         downgrade_31(&mut raw);
     }
-    match raw.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.0.") => {}
-        Some(v) => {
-            return Err(Error::new(
-                file,
-                "/openapi",
-                "OpenAPI 3.0.x or 3.1.x (Swagger 2 is not supported)",
-                Some(format!("\"{v}\"")),
-            ));
-        }
-        None => {
-            return Err(Error::new(
-                file,
-                "/openapi",
-                "an `openapi: 3.0.x` version field",
-                None,
-            ));
-        }
-    }
-    crate::bundle::bundle(&mut raw, base);
+    crate::bundle::bundle(&mut raw, source, file)?;
     let mut skipped = Vec::new();
     // Each round removes one node, so this ends; the bound is a backstop.
     for _ in 0..100_000 {
@@ -119,6 +91,54 @@ pub fn parse_with(
         "a spec with fewer invalid nodes",
         None,
     ))
+}
+
+/// The versions Dialtone reads, as the messages list them.
+const ACCEPTED: &str = "`openapi: \"3.0.x\"` or `openapi: \"3.1.x\"` (a string)";
+
+/// One clear error for a document that is not OpenAPI 3.0 or 3.1.
+fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
+    let accepted = |v: &str| {
+        ["3.0", "3.1"]
+            .iter()
+            .any(|p| v == *p || v.strip_prefix(p).is_some_and(|rest| rest.starts_with('.')))
+    };
+    match raw.get("openapi") {
+        Some(Value::String(v)) if accepted(v) => Ok(()),
+        Some(Value::String(v)) => Err(Error::new(
+            file,
+            "/openapi",
+            format!("{ACCEPTED}; other versions are not supported"),
+            Some(format!("\"{v}\"")),
+        )),
+        Some(Value::Number(n)) => Err(Error::new(
+            file,
+            "/openapi",
+            format!("{ACCEPTED}; quote the version, as YAML reads {n} as a number"),
+            Some(format!("the number {n}")),
+        )),
+        Some(other) => Err(Error::new(
+            file,
+            "/openapi",
+            ACCEPTED,
+            Some(kind_of(other).to_owned()),
+        )),
+        None if raw.get("swagger").is_some() => Err(Error::new(
+            file,
+            "/swagger",
+            format!("OpenAPI 3.0 or 3.1, {ACCEPTED}; Swagger 2.0 is not supported (convert the spec to OpenAPI 3 first)"),
+            raw.get("swagger").map(|v| match v {
+                Value::String(s) => format!("swagger \"{s}\""),
+                other => format!("swagger {other}"),
+            }),
+        )),
+        None => Err(Error::new(
+            file,
+            "/openapi",
+            format!("an OpenAPI 3.0 or 3.1 document with {ACCEPTED}"),
+            Some("no `openapi` field".to_owned()),
+        )),
+    }
 }
 
 /// Rewrites an OpenAPI 3.1 document into the 3.0 model Dialtone reads:
@@ -391,9 +411,18 @@ mod tests {
     #[test]
     fn wrong_version_is_one_clear_error() {
         let err = parse("x.yaml", "swagger: '2.0'\n").err().unwrap();
-        assert_eq!(err.pointer, "/openapi");
+        assert_eq!(err.pointer, "/swagger");
+        assert!(err.expected.contains("Swagger 2.0 is not supported"), "{err}");
+        assert!(err.expected.contains("\"3.1.x\""), "{err}");
         let err = parse("x.yaml", "openapi: 4.0.0\n").err().unwrap();
-        assert!(err.expected.contains("3.0.x or 3.1.x"), "{err}");
+        assert!(err.expected.contains("\"3.0.x\"` or `openapi: \"3.1.x\""), "{err}");
+        // YAML reads an unquoted 3.1 as a number.
+        let err = parse("x.yaml", "openapi: 3.1\n").err().unwrap();
+        assert_eq!(err.pointer, "/openapi");
+        assert!(err.expected.contains("quote the version"), "{err}");
+        assert_eq!(err.found.as_deref(), Some("the number 3.1"));
+        let err = parse("x.yaml", "info: {title: t}\n").err().unwrap();
+        assert!(err.expected.contains("3.0 or 3.1"), "{err}");
     }
 
     #[test]

@@ -139,9 +139,20 @@ pub fn plan_crate(
     mode: &CrateMode,
     strict: bool,
 ) -> Result<PlannedCrate, Error> {
-    let text = fs::read_to_string(spec)
-        .map_err(|e| Error::new(label, "", "a readable UTF-8 spec file", Some(e.to_string())))?;
-    let generated = crate::generate_with(label, &text, vendor, mode, strict, spec.parent())?;
+    plan_source(&crate::SpecSource::file(spec), label, dir, vendor, mode, strict)
+}
+
+/// [`plan_crate`] for a spec whose `$ref`s may also read the folders
+/// `source.allow` names.
+pub fn plan_source(
+    source: &crate::SpecSource,
+    label: &str,
+    dir: &Path,
+    vendor: &str,
+    mode: &CrateMode,
+    strict: bool,
+) -> Result<PlannedCrate, Error> {
+    let generated = crate::generate_file(label, vendor, mode, strict, source)?;
     Ok(PlannedCrate {
         vendor: vendor.to_owned(),
         dir: dir.to_owned(),
