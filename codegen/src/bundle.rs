@@ -114,10 +114,7 @@ pub(crate) fn bundle(raw: &mut Value, source: &SpecSource, label: &str) -> Resul
             label,
             "",
             "a spec in a readable folder",
-            source
-                .dir
-                .as_ref()
-                .map(|d| format!("\"{}\"", d.display())),
+            source.dir.as_ref().map(|d| format!("\"{}\"", d.display())),
         ));
     }
     let mut roots: Vec<PathBuf> = dir.iter().cloned().collect();
@@ -345,8 +342,9 @@ impl Bundler<'_> {
             if self.dir.is_none() {
                 return Ok(None);
             }
-            self.load(doc, file)
-                .map_err(|(expected, found)| refuse(self, &expected, format!("{quoted} ({found})")))?
+            self.load(doc, file).map_err(|(expected, found)| {
+                refuse(self, &expected, format!("{quoted} ({found})"))
+            })?
         };
         if target_doc == ROOT && depth(&pointer) < 2 {
             return Err(refuse(
@@ -405,7 +403,11 @@ impl Bundler<'_> {
             let (expected, found) = e.describe(false);
             (expected, found.unwrap_or_default())
         })?;
-        let label = match self.dir.as_ref().and_then(|d| canonical.strip_prefix(d).ok()) {
+        let label = match self
+            .dir
+            .as_ref()
+            .and_then(|d| canonical.strip_prefix(d).ok())
+        {
             Some(rel) => rel.to_string_lossy().replace('\\', "/"),
             None => canonical.to_string_lossy().into_owned(),
         };
@@ -435,7 +437,11 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, (String, Stri
     }
     let too_big = || {
         (
-            format!("a file of at most {} MiB (all files together at most {} MiB)", MAX_FILE_BYTES >> 20, MAX_TOTAL_BYTES >> 20),
+            format!(
+                "a file of at most {} MiB (all files together at most {} MiB)",
+                MAX_FILE_BYTES >> 20,
+                MAX_TOTAL_BYTES >> 20
+            ),
             "a larger one".to_owned(),
         )
     };
@@ -510,7 +516,12 @@ fn escape(name: &str) -> String {
 /// holding it, the reference, and the kind of component its place calls
 /// for. Values that are data, not schemas (`example`, `default`, `enum`,
 /// `const`, extensions), are not searched.
-fn collect(value: &Value, at: &str, kind: &'static str, out: &mut Vec<(String, String, &'static str)>) {
+fn collect(
+    value: &Value,
+    at: &str,
+    kind: &'static str,
+    out: &mut Vec<(String, String, &'static str)>,
+) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(reference)) = map.get("$ref") {

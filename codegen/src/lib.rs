@@ -78,6 +78,12 @@ pub mod limits {
     /// `items`, properties, `allOf`/`oneOf`/`anyOf` members together. It
     /// bounds the generator's stack (see [`STACK_BYTES`]).
     pub const MAX_SCHEMA_DEPTH: usize = 64;
+    /// Merging `allOf` members copies inherited properties into each
+    /// struct; all structs together may hold at most this many times the
+    /// properties the spec declares, plus [`MERGE_ALLOWANCE`].
+    pub const MERGE_FACTOR: usize = 8;
+    /// See [`MERGE_FACTOR`].
+    pub const MERGE_ALLOWANCE: usize = 2_000;
     /// The largest file a `$ref` may read (and the largest spec
     /// `cargo xtask generate` reads).
     pub const MAX_FILE_BYTES: u64 = 64 << 20;
@@ -163,7 +169,11 @@ pub fn lower_source(
         ));
     }
     let parsed = parse::parse_with(file, text, source, strict)?;
-    let mut api = lower::lower(file, vendor, &parsed.openapi, strict)?;
+    let merge_budget = parsed
+        .properties
+        .saturating_mul(limits::MERGE_FACTOR)
+        .saturating_add(limits::MERGE_ALLOWANCE);
+    let mut api = lower::lower_with(file, vendor, &parsed.openapi, strict, merge_budget)?;
     let mut skipped = parsed.skipped;
     skipped.append(&mut api.skipped);
     api.skipped = skipped;

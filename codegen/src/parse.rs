@@ -14,6 +14,9 @@ pub struct Parsed {
     pub raw: Value,
     /// Nodes left out because they are not valid OpenAPI (lenient parsing).
     pub skipped: Vec<Skipped>,
+    /// How many properties the document declares (every `properties`
+    /// entry), the measure of how much merging `allOf` may produce.
+    pub properties: usize,
 }
 
 /// Parses YAML or JSON strictly, with no other files to read.
@@ -58,10 +61,12 @@ pub fn parse_with(
     for _ in 0..100_000 {
         let err = match serde_path_to_error::deserialize::<_, OpenAPI>(&raw) {
             Ok(openapi) => {
+                let properties = count_properties(&raw);
                 return Ok(Parsed {
                     openapi,
                     raw,
                     skipped,
+                    properties,
                 });
             }
             Err(err) => err,
@@ -91,6 +96,26 @@ pub fn parse_with(
         "a spec with fewer invalid nodes",
         None,
     ))
+}
+
+/// The number of entries of every `properties` mapping, counted without
+/// recursion.
+fn count_properties(raw: &Value) -> usize {
+    let mut count = 0;
+    let mut stack = vec![raw];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Object(props)) = map.get("properties") {
+                    count += props.len();
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    count
 }
 
 /// The versions Dialtone reads, as the messages list them.
@@ -126,7 +151,9 @@ fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
         None if raw.get("swagger").is_some() => Err(Error::new(
             file,
             "/swagger",
-            format!("OpenAPI 3.0 or 3.1, {ACCEPTED}; Swagger 2.0 is not supported (convert the spec to OpenAPI 3 first)"),
+            format!(
+                "OpenAPI 3.0 or 3.1, {ACCEPTED}; Swagger 2.0 is not supported (convert the spec to OpenAPI 3 first)"
+            ),
             raw.get("swagger").map(|v| match v {
                 Value::String(s) => format!("swagger \"{s}\""),
                 other => format!("swagger {other}"),
@@ -412,10 +439,16 @@ mod tests {
     fn wrong_version_is_one_clear_error() {
         let err = parse("x.yaml", "swagger: '2.0'\n").err().unwrap();
         assert_eq!(err.pointer, "/swagger");
-        assert!(err.expected.contains("Swagger 2.0 is not supported"), "{err}");
+        assert!(
+            err.expected.contains("Swagger 2.0 is not supported"),
+            "{err}"
+        );
         assert!(err.expected.contains("\"3.1.x\""), "{err}");
         let err = parse("x.yaml", "openapi: 4.0.0\n").err().unwrap();
-        assert!(err.expected.contains("\"3.0.x\"` or `openapi: \"3.1.x\""), "{err}");
+        assert!(
+            err.expected.contains("\"3.0.x\"` or `openapi: \"3.1.x\""),
+            "{err}"
+        );
         // YAML reads an unquoted 3.1 as a number.
         let err = parse("x.yaml", "openapi: 3.1\n").err().unwrap();
         assert_eq!(err.pointer, "/openapi");

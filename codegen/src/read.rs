@@ -50,7 +50,8 @@ impl ReadError {
                 Some(format!("deeper nesting{}", at(place))),
             ),
             ReadError::TooLarge => (
-                "a document whose YAML aliases expand to a size proportional to its text".to_owned(),
+                "a document whose YAML aliases expand to a size proportional to its text"
+                    .to_owned(),
                 Some("aliases that repeat it past the limit".to_owned()),
             ),
         }

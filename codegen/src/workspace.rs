@@ -139,7 +139,14 @@ pub fn plan_crate(
     mode: &CrateMode,
     strict: bool,
 ) -> Result<PlannedCrate, Error> {
-    plan_source(&crate::SpecSource::file(spec), label, dir, vendor, mode, strict)
+    plan_source(
+        &crate::SpecSource::file(spec),
+        label,
+        dir,
+        vendor,
+        mode,
+        strict,
+    )
 }
 
 /// [`plan_crate`] for a spec whose `$ref`s may also read the folders

@@ -217,9 +217,9 @@ impl<'a> Lowerer<'a> {
                 }
                 ReferenceOr::Item(s) => return Some((normalize(s), at)),
                 ReferenceOr::Reference { reference } => {
-                    let key = reference.strip_prefix("#/components/schemas/")?;
-                    current = self.doc.components.as_ref()?.schemas.get(key)?;
-                    at = push_pointer("/components/schemas", key);
+                    let key = super::component_key(reference, "#/components/schemas/")?;
+                    current = self.doc.components.as_ref()?.schemas.get(&key)?;
+                    at = push_pointer("/components/schemas", &key);
                 }
             }
         }
@@ -422,14 +422,44 @@ impl<'a> Lowerer<'a> {
         let mut merged = Merged::default();
         let list = push_pointer(pointer, "allOf");
         let mut visited = BTreeSet::new();
+        let mut refused = None;
         for (i, member) in members.iter().enumerate() {
-            self.merge(
+            if let Err(err) = self.merge(
                 member,
                 &push_pointer(&list, &i.to_string()),
                 &mut merged,
                 &mut visited,
                 0,
-            )?;
+            ) {
+                refused = Some(err);
+                break;
+            }
+        }
+        // Merging copies inherited fields into every struct: chains and
+        // diamonds of `allOf` may not multiply the output past the budget.
+        if refused.is_none() {
+            match self.merge_budget.checked_sub(merged.properties.len()) {
+                Some(left) => self.merge_budget = left,
+                None => {
+                    refused = Some(self.err(
+                        pointer,
+                        "allOf members whose merged properties stay within a multiple of the properties the spec declares",
+                        Some(format!("{} more properties to merge", merged.properties.len())),
+                    ));
+                }
+            }
+        }
+        if let Some(err) = refused {
+            // A struct missing inherited fields would be wrong: the whole
+            // schema is any JSON value instead.
+            self.soften(err, SkipUnit::Schema)?;
+            self.types.push(TypeDef {
+                name,
+                docs: schema.schema_data.description.clone(),
+                kind: TypeKind::Alias(TypeRef::Json),
+                pointer: pointer.to_owned(),
+            });
+            return Ok(());
         }
         if merged.properties.is_empty() && !merged.extra && !merged.flatten.is_empty() {
             // Nothing to merge (`allOf` of scalars, or of one union): the
@@ -531,10 +561,11 @@ impl<'a> Lowerer<'a> {
         depth: usize,
     ) -> Result<(), Error> {
         if depth > MAX_DEPTH {
-            return self.soften(
-                self.err(pointer, "allOf members nested less deeply", None),
-                SkipUnit::Schema,
-            );
+            return Err(self.err(
+                pointer,
+                format!("allOf members nested at most {MAX_DEPTH} deep (through $refs)"),
+                Some("deeper nesting".to_owned()),
+            ));
         }
         if let ReferenceOr::Reference { reference } = member
             && !visited.insert(reference.clone())
