@@ -56,7 +56,10 @@ pub fn parse_with(
         downgrade_31(&mut raw);
     }
     crate::bundle::bundle(&mut raw, source, file)?;
-    let mut skipped = Vec::new();
+    // Leniently, every operation and component that is not valid on its
+    // own is left out in one pass (the loop below would take a pass over
+    // the whole document per invalid node).
+    let mut skipped = if strict { Vec::new() } else { prune(&mut raw) };
     // Each round removes one node, so this ends; the bound is a backstop.
     for _ in 0..100_000 {
         let err = match serde_path_to_error::deserialize::<_, OpenAPI>(&raw) {
@@ -315,6 +318,100 @@ fn remove_unit(raw: &mut Value, pointer: &str) -> Option<(SkipUnit, String)> {
     }
 }
 
+/// Leaves out, in one pass, every operation, path item and component
+/// that does not deserialize on its own, as the loop in [`parse_with`]
+/// would one at a time.
+fn prune(raw: &mut Value) -> Vec<Skipped> {
+    use openapiv3::{
+        Operation, Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema, SecurityScheme,
+    };
+    let mut failing: Vec<(String, String)> = Vec::new();
+    if let Some(Value::Object(paths)) = raw.get("paths") {
+        for (path, item) in paths {
+            let base = push_pointer("/paths", path);
+            let Value::Object(methods) = item else {
+                continue;
+            };
+            let mut op_failed = false;
+            for (method, op) in methods {
+                if !is_method(method) {
+                    continue;
+                }
+                let op_base = push_pointer(&base, method);
+                let mut worst = None;
+                attempt::<Operation>(op, &op_base, &mut worst);
+                if let Some(Value::Object(responses)) = op.get("responses") {
+                    for (status, response) in responses {
+                        let r = push_pointer(&push_pointer(&op_base, "responses"), status);
+                        attempt::<ReferenceOr<Response>>(response, &r, &mut worst);
+                    }
+                }
+                if let Some(found) = worst {
+                    op_failed = true;
+                    failing.push(found);
+                }
+            }
+            if !op_failed {
+                let mut worst = None;
+                attempt::<ReferenceOr<PathItem>>(item, &base, &mut worst);
+                failing.extend(worst);
+            }
+        }
+    }
+    if let Some(Value::Object(components)) = raw.get("components") {
+        for (kind, entries) in components {
+            let Value::Object(entries) = entries else {
+                continue;
+            };
+            for (name, entry) in entries {
+                let base = push_pointer(&push_pointer("/components", kind), name);
+                let mut worst = None;
+                match kind.as_str() {
+                    "schemas" => attempt::<ReferenceOr<Schema>>(entry, &base, &mut worst),
+                    "responses" => attempt::<ReferenceOr<Response>>(entry, &base, &mut worst),
+                    "parameters" => attempt::<ReferenceOr<Parameter>>(entry, &base, &mut worst),
+                    "requestBodies" => {
+                        attempt::<ReferenceOr<RequestBody>>(entry, &base, &mut worst)
+                    }
+                    "securitySchemes" => {
+                        attempt::<ReferenceOr<SecurityScheme>>(entry, &base, &mut worst)
+                    }
+                    _ => {}
+                }
+                failing.extend(worst);
+            }
+        }
+    }
+    let mut skipped = Vec::new();
+    for (pointer, found) in failing {
+        if let Some((unit, at)) = remove_unit(raw, &pointer) {
+            skipped.push(Skipped {
+                unit,
+                pointer: at,
+                reason: format!("{pointer} is not valid OpenAPI 3.0: {found}"),
+            });
+        }
+    }
+    skipped
+}
+
+/// Deserializes `value` as a `T` found at `base`, keeping in `worst` the
+/// deepest failure (pointer, message).
+fn attempt<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    base: &str,
+    worst: &mut Option<(String, String)>,
+) {
+    if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
+        let mut pointer = base.to_owned();
+        pointer.push_str(&pointer_of(err.path()));
+        let deeper = worst.as_ref().is_none_or(|(p, _)| pointer.len() > p.len());
+        if deeper {
+            *worst = Some((pointer, err.into_inner().to_string()));
+        }
+    }
+}
+
 fn is_method(token: &str) -> bool {
     matches!(
         token,
@@ -326,21 +423,6 @@ fn is_method(token: &str) -> bool {
 /// error below them. Deserialize the usual suspects one by one and report
 /// the deepest failure.
 fn narrow(raw: &Value) -> Option<(String, String)> {
-    fn attempt<T: serde::de::DeserializeOwned>(
-        value: &Value,
-        base: &str,
-        worst: &mut Option<(String, String)>,
-    ) {
-        if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
-            let mut pointer = base.to_owned();
-            let inner = pointer_of(err.path());
-            pointer.push_str(&inner);
-            let deeper = worst.as_ref().is_none_or(|(p, _)| pointer.len() > p.len());
-            if deeper {
-                *worst = Some((pointer, err.into_inner().to_string()));
-            }
-        }
-    }
     use openapiv3::{
         Operation, Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema, SecurityScheme,
     };
