@@ -81,9 +81,9 @@ pub mod limits {
     /// Merging `allOf` members copies inherited properties into each
     /// struct; all structs together may hold at most this many times the
     /// properties the spec declares, plus [`MERGE_ALLOWANCE`].
-    pub const MERGE_FACTOR: usize = 8;
+    pub const MERGE_FACTOR: usize = 4;
     /// See [`MERGE_FACTOR`].
-    pub const MERGE_ALLOWANCE: usize = 2_000;
+    pub const MERGE_ALLOWANCE: usize = 1_000;
     /// The largest file a `$ref` may read (and the largest spec
     /// `cargo xtask generate` reads).
     pub const MAX_FILE_BYTES: u64 = 64 << 20;

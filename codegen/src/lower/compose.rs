@@ -451,8 +451,13 @@ impl<'a> Lowerer<'a> {
         }
         if let Some(err) = refused {
             // A struct missing inherited fields would be wrong: the whole
-            // schema is any JSON value instead.
-            self.soften(err, SkipUnit::Schema)?;
+            // schema is any JSON value instead, reported where it is.
+            let at = if err.pointer.starts_with(pointer) {
+                err.pointer
+            } else {
+                pointer.to_owned()
+            };
+            self.soften(self.err(at, err.expected, err.found), SkipUnit::Schema)?;
             self.types.push(TypeDef {
                 name,
                 docs: schema.schema_data.description.clone(),
@@ -560,6 +565,13 @@ impl<'a> Lowerer<'a> {
         visited: &mut BTreeSet<String>,
         depth: usize,
     ) -> Result<(), Error> {
+        if merged.properties.len() > self.merge_budget {
+            return Err(self.err(
+                pointer,
+                "allOf members whose merged properties stay within a multiple of the properties the spec declares",
+                Some(format!("more than {} properties to merge", self.merge_budget)),
+            ));
+        }
         if depth > MAX_DEPTH {
             return Err(self.err(
                 pointer,
