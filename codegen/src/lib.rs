@@ -77,7 +77,7 @@ pub mod limits {
     /// How deep lowering may follow schemas into schemas: `$ref` chains,
     /// `items`, properties, `allOf`/`oneOf`/`anyOf` members together. It
     /// bounds the generator's stack (see [`STACK_BYTES`]).
-    pub const MAX_SCHEMA_DEPTH: usize = 64;
+    pub const MAX_SCHEMA_DEPTH: usize = 48;
     /// Merging `allOf` members copies inherited properties into each
     /// struct; all structs together may hold at most this many times the
     /// properties the spec declares, plus [`MERGE_ALLOWANCE`].
@@ -91,10 +91,10 @@ pub mod limits {
     pub const MAX_TOTAL_BYTES: u64 = 256 << 20;
     /// How many files `$ref`s may read.
     pub const MAX_FILES: usize = 4096;
-    /// The stack a generation needs at most within these limits, with
-    /// room to spare; [`generate_file`](crate::generate_file) runs on a
-    /// thread of its own with this stack.
-    pub const STACK_BYTES: usize = 64 << 20;
+    /// The stack every generation runs on (a thread of its own): the
+    /// limits above keep what it needs to a few MiB, so this is ample
+    /// room, a second line of defence rather than the first.
+    pub const STACK_BYTES: usize = 32 << 20;
 }
 
 /// `--name`s that would collide with Dialtone's own packages
@@ -138,6 +138,36 @@ pub fn lower_file(
 
 /// [`lower_spec`] with the files `$ref`s may read described by `source`.
 pub fn lower_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<ir::Api, Error> {
+    on_own_stack(file, || lower_here(file, text, vendor, strict, source))
+}
+
+/// Runs `f` on a thread with a stack of [`limits::STACK_BYTES`], whatever
+/// thread calls: the limits bound how deep parsing, deserializing and
+/// lowering recurse (a document nested [`limits::MAX_NESTING`] deep needs
+/// under 4 MiB in a debug build, as measured), and this makes that much available even
+/// on a 2 MiB test thread. Only the pages used are committed.
+fn on_own_stack<T: Send>(
+    file: &str,
+    f: impl FnOnce() -> Result<T, Error> + Send,
+) -> Result<T, Error> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("dialtone-generate".to_owned())
+            .stack_size(limits::STACK_BYTES)
+            .spawn_scoped(scope, f)
+            .map_err(|e| Error::new(file, "", "a thread to generate on", Some(e.to_string())))?
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+fn lower_here(
     file: &str,
     text: &str,
     vendor: &str,
@@ -216,15 +246,15 @@ pub fn generate_source(
     strict: bool,
     source: &SpecSource,
 ) -> Result<Generated, Error> {
-    let api = lower_source(file, text, vendor, strict, source)?;
-    let files = render::render(&api, mode);
-    Ok(Generated { api, files })
+    on_own_stack(file, || {
+        let api = lower_here(file, text, vendor, strict, source)?;
+        let files = render::render(&api, mode);
+        Ok(Generated { api, files })
+    })
 }
 
 /// Reads the spec at `source.file` (a regular file of at most
-/// [`limits::MAX_FILE_BYTES`]) and generates its crate, on a thread with
-/// a stack of [`limits::STACK_BYTES`]: the depth limits keep generation
-/// far below it, and the large stack is a second line of defence.
+/// [`limits::MAX_FILE_BYTES`]) and generates its crate.
 pub fn generate_file(
     label: &str,
     vendor: &str,
@@ -237,15 +267,5 @@ pub fn generate_file(
     };
     let text = bundle::read_capped(path, limits::MAX_FILE_BYTES)
         .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))?;
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("dialtone-generate".to_owned())
-            .stack_size(limits::STACK_BYTES)
-            .spawn_scoped(scope, || {
-                generate_source(label, &text, vendor, mode, strict, source)
-            })
-            .map_err(|e| Error::new(label, "", "a thread to generate on", Some(e.to_string())))?
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    generate_source(label, &text, vendor, mode, strict, source)
 }

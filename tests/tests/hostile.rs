@@ -97,7 +97,12 @@ fn prepare(case: &Path, into: &Path, canary: &Path, expect: &Expect) {
         }
     }
     for step in &expect.setup {
-        match step.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        match step
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
             ["symlink", link, target] => {
                 std::os::unix::fs::symlink(target, into.join(link)).unwrap();
             }
@@ -403,7 +408,15 @@ fn build(scratch: &Path, crates: &[PathBuf]) {
     fs::copy(workspace_root().join("Cargo.lock"), ws.join("Cargo.lock")).unwrap();
     let target = workspace_root().join("target");
     for args in [
-        &["clippy", "--offline", "--quiet", "--all-targets", "--", "-D", "warnings"][..],
+        &[
+            "clippy",
+            "--offline",
+            "--quiet",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ][..],
         &["test", "--offline", "--quiet"][..],
     ] {
         let status = Command::new(env!("CARGO"))
@@ -412,6 +425,10 @@ fn build(scratch: &Path, crates: &[PathBuf]) {
             .current_dir(&ws)
             .status()
             .unwrap();
-        assert!(status.success(), "cargo {} over the generated crates", args[0]);
+        assert!(
+            status.success(),
+            "cargo {} over the generated crates",
+            args[0]
+        );
     }
 }
