@@ -156,6 +156,7 @@ pub fn lower_with(
     let (operations, examples) = lowerer.operations()?;
     lowerer.break_alias_cycles();
     lowerer.box_cycles();
+    lowerer.box_deep_nesting();
     let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;
     let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;

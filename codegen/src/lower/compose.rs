@@ -721,6 +721,116 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// How many types may nest by value (a struct holding a struct holding...)
+/// before the next is boxed: the compiler computes layouts recursively,
+/// and a chain of a few hundred (`A { b: B }`, `B { c: C }`...) exceeds its
+/// recursion limit.
+const MAX_BY_VALUE_NESTING: usize = 32;
+
+impl Lowerer<'_> {
+    /// Boxes the fields and variants through which types would nest by
+    /// value more than [`MAX_BY_VALUE_NESTING`] deep. Runs after
+    /// [`Self::box_cycles`], so what is left by value is acyclic; heights
+    /// are computed without recursion, children first.
+    pub(super) fn box_deep_nesting(&mut self) {
+        let index: BTreeMap<String, usize> = self
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        let n = self.types.len();
+        // The types each type holds by value (not boxed, not in a Vec).
+        let children = |types: &[TypeDef], i: usize| -> Vec<usize> {
+            let named = |ty: &TypeRef| match ty {
+                TypeRef::Named(name) => index.get(name).copied(),
+                _ => None,
+            };
+            match &types[i].kind {
+                TypeKind::Struct { fields, .. } => fields
+                    .iter()
+                    .filter(|f| !f.boxed)
+                    .filter_map(|f| named(&f.ty))
+                    .collect(),
+                TypeKind::Union { variants, .. } => variants
+                    .iter()
+                    .filter(|v| !v.boxed)
+                    .filter_map(|v| named(&v.ty))
+                    .collect(),
+                TypeKind::Alias(ty) => named(ty).into_iter().collect(),
+                TypeKind::Enum { .. } => Vec::new(),
+            }
+        };
+        const UNKNOWN: usize = usize::MAX;
+        let mut height = vec![UNKNOWN; n];
+        for root in 0..n {
+            if height[root] != UNKNOWN {
+                continue;
+            }
+            // Depth-first, children before parents; `on_path` guards
+            // against a cycle that boxing left (then it counts as 1).
+            let mut on_path = vec![false; n];
+            let mut stack = vec![(root, false)];
+            while let Some((i, expanded)) = stack.pop() {
+                if height[i] != UNKNOWN {
+                    continue;
+                }
+                if !expanded {
+                    on_path[i] = true;
+                    stack.push((i, true));
+                    for c in children(&self.types, i) {
+                        if height[c] == UNKNOWN && !on_path[c] {
+                            stack.push((c, false));
+                        }
+                    }
+                    continue;
+                }
+                on_path[i] = false;
+                let child_height = |c: usize| if height[c] == UNKNOWN { 0 } else { height[c] };
+                // Box the children that would make this type too deep.
+                let too_deep = |c: usize| child_height(c) >= MAX_BY_VALUE_NESTING;
+                let named = |ty: &TypeRef| match ty {
+                    TypeRef::Named(name) => index.get(name).copied(),
+                    _ => None,
+                };
+                let mut own = 1;
+                match &mut self.types[i].kind {
+                    TypeKind::Struct { fields, .. } => {
+                        for f in fields.iter_mut().filter(|f| !f.boxed) {
+                            if let Some(c) = named(&f.ty) {
+                                if too_deep(c) {
+                                    f.boxed = true;
+                                } else {
+                                    own = own.max(child_height(c) + 1);
+                                }
+                            }
+                        }
+                    }
+                    TypeKind::Union { variants, .. } => {
+                        for v in variants.iter_mut().filter(|v| !v.boxed) {
+                            if let Some(c) = named(&v.ty) {
+                                if too_deep(c) {
+                                    v.boxed = true;
+                                } else {
+                                    own = own.max(child_height(c) + 1);
+                                }
+                            }
+                        }
+                    }
+                    // An alias adds no layout of its own.
+                    TypeKind::Alias(ty) => {
+                        if let Some(c) = named(ty) {
+                            own = child_height(c);
+                        }
+                    }
+                    TypeKind::Enum { .. } => {}
+                }
+                height[i] = own;
+            }
+        }
+    }
+}
+
 /// Every named type `ty` mentions, however deep.
 fn mentioned<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
     match ty {
