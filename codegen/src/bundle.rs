@@ -69,6 +69,10 @@ impl SpecSource {
 /// files read on the way.
 const ROOT: usize = 0;
 
+/// A `$ref` as found: the pointer of the object holding it, the reference
+/// as written, and the kind of component its place calls for.
+type Found = (String, String, &'static str);
+
 /// One target: a document and a canonical (escaped) JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key {
@@ -176,7 +180,7 @@ impl Bundler<'_> {
         let mut targets: Vec<(Key, &'static str)> = Vec::new();
         let mut known: BTreeSet<Key> = BTreeSet::new();
         let mut scanned: BTreeSet<(usize, String)> = BTreeSet::new();
-        let mut queue: Vec<(usize, Vec<(String, String, &'static str)>)> = vec![(ROOT, found)];
+        let mut queue: Vec<(usize, Vec<Found>)> = vec![(ROOT, found)];
         while let Some((doc, found)) = queue.pop() {
             for (holder, reference, kind) in found {
                 if !scanned.insert((doc, holder.clone())) {

@@ -422,7 +422,7 @@ fn build(scratch: &Path, crates: &[PathBuf]) {
         let status = Command::new(env!("CARGO"))
             .args(args)
             .env("CARGO_TARGET_DIR", &target)
-            .current_dir(&ws)
+            .current_dir(ws)
             .status()
             .unwrap();
         assert!(

@@ -253,7 +253,11 @@ fn from_json(example: Option<&Value>) -> String {
 pub(super) fn lib_rs(api: &Api) -> TokenStream {
     let error = super::error_type(api);
     // An empty `types` module re-exports nothing (and would warn).
-    let use_types_glob = (!api.types.is_empty()).then(|| quote!(pub use types::*;));
+    let use_types_glob = (!api.types.is_empty()).then(|| {
+        quote!(
+            pub use types::*;
+        )
+    });
     let error_doc = match &api.error_type {
         Some(TypeRef::Named(name)) => {
             format!(" The error of every call; vendor errors carry a decoded [`types::{name}`].")
