@@ -144,27 +144,68 @@ pub fn lower_source(
     strict: bool,
     source: &SpecSource,
 ) -> Result<ir::Api, Error> {
-    on_own_stack(file, || lower_here(file, text, vendor, strict, source))
+    let (file, text, vendor, source) = (
+        file.to_owned(),
+        text.to_owned(),
+        vendor.to_owned(),
+        source.clone(),
+    );
+    on_own_stack(move || lower_here(&file, &text, &vendor, strict, &source))
 }
 
 /// Runs `f` on a thread with a stack of [`limits::STACK_BYTES`], whatever
 /// thread calls: the limits bound how deep parsing, deserializing and
 /// lowering recurse (a document nested [`limits::MAX_NESTING`] deep needs
-/// under 4 MiB in a debug build, as measured), and this makes that much available even
-/// on a 2 MiB test thread. Only the pages used are committed.
-fn on_own_stack<T: Send>(
-    file: &str,
-    f: impl FnOnce() -> Result<T, Error> + Send,
-) -> Result<T, Error> {
-    std::thread::scope(|scope| {
+/// under 4 MiB in a debug build, as measured), and this makes that much
+/// available even on a 2 MiB test thread. Each calling thread has one such
+/// worker, started on first use and ended with it, so its allocator stays
+/// warm from one generation to the next (a thread per call cost a third
+/// of the time of a large spec). Only the stack pages used are committed.
+fn on_own_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    use std::cell::RefCell;
+    use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+    use std::sync::mpsc;
+
+    type Job = Box<dyn FnOnce() + Send>;
+    thread_local! {
+        static WORKER: RefCell<Option<mpsc::Sender<Job>>> = const { RefCell::new(None) };
+    }
+    fn start() -> Option<mpsc::Sender<Job>> {
+        let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("dialtone-generate".to_owned())
             .stack_size(limits::STACK_BYTES)
-            .spawn_scoped(scope, f)
-            .map_err(|e| Error::new(file, "", "a thread to generate on", Some(e.to_string())))?
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+            .spawn(move || {
+                for job in queue {
+                    job();
+                }
+            })
+            .ok()?;
+        Some(jobs)
+    }
+    let (done, result) = mpsc::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    let unsent = WORKER.with(|worker| {
+        let mut worker = worker.borrow_mut();
+        if worker.is_none() {
+            *worker = start();
+        }
+        match worker.as_ref() {
+            Some(jobs) => jobs.send(job).err().map(|e| e.0),
+            None => Some(job),
+        }
+    });
+    // No worker could be started: run here, on the caller's stack.
+    if let Some(job) = unsent {
+        job();
+    }
+    match result.recv() {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => resume_unwind(panic),
+        Err(_) => unreachable!("every job sends its result before it is dropped"),
+    }
 }
 
 fn lower_here(
@@ -246,9 +287,16 @@ pub fn generate_source(
     strict: bool,
     source: &SpecSource,
 ) -> Result<Generated, Error> {
-    on_own_stack(file, || {
-        let api = lower_here(file, text, vendor, strict, source)?;
-        let files = render::render(&api, mode);
+    let (file, text, vendor, mode, source) = (
+        file.to_owned(),
+        text.to_owned(),
+        vendor.to_owned(),
+        mode.clone(),
+        source.clone(),
+    );
+    on_own_stack(move || {
+        let api = lower_here(&file, &text, &vendor, strict, &source)?;
+        let files = render::render(&api, &mode);
         Ok(Generated { api, files })
     })
 }

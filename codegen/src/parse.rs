@@ -56,10 +56,8 @@ pub fn parse_with(
         downgrade_31(&mut raw);
     }
     crate::bundle::bundle(&mut raw, source, file)?;
-    // Leniently, every operation and component that is not valid on its
-    // own is left out in one pass (the loop below would take a pass over
-    // the whole document per invalid node).
-    let mut skipped = if strict { Vec::new() } else { prune(&mut raw) };
+    let mut skipped = Vec::new();
+    let mut pruned = false;
     // Each round removes one node, so this ends; the bound is a backstop.
     for _ in 0..100_000 {
         let err = match serde_path_to_error::deserialize::<_, OpenAPI>(&raw) {
@@ -74,6 +72,14 @@ pub fn parse_with(
             }
             Err(err) => err,
         };
+        if !strict && !pruned {
+            // Leniently, every operation and component that is not valid
+            // on its own is left out in one pass (one round of this loop
+            // each would take a pass over the document per invalid node).
+            skipped.extend(prune(&mut raw));
+            pruned = true;
+            continue;
+        }
         let pointer = pointer_of(err.path());
         let inner = err.into_inner().to_string();
         let (pointer, inner) = narrow(&raw).unwrap_or((pointer, inner));
