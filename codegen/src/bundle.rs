@@ -750,6 +750,53 @@ mod tests {
     }
 
     #[test]
+    fn files_are_read_only_inside_the_allowed_folders_and_once_per_target() {
+        let root = std::env::temp_dir().join(format!("dialtone-bundle-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("spec/sub")).unwrap();
+        std::fs::create_dir_all(root.join("shared")).unwrap();
+        std::fs::write(root.join("shared/x.yaml"), "type: object\n").unwrap();
+        std::fs::write(root.join("spec/pet.yaml"), "type: object\n").unwrap();
+        let doc = |reference: &str| {
+            json!({"components": {"schemas": {
+                "A": {"$ref": reference},
+                "B": {"$ref": "./sub/../pet.yaml"},
+                "C": {"$ref": "%70et.yaml#"},
+            }}})
+        };
+        let source = SpecSource::file(&root.join("spec/spec.yaml"));
+        let mut refused = doc("../shared/x.yaml");
+        let e = bundle(&mut refused, &source, "spec.yaml").unwrap_err();
+        assert_eq!(e.pointer, "/components/schemas/A/$ref");
+        assert!(e.expected.contains("inside the spec's folder"), "{e}");
+        let mut allowed = doc("../shared/x.yaml");
+        bundle(
+            &mut allowed,
+            &source.clone().allow(root.join("shared")),
+            "spec.yaml",
+        )
+        .unwrap();
+        let schemas = &allowed["components"]["schemas"];
+        assert_eq!(schemas["A"]["$ref"], "#/components/schemas/X");
+        // Three spellings of pet.yaml: one component.
+        assert_eq!(schemas["B"]["$ref"], "#/components/schemas/Pet");
+        assert_eq!(schemas["C"]["$ref"], "#/components/schemas/Pet");
+        assert_eq!(schemas.as_object().unwrap().len(), 5);
+        for remote in [
+            "https://example.com/x.yaml",
+            "//host/x.yaml",
+            "file:///etc/passwd",
+        ] {
+            let e = bundle(&mut doc(remote), &source, "spec.yaml").unwrap_err();
+            assert!(
+                e.expected.contains("remote references are not fetched"),
+                "{e}"
+            );
+        }
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
     fn names_are_stable_and_unique() {
         let raw = json!({"paths": {"/v2/droplets": {"get": {"operationId": "listDroplets"}}}});
         let name = |r: &str| name_for(&raw, r, "schemas");

@@ -23,6 +23,10 @@
 //!   round-trips exactly and an odd timestamp never fails a response.
 //! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
 //!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
+//! - Specs are untrusted: `$ref`s read only regular files inside the
+//!   spec's folder ([`SpecSource`]), every recursion and allocation is
+//!   bounded ([`limits`]), and generation runs on a stack of its own, so
+//!   no input reads elsewhere, hangs or aborts the process.
 //! - Rendering ([`render`]) cannot fail and is deterministic: the same spec
 //!   gives the same bytes on every machine.
 //! - [`workspace`] plans a whole run over `specs/`, compares it with the
