@@ -23,6 +23,10 @@
 //!   round-trips exactly and an odd timestamp never fails a response.
 //! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
 //!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
+//! - Specs are untrusted: `$ref`s read only regular files inside the
+//!   spec's folder ([`SpecSource`]), every recursion and allocation is
+//!   bounded ([`limits`]), and generation runs on a stack of its own, so
+//!   no input reads elsewhere, hangs or aborts the process.
 //! - Rendering ([`render`]) cannot fail and is deterministic: the same spec
 //!   gives the same bytes on every machine.
 //! - [`workspace`] plans a whole run over `specs/`, compares it with the
@@ -60,11 +64,48 @@ pub mod lint;
 mod lower;
 mod names;
 pub mod parse;
+mod read;
 pub mod render;
 pub mod workspace;
 
+pub use bundle::SpecSource;
 pub use error::Error;
 pub use render::CrateMode;
+
+/// The bounds no input can exceed; each is an error naming the file and
+/// the JSON pointer where it is crossed, never a crash.
+pub mod limits {
+    /// How deep a document (YAML or JSON) may nest: the limit of both
+    /// parsers, checked for YAML flow collections before parsing (the YAML
+    /// scanner's time grows with the square of that depth). It bounds
+    /// every recursive walk over a document.
+    pub const MAX_NESTING: usize = 128;
+    /// How deep lowering may follow schemas into schemas: `$ref` chains,
+    /// `items`, properties, `allOf`/`oneOf`/`anyOf` members together. It
+    /// bounds the generator's stack (see [`STACK_BYTES`]).
+    pub const MAX_SCHEMA_DEPTH: usize = 48;
+    /// Merging `allOf` members copies inherited properties into each
+    /// struct; all structs together may hold at most this many times the
+    /// properties the spec declares, plus [`MERGE_ALLOWANCE`].
+    pub const MERGE_FACTOR: usize = 4;
+    /// See [`MERGE_FACTOR`].
+    pub const MERGE_ALLOWANCE: usize = 1_000;
+    /// The largest file a `$ref` may read (and the largest spec
+    /// `cargo xtask generate` reads).
+    pub const MAX_FILE_BYTES: u64 = 64 << 20;
+    /// All the files `$ref`s read, together.
+    pub const MAX_TOTAL_BYTES: u64 = 256 << 20;
+    /// How many files `$ref`s may read.
+    pub const MAX_FILES: usize = 4096;
+    /// The stack every generation runs on (a thread of its own): the
+    /// limits above keep what it needs to a few MiB, so this is ample
+    /// room, a second line of defence rather than the first.
+    pub const STACK_BYTES: usize = 32 << 20;
+}
+
+/// `--name`s that would collide with Dialtone's own packages
+/// (`dialtone-<name>`).
+pub const RESERVED_NAMES: &[&str] = &["codegen", "fakes", "runtime", "tests"];
 
 use std::collections::BTreeMap;
 
@@ -82,17 +123,103 @@ pub struct Generated {
 /// constructs are skipped and listed in [`ir::Api::skipped`], or with
 /// `strict` refused.
 pub fn lower_spec(file: &str, text: &str, vendor: &str, strict: bool) -> Result<ir::Api, Error> {
-    lower_file(file, text, vendor, strict, None)
+    lower_source(file, text, vendor, strict, &SpecSource::default())
 }
 
 /// [`lower_spec`] for a spec on disk: `$ref`s to other files are read
-/// relative to `base` (the spec's directory).
+/// relative to `base` (the spec's directory), and only inside it.
 pub fn lower_file(
     file: &str,
     text: &str,
     vendor: &str,
     strict: bool,
     base: Option<&std::path::Path>,
+) -> Result<ir::Api, Error> {
+    let source = SpecSource {
+        dir: base.map(std::path::Path::to_owned),
+        ..SpecSource::default()
+    };
+    lower_source(file, text, vendor, strict, &source)
+}
+
+/// [`lower_spec`] with the files `$ref`s may read described by `source`.
+pub fn lower_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<ir::Api, Error> {
+    let (file, text, vendor, source) = (
+        file.to_owned(),
+        text.to_owned(),
+        vendor.to_owned(),
+        source.clone(),
+    );
+    on_own_stack(move || lower_here(&file, &text, &vendor, strict, &source))
+}
+
+/// Runs `f` on a thread with a stack of [`limits::STACK_BYTES`], whatever
+/// thread calls: the limits bound how deep parsing, deserializing and
+/// lowering recurse (a document nested [`limits::MAX_NESTING`] deep needs
+/// under 4 MiB in a debug build, as measured), and this makes that much
+/// available even on a 2 MiB test thread. Each calling thread has one such
+/// worker, started on first use and ended with it, so its allocator stays
+/// warm from one generation to the next (a thread per call cost a third
+/// of the time of a large spec). Only the stack pages used are committed.
+fn on_own_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    use std::cell::RefCell;
+    use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+    use std::sync::mpsc;
+
+    type Job = Box<dyn FnOnce() + Send>;
+    thread_local! {
+        static WORKER: RefCell<Option<mpsc::Sender<Job>>> = const { RefCell::new(None) };
+    }
+    fn start() -> Option<mpsc::Sender<Job>> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("dialtone-generate".to_owned())
+            .stack_size(limits::STACK_BYTES)
+            .spawn(move || {
+                for job in queue {
+                    job();
+                }
+            })
+            .ok()?;
+        Some(jobs)
+    }
+    let (done, result) = mpsc::channel();
+    let job: Job = Box::new(move || {
+        let _ = done.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    let unsent = WORKER.with(|worker| {
+        let mut worker = worker.borrow_mut();
+        if worker.is_none() {
+            *worker = start();
+        }
+        match worker.as_ref() {
+            Some(jobs) => jobs.send(job).err().map(|e| e.0),
+            None => Some(job),
+        }
+    });
+    // No worker could be started: run here, on the caller's stack.
+    if let Some(job) = unsent {
+        job();
+    }
+    match result.recv() {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => resume_unwind(panic),
+        Err(_) => unreachable!("every job sends its result before it is dropped"),
+    }
+}
+
+fn lower_here(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    source: &SpecSource,
 ) -> Result<ir::Api, Error> {
     let valid = !vendor.is_empty()
         && vendor.starts_with(|c: char| c.is_ascii_lowercase())
@@ -107,8 +234,23 @@ pub fn lower_file(
             Some(format!("\"{vendor}\"")),
         ));
     }
-    let parsed = parse::parse_with(file, text, base, strict)?;
-    let mut api = lower::lower(file, vendor, &parsed.openapi, strict)?;
+    if RESERVED_NAMES.contains(&vendor) {
+        return Err(Error::new(
+            file,
+            "",
+            format!(
+                "a crate name other than those of Dialtone's own packages (dialtone-{{{}}}; from --name or the file stem)",
+                RESERVED_NAMES.join(",")
+            ),
+            Some(format!("\"{vendor}\"")),
+        ));
+    }
+    let parsed = parse::parse_with(file, text, source, strict)?;
+    let merge_budget = parsed
+        .properties
+        .saturating_mul(limits::MERGE_FACTOR)
+        .saturating_add(limits::MERGE_ALLOWANCE);
+    let mut api = lower::lower_with(file, vendor, &parsed.openapi, strict, merge_budget)?;
     let mut skipped = parsed.skipped;
     skipped.append(&mut api.skipped);
     api.skipped = skipped;
@@ -135,7 +277,49 @@ pub fn generate_with(
     strict: bool,
     base: Option<&std::path::Path>,
 ) -> Result<Generated, Error> {
-    let api = lower_file(file, text, vendor, strict, base)?;
-    let files = render::render(&api, mode);
-    Ok(Generated { api, files })
+    let source = SpecSource {
+        dir: base.map(std::path::Path::to_owned),
+        ..SpecSource::default()
+    };
+    generate_source(file, text, vendor, mode, strict, &source)
+}
+
+/// [`generate`] with the files `$ref`s may read described by `source`.
+pub fn generate_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    mode: &CrateMode,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<Generated, Error> {
+    let (file, text, vendor, mode, source) = (
+        file.to_owned(),
+        text.to_owned(),
+        vendor.to_owned(),
+        mode.clone(),
+        source.clone(),
+    );
+    on_own_stack(move || {
+        let api = lower_here(&file, &text, &vendor, strict, &source)?;
+        let files = render::render(&api, &mode);
+        Ok(Generated { api, files })
+    })
+}
+
+/// Reads the spec at `source.file` (a regular file of at most
+/// [`limits::MAX_FILE_BYTES`]) and generates its crate.
+pub fn generate_file(
+    label: &str,
+    vendor: &str,
+    mode: &CrateMode,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<Generated, Error> {
+    let Some(path) = &source.file else {
+        return Err(Error::new(label, "", "a spec file", None));
+    };
+    let text = bundle::read_capped(path, limits::MAX_FILE_BYTES)
+        .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))?;
+    generate_source(label, &text, vendor, mode, strict, source)
 }

@@ -1,7 +1,7 @@
 //! Lowering: `openapiv3::OpenAPI` -> [`ir::Api`]. The only stage that can
 //! fail; every error names the spec file and the JSON pointer of the node.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use openapiv3::{
     APIKeyLocation, AdditionalProperties, ArrayType, IntegerType, MediaType, NumberType,
@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::error::{Error, push_pointer};
 use crate::ir::*;
+use crate::limits::MAX_SCHEMA_DEPTH;
 use crate::names::{Scope, camel, snake};
 
 mod compose;
@@ -125,6 +126,19 @@ const EXT_THROTTLING: &str = "x-throttling-group";
 /// be skipped (an operation, a parameter, a schema decoded as JSON) is an
 /// error instead.
 pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Api, Error> {
+    lower_with(file, vendor, doc, strict, usize::MAX)
+}
+
+/// [`lower`], where merging `allOf` members may produce at most
+/// `merge_budget` fields in all (the rest are decoded as JSON values), so
+/// that chains and diamonds of `allOf` cannot multiply the output.
+pub fn lower_with(
+    file: &str,
+    vendor: &str,
+    doc: &OpenAPI,
+    strict: bool,
+    merge_budget: usize,
+) -> Result<Api, Error> {
     let mut lowerer = Lowerer {
         file,
         doc,
@@ -137,6 +151,9 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Ap
         patterns: Vec::new(),
         envelope: EnvelopeConfig::default(),
         inline: BTreeMap::new(),
+        depth: 0,
+        reported: HashSet::new(),
+        merge_budget,
     };
     lowerer.envelope = lowerer.envelope_config()?;
     lowerer.name_components();
@@ -144,6 +161,7 @@ pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Ap
     let (operations, examples) = lowerer.operations()?;
     lowerer.break_alias_cycles();
     lowerer.box_cycles();
+    lowerer.box_deep_nesting();
     let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;
     let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;
@@ -227,6 +245,12 @@ struct Lowerer<'a> {
     /// Inline named types already lowered, by pointer, so that a schema
     /// met twice (a shared response) yields one type.
     inline: BTreeMap<String, TypeRef>,
+    /// How many schemas deep lowering is now.
+    depth: usize,
+    /// (pointer, reason) of every skip and note, so each is listed once.
+    reported: HashSet<(String, String)>,
+    /// How many more fields merging `allOf` members may produce.
+    merge_budget: usize,
 }
 
 impl<'a> Lowerer<'a> {
@@ -240,11 +264,7 @@ impl<'a> Lowerer<'a> {
             None => format!("expected {}", err.expected),
         };
         // A schema inlined at several uses reports once.
-        if !self
-            .skipped
-            .iter()
-            .any(|s| s.pointer == err.pointer && s.reason == reason)
-        {
+        if self.reported.insert((err.pointer.clone(), reason.clone())) {
             self.skipped.push(Skipped {
                 unit,
                 pointer: err.pointer,
@@ -257,11 +277,7 @@ impl<'a> Lowerer<'a> {
     /// Records a keyword that is ignored (never an error).
     fn note(&mut self, pointer: impl Into<String>, reason: impl Into<String>) {
         let (pointer, reason) = (pointer.into(), reason.into());
-        if !self
-            .skipped
-            .iter()
-            .any(|s| s.pointer == pointer && s.reason == reason)
-        {
+        if self.reported.insert((pointer.clone(), reason.clone())) {
             self.skipped.push(Skipped {
                 unit: SkipUnit::Ignored,
                 pointer,
@@ -494,44 +510,68 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Runs `f` one schema deeper, refusing (before the stack can run
+    /// out) schemas nested past [`MAX_SCHEMA_DEPTH`] through `$ref`s,
+    /// `items`, properties and composition together.
+    fn descend<T>(
+        &mut self,
+        pointer: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if self.depth >= MAX_SCHEMA_DEPTH {
+            return Err(self.err(
+                pointer,
+                format!(
+                    "schemas nested at most {MAX_SCHEMA_DEPTH} deep (counting $refs, items, properties and allOf/oneOf/anyOf members)"
+                ),
+                Some("deeper nesting".to_owned()),
+            ));
+        }
+        self.depth += 1;
+        let result = f(self);
+        self.depth -= 1;
+        result
+    }
+
     /// Follows `#/components/schemas/Name`.
     fn schema_reference(&mut self, reference: &str, pointer: &str) -> Result<TypeRef, Error> {
+        self.descend(pointer, |this| this.schema_reference_at(reference, pointer))
+    }
+
+    fn schema_reference_at(&mut self, reference: &str, pointer: &str) -> Result<TypeRef, Error> {
         let key = self.local_ref(reference, "schemas", pointer)?;
-        if let Some(name) = self.components.get(key) {
+        if let Some(name) = self.components.get(&key) {
             return Ok(TypeRef::Named(name.clone()));
         }
         let target = self
             .doc
             .components
             .as_ref()
-            .and_then(|c| c.schemas.get(key))
+            .and_then(|c| c.schemas.get(&key))
             .ok_or_else(|| self.dangling(reference, pointer))?;
-        if !self.resolving.insert(key.to_owned()) {
+        if !self.resolving.insert(key.clone()) {
             return Err(self.err(
                 push_pointer(pointer, "$ref"),
                 "a schema that does not refer to itself through aliases only (recursion needs an object in between)",
                 Some(format!("a cycle through \"{reference}\"")),
             ));
         }
-        let target_pointer = push_pointer("/components/schemas", key);
+        let target_pointer = push_pointer("/components/schemas", &key);
         let result = match target {
             ReferenceOr::Reference { reference } => {
                 self.schema_reference(reference, &target_pointer)
             }
-            ReferenceOr::Item(schema) => self.schema(schema, &target_pointer, &camel(key)),
+            ReferenceOr::Item(schema) => self.schema(schema, &target_pointer, &camel(&key)),
         };
-        self.resolving.remove(key);
+        self.resolving.remove(&key);
         result
     }
 
-    fn local_ref<'r>(
-        &self,
-        reference: &'r str,
-        kind: &str,
-        pointer: &str,
-    ) -> Result<&'r str, Error> {
+    /// The component key `#/components/<kind>/<key>` names, its JSON
+    /// pointer escapes (`~1`, `~0`) decoded.
+    fn local_ref(&self, reference: &str, kind: &str, pointer: &str) -> Result<String, Error> {
         let prefix = format!("#/components/{kind}/");
-        reference.strip_prefix(&prefix).ok_or_else(|| {
+        component_key(reference, &prefix).ok_or_else(|| {
             self.err(
                 push_pointer(pointer, "$ref"),
                 format!("a local reference of the form `{prefix}<name>`"),
@@ -549,6 +589,10 @@ impl<'a> Lowerer<'a> {
     }
 
     fn schema(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
+        self.descend(pointer, |this| this.schema_at(schema, pointer, hint))
+    }
+
+    fn schema_at(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
         let schema = compose::normalize(schema);
         if let Some(member) = compose::single_member(&schema) {
             let (keyword, members) = match &schema.schema_kind {
@@ -693,8 +737,9 @@ impl<'a> Lowerer<'a> {
             },
             pointer: pointer.to_owned(),
         });
+        let declared: HashSet<&str> = properties.iter().map(|(w, _, _)| w.as_str()).collect();
         for (index, r) in required.iter().enumerate() {
-            if !properties.iter().any(|(wire, _, _)| wire == r) {
+            if !declared.contains(r.as_str()) {
                 self.soften(
                     self.err(
                         push_pointer(&push_pointer(pointer, "required"), &index.to_string()),
@@ -755,8 +800,8 @@ impl<'a> Lowerer<'a> {
     }
 
     fn referenced_description(&self, reference: &str) -> Option<String> {
-        let key = reference.strip_prefix("#/components/schemas/")?;
-        match self.doc.components.as_ref()?.schemas.get(key)? {
+        let key = component_key(reference, "#/components/schemas/")?;
+        match self.doc.components.as_ref()?.schemas.get(&key)? {
             ReferenceOr::Item(s) => s.schema_data.description.clone(),
             ReferenceOr::Reference { .. } => None,
         }
@@ -1715,12 +1760,12 @@ impl<'a> Lowerer<'a> {
                     .doc
                     .components
                     .as_ref()
-                    .and_then(|c| c.parameters.get(key))
+                    .and_then(|c| c.parameters.get(&key))
                 {
-                    Some(ReferenceOr::Item(p)) => (p, push_pointer("/components/parameters", key)),
+                    Some(ReferenceOr::Item(p)) => (p, push_pointer("/components/parameters", &key)),
                     Some(ReferenceOr::Reference { .. }) => {
                         return Err(self.err(
-                            push_pointer("/components/parameters", key),
+                            push_pointer("/components/parameters", &key),
                             "a parameter written in place",
                             Some("another $ref".to_owned()),
                         ));
@@ -1814,13 +1859,14 @@ impl<'a> Lowerer<'a> {
     fn parameter_required(&self, param: &ReferenceOr<Parameter>) -> bool {
         let param = match param {
             ReferenceOr::Item(p) => Some(p),
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/parameters/")
-                .and_then(|key| self.doc.components.as_ref()?.parameters.get(key))
-                .and_then(|p| match p {
-                    ReferenceOr::Item(p) => Some(p),
-                    ReferenceOr::Reference { .. } => None,
-                }),
+            ReferenceOr::Reference { reference } => {
+                component_key(reference, "#/components/parameters/")
+                    .and_then(|key| self.doc.components.as_ref()?.parameters.get(&key))
+                    .and_then(|p| match p {
+                        ReferenceOr::Item(p) => Some(p),
+                        ReferenceOr::Reference { .. } => None,
+                    })
+            }
         };
         param.is_none_or(|p| matches!(p, Parameter::Path { .. }) || p.parameter_data_ref().required)
     }
@@ -1869,14 +1915,14 @@ impl<'a> Lowerer<'a> {
                     .doc
                     .components
                     .as_ref()
-                    .and_then(|c| c.request_bodies.get(key))
+                    .and_then(|c| c.request_bodies.get(&key))
                 {
                     Some(ReferenceOr::Item(b)) => {
-                        (b, push_pointer("/components/requestBodies", key))
+                        (b, push_pointer("/components/requestBodies", &key))
                     }
                     Some(ReferenceOr::Reference { .. }) => {
                         return Err(self.err(
-                            push_pointer("/components/requestBodies", key),
+                            push_pointer("/components/requestBodies", &key),
                             "a request body written in place",
                             Some("another $ref".to_owned()),
                         ));
@@ -1995,13 +2041,13 @@ impl<'a> Lowerer<'a> {
                     .doc
                     .components
                     .as_ref()
-                    .and_then(|c| c.responses.get(key))
+                    .and_then(|c| c.responses.get(&key))
                 {
                     Some(ReferenceOr::Item(r)) => {
-                        Ok((r, push_pointer("/components/responses", key)))
+                        Ok((r, push_pointer("/components/responses", &key)))
                     }
                     Some(ReferenceOr::Reference { .. }) => Err(self.err(
-                        push_pointer("/components/responses", key),
+                        push_pointer("/components/responses", &key),
                         "a response written in place",
                         Some("another $ref".to_owned()),
                     )),
@@ -2330,7 +2376,7 @@ impl<'a> Lowerer<'a> {
                         .doc
                         .components
                         .as_ref()
-                        .and_then(|c| c.examples.get(name))
+                        .and_then(|c| c.examples.get(&name))
                     {
                         Some(ReferenceOr::Item(e)) => e,
                         _ => return Err(self.dangling(reference, &example_pointer)),
@@ -2366,6 +2412,16 @@ struct OperationInput<'o> {
 enum TemplatePiece {
     Literal(String),
     Param(String),
+}
+
+/// The key of the component `reference` names under `prefix`
+/// (`#/components/schemas/`), its JSON pointer escapes decoded.
+pub(crate) fn component_key(reference: &str, prefix: &str) -> Option<String> {
+    let token = reference.strip_prefix(prefix)?;
+    if token.contains('/') {
+        return None;
+    }
+    Some(token.replace("~1", "/").replace("~0", "~"))
 }
 
 fn split_template(path: &str) -> Vec<TemplatePiece> {

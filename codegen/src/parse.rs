@@ -3,6 +3,7 @@
 use openapiv3::OpenAPI;
 use serde_json::Value;
 
+pub use crate::bundle::SpecSource;
 use crate::error::{Error, push_pointer};
 use crate::ir::{SkipUnit, Skipped};
 
@@ -13,38 +14,31 @@ pub struct Parsed {
     pub raw: Value,
     /// Nodes left out because they are not valid OpenAPI (lenient parsing).
     pub skipped: Vec<Skipped>,
+    /// How many properties the document declares (every `properties`
+    /// entry), the measure of how much merging `allOf` may produce.
+    pub properties: usize,
 }
 
 /// Parses YAML or JSON strictly, with no other files to read.
 pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
-    parse_with(file, text, None, true)
+    parse_with(file, text, &SpecSource::default(), true)
 }
 
 /// Parses YAML or JSON. References to other files are read relative to
-/// `base`; references that do not name a component directly are bundled
+/// the spec's folder, confined to it (see [`SpecSource`]); references that do not name a component directly are bundled
 /// into components first. Unless `strict`, an operation (or component)
 /// that is not valid OpenAPI is left out and reported instead of failing
 /// the whole spec.
 pub fn parse_with(
     file: &str,
     text: &str,
-    base: Option<&std::path::Path>,
+    source: &SpecSource,
     strict: bool,
 ) -> Result<Parsed, Error> {
-    // JSON is read by serde_json (numbers beyond 64 bits become floats, as
-    // JSON parsers do); anything else as YAML.
-    let raw: Value = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|err| Error::new(file, "", "a JSON document", Some(err.to_string())))?
-    } else {
-        serde_norway::from_str(text).map_err(|err| {
-            let found = match err.location() {
-                Some(loc) => format!("{err} (line {}, column {})", loc.line(), loc.column()),
-                None => err.to_string(),
-            };
-            Error::new(file, "", "a YAML or JSON document", Some(found))
-        })?
-    };
+    let mut raw = crate::read::read(text).map_err(|err| {
+        let (expected, found) = err.describe(true);
+        Error::new(file, "", expected, found)
+    })?;
     if !raw.is_object() {
         return Err(Error::new(
             file,
@@ -53,47 +47,39 @@ pub fn parse_with(
             Some(kind_of(&raw).to_owned()),
         ));
     }
-    let mut raw = raw;
+    check_version(file, &raw)?;
     if raw
         .get("openapi")
         .and_then(Value::as_str)
-        .is_some_and(|v| v.starts_with("3.1."))
+        .is_some_and(|v| v.starts_with("3.1"))
     {
         downgrade_31(&mut raw);
     }
-    match raw.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.0.") => {}
-        Some(v) => {
-            return Err(Error::new(
-                file,
-                "/openapi",
-                "OpenAPI 3.0.x or 3.1.x (Swagger 2 is not supported)",
-                Some(format!("\"{v}\"")),
-            ));
-        }
-        None => {
-            return Err(Error::new(
-                file,
-                "/openapi",
-                "an `openapi: 3.0.x` version field",
-                None,
-            ));
-        }
-    }
-    crate::bundle::bundle(&mut raw, base);
+    crate::bundle::bundle(&mut raw, source, file)?;
     let mut skipped = Vec::new();
+    let mut pruned = false;
     // Each round removes one node, so this ends; the bound is a backstop.
     for _ in 0..100_000 {
         let err = match serde_path_to_error::deserialize::<_, OpenAPI>(&raw) {
             Ok(openapi) => {
+                let properties = count_properties(&raw);
                 return Ok(Parsed {
                     openapi,
                     raw,
                     skipped,
+                    properties,
                 });
             }
             Err(err) => err,
         };
+        if !strict && !pruned {
+            // Leniently, every operation and component that is not valid
+            // on its own is left out in one pass (one round of this loop
+            // each would take a pass over the document per invalid node).
+            skipped.extend(prune(&mut raw));
+            pruned = true;
+            continue;
+        }
         let pointer = pointer_of(err.path());
         let inner = err.into_inner().to_string();
         let (pointer, inner) = narrow(&raw).unwrap_or((pointer, inner));
@@ -119,6 +105,76 @@ pub fn parse_with(
         "a spec with fewer invalid nodes",
         None,
     ))
+}
+
+/// The number of entries of every `properties` mapping, counted without
+/// recursion.
+fn count_properties(raw: &Value) -> usize {
+    let mut count = 0;
+    let mut stack = vec![raw];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::Object(props)) = map.get("properties") {
+                    count += props.len();
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    count
+}
+
+/// The versions Dialtone reads, as the messages list them.
+const ACCEPTED: &str = "`openapi: \"3.0.x\"` or `openapi: \"3.1.x\"` (a string)";
+
+/// One clear error for a document that is not OpenAPI 3.0 or 3.1.
+fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
+    let accepted = |v: &str| {
+        ["3.0", "3.1"]
+            .iter()
+            .any(|p| v == *p || v.strip_prefix(p).is_some_and(|rest| rest.starts_with('.')))
+    };
+    match raw.get("openapi") {
+        Some(Value::String(v)) if accepted(v) => Ok(()),
+        Some(Value::String(v)) => Err(Error::new(
+            file,
+            "/openapi",
+            format!("{ACCEPTED}; other versions are not supported"),
+            Some(format!("\"{v}\"")),
+        )),
+        Some(Value::Number(n)) => Err(Error::new(
+            file,
+            "/openapi",
+            format!("{ACCEPTED}; quote the version, as YAML reads {n} as a number"),
+            Some(format!("the number {n}")),
+        )),
+        Some(other) => Err(Error::new(
+            file,
+            "/openapi",
+            ACCEPTED,
+            Some(kind_of(other).to_owned()),
+        )),
+        None if raw.get("swagger").is_some() => Err(Error::new(
+            file,
+            "/swagger",
+            format!(
+                "OpenAPI 3.0 or 3.1, {ACCEPTED}; Swagger 2.0 is not supported (convert the spec to OpenAPI 3 first)"
+            ),
+            raw.get("swagger").map(|v| match v {
+                Value::String(s) => format!("swagger \"{s}\""),
+                other => format!("swagger {other}"),
+            }),
+        )),
+        None => Err(Error::new(
+            file,
+            "/openapi",
+            format!("an OpenAPI 3.0 or 3.1 document with {ACCEPTED}"),
+            Some("no `openapi` field".to_owned()),
+        )),
+    }
 }
 
 /// Rewrites an OpenAPI 3.1 document into the 3.0 model Dialtone reads:
@@ -268,6 +324,100 @@ fn remove_unit(raw: &mut Value, pointer: &str) -> Option<(SkipUnit, String)> {
     }
 }
 
+/// Leaves out, in one pass, every operation, path item and component
+/// that does not deserialize on its own, as the loop in [`parse_with`]
+/// would one at a time.
+fn prune(raw: &mut Value) -> Vec<Skipped> {
+    use openapiv3::{
+        Operation, Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema, SecurityScheme,
+    };
+    let mut failing: Vec<(String, String)> = Vec::new();
+    if let Some(Value::Object(paths)) = raw.get("paths") {
+        for (path, item) in paths {
+            let base = push_pointer("/paths", path);
+            let Value::Object(methods) = item else {
+                continue;
+            };
+            let mut op_failed = false;
+            for (method, op) in methods {
+                if !is_method(method) {
+                    continue;
+                }
+                let op_base = push_pointer(&base, method);
+                let mut worst = None;
+                attempt::<Operation>(op, &op_base, &mut worst);
+                if let Some(Value::Object(responses)) = op.get("responses") {
+                    for (status, response) in responses {
+                        let r = push_pointer(&push_pointer(&op_base, "responses"), status);
+                        attempt::<ReferenceOr<Response>>(response, &r, &mut worst);
+                    }
+                }
+                if let Some(found) = worst {
+                    op_failed = true;
+                    failing.push(found);
+                }
+            }
+            if !op_failed {
+                let mut worst = None;
+                attempt::<ReferenceOr<PathItem>>(item, &base, &mut worst);
+                failing.extend(worst);
+            }
+        }
+    }
+    if let Some(Value::Object(components)) = raw.get("components") {
+        for (kind, entries) in components {
+            let Value::Object(entries) = entries else {
+                continue;
+            };
+            for (name, entry) in entries {
+                let base = push_pointer(&push_pointer("/components", kind), name);
+                let mut worst = None;
+                match kind.as_str() {
+                    "schemas" => attempt::<ReferenceOr<Schema>>(entry, &base, &mut worst),
+                    "responses" => attempt::<ReferenceOr<Response>>(entry, &base, &mut worst),
+                    "parameters" => attempt::<ReferenceOr<Parameter>>(entry, &base, &mut worst),
+                    "requestBodies" => {
+                        attempt::<ReferenceOr<RequestBody>>(entry, &base, &mut worst)
+                    }
+                    "securitySchemes" => {
+                        attempt::<ReferenceOr<SecurityScheme>>(entry, &base, &mut worst)
+                    }
+                    _ => {}
+                }
+                failing.extend(worst);
+            }
+        }
+    }
+    let mut skipped = Vec::new();
+    for (pointer, found) in failing {
+        if let Some((unit, at)) = remove_unit(raw, &pointer) {
+            skipped.push(Skipped {
+                unit,
+                pointer: at,
+                reason: format!("{pointer} is not valid OpenAPI 3.0: {found}"),
+            });
+        }
+    }
+    skipped
+}
+
+/// Deserializes `value` as a `T` found at `base`, keeping in `worst` the
+/// deepest failure (pointer, message).
+fn attempt<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    base: &str,
+    worst: &mut Option<(String, String)>,
+) {
+    if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
+        let mut pointer = base.to_owned();
+        pointer.push_str(&pointer_of(err.path()));
+        let deeper = worst.as_ref().is_none_or(|(p, _)| pointer.len() > p.len());
+        if deeper {
+            *worst = Some((pointer, err.into_inner().to_string()));
+        }
+    }
+}
+
 fn is_method(token: &str) -> bool {
     matches!(
         token,
@@ -279,21 +429,6 @@ fn is_method(token: &str) -> bool {
 /// error below them. Deserialize the usual suspects one by one and report
 /// the deepest failure.
 fn narrow(raw: &Value) -> Option<(String, String)> {
-    fn attempt<T: serde::de::DeserializeOwned>(
-        value: &Value,
-        base: &str,
-        worst: &mut Option<(String, String)>,
-    ) {
-        if let Err(err) = serde_path_to_error::deserialize::<_, T>(value) {
-            let mut pointer = base.to_owned();
-            let inner = pointer_of(err.path());
-            pointer.push_str(&inner);
-            let deeper = worst.as_ref().is_none_or(|(p, _)| pointer.len() > p.len());
-            if deeper {
-                *worst = Some((pointer, err.into_inner().to_string()));
-            }
-        }
-    }
     use openapiv3::{
         Operation, Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema, SecurityScheme,
     };
@@ -391,9 +526,24 @@ mod tests {
     #[test]
     fn wrong_version_is_one_clear_error() {
         let err = parse("x.yaml", "swagger: '2.0'\n").err().unwrap();
-        assert_eq!(err.pointer, "/openapi");
+        assert_eq!(err.pointer, "/swagger");
+        assert!(
+            err.expected.contains("Swagger 2.0 is not supported"),
+            "{err}"
+        );
+        assert!(err.expected.contains("\"3.1.x\""), "{err}");
         let err = parse("x.yaml", "openapi: 4.0.0\n").err().unwrap();
-        assert!(err.expected.contains("3.0.x or 3.1.x"), "{err}");
+        assert!(
+            err.expected.contains("\"3.0.x\"` or `openapi: \"3.1.x\""),
+            "{err}"
+        );
+        // YAML reads an unquoted 3.1 as a number.
+        let err = parse("x.yaml", "openapi: 3.1\n").err().unwrap();
+        assert_eq!(err.pointer, "/openapi");
+        assert!(err.expected.contains("quote the version"), "{err}");
+        assert_eq!(err.found.as_deref(), Some("the number 3.1"));
+        let err = parse("x.yaml", "info: {title: t}\n").err().unwrap();
+        assert!(err.expected.contains("3.0 or 3.1"), "{err}");
     }
 
     #[test]

@@ -108,7 +108,8 @@ fn other_openapi_versions_are_one_clear_error() {
     let e = error("openapi: 4.0.0\ninfo: {title: Bad, version: '1'}\npaths: {}\n");
     assert_eq!(e.pointer, "/openapi");
     let e = error("swagger: '2.0'\n");
-    assert_eq!(e.pointer, "/openapi");
+    assert_eq!(e.pointer, "/swagger");
+    assert!(e.expected.contains("Swagger 2.0 is not supported"), "{e}");
 }
 
 #[test]
@@ -130,4 +131,9 @@ fn crate_names_are_checked() {
     )
     .unwrap_err();
     assert!(e.expected.contains("crate name"), "{e}");
+    // Names of Dialtone's own packages would collide with them.
+    for name in ["runtime", "fakes", "codegen", "tests"] {
+        let e = generate("specs/x.yaml", HEAD, name, &CrateMode::Workspace, true).unwrap_err();
+        assert!(e.expected.contains("Dialtone's own packages"), "{e}");
+    }
 }

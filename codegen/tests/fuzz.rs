@@ -1,14 +1,35 @@
-//! Property test: no input makes the generator panic, and every accepted
-//! input renders Rust that parses. Inputs are the repository's own specs
-//! and corpus, mutated, plus specs generated from scratch.
+//! Property tests: no input makes the generator panic or abort, and every
+//! accepted input renders Rust that parses. Two targets:
+//!
+//! - structural: the repository's own specs and corpus, mutated as JSON
+//!   values, plus specs generated from scratch, including structures
+//!   nested to and past every depth limit (`$ref` chains, `items`,
+//!   properties, composition);
+//! - bytes: the same seeds as YAML or JSON text, mutated byte by byte
+//!   (flips, deletions, repeated slices, brackets, anchors and aliases,
+//!   byte order marks), so the parsers and their limits are exercised.
+//!
+//! Each target runs in a child process (this test binary again), so that
+//! even an abort (a stack overflow cannot be caught) is seen and reported
+//! with the seed, the case and the input (written to
+//! `target/fuzz-current.txt` before each case).
 //!
 //! Bounded in count and time: `DIALTONE_FUZZ_CASES` (default 300) cases or
-//! `DIALTONE_FUZZ_SECONDS` (default 60) seconds, whichever ends first;
-//! `DIALTONE_FUZZ_SEED` picks the run. A failure prints the seed and case
-//! number, and the input is written to `target/fuzz-failure.json`.
+//! `DIALTONE_FUZZ_SECONDS` (default 60) seconds per target, whichever ends
+//! first; `DIALTONE_FUZZ_SEED` picks the run. A longer run:
+//!
+//! ```sh
+//! DIALTONE_FUZZ_CASES=1000000 DIALTONE_FUZZ_SECONDS=3600 \
+//!   cargo test --release -p dialtone-codegen --test fuzz -- --nocapture
+//! ```
+//!
+//! A failure prints the seed and case number, and the input is written to
+//! `target/fuzz-failure.json` (structural) or `target/fuzz-failure.txt`
+//! (bytes).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use dialtone_codegen::{CrateMode, generate};
@@ -121,6 +142,63 @@ fn random_schema(rng: &mut fastrand::Rng, depth: u32) -> Value {
     }
 }
 
+/// A schema nested `depth` deep in one of the ways that recurse.
+fn deep_schema(rng: &mut fastrand::Rng, depth: usize) -> Value {
+    let mut schema = json!({"type": "string"});
+    let shape = rng.u8(0..7);
+    for _ in 0..depth {
+        schema = match shape {
+            0 => json!({"type": "array", "items": schema}),
+            1 => json!({"type": "object", "properties": {"a": schema}, "required": ["a"]}),
+            2 => {
+                json!({"allOf": [schema, {"type": "object", "properties": {"b": {"type": "integer"}}}]})
+            }
+            3 => json!({"oneOf": [{"type": "integer"}, schema]}),
+            4 => json!({"anyOf": [schema]}),
+            5 => json!({"type": "object", "additionalProperties": schema}),
+            _ => json!({"not": schema}),
+        };
+    }
+    schema
+}
+
+/// A spec whose schemas nest near and past the limits: in place, or as a
+/// chain of components referring to the next.
+fn deep_spec(rng: &mut fastrand::Rng) -> Value {
+    let mut schemas = Map::new();
+    if rng.bool() {
+        // In place: up to past the document's nesting limit.
+        let depth = rng.usize(1..80);
+        schemas.insert("Deep".into(), deep_schema(rng, depth));
+    } else {
+        // A chain of components, each one step deeper than the next.
+        let n = rng.usize(1..200);
+        for i in 0..n {
+            let next = json!({"$ref": format!("#/components/schemas/C{}", i + 1)});
+            let step = match rng.u8(0..5) {
+                0 => next,
+                1 => json!({"type": "array", "items": next}),
+                2 => {
+                    json!({"allOf": [next, {"type": "object", "properties": {(format!("p{i}")): {"type": "string"}}}]})
+                }
+                3 => json!({"oneOf": [{"type": "integer"}, next]}),
+                _ => json!({"type": "object", "properties": {"next": next}}),
+            };
+            schemas.insert(format!("C{i}"), step);
+        }
+        schemas.insert(format!("C{n}"), json!({"type": "string"}));
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Deep", "version": "1"},
+        "paths": {"/x": {"get": {"operationId": "getX", "responses": {"200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/".to_owned() + schemas.keys().next().unwrap()}}}
+        }}}}},
+        "components": {"schemas": schemas}
+    })
+}
+
 /// A spec generated from scratch.
 fn random_spec(rng: &mut fastrand::Rng) -> Value {
     let mut schemas = Map::new();
@@ -203,22 +281,92 @@ fn mutate(rng: &mut fastrand::Rng, value: &mut Value, depth: u32) {
     }
 }
 
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target")
+}
+
+/// Runs `target` in a child process (this binary, filtered to the same
+/// test, with `DIALTONE_FUZZ_CHILD` set) and fails with the case it was
+/// on if the child ends in any way but success, an abort included.
+fn supervise(test: &str, target: fn()) {
+    if std::env::var_os("DIALTONE_FUZZ_CHILD").is_some() {
+        target();
+        return;
+    }
+    let current = target_dir().join(format!("fuzz-current-{test}.txt"));
+    let _ = std::fs::remove_file(&current);
+    let status = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+        .env("DIALTONE_FUZZ_CHILD", "1")
+        .env("DIALTONE_FUZZ_CURRENT", &current)
+        .status()
+        .unwrap();
+    if !status.success() {
+        let case = std::fs::read_to_string(&current).unwrap_or_default();
+        let (head, input) = case.split_once('\n').unwrap_or((&case, ""));
+        let out = target_dir().join(format!("fuzz-failure-{test}.txt"));
+        let _ = std::fs::write(&out, input);
+        panic!(
+            "{test} failed ({status}) on {head}; input in {}",
+            out.display()
+        );
+    }
+}
+
+/// Records the case about to run, so that a parent sees it after an abort.
+fn record(label: &str, input: &str) {
+    if let Some(path) = std::env::var_os("DIALTONE_FUZZ_CURRENT") {
+        let _ = std::fs::write(path, format!("{label}\n{input}"));
+    }
+}
+
+/// Generates `text`; panics if the generator panics, or if what it
+/// accepts does not parse as Rust, or if a refusal names no pointer.
+fn check(file: &str, text: &str, strict: bool, verbose: bool) -> bool {
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let generated = generate(file, text, "fuzz", &CrateMode::Workspace, strict)?;
+        for (name, source) in &generated.files {
+            if name.ends_with(".rs") {
+                syn::parse_file(source).unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
+            }
+        }
+        Ok::<_, dialtone_codegen::Error>(())
+    }));
+    match outcome {
+        Ok(Ok(())) => true,
+        Ok(Err(e)) => {
+            // Every refusal names the file and a pointer into it.
+            assert_eq!(e.file, file);
+            assert!(e.pointer.is_empty() || e.pointer.starts_with('/'), "{e}");
+            if verbose {
+                eprintln!("refused: {e}");
+            }
+            false
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 #[test]
 fn no_input_panics_and_accepted_output_parses() {
+    supervise("no_input_panics_and_accepted_output_parses", structural);
+}
+
+fn structural() {
     let cases = env_number("DIALTONE_FUZZ_CASES", 300);
     let budget = Duration::from_secs(env_number("DIALTONE_FUZZ_SECONDS", 60));
     let seed = env_number("DIALTONE_FUZZ_SEED", 0x5eed);
+    let verbose = std::env::var_os("DIALTONE_FUZZ_VERBOSE").is_some();
     let seeds = seeds();
     assert!(!seeds.is_empty());
     let mut rng = fastrand::Rng::with_seed(seed);
-    std::panic::set_hook(Box::new(|_| {}));
     let started = Instant::now();
-    let (mut run, mut accepted, mut refused) = (0u64, 0u64, 0u64);
+    let (mut run, mut accepted) = (0u64, 0u64);
     while run < cases && started.elapsed() < budget {
-        let mut spec = if rng.u8(0..3) == 0 {
-            random_spec(&mut rng)
-        } else {
-            seeds[rng.usize(..seeds.len())].clone()
+        let mut spec = match rng.u8(0..6) {
+            0 | 1 => random_spec(&mut rng),
+            2 => deep_spec(&mut rng),
+            _ => seeds[rng.usize(..seeds.len())].clone(),
         };
         for _ in 0..rng.usize(1..8) {
             // Mostly where specs are rich: paths and components.
@@ -234,42 +382,144 @@ fn no_input_panics_and_accepted_output_parses() {
         }
         let text = serde_json::to_string(&spec).unwrap();
         let strict = rng.bool();
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let generated = generate("fuzz.json", &text, "fuzz", &CrateMode::Workspace, strict)?;
-            for (name, source) in &generated.files {
-                if name.ends_with(".rs") {
-                    syn::parse_file(source)
-                        .unwrap_or_else(|e| panic!("{name} does not parse: {e}"));
-                }
-            }
-            Ok::<_, dialtone_codegen::Error>(())
-        }));
-        match outcome {
-            Ok(Ok(())) => accepted += 1,
-            Ok(Err(e)) => {
-                // Every refusal names the file and a pointer into it.
-                assert_eq!(e.file, "fuzz.json");
-                assert!(e.pointer.is_empty() || e.pointer.starts_with('/'), "{e}");
-                refused += 1;
-                if std::env::var_os("DIALTONE_FUZZ_VERBOSE").is_some() {
-                    eprintln!("refused: {e}");
-                }
-            }
-            Err(_) => {
-                let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fuzz-failure.json");
-                let _ = std::fs::write(&out, &text);
-                let _ = std::panic::take_hook();
-                panic!(
-                    "case {run} of seed {seed:#x} (strict: {strict}) panicked; input in {}",
-                    out.display()
-                );
-            }
+        record(
+            &format!("case {run} of seed {seed:#x} (strict: {strict})"),
+            &text,
+        );
+        if check("fuzz.json", &text, strict, verbose) {
+            accepted += 1;
         }
         run += 1;
     }
-    let _ = std::panic::take_hook();
     eprintln!(
-        "fuzz: {run} cases ({accepted} generated, {refused} refused) in {:.1}s, seed {seed:#x}",
+        "fuzz (structural): {run} cases ({accepted} generated, {} refused) in {:.1}s, seed {seed:#x}",
+        run - accepted,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(run > 0);
+}
+
+/// Mutates spec text byte by byte, in ways that stress the parsers.
+fn mutate_bytes(rng: &mut fastrand::Rng, text: &mut Vec<u8>) {
+    const INSERTS: &[&[u8]] = &[
+        b"[",
+        b"{",
+        b"]",
+        b"}",
+        b"&a ",
+        b"*a",
+        b"\n  ",
+        b": ",
+        b"- ",
+        b"'",
+        b"\"",
+        b"#",
+        b"|",
+        b"\xef\xbb\xbf",
+        b"~1",
+        b"%2e%2e/",
+        b"$ref: ",
+        b"\t",
+        b"\0",
+        b"\xff",
+    ];
+    if text.is_empty() {
+        text.extend_from_slice(b"{}");
+    }
+    match rng.u8(0..7) {
+        0 => {
+            let i = rng.usize(..text.len());
+            text[i] ^= 1 << rng.u8(0..8);
+        }
+        1 => {
+            let i = rng.usize(..text.len());
+            let n = rng.usize(0..16).min(text.len() - i);
+            text.drain(i..i + n);
+        }
+        2 => {
+            // Repeat a slice many times: deep or wide structures.
+            let i = rng.usize(..text.len());
+            let n = rng.usize(1..8).min(text.len() - i);
+            let slice = text[i..i + n].to_vec();
+            let times = rng.usize(1..300);
+            let at = rng.usize(..=text.len());
+            let repeated: Vec<u8> = slice.iter().copied().cycle().take(n * times).collect();
+            text.splice(at..at, repeated);
+        }
+        3 => {
+            let at = rng.usize(..=text.len());
+            let insert = INSERTS[rng.usize(..INSERTS.len())];
+            text.splice(at..at, insert.iter().copied());
+        }
+        4 => {
+            // Deep flow nesting.
+            let at = rng.usize(..=text.len());
+            let depth = rng.usize(1..400);
+            let open = if rng.bool() { b'[' } else { b'{' };
+            text.splice(at..at, std::iter::repeat_n(open, depth));
+        }
+        5 => text.truncate(rng.usize(..=text.len())),
+        _ => {
+            // Anchors and aliases: a crude billion laughs.
+            let doc = format!(
+                "x-a: &a [{}]\nx-b: &b [{}]\nx-c: [{}]\n",
+                vec!["a"; 50].join(","),
+                vec!["*a"; 50].join(","),
+                vec!["*b"; 50].join(",")
+            );
+            text.extend_from_slice(doc.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn no_bytes_panic_or_abort_the_generator() {
+    supervise("no_bytes_panic_or_abort_the_generator", bytes);
+}
+
+fn bytes() {
+    let cases = env_number("DIALTONE_FUZZ_CASES", 300);
+    let budget = Duration::from_secs(env_number("DIALTONE_FUZZ_SECONDS", 60));
+    let seed = env_number("DIALTONE_FUZZ_SEED", 0x5eed);
+    let verbose = std::env::var_os("DIALTONE_FUZZ_VERBOSE").is_some();
+    let texts: Vec<(String, Vec<u8>)> = seeds()
+        .iter()
+        .flat_map(|spec| {
+            [
+                (
+                    "fuzz.yaml".to_owned(),
+                    serde_norway::to_string(spec).unwrap().into_bytes(),
+                ),
+                (
+                    "fuzz.json".to_owned(),
+                    serde_json::to_vec_pretty(spec).unwrap(),
+                ),
+            ]
+        })
+        .collect();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let started = Instant::now();
+    let (mut run, mut accepted) = (0u64, 0u64);
+    while run < cases && started.elapsed() < budget {
+        let (file, seed_text) = &texts[rng.usize(..texts.len())];
+        let mut text = seed_text.clone();
+        for _ in 0..rng.usize(1..6) {
+            mutate_bytes(&mut rng, &mut text);
+        }
+        let text = String::from_utf8_lossy(&text).into_owned();
+        let strict = rng.bool();
+        record(
+            &format!("case {run} of seed {seed:#x} (strict: {strict}, {file})"),
+            &text,
+        );
+        if check(file, &text, strict, verbose) {
+            accepted += 1;
+        }
+        run += 1;
+    }
+    eprintln!(
+        "fuzz (bytes): {run} cases ({accepted} generated, {} refused) in {:.1}s, seed {seed:#x}",
+        run - accepted,
         started.elapsed().as_secs_f64()
     );
     assert!(run > 0);

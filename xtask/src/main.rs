@@ -2,12 +2,14 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
-use dialtone_codegen::CrateMode;
 use dialtone_codegen::escape::visible;
 use dialtone_codegen::workspace::{self, Change, PlannedCrate};
+use dialtone_codegen::{CrateMode, SpecSource};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Dialtone's maintainer tasks")]
@@ -40,6 +42,10 @@ enum Command {
         /// generate (the workspace's own specs are always strict).
         #[arg(long, requires = "spec")]
         strict: bool,
+        /// Let `$ref`s also read files under DIR (by default they read
+        /// only inside the spec's own folder). May be repeated.
+        #[arg(long, value_name = "DIR", requires = "spec")]
+        allow_refs_from: Vec<PathBuf>,
     },
     /// Regenerate in memory and fail, naming each file, if crates/ differs.
     Check,
@@ -59,7 +65,8 @@ fn main() -> ExitCode {
             name,
             runtime,
             strict,
-        } => generate_one(&spec, &out, name, runtime, strict),
+            allow_refs_from,
+        } => generate_one(&spec, &out, name, runtime, strict, allow_refs_from),
         Command::Generate { .. } => generate_all(&root),
         Command::Check => check(&root),
         Command::Lint => lint(&root),
@@ -68,9 +75,78 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
-            ExitCode::FAILURE
+            if INTERRUPTED.load(Ordering::SeqCst) {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Set when an interrupt (or SIGTERM, SIGHUP) arrives while files are
+/// being written.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Claims each crate's folder, compares it with the plan and writes the
+/// changes. Until the folders are claimed nothing is on disk, so an
+/// interrupt ends the process at once; from then on it is deferred: the
+/// staged files are removed (or, once renaming began, the renames
+/// finish) and the command fails with exit status 130, leaving no
+/// temporary file behind.
+fn apply(
+    planned: Vec<PlannedCrate>,
+    protected: &[PathBuf],
+) -> Result<Vec<(PlannedCrate, Vec<Change>)>, String> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let mut hooks = Vec::new();
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        #[cfg(unix)]
+        signal_hook::consts::SIGHUP,
+    ] {
+        match signal_hook::flag::register(signal, Arc::clone(&flag)) {
+            Ok(id) => hooks.push(id),
+            Err(e) => return Err(format!("error: cannot handle interrupts: {e}")),
+        }
+    }
+    let result = (|| {
+        let mut claims = Vec::new();
+        for crate_ in &planned {
+            claims.push(
+                workspace::claim(&crate_.dir, protected)
+                    .map_err(|e| format!("error: {e}\nnothing was written."))?,
+            );
+        }
+        let mut work = Vec::new();
+        for crate_ in planned {
+            let changes = workspace::diff(&crate_)
+                .map_err(|e| format!("error: reading {}: {e}", crate_.dir.display()))?;
+            work.push((crate_, changes));
+        }
+        let cancelled = || flag.load(Ordering::SeqCst);
+        workspace::write_unless(&work, &cancelled).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                "interrupted: nothing was written.".to_owned()
+            } else {
+                format!("error: writing: {e}")
+            }
+        })?;
+        drop(claims);
+        Ok(work)
+    })();
+    for id in hooks {
+        signal_hook::low_level::unregister(id);
+    }
+    if flag.load(Ordering::SeqCst) {
+        INTERRUPTED.store(true, Ordering::SeqCst);
+        return Err(match result {
+            Ok(_) => "interrupted after the files were written.".to_owned(),
+            Err(message) => message,
+        });
+    }
+    result
 }
 
 fn workspace_root() -> PathBuf {
@@ -97,13 +173,7 @@ fn plan(root: &Path) -> Result<Vec<PlannedCrate>, String> {
 fn generate_all(root: &Path) -> Result<(), String> {
     let started = Instant::now();
     let planned = plan(root)?;
-    let mut work = Vec::new();
-    for crate_ in planned {
-        let changes = workspace::diff(&crate_)
-            .map_err(|e| format!("error: reading {}: {e}", crate_.dir.display()))?;
-        work.push((crate_, changes));
-    }
-    workspace::write(&work).map_err(|e| format!("error: writing crates/: {e}"))?;
+    let work = apply(planned, &[root.join("specs")])?;
     for (crate_, changes) in &work {
         println!(
             "{}: {} operations, {} types, {} file(s) changed -> {}",
@@ -131,6 +201,7 @@ fn generate_one(
     name: Option<String>,
     runtime: Option<PathBuf>,
     strict: bool,
+    allow_refs_from: Vec<PathBuf>,
 ) -> Result<(), String> {
     let vendor = match name {
         Some(n) => n,
@@ -153,12 +224,14 @@ fn generate_one(
         runtime_path: runtime.to_string_lossy().into_owned(),
     };
     let label = spec.display().to_string();
-    let planned = workspace::plan_crate(spec, &label, out, &vendor, &mode, strict)
+    let mut source = SpecSource::file(spec);
+    for dir in allow_refs_from {
+        source = source.allow(dir);
+    }
+    let planned = workspace::plan_source(&source, &label, out, &vendor, &mode, strict)
         .map_err(|e| format!("error: {e}\nnothing was written."))?;
-    let changes =
-        workspace::diff(&planned).map_err(|e| format!("error: reading {}: {e}", out.display()))?;
-    let work = vec![(planned, changes)];
-    workspace::write(&work).map_err(|e| format!("error: writing {}: {e}", out.display()))?;
+    let spec_dir = source.dir.clone().unwrap_or_default();
+    let work = apply(vec![planned], &[spec_dir])?;
     let (planned, changes) = &work[0];
     print!("{}", summary(planned, &label));
     println!("{} file(s) changed -> {}", changes.len(), out.display());

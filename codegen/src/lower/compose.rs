@@ -217,9 +217,9 @@ impl<'a> Lowerer<'a> {
                 }
                 ReferenceOr::Item(s) => return Some((normalize(s), at)),
                 ReferenceOr::Reference { reference } => {
-                    let key = reference.strip_prefix("#/components/schemas/")?;
-                    current = self.doc.components.as_ref()?.schemas.get(key)?;
-                    at = push_pointer("/components/schemas", key);
+                    let key = super::component_key(reference, "#/components/schemas/")?;
+                    current = self.doc.components.as_ref()?.schemas.get(&key)?;
+                    at = push_pointer("/components/schemas", &key);
                 }
             }
         }
@@ -422,14 +422,49 @@ impl<'a> Lowerer<'a> {
         let mut merged = Merged::default();
         let list = push_pointer(pointer, "allOf");
         let mut visited = BTreeSet::new();
+        let mut refused = None;
         for (i, member) in members.iter().enumerate() {
-            self.merge(
+            if let Err(err) = self.merge(
                 member,
                 &push_pointer(&list, &i.to_string()),
                 &mut merged,
                 &mut visited,
                 0,
-            )?;
+            ) {
+                refused = Some(err);
+                break;
+            }
+        }
+        // Merging copies inherited fields into every struct: chains and
+        // diamonds of `allOf` may not multiply the output past the budget.
+        if refused.is_none() {
+            match self.merge_budget.checked_sub(merged.properties.len()) {
+                Some(left) => self.merge_budget = left,
+                None => {
+                    refused = Some(self.err(
+                        pointer,
+                        "allOf members whose merged properties stay within a multiple of the properties the spec declares",
+                        Some(format!("{} more properties to merge", merged.properties.len())),
+                    ));
+                }
+            }
+        }
+        if let Some(err) = refused {
+            // A struct missing inherited fields would be wrong: the whole
+            // schema is any JSON value instead, reported where it is.
+            let at = if err.pointer.starts_with(pointer) {
+                err.pointer
+            } else {
+                pointer.to_owned()
+            };
+            self.soften(self.err(at, err.expected, err.found), SkipUnit::Schema)?;
+            self.types.push(TypeDef {
+                name,
+                docs: schema.schema_data.description.clone(),
+                kind: TypeKind::Alias(TypeRef::Json),
+                pointer: pointer.to_owned(),
+            });
+            return Ok(());
         }
         if merged.properties.is_empty() && !merged.extra && !merged.flatten.is_empty() {
             // Nothing to merge (`allOf` of scalars, or of one union): the
@@ -530,11 +565,19 @@ impl<'a> Lowerer<'a> {
         visited: &mut BTreeSet<String>,
         depth: usize,
     ) -> Result<(), Error> {
+        if merged.properties.len() > self.merge_budget {
+            return Err(self.err(
+                pointer,
+                "allOf members whose merged properties stay within a multiple of the properties the spec declares",
+                Some(format!("more than {} properties to merge", self.merge_budget)),
+            ));
+        }
         if depth > MAX_DEPTH {
-            return self.soften(
-                self.err(pointer, "allOf members nested less deeply", None),
-                SkipUnit::Schema,
-            );
+            return Err(self.err(
+                pointer,
+                format!("allOf members nested at most {MAX_DEPTH} deep (through $refs)"),
+                Some("deeper nesting".to_owned()),
+            ));
         }
         if let ReferenceOr::Reference { reference } = member
             && !visited.insert(reference.clone())
@@ -674,6 +717,116 @@ impl<'a> Lowerer<'a> {
                 TypeKind::Enum { .. } | TypeKind::Alias(_) => {}
             }
             self.types[i].kind = kind;
+        }
+    }
+}
+
+/// How many types may nest by value (a struct holding a struct holding...)
+/// before the next is boxed: the compiler computes layouts recursively,
+/// and a chain of a few hundred (`A { b: B }`, `B { c: C }`...) exceeds its
+/// recursion limit.
+const MAX_BY_VALUE_NESTING: usize = 32;
+
+impl Lowerer<'_> {
+    /// Boxes the fields and variants through which types would nest by
+    /// value more than [`MAX_BY_VALUE_NESTING`] deep. Runs after
+    /// [`Self::box_cycles`], so what is left by value is acyclic; heights
+    /// are computed without recursion, children first.
+    pub(super) fn box_deep_nesting(&mut self) {
+        let index: BTreeMap<String, usize> = self
+            .types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        let n = self.types.len();
+        // The types each type holds by value (not boxed, not in a Vec).
+        let children = |types: &[TypeDef], i: usize| -> Vec<usize> {
+            let named = |ty: &TypeRef| match ty {
+                TypeRef::Named(name) => index.get(name).copied(),
+                _ => None,
+            };
+            match &types[i].kind {
+                TypeKind::Struct { fields, .. } => fields
+                    .iter()
+                    .filter(|f| !f.boxed)
+                    .filter_map(|f| named(&f.ty))
+                    .collect(),
+                TypeKind::Union { variants, .. } => variants
+                    .iter()
+                    .filter(|v| !v.boxed)
+                    .filter_map(|v| named(&v.ty))
+                    .collect(),
+                TypeKind::Alias(ty) => named(ty).into_iter().collect(),
+                TypeKind::Enum { .. } => Vec::new(),
+            }
+        };
+        const UNKNOWN: usize = usize::MAX;
+        let mut height = vec![UNKNOWN; n];
+        for root in 0..n {
+            if height[root] != UNKNOWN {
+                continue;
+            }
+            // Depth-first, children before parents; `on_path` guards
+            // against a cycle that boxing left (then it counts as 1).
+            let mut on_path = vec![false; n];
+            let mut stack = vec![(root, false)];
+            while let Some((i, expanded)) = stack.pop() {
+                if height[i] != UNKNOWN {
+                    continue;
+                }
+                if !expanded {
+                    on_path[i] = true;
+                    stack.push((i, true));
+                    for c in children(&self.types, i) {
+                        if height[c] == UNKNOWN && !on_path[c] {
+                            stack.push((c, false));
+                        }
+                    }
+                    continue;
+                }
+                on_path[i] = false;
+                let child_height = |c: usize| if height[c] == UNKNOWN { 0 } else { height[c] };
+                // Box the children that would make this type too deep.
+                let too_deep = |c: usize| child_height(c) >= MAX_BY_VALUE_NESTING;
+                let named = |ty: &TypeRef| match ty {
+                    TypeRef::Named(name) => index.get(name).copied(),
+                    _ => None,
+                };
+                let mut own = 1;
+                match &mut self.types[i].kind {
+                    TypeKind::Struct { fields, .. } => {
+                        for f in fields.iter_mut().filter(|f| !f.boxed) {
+                            if let Some(c) = named(&f.ty) {
+                                if too_deep(c) {
+                                    f.boxed = true;
+                                } else {
+                                    own = own.max(child_height(c) + 1);
+                                }
+                            }
+                        }
+                    }
+                    TypeKind::Union { variants, .. } => {
+                        for v in variants.iter_mut().filter(|v| !v.boxed) {
+                            if let Some(c) = named(&v.ty) {
+                                if too_deep(c) {
+                                    v.boxed = true;
+                                } else {
+                                    own = own.max(child_height(c) + 1);
+                                }
+                            }
+                        }
+                    }
+                    // An alias adds no layout of its own.
+                    TypeKind::Alias(ty) => {
+                        if let Some(c) = named(ty) {
+                            own = child_height(c);
+                        }
+                    }
+                    TypeKind::Enum { .. } => {}
+                }
+                height[i] = own;
+            }
         }
     }
 }

@@ -336,9 +336,15 @@ pub(super) fn render(api: &Api) -> TokenStream {
             }
         }
     });
+    // A spec of components only has no operations to name.
+    let use_operations = (!api.operations.is_empty()).then(|| {
+        quote!(
+            use crate::operations;
+        )
+    });
     quote! {
         //! The client and its builder.
-        use crate::operations;
+        #use_operations
         #use_types
 
         #group_enum

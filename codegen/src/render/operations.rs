@@ -12,7 +12,7 @@ use crate::ir::{
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let builders = api.operations.iter().map(|op| render_op(api, op));
-    let uses_types = !api.types.is_empty();
+    let uses_types = !api.types.is_empty() && !api.operations.is_empty();
     let use_types = uses_types.then(|| {
         quote!(
             use crate::types;
