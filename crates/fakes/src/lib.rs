@@ -96,7 +96,7 @@ use std::time::Duration;
 
 pub use server::{
     FakeServer, Fault, Incoming, MAX_HUGE_BYTES, MAX_QUEUED_FAULTS, MAX_RETRY_AFTER, MAX_SLOW,
-    Refusal, Reply, Vendor,
+    Refusal, Reply, ReplyMedia, Target, Vendor,
 };
 pub use tokens::TokenStats;
 
