@@ -81,6 +81,7 @@
 
 pub mod kazoo;
 mod limits;
+pub mod mock;
 mod paging;
 pub mod ringcentral;
 mod server;

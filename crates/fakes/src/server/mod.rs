@@ -33,6 +33,8 @@ pub struct Incoming {
     pub op: String,
     /// The operation's index in the spec's operations.
     pub operation: usize,
+    /// The path as sent (percent-encoded).
+    pub raw_path: String,
     /// Path parameters, decoded.
     pub path: BTreeMap<String, String>,
     /// Query parameters, typed by their schemas.
@@ -295,6 +297,12 @@ pub trait Vendor: Send + Sync + 'static {
     fn invalid_request(&self, target: &Target, problems: &[Problem]) -> Reply {
         let _ = target;
         self.invalid(problems)
+    }
+    /// Problems of a request that the spec does not see (the mock's status
+    /// header): they are answered like the spec's (default: none).
+    fn request_problems(&self, request: &Incoming) -> Vec<Problem> {
+        let _ = request;
+        Vec::new()
     }
     /// The answer to a request sent to `target` that the server refuses
     /// (default: [`Vendor::refuse`]).

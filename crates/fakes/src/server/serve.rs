@@ -240,8 +240,10 @@ impl Shared {
         op: &Operation,
         target: &Target,
         request: &Incoming,
-        problems: Vec<Problem>,
+        mut problems: Vec<Problem>,
     ) -> Reply {
+        problems.extend(self.vendor.request_problems(request));
+        problems.truncate(MAX_PROBLEMS);
         if op.authenticated
             && let Err(reply) = self.vendor.authorize(request)
         {
@@ -346,6 +348,7 @@ fn decode(
     let request = Incoming {
         op: matched.op.id.clone(),
         operation: matched.index,
+        raw_path: parts.uri.path().to_owned(),
         path: matched.path,
         query: decoded.query,
         raw_query: decoded.raw_query,

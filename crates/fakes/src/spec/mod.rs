@@ -24,7 +24,7 @@ use serde_json::Value;
 
 pub use decode::{Decoded, RequestParts};
 use schema::Schemas;
-pub use schema::{Direction, Schema, inline_refs};
+pub use schema::{Direction, Schema, component_name, inline_refs};
 use style::Style;
 
 /// The most problems reported for one request.
@@ -500,6 +500,13 @@ impl Spec {
             }
         }
         errors
+    }
+
+    /// For a component schema with a `discriminator` and no `oneOf` (the
+    /// base of an `allOf` hierarchy): its property, and its children's
+    /// values and names.
+    pub fn discriminated(&self, name: &str) -> Option<(&str, &[(String, String)])> {
+        self.schemas.children(name)
     }
 
     pub(crate) fn scheme(&self, name: &str) -> Option<&Scheme> {

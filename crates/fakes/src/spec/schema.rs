@@ -69,7 +69,7 @@ const FRAGMENT: &AsciiSet = &CONTROLS
 
 /// The name of the component schema a `$ref` names, if it names one as
 /// `#/components/schemas/<name>`.
-pub(crate) fn component_name(reference: &str) -> Option<String> {
+pub fn component_name(reference: &str) -> Option<String> {
     let tail = reference.strip_prefix("#/components/schemas/")?;
     let tail = percent_encoding::percent_decode_str(tail)
         .decode_utf8()
@@ -182,6 +182,14 @@ impl Schemas {
     /// The spec's document.
     pub(crate) fn doc(&self) -> &Value {
         &self.doc
+    }
+
+    /// For a base schema with a `discriminator` (and no `oneOf`): its
+    /// property and children (value, component name).
+    pub(crate) fn children(&self, name: &str) -> Option<(&str, &[(String, String)])> {
+        self.dispatch
+            .get(name)
+            .map(|d| (d.property.as_str(), d.children.as_slice()))
     }
 
     fn convert(&self, schema: &Value, direction: Direction, at: &str) -> Result<Value, SpecError> {
