@@ -66,6 +66,14 @@
 //! [`MAX_RETRY_AFTER`], at most [`MAX_QUEUED_FAULTS`] queued; a fault
 //! request beyond them gets the vendor's validation error.
 //!
+//! # A mock of any spec
+//!
+//! [`mock`] serves any bundled OpenAPI 3.0 document with the same server
+//! and the same request checks ([`spec`], strict): every violation is
+//! answered (400, 401, 404, 405, 415) and recorded
+//! ([`mock::MockServer::violations`]), and valid requests get answers made
+//! from the spec's examples or written from its schemas.
+//!
 //! # Hostile requests
 //!
 //! Every number and allocation a request drives is bounded: bodies at most

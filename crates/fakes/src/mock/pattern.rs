@@ -49,43 +49,71 @@ fn strip_look_around(pattern: &str) -> String {
     let chars: Vec<char> = pattern.chars().collect();
     let mut out = String::new();
     let mut i = 0;
+    let mut in_class = false;
     while i < chars.len() {
-        let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
-        let look = ["(?=", "(?!", "(?<=", "(?<!"]
-            .iter()
-            .any(|p| rest.starts_with(*p));
-        if look {
-            // Skip to the matching `)`.
-            let mut depth = 0usize;
-            let mut j = i;
-            let mut in_class = false;
-            while j < chars.len() {
-                match chars[j] {
-                    '\\' => j += 1,
-                    '[' if !in_class => in_class = true,
-                    ']' if in_class => in_class = false,
-                    '(' if !in_class => depth += 1,
-                    ')' if !in_class => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            i = j + 1;
+        let c = chars[i];
+        if c == '\\' {
+            out.extend(&chars[i..chars.len().min(i + 2)]);
+            i += 2;
             continue;
         }
-        out.push(chars[i]);
-        if chars[i] == '\\' && i + 1 < chars.len() {
-            out.push(chars[i + 1]);
+        if in_class {
+            in_class = c != ']';
+            out.push(c);
             i += 1;
+            continue;
         }
+        if c == '[' {
+            // `[]...]` and `[^]...]`: that first `]` is a member.
+            in_class = true;
+            out.push(c);
+            i += 1;
+            if chars.get(i) == Some(&'^') {
+                out.push('^');
+                i += 1;
+            }
+            if chars.get(i) == Some(&']') {
+                out.push(']');
+                i += 1;
+            }
+            continue;
+        }
+        let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+        if ["(?=", "(?!", "(?<=", "(?<!"]
+            .iter()
+            .any(|p| rest.starts_with(*p))
+        {
+            i = group_end(&chars, i) + 1;
+            continue;
+        }
+        out.push(c);
         i += 1;
     }
     out
+}
+
+/// The index of the `)` that closes the group opened at `open`.
+fn group_end(chars: &[char], open: usize) -> usize {
+    let mut depth = 0usize;
+    let mut in_class = false;
+    let mut j = open;
+    while j < chars.len() {
+        match chars[j] {
+            '\\' => j += 1,
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '(' if !in_class => depth += 1,
+            ')' if !in_class => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return j;
+                }
+            }
+            _ => {}
+        }
+        j += 1;
+    }
+    chars.len()
 }
 
 fn write(hir: &Hir, times: u32, salt: usize, out: &mut String) {
