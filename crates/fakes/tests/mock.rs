@@ -684,6 +684,10 @@ async fn bodies_by_media_type() {
         ("to=%2B15558675310&blocks=%5Bnot", "body/blocks"),
         ("to=%2B15558675310&ids=1&ids=2", "body/ids"),
         ("to=%2B15558675310&extra=1", "body"),
+        (
+            "to=%2B15558675310&tags%5B0%5D=a+b&tags%5B1%5D=c%26d",
+            "body/tags",
+        ),
         ("to=%ZZ", "body.to"),
     ] {
         expect_violation(
@@ -913,6 +917,9 @@ fn security_spec() -> Value {
             "/optional": {"get": {"operationId": "optional", "security": [{"headerKey": []}, {}], "responses": ok}},
             "/open": {"get": {"operationId": "open", "security": [], "responses": ok}},
             "/oauth": {"get": {"operationId": "oauth", "security": [{"oauth": ["read"]}], "responses": ok}},
+            "/keyed": {"get": {"operationId": "keyed", "security": [{"headerKey": []}], "parameters": [
+                {"name": "x-api-key", "in": "header", "required": true, "schema": {"type": "string", "minLength": 8}},
+            ], "responses": ok}},
         },
         "components": {"securitySchemes": {
             "basic": {"type": "http", "scheme": "basic"},
@@ -996,6 +1003,17 @@ async fn security_alternatives() {
     )
     .await;
     expect_violation(&server, &get("/oauth"), 401, "header.Authorization").await;
+    // A parameter that is also an API key: its value is never repeated.
+    expect_ok(&server, &get("/keyed").header("X-Api-Key", "long-enough")).await;
+    let answer = send(server.addr(), &get("/keyed").header("X-Api-Key", "shortk")).await;
+    assert_eq!(answer.status, 400);
+    assert!(!String::from_utf8_lossy(&answer.body).contains("shortk"));
+    let found = server.take_violations();
+    assert_eq!(found[0].location, "header.x-api-key");
+    assert!(
+        found.iter().all(|v| !v.message.contains("shortk")),
+        "{found:#?}"
+    );
     assert!(server.violations().is_empty());
 
     // Configured credentials: only those are accepted, and no answer or
@@ -1775,4 +1793,95 @@ async fn every_corpus_operation_against_the_mock() {
         let (file, (operations, elapsed)) = task.await.expect("a corpus spec passes");
         println!("{file}: {operations} operations in {elapsed:.2?}");
     }
+}
+
+// ---------------------------------------------------------------------
+// Hostile specs and requests: bounded, reported, never a crash.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_specs_and_requests_are_bounded() {
+    // An allOf DAG that would check one value 2^24 times: refused at load.
+    let mut schemas = serde_json::Map::new();
+    for level in 0..24 {
+        let next = format!("#/components/schemas/D{}", level + 1);
+        schemas.insert(
+            format!("D{level}"),
+            json!({"allOf": [{"$ref": next}, {"$ref": next}]}),
+        );
+    }
+    schemas.insert("D24".into(), json!({"type": "object"}));
+    let dag = json!({"openapi": "3.0.3", "info": {"title": "dag", "version": "1"}, "paths": {},
+                     "components": {"schemas": schemas}});
+    let Err(mock::MockError::Spec(e)) = mock::serve(dag, 0, MockOptions::default()).await else {
+        panic!("the DAG is refused");
+    };
+    assert!(e.message.contains("fan out"), "{e}");
+    // Schemas no finite value fits: reported by check, a 500 when asked.
+    let answer = |name: &str| json!({"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}}});
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "hostile", "version": "1"},
+        "paths": {
+            "/huge": {"get": {"operationId": "huge", "responses": answer("Huge")}},
+            "/loop": {"get": {"operationId": "loop", "responses": answer("Loop")}},
+            "/deep": {"post": {"operationId": "deep", "parameters": [
+                {"name": "f", "in": "query", "style": "deepObject", "explode": true, "schema": {"type": "object"}},
+            ], "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"p": {"type": "integer"}}}}}},
+               "responses": {"204": {"description": "ok"}}}},
+        },
+        "components": {"schemas": {
+            "Huge": {"type": "string", "minLength": 1_000_000_000u64},
+            "Loop": {"type": "object", "required": ["next"], "properties": {"next": {"$ref": "#/components/schemas/Loop"}}},
+        }},
+    });
+    let server = mock::serve(doc, 0, MockOptions::default()).await.unwrap();
+    let errors = server.mock().check();
+    let places: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+    assert!(places.iter().any(|p| p.contains("~1huge")), "{errors:#?}");
+    assert!(places.iter().any(|p| p.contains("~1loop")), "{errors:#?}");
+    assert_eq!(
+        send(server.addr(), &Request::new("GET", "/loop"))
+            .await
+            .status,
+        500
+    );
+    assert_eq!(
+        send(server.addr(), &Request::new("GET", "/huge"))
+            .await
+            .status,
+        500
+    );
+    assert!(!server.errors().is_empty());
+    // Brackets nest at most 16 deep; JSON at most 128.
+    let deep = format!("f{}=1", "%5Ba%5D".repeat(40));
+    expect_violation(
+        &server,
+        &Request::new("POST", &format!("/deep?{deep}")),
+        400,
+        "query.f",
+    )
+    .await;
+    let nested = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    expect_violation(
+        &server,
+        &Request::new("POST", "/deep").body("application/json", nested),
+        400,
+        "body",
+    )
+    .await;
+    expect_violation(
+        &server,
+        &Request::new("POST", "/deep").body("application/json", r#"{"p": "x"}"#),
+        400,
+        "body/p",
+    )
+    .await;
+    // And it still answers.
+    assert_eq!(
+        send(server.addr(), &Request::new("POST", "/deep"))
+            .await
+            .status,
+        204
+    );
+    assert!(server.violations().is_empty());
 }

@@ -123,7 +123,15 @@ impl Spec {
                 }
                 Ok(Some(value)) => value,
             };
-            problems.extend(param.schema.problems(&prefix, &value));
+            let mut found = param.schema.problems(&prefix, &value);
+            if self.carries_key(param) {
+                // The parameter is a security scheme's API key: its value is
+                // a credential, never repeated.
+                for problem in &mut found {
+                    problem.message = format!("the value breaks `{}`", problem.keyword);
+                }
+            }
+            problems.extend(found);
             if param.location == Location::Query {
                 typed.insert(param.name.clone(), value);
             }
@@ -423,6 +431,24 @@ impl Spec {
             if used[i] {
                 continue;
             }
+            if self.options.strict
+                && let Some((base, _)) = key.split_once('[')
+                && names.iter().any(|n| n == base)
+            {
+                // `tags[0]=a`, `address[city]=b`: a bracketed encoding of a
+                // property the spec encodes otherwise.
+                problems.push(problem(
+                    &format!("body/{}", super::escape_pointer(base)),
+                    "style",
+                    format!(
+                        "`{}` is bracketed, but `{}` is encoded as `form` here (arrays as repeated \
+                         keys, objects as their own keys) unless its `encoding` says `deepObject`",
+                        clip(key, 64),
+                        clip(base, 64)
+                    ),
+                ));
+                continue;
+            }
             let value = Value::String(value.clone());
             match object.get_mut(key) {
                 Some(Value::Array(items)) if self.options.strict => items.push(value),
@@ -644,6 +670,21 @@ impl Spec {
             }),
             Scheme::MutualTls => Credential::Accepted,
         }
+    }
+
+    /// Whether a parameter is also where a security scheme's API key goes.
+    fn carries_key(&self, param: &Param) -> bool {
+        self.schemes.values().any(|s| match s {
+            Scheme::ApiKey { location, name } => {
+                *location == param.location
+                    && if *location == Location::Header {
+                        name.eq_ignore_ascii_case(&param.name)
+                    } else {
+                        *name == param.name
+                    }
+            }
+            _ => false,
+        })
     }
 
     fn describe(&self, name: &str) -> String {

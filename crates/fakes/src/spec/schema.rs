@@ -49,6 +49,11 @@ impl Direction {
 
 /// The deepest nesting of one schema the conversion follows.
 const MAX_DEPTH: usize = 64;
+/// The most schemas that checking one value against one schema may visit
+/// (through `$ref`, `allOf`, `oneOf`, `anyOf`, `not`): a spec whose unions
+/// fan out beyond it (an `allOf` of two refs to a schema that is an
+/// `allOf` of two refs ... checks a value 2^n times) is refused.
+pub(crate) const MAX_EXPANSION: u64 = 100_000;
 
 /// Characters escaped in a URI fragment.
 const FRAGMENT: &AsciiSet = &CONTROLS
@@ -96,6 +101,9 @@ pub(crate) struct Schemas {
     formats: bool,
     dispatch: BTreeMap<String, Dispatch>,
     doc: Arc<Value>,
+    /// Per component (`components/schemas/<name>`, `dispatch/<name>`): the
+    /// schemas checking one value against it visits.
+    expansions: BTreeMap<String, u64>,
 }
 
 /// How a base schema with a `discriminator` (and no `oneOf`) selects a
@@ -127,6 +135,7 @@ impl Schemas {
             formats,
             dispatch,
             doc: doc.clone(),
+            expansions: BTreeMap::new(),
         };
         let mut documents = Vec::new();
         for direction in [Direction::Request, Direction::Response] {
@@ -140,7 +149,7 @@ impl Schemas {
                 dispatch.insert(name.clone(), table.schema(direction, name));
             }
             if direction == Direction::Request {
-                check_cycles(&converted, &dispatch)?;
+                schemas.expansions = check_graph(&converted, &dispatch)?;
             }
             documents.push((
                 direction.uri(),
@@ -170,6 +179,9 @@ impl Schemas {
         at: &str,
     ) -> Result<Schema, SpecError> {
         let converted = self.convert(schema, direction, at)?;
+        if worst(&converted, &self.expansions, 0) > MAX_EXPANSION {
+            return Err(fan_out(at));
+        }
         Ok(Schema {
             raw: schema.clone(),
             converted,
@@ -565,22 +577,30 @@ fn bound_integer(schema: &mut Map<String, Value>, format: Option<&str>) {
     }
 }
 
-/// Refuses components that refer to themselves without nesting: through
+/// Refuses components that refer to themselves without nesting (through
 /// `$ref`, `allOf`, `oneOf`, `anyOf` and `not` only, a check would never
-/// end.
-fn check_cycles(
+/// end) and components whose unions fan out past [`MAX_EXPANSION`];
+/// returns each component's expansion.
+fn check_graph(
     components: &Map<String, Value>,
     dispatch: &Map<String, Value>,
-) -> Result<(), SpecError> {
-    let mut edges: BTreeMap<String, Vec<String>> = BTreeMap::new();
+) -> Result<BTreeMap<String, u64>, SpecError> {
+    let mut edges: BTreeMap<String, (Vec<String>, &Value)> = BTreeMap::new();
     for (section, schemas) in [("components/schemas", components), ("dispatch", dispatch)] {
         for (name, schema) in schemas {
             let mut out = Vec::new();
             same_instance_refs(schema, &mut out, 0);
-            edges.insert(format!("{section}/{name}"), out);
+            edges.insert(format!("{section}/{name}"), (out, schema));
         }
     }
-    // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done.
+    let pointer = |key: &str| {
+        let name = key.split_once('/').map_or(key, |(_, n)| n);
+        let name = name.strip_prefix("schemas/").unwrap_or(name);
+        format!("#/components/schemas/{}", escape_pointer(name))
+    };
+    let mut expansions: BTreeMap<String, u64> = BTreeMap::new();
+    // Iterative depth-first search: 0 unvisited, 1 on the stack, 2 done; a
+    // node is done once its targets are, so its expansion can be summed.
     let mut state: BTreeMap<&str, u8> = BTreeMap::new();
     for start in edges.keys() {
         if state.get(start.as_str()).copied().unwrap_or(0) != 0 {
@@ -589,7 +609,10 @@ fn check_cycles(
         let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
         state.insert(start, 1);
         while let Some((node, next)) = stack.pop() {
-            let targets = edges.get(node).map(Vec::as_slice).unwrap_or_default();
+            let targets = edges
+                .get(node)
+                .map(|(t, _)| t.as_slice())
+                .unwrap_or_default();
             if let Some(target) = targets.get(next) {
                 stack.push((node, next + 1));
                 let Some((key, _)) = edges.get_key_value(target.as_str()) else {
@@ -601,18 +624,15 @@ fn check_cycles(
                         stack.push((key, 0));
                     }
                     1 => {
-                        let name = key.rsplit_once('/').map_or(key.as_str(), |(_, n)| n);
                         let base = key.starts_with("dispatch/");
                         return Err(SpecError::new(
-                            &format!("#/components/schemas/{}", escape_pointer(name)),
+                            &pointer(key),
                             if base {
                                 "a child of this discriminated schema refers back to it through \
                                  allOf/oneOf/anyOf/not: no value could be checked against it"
-                                    .to_owned()
                             } else {
                                 "refers to itself through $ref/allOf/oneOf/anyOf/not without \
                                  nesting: no value could be checked against it"
-                                    .to_owned()
                             },
                         ));
                     }
@@ -620,10 +640,100 @@ fn check_cycles(
                 }
             } else {
                 state.insert(node, 2);
+                let schema = edges.get(node).map_or(&Value::Null, |(_, s)| *s);
+                let own = expansion(schema, &expansions, 0);
+                expansions.insert(node.to_owned(), own);
             }
         }
     }
-    Ok(())
+    // Every expansion known: each schema nested in a component is checked
+    // against its own value.
+    for (key, (_, schema)) in &edges {
+        if worst(schema, &expansions, 0) > MAX_EXPANSION {
+            return Err(fan_out(&pointer(key)));
+        }
+    }
+    Ok(expansions)
+}
+
+fn fan_out(at: &str) -> SpecError {
+    SpecError::new(
+        at,
+        format!(
+            "checking one value against this schema would visit more than {MAX_EXPANSION} \
+             schemas (its allOf/oneOf/anyOf fan out)"
+        ),
+    )
+}
+
+/// The component a converted `$ref` names (`components/schemas/<name>` or
+/// `dispatch/<name>`).
+fn ref_key(reference: &str) -> Option<String> {
+    let (_, fragment) = reference.split_once('#')?;
+    let fragment = percent_encoding::percent_decode_str(fragment)
+        .decode_utf8_lossy()
+        .into_owned();
+    ["/components/schemas/", "/dispatch/"]
+        .iter()
+        .find_map(|section| {
+            let name = fragment.strip_prefix(section)?;
+            Some(format!(
+                "{}{}",
+                &section[1..],
+                name.replace("~1", "/").replace("~0", "~")
+            ))
+        })
+}
+
+/// How many schemas checking one value against `schema` visits (its
+/// components' expansions known).
+fn expansion(schema: &Value, known: &BTreeMap<String, u64>, depth: usize) -> u64 {
+    if depth > MAX_DEPTH * 2 {
+        return MAX_EXPANSION + 1;
+    }
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let target = ref_key(reference).and_then(|k| known.get(&k).copied());
+        return target.unwrap_or(1).saturating_add(1);
+    }
+    let mut total: u64 = 1;
+    for key in ["allOf", "oneOf", "anyOf"] {
+        for member in schema
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            total = total.saturating_add(expansion(member, known, depth + 1));
+        }
+    }
+    if let Some(not) = schema.get("not") {
+        total = total.saturating_add(expansion(not, known, depth + 1));
+    }
+    total
+}
+
+/// The largest expansion of any schema within `schema` (each nested value
+/// is checked against its own).
+fn worst(schema: &Value, known: &BTreeMap<String, u64>, depth: usize) -> u64 {
+    if depth > MAX_DEPTH * 2 {
+        return MAX_EXPANSION + 1;
+    }
+    let mut most = expansion(schema, known, 0);
+    let Value::Object(map) = schema else {
+        return most;
+    };
+    for (key, value) in map {
+        let children: Vec<&Value> = match (key.as_str(), value) {
+            ("properties", Value::Object(properties)) => properties.values().collect(),
+            ("items" | "additionalProperties" | "not", Value::Object(_)) => vec![value],
+            ("allOf" | "oneOf" | "anyOf", Value::Array(members)) => members.iter().collect(),
+            _ => Vec::new(),
+        };
+        for child in children {
+            most = most.max(worst(child, known, depth + 1));
+        }
+    }
+    most
 }
 
 /// The components (as `components/schemas/<name>` or `dispatch/<name>`)
@@ -632,18 +742,8 @@ fn same_instance_refs(schema: &Value, out: &mut Vec<String>, depth: usize) {
     if depth > MAX_DEPTH * 2 {
         return;
     }
-    if let Some(reference) = schema.get("$ref").and_then(Value::as_str)
-        && let Some((_, fragment)) = reference.split_once('#')
-    {
-        let fragment = percent_encoding::percent_decode_str(fragment)
-            .decode_utf8_lossy()
-            .into_owned();
-        for section in ["/components/schemas/", "/dispatch/"] {
-            if let Some(name) = fragment.strip_prefix(section) {
-                let name = name.replace("~1", "/").replace("~0", "~");
-                out.push(format!("{}{name}", &section[1..]));
-            }
-        }
+    if let Some(key) = schema.get("$ref").and_then(Value::as_str).and_then(ref_key) {
+        out.push(key);
     }
     for key in ["allOf", "oneOf", "anyOf"] {
         for member in schema
@@ -777,6 +877,9 @@ pub(crate) fn is_credential(field: &str) -> bool {
         "assertion",
         "authorization",
         "cookie",
+        "api-key",
+        "session",
+        "auth",
     ]
     .iter()
     .any(|word| name.contains(word))
