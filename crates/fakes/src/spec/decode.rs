@@ -70,7 +70,7 @@ impl Spec {
         let strict = self.options.strict;
         let mut problems = matched.problems.clone();
         let raw_query = pairs(parts.query, "query", true, &mut problems);
-        let cookies = cookies(parts.headers, &mut problems);
+        let cookies = cookies(parts.headers, strict, &mut problems);
         let (body, kind, media) = self.read_body(op, parts, &mut problems)?;
         let unparsable = problems.iter().any(|p| p.field == "body");
         if let Some(problem) = self.credentials(op, parts.headers, &raw_query, &cookies) {
@@ -837,31 +837,42 @@ pub(crate) fn pairs(
     out
 }
 
-/// The cookies of every `Cookie` header, decoded.
-fn cookies(headers: &HeaderMap, problems: &mut Vec<Problem>) -> Vec<(String, String)> {
+/// The cookies of every `Cookie` header, decoded (`strict`: a cookie that
+/// is not valid percent-encoded UTF-8 is a problem; else it is kept as
+/// sent).
+fn cookies(
+    headers: &HeaderMap,
+    strict: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for header in headers.get_all(COOKIE) {
         let Ok(text) = header.to_str() else {
-            problems.push(problem(
-                "header.Cookie",
-                "encoding",
-                "is not visible ASCII".into(),
-            ));
+            if strict {
+                problems.push(problem(
+                    "header.Cookie",
+                    "encoding",
+                    "is not visible ASCII".into(),
+                ));
+            }
             continue;
         };
         for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             if out.len() == MAX_PAIRS {
-                problems.push(problem(
-                    "header.Cookie",
-                    "maxProperties",
-                    format!("at most {MAX_PAIRS} cookies are read"),
-                ));
+                if strict {
+                    problems.push(problem(
+                        "header.Cookie",
+                        "maxProperties",
+                        format!("at most {MAX_PAIRS} cookies are read"),
+                    ));
+                }
                 return out;
             }
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = value.trim().trim_matches('"');
             match decode_component(value, false) {
                 Ok(value) => out.push((name.trim().to_owned(), value)),
+                Err(_) if !strict => out.push((name.trim().to_owned(), value.to_owned())),
                 Err(why) => problems.push(problem(
                     &format!("cookie.{}", clip(name, 64)),
                     "encoding",
