@@ -306,6 +306,20 @@ fn the_style_table_decodes() {
             .0,
         json!("")
     );
+    // deepObject: `[]` is the property "" (OpenAPI has no append), nested
+    // brackets nest.
+    let deep = query_pairs("color[]=x&color[a][b]=y");
+    let (got, _) = style::pairs_value(
+        Style::DeepObject,
+        true,
+        "color",
+        &deep,
+        Shape::Object,
+        &none,
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(got, json!({"": "x", "a": {"b": "y"}}));
     // Malformed texts are refused, not guessed.
     assert!(style::path_value(Style::Label, false, "color", "blue", Shape::Scalar).is_err());
     assert!(
@@ -729,6 +743,24 @@ async fn bodies_by_media_type() {
         String::from_utf8_lossy(&answer.body),
         server.violations()
     );
+    // A name written HTML5-style (a backslash is itself), as browsers do.
+    let mut html5 = multipart_body(&[
+        ("attributes", None, br#"{"name":"x"}"#),
+        ("file", None, b"1"),
+    ]);
+    let odd: &[u8] = b"--b0undary\r\nContent-Disposition: form-data; name=\"odd\\\"\r\n\r\nx\r\n";
+    html5.splice(0..0, odd.iter().copied());
+    let answer = send(
+        server.addr(),
+        &Request::new("POST", "/upload").body(multipart, html5),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        201,
+        "{:?}",
+        String::from_utf8_lossy(&answer.body)
+    );
     let image = multipart_body(&[
         ("attributes", None, br#"{"name":"x"}"#),
         ("file", Some("image/png"), b"PNG"),
@@ -847,6 +879,34 @@ async fn bodies_by_media_type() {
     expect_violation(
         &server,
         &Request::new("POST", "/json").body("text/plain", "toolong"),
+        400,
+        "body",
+    )
+    .await;
+    // No bytes with a text or binary type: an empty text, an empty file.
+    for empty in ["text/plain", "application/octet-stream"] {
+        let answer = send(
+            server.addr(),
+            &Request::new("POST", "/json").body(empty, ""),
+        )
+        .await;
+        assert_eq!(
+            answer.status,
+            200,
+            "{empty}: {:?}",
+            String::from_utf8_lossy(&answer.body)
+        );
+    }
+    expect_violation(
+        &server,
+        &Request::new("POST", "/json").body(job, ""),
+        400,
+        "body",
+    )
+    .await;
+    expect_violation(
+        &server,
+        &Request::new("POST", "/form").body(form, ""),
         400,
         "body",
     )
@@ -979,6 +1039,12 @@ async fn security_alternatives() {
     )
     .await;
     expect_violation(&server, &get("/either?api_key=k1"), 401, "security").await;
+    // Cookie values are opaque: a `%` that starts no escape is no error.
+    expect_ok(
+        &server,
+        &get("/either?api_key=k1").header("Cookie", "session=s%zz1"),
+    )
+    .await;
     expect_violation(
         &server,
         &get("/either").header("Cookie", "session=s1"),

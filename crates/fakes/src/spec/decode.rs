@@ -265,13 +265,20 @@ impl Spec {
             }
             return Ok((None, Kind::Opaque, None));
         };
-        if parts.body.is_empty() {
-            return Ok((None, Kind::Opaque, None));
-        }
         let found = parts
             .headers
             .get(CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        // No bytes: no body, unless (strictly) a content type says that they
+        // are an empty text, an empty file or an empty form.
+        let empty_value = self.options.strict
+            && found
+                .as_deref()
+                .map(essence)
+                .is_some_and(|e| !is_json(&e) && !e.starts_with("multipart/"));
+        if parts.body.is_empty() && !empty_value {
+            return Ok((None, Kind::Opaque, None));
+        }
         let Some(media) = found
             .as_deref()
             .and_then(|f| select(&body.media, &essence(f)))
@@ -837,9 +844,11 @@ pub(crate) fn pairs(
     out
 }
 
-/// The cookies of every `Cookie` header, decoded (`strict`: a cookie that
-/// is not valid percent-encoded UTF-8 is a problem; else it is kept as
-/// sent).
+/// The cookies of every `Cookie` header: percent-decoded where they are
+/// valid percent-encoded UTF-8 (as OpenAPI's `form` style writes them),
+/// else as sent (RFC 6265 cookie values are opaque: a `%` in a session
+/// cookie is no error). At most [`MAX_PAIRS`] (`strict`: more is a
+/// problem).
 fn cookies(
     headers: &HeaderMap,
     strict: bool,
@@ -847,16 +856,7 @@ fn cookies(
 ) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for header in headers.get_all(COOKIE) {
-        let Ok(text) = header.to_str() else {
-            if strict {
-                problems.push(problem(
-                    "header.Cookie",
-                    "encoding",
-                    "is not visible ASCII".into(),
-                ));
-            }
-            continue;
-        };
+        let text = String::from_utf8_lossy(header.as_bytes());
         for pair in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             if out.len() == MAX_PAIRS {
                 if strict {
@@ -870,15 +870,8 @@ fn cookies(
             }
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             let value = value.trim().trim_matches('"');
-            match decode_component(value, false) {
-                Ok(value) => out.push((name.trim().to_owned(), value)),
-                Err(_) if !strict => out.push((name.trim().to_owned(), value.to_owned())),
-                Err(why) => problems.push(problem(
-                    &format!("cookie.{}", clip(name, 64)),
-                    "encoding",
-                    why.to_owned(),
-                )),
-            }
+            let value = decode_component(value, false).unwrap_or_else(|_| value.to_owned());
+            out.push((name.trim().to_owned(), value));
         }
     }
     out
@@ -970,7 +963,11 @@ fn part(head: &str, data: Vec<u8>) -> Result<Part, String> {
             if !kind.trim().eq_ignore_ascii_case("form-data") {
                 return Err("a part's Content-Disposition must be form-data".into());
             }
-            for (key, value) in disposition_params(params)? {
+            // RFC 2183 quoted strings escape with `\`; HTML5 (browsers,
+            // most libraries) writes `\` as is and `"` as `%22`.
+            let params =
+                disposition_params(params, true).or_else(|_| disposition_params(params, false))?;
+            for (key, value) in params {
                 if key == "name" {
                     name = Some(value);
                 }
@@ -984,8 +981,9 @@ fn part(head: &str, data: Vec<u8>) -> Result<Part, String> {
     })
 }
 
-/// `; name="a"; filename="b.txt"` as pairs (quoted strings unescaped).
-fn disposition_params(text: &str) -> Result<Vec<(String, String)>, String> {
+/// `; name="a"; filename="b.txt"` as pairs (quoted strings unescaped when
+/// `escapes`).
+fn disposition_params(text: &str, escapes: bool) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -1007,7 +1005,7 @@ fn disposition_params(text: &str) -> Result<Vec<(String, String)>, String> {
             let mut closed = false;
             while let Some(c) = chars.next() {
                 match c {
-                    '\\' => value.extend(chars.next()),
+                    '\\' if escapes => value.extend(chars.next()),
                     '"' => {
                         closed = true;
                         break;

@@ -263,7 +263,9 @@ fn push_value(map: &mut Map<String, Value>, key: &str, value: &str) {
     }
 }
 
-/// `[a][b][]` as its keys (`[]`: append).
+/// `[a][b]` as its keys (`[]` is the key `""`: OpenAPI's `deepObject` has
+/// no way to append to an array; indexed keys `[0]` become array items
+/// where the schema wants an array, see [`coerce`]).
 pub fn brackets(text: &str) -> Result<Vec<String>, String> {
     let mut keys = Vec::new();
     let mut rest = text;
@@ -281,25 +283,12 @@ pub fn brackets(text: &str) -> Result<Vec<String>, String> {
     Ok(keys)
 }
 
-/// Puts `value` at `path` in a tree of objects (`""` keys append to an
-/// array; a repeated key makes an array).
+/// Puts `value` at `path` in a tree of objects (a repeated key makes an
+/// array).
 fn insert(tree: &mut Value, path: &[String], value: String) -> Result<(), String> {
     let Some((first, rest)) = path.split_first() else {
         return Err("a bracketed key must name a property".into());
     };
-    if first.is_empty() {
-        if !rest.is_empty() {
-            return Err("`[]` may only end a key".into());
-        }
-        match tree {
-            Value::Array(items) => items.push(Value::String(value)),
-            Value::Object(map) if map.is_empty() => {
-                *tree = Value::Array(vec![Value::String(value)])
-            }
-            _ => return Err("`[]` mixes with named keys".into()),
-        }
-        return Ok(());
-    }
     let Value::Object(map) = tree else {
         return Err("a key is both a value and an object".into());
     };
@@ -310,7 +299,7 @@ fn insert(tree: &mut Value, path: &[String], value: String) -> Result<(), String
     let child = map
         .entry(first.clone())
         .or_insert_with(|| Value::Object(Map::new()));
-    if child.is_string() {
+    if !child.is_object() {
         return Err("a key is both a value and an object".into());
     }
     insert(child, rest, value)
