@@ -945,7 +945,32 @@ async fn bodies_by_media_type() {
         .header(mock::STATUS_HEADER, "418");
     expect_violation(&server, &asked, 400, "header.x-dialtone-mock-status").await;
 
-    // Unknown paths and methods.
+    // Unknown paths and methods. A concrete path is matched before a
+    // templated one, whatever the method (OpenAPI): `PUT /items/export` is
+    // a 405 of `/items/export`, not `PUT /items/{id}` with id "export".
+    let routes = json!({"openapi": "3.0.3", "info": {"title": "routes", "version": "1"}, "paths": {
+        "/items/export": {"get": {"responses": {"200": {"description": "csv"}}}},
+        "/items/{id}": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                        "put": {"responses": {"204": {"description": "ok"}}}, "get": {"responses": {"204": {"description": "ok"}}}},
+    }});
+    let routes = mock::serve(routes, 0, MockOptions::default())
+        .await
+        .unwrap();
+    let answer = send(routes.addr(), &Request::new("PUT", "/items/export")).await;
+    assert_eq!((answer.status, answer.header("allow")), (405, Some("GET")));
+    assert_eq!(
+        send(routes.addr(), &Request::new("PUT", "/items/7"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        send(routes.addr(), &Request::new("GET", "/items/export"))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(routes.take_violations().len(), 1);
     let v = expect_violation(&server, &Request::new("GET", "/nowhere"), 404, "path").await;
     assert_eq!(v.operation, None);
     let answer = send(server.addr(), &Request::new("DELETE", "/json")).await;

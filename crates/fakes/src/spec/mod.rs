@@ -385,19 +385,30 @@ impl Spec {
     }
 
     /// The operation `method path` is, or why there is none.
+    ///
+    /// Strict specs match as OpenAPI says: the most specific path wins
+    /// (concrete segments before templated ones; among equals, the first),
+    /// then its methods decide (405 when it lacks this one). Lenient ones
+    /// (the vendor fakes) take the most specific path that has the method.
     pub fn locate(&self, method: &str, path: &str) -> Result<Matched<'_>, Miss> {
         let Some(rest) = path.strip_prefix(&self.base_path) else {
             return Err(Miss::NotFound);
         };
         let parts: Vec<&str> = rest.split('/').collect();
+        let strict = self.options.strict;
         let mut best: Option<Matched<'_>> = None;
+        let mut best_path: Option<&Operation> = None;
         let mut allowed = BTreeSet::new();
         for (index, op) in self.operations.iter().enumerate() {
             let Some((found, problems)) = op.template.matches(&parts) else {
                 continue;
             };
+            if strict && best_path.is_none_or(|b| op.template.specificity > b.template.specificity)
+            {
+                best_path = Some(op);
+            }
             if op.method != method {
-                allowed.insert(op.method.clone());
+                allowed.insert((op.path.clone(), op.method.clone()));
                 continue;
             }
             // The most specific template wins; among equals, the first.
@@ -413,10 +424,28 @@ impl Spec {
                 });
             }
         }
+        if let Some(path) = best_path
+            && best.as_ref().is_none_or(|b| b.op.path != path.path)
+        {
+            // The path the request names lacks this method.
+            let methods = allowed
+                .into_iter()
+                .filter(|(p, _)| *p == path.path)
+                .map(|(_, m)| m)
+                .collect();
+            return Err(Miss::MethodNotAllowed(methods));
+        }
         match best {
             Some(matched) => Ok(matched),
             None if allowed.is_empty() => Err(Miss::NotFound),
-            None => Err(Miss::MethodNotAllowed(allowed.into_iter().collect())),
+            None => Err(Miss::MethodNotAllowed(
+                allowed
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+            )),
         }
     }
 
