@@ -14,6 +14,8 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// The longest string written for one pattern.
 const MAX_LEN: usize = 4096;
+/// The most steps of the walk for one string (nested repetitions multiply).
+const MAX_STEPS: usize = 100_000;
 
 /// Candidates for `pattern`, repetitions taken 1, 2, 3, 4, 8, 16, 32, 64
 /// times (or their minimum), alternations from branch `salt`: those whose
@@ -26,7 +28,11 @@ pub(crate) fn candidates(pattern: &str, min: usize, max: usize, salt: usize) -> 
     let mut out: Vec<String> = Vec::new();
     for times in [0, 1, 2, 3, 4, 8, 16, 32, 64] {
         let mut text = String::new();
-        write(&hir, times, salt, &mut text);
+        let mut steps = 0;
+        write(&hir, times, salt, &mut text, &mut steps);
+        if steps > MAX_STEPS {
+            continue;
+        }
         let len = text.chars().count();
         if (min..=max).contains(&len) && !out.contains(&text) {
             out.push(text);
@@ -116,8 +122,9 @@ fn group_end(chars: &[char], open: usize) -> usize {
     chars.len()
 }
 
-fn write(hir: &Hir, times: u32, salt: usize, out: &mut String) {
-    if out.len() > MAX_LEN {
+fn write(hir: &Hir, times: u32, salt: usize, out: &mut String, steps: &mut usize) {
+    *steps += 1;
+    if out.len() > MAX_LEN || *steps > MAX_STEPS {
         return;
     }
     match hir.kind() {
@@ -132,18 +139,21 @@ fn write(hir: &Hir, times: u32, salt: usize, out: &mut String) {
             let max = repetition.max.unwrap_or(u32::MAX);
             let count = times.max(repetition.min).min(max).min(256);
             for _ in 0..count {
-                write(&repetition.sub, times, salt, out);
+                if *steps > MAX_STEPS {
+                    return;
+                }
+                write(&repetition.sub, times, salt, out, steps);
             }
         }
-        HirKind::Capture(capture) => write(&capture.sub, times, salt, out),
+        HirKind::Capture(capture) => write(&capture.sub, times, salt, out, steps),
         HirKind::Concat(parts) => {
             for part in parts {
-                write(part, times, salt, out);
+                write(part, times, salt, out, steps);
             }
         }
         HirKind::Alternation(branches) => {
             if let Some(branch) = branches.get(salt % branches.len().max(1)) {
-                write(branch, times, salt, out);
+                write(branch, times, salt, out, steps);
             }
         }
     }
@@ -205,6 +215,8 @@ mod tests {
         );
         assert_eq!(look[0], "a");
         assert!(candidates("(", 0, 10, 0).is_empty());
+        // Nested repetitions multiply: the walk is bounded.
+        assert!(candidates("((((a{256}){256}){256}){256})", 0, 10, 0).is_empty());
         assert_eq!(strip_look_around(r"a(?=b\))c[(?!]"), r"ac[(?!]");
     }
 }

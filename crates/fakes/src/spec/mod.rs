@@ -204,9 +204,11 @@ impl Response {
     /// Whether this answer covers `status`.
     pub fn covers(&self, status: u16) -> bool {
         self.key == status.to_string()
-            || (self.key.len() == 3
-                && self.key.ends_with("XX")
-                && self.key.as_bytes()[0] == b'0' + (status / 100) as u8)
+            || self
+                .key
+                .strip_suffix("XX")
+                .and_then(|range| range.parse::<u16>().ok())
+                .is_some_and(|range| range == status / 100)
     }
 
     /// The media type that `content_type` (a `Content-Type`) is.
@@ -626,7 +628,7 @@ fn operation(
         let valid_key = key == "default"
             || (key.len() == 3
                 && (key.parse::<u16>().is_ok_and(|s| (100..=599).contains(&s))
-                    || (matches!(key.as_bytes()[0], b'1'..=b'5') && &key[1..] == "XX")));
+                    || (matches!(key.as_bytes()[0], b'1'..=b'5') && key.get(1..) == Some("XX"))));
         if !valid_key {
             return Err(SpecError::new(
                 &here,

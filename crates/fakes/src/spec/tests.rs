@@ -269,3 +269,25 @@ fn nullable_read_only_and_formats() {
     assert!(!request.is_valid(&json!({"name": "a", "secret": "s", "count": 256})));
     assert!(!request.is_valid(&json!({"name": "a", "secret": "s", "parent": {}})));
 }
+
+#[test]
+fn response_ranges_cover_their_statuses() {
+    let range = Response {
+        key: "2XX".into(),
+        content: Vec::new(),
+        headers: Vec::new(),
+    };
+    assert!(range.covers(200) && range.covers(299));
+    assert!(
+        !range.covers(300) && !range.covers(20) && !range.covers(25_599) && !range.covers(u16::MAX)
+    );
+    let ok = |key: &str| {
+        let doc = doc(
+            json!({"/a": {"get": {"responses": {key: {"description": "x"}}}}}),
+            json!({}),
+        );
+        strict(doc).is_ok()
+    };
+    assert!(ok("2XX") && ok("default") && ok("418"));
+    assert!(!ok("2xx") && !ok("é1") && !ok("6XX") && !ok("99") && !ok("600"));
+}
