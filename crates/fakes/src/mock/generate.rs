@@ -282,11 +282,18 @@ impl<'a> Generator<'a> {
     /// Whether `schema` leads back to a component being written (directly,
     /// as items or map values, or through a union).
     fn recursive(&self, schema: &Value, stack: &[String]) -> bool {
-        self.recursive_at(schema, stack, 0)
+        self.recursive_at(schema, stack, 0, &mut 0)
     }
 
-    fn recursive_at(&self, schema: &Value, stack: &[String], depth: usize) -> bool {
-        if depth > 4 {
+    fn recursive_at(
+        &self,
+        schema: &Value,
+        stack: &[String],
+        depth: usize,
+        visits: &mut usize,
+    ) -> bool {
+        *visits += 1;
+        if depth > 4 || *visits > 256 {
             return false;
         }
         if let Some(name) = schema
@@ -297,7 +304,7 @@ impl<'a> Generator<'a> {
             if stack.contains(&name) {
                 return true;
             }
-            return self.recursive_at(resolve(self.doc(), schema), stack, depth + 1);
+            return self.recursive_at(resolve(self.doc(), schema), stack, depth + 1, visits);
         }
         ["items", "additionalProperties"]
             .iter()
@@ -308,7 +315,7 @@ impl<'a> Generator<'a> {
                     .filter_map(|k| schema.get(*k).and_then(Value::as_array))
                     .flatten(),
             )
-            .any(|s| s.is_object() && self.recursive_at(s, stack, depth + 1))
+            .any(|s| s.is_object() && self.recursive_at(s, stack, depth + 1, visits))
     }
 
     /// Whether this direction leaves the property out.

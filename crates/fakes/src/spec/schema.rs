@@ -246,6 +246,24 @@ impl Dispatch {
 fn dispatch_table(
     components: &Map<String, Value>,
 ) -> Result<BTreeMap<String, Dispatch>, SpecError> {
+    // Each component's `allOf` members that refer to a component by name.
+    let mut extended: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for (child, schema) in components {
+        for member in schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(base) = member
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(component_name)
+            {
+                extended.entry(base).or_default().push(child);
+            }
+        }
+    }
     let mut table = BTreeMap::new();
     for (name, schema) in components {
         let Some(discriminator) = schema.get("discriminator") else {
@@ -288,21 +306,12 @@ fn dispatch_table(
                 children.push((value.clone(), target));
             }
         }
-        for (child, schema) in components {
-            let refers = schema
-                .get("allOf")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|member| {
-                    member
-                        .get("$ref")
-                        .and_then(Value::as_str)
-                        .and_then(component_name)
-                        .is_some_and(|n| n == *name)
-                });
-            if refers && child != name && !mapped.contains(child) {
-                children.push((child.clone(), child.clone()));
+        for child in extended.get(name).into_iter().flatten() {
+            if *child != name
+                && !mapped.contains(*child)
+                && !children.iter().any(|(_, c)| c == *child)
+            {
+                children.push(((*child).clone(), (*child).clone()));
             }
         }
         if !children.is_empty() {
@@ -641,7 +650,7 @@ fn check_graph(
             } else {
                 state.insert(node, 2);
                 let schema = edges.get(node).map_or(&Value::Null, |(_, s)| *s);
-                let own = expansion(schema, &expansions, 0);
+                let own = walk(schema, &expansions, 0).0;
                 expansions.insert(node.to_owned(), own);
             }
         }
@@ -685,55 +694,53 @@ fn ref_key(reference: &str) -> Option<String> {
         })
 }
 
-/// How many schemas checking one value against `schema` visits (its
-/// components' expansions known).
-fn expansion(schema: &Value, known: &BTreeMap<String, u64>, depth: usize) -> u64 {
+/// The largest expansion of any schema within `schema` (each nested value
+/// is checked against its own), in one walk.
+fn worst(schema: &Value, known: &BTreeMap<String, u64>, depth: usize) -> u64 {
+    walk(schema, known, depth).1
+}
+
+/// `schema`'s own expansion, and the largest within it.
+fn walk(schema: &Value, known: &BTreeMap<String, u64>, depth: usize) -> (u64, u64) {
     if depth > MAX_DEPTH * 2 {
-        return MAX_EXPANSION + 1;
+        return (MAX_EXPANSION + 1, MAX_EXPANSION + 1);
     }
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let target = ref_key(reference).and_then(|k| known.get(&k).copied());
-        return target.unwrap_or(1).saturating_add(1);
+        let own = target.unwrap_or(1).saturating_add(1);
+        return (own, own);
     }
-    let mut total: u64 = 1;
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for member in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            total = total.saturating_add(expansion(member, known, depth + 1));
-        }
-    }
-    if let Some(not) = schema.get("not") {
-        total = total.saturating_add(expansion(not, known, depth + 1));
-    }
-    total
-}
-
-/// The largest expansion of any schema within `schema` (each nested value
-/// is checked against its own).
-fn worst(schema: &Value, known: &BTreeMap<String, u64>, depth: usize) -> u64 {
-    if depth > MAX_DEPTH * 2 {
-        return MAX_EXPANSION + 1;
-    }
-    let mut most = expansion(schema, known, 0);
     let Value::Object(map) = schema else {
-        return most;
+        return (1, 1);
     };
+    let mut own: u64 = 1;
+    let mut most: u64 = 0;
     for (key, value) in map {
-        let children: Vec<&Value> = match (key.as_str(), value) {
-            ("properties", Value::Object(properties)) => properties.values().collect(),
-            ("items" | "additionalProperties" | "not", Value::Object(_)) => vec![value],
-            ("allOf" | "oneOf" | "anyOf", Value::Array(members)) => members.iter().collect(),
-            _ => Vec::new(),
-        };
-        for child in children {
-            most = most.max(worst(child, known, depth + 1));
+        match (key.as_str(), value) {
+            ("allOf" | "oneOf" | "anyOf", Value::Array(members)) => {
+                for member in members {
+                    let (e, m) = walk(member, known, depth + 1);
+                    own = own.saturating_add(e);
+                    most = most.max(m);
+                }
+            }
+            ("not", Value::Object(_)) => {
+                let (e, m) = walk(value, known, depth + 1);
+                own = own.saturating_add(e);
+                most = most.max(m);
+            }
+            ("properties", Value::Object(properties)) => {
+                for property in properties.values() {
+                    most = most.max(walk(property, known, depth + 1).1);
+                }
+            }
+            ("items" | "additionalProperties", Value::Object(_)) => {
+                most = most.max(walk(value, known, depth + 1).1);
+            }
+            _ => {}
         }
     }
-    most
+    (own, most.max(own))
 }
 
 /// The components (as `components/schemas/<name>` or `dispatch/<name>`)

@@ -80,6 +80,9 @@ pub enum Shape {
 /// The most nesting of brackets read in a `deepObject` (or bracketed form)
 /// key.
 pub const MAX_BRACKETS: usize = 16;
+/// The most schemas one walk of a schema's unions visits (a spec's
+/// `allOf`/`oneOf`/`anyOf` can be wide and deep).
+const MAX_VISITS: usize = 1_000;
 
 /// A path parameter's text (the part of the segment its template gives
 /// it), by `style` (`simple`, `label`, `matrix`).
@@ -409,11 +412,12 @@ impl Types {
 /// The JSON types `schema` admits (`$ref`s followed in `doc`; unions and
 /// `allOf` members joined; no `type`: read from the keywords used, or any).
 pub fn types(doc: &Value, schema: &Value) -> Types {
-    types_at(doc, schema, 0)
+    types_at(doc, schema, 0, &mut 0)
 }
 
-fn types_at(doc: &Value, schema: &Value, depth: usize) -> Types {
-    if depth > 16 {
+fn types_at(doc: &Value, schema: &Value, depth: usize, visits: &mut usize) -> Types {
+    *visits += 1;
+    if depth > 16 || *visits > MAX_VISITS {
         return Types::any();
     }
     let schema = resolve(doc, schema);
@@ -435,7 +439,7 @@ fn types_at(doc: &Value, schema: &Value, depth: usize) -> Types {
                 .into_iter()
                 .flatten()
             {
-                found = found.union(types_at(doc, member, depth + 1));
+                found = found.union(types_at(doc, member, depth + 1, visits));
             }
         }
     }
@@ -484,7 +488,7 @@ fn named(t: &str) -> Types {
 /// The schema of property `name` of `schema` (through `allOf`, `oneOf`,
 /// `anyOf`; else its `additionalProperties` schema), if it has one.
 pub fn property<'a>(doc: &'a Value, schema: &'a Value, name: &str) -> Option<&'a Value> {
-    property_at(doc, schema, name, 0)
+    property_at(doc, schema, name, 0, &mut 0)
 }
 
 fn property_at<'a>(
@@ -492,8 +496,10 @@ fn property_at<'a>(
     schema: &'a Value,
     name: &str,
     depth: usize,
+    visits: &mut usize,
 ) -> Option<&'a Value> {
-    if depth > 16 {
+    *visits += 1;
+    if depth > 16 || *visits > MAX_VISITS {
         return None;
     }
     let schema = resolve(doc, schema);
@@ -507,7 +513,7 @@ fn property_at<'a>(
             .into_iter()
             .flatten()
         {
-            if let Some(found) = property_at(doc, member, name, depth + 1) {
+            if let Some(found) = property_at(doc, member, name, depth + 1, visits) {
                 return Some(found);
             }
         }
@@ -519,12 +525,19 @@ fn property_at<'a>(
 /// `oneOf`, `anyOf`), in spec order.
 pub fn property_names(doc: &Value, schema: &Value) -> Vec<String> {
     let mut names = Vec::new();
-    property_names_at(doc, schema, &mut names, 0);
+    property_names_at(doc, schema, &mut names, 0, &mut 0);
     names
 }
 
-fn property_names_at(doc: &Value, schema: &Value, names: &mut Vec<String>, depth: usize) {
-    if depth > 16 {
+fn property_names_at(
+    doc: &Value,
+    schema: &Value,
+    names: &mut Vec<String>,
+    depth: usize,
+    visits: &mut usize,
+) {
+    *visits += 1;
+    if depth > 16 || *visits > MAX_VISITS {
         return;
     }
     let schema = resolve(doc, schema);
@@ -546,7 +559,7 @@ fn property_names_at(doc: &Value, schema: &Value, names: &mut Vec<String>, depth
             .into_iter()
             .flatten()
         {
-            property_names_at(doc, member, names, depth + 1);
+            property_names_at(doc, member, names, depth + 1, visits);
         }
     }
 }
@@ -554,11 +567,17 @@ fn property_names_at(doc: &Value, schema: &Value, names: &mut Vec<String>, depth
 /// The schema of the items of `schema` (through `allOf`, `oneOf`,
 /// `anyOf`), if it has one.
 pub fn items<'a>(doc: &'a Value, schema: &'a Value) -> Option<&'a Value> {
-    items_at(doc, schema, 0)
+    items_at(doc, schema, 0, &mut 0)
 }
 
-fn items_at<'a>(doc: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a Value> {
-    if depth > 16 {
+fn items_at<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    depth: usize,
+    visits: &mut usize,
+) -> Option<&'a Value> {
+    *visits += 1;
+    if depth > 16 || *visits > MAX_VISITS {
         return None;
     }
     let schema = resolve(doc, schema);
@@ -572,7 +591,7 @@ fn items_at<'a>(doc: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a V
             .into_iter()
             .flatten()
         {
-            if let Some(found) = items_at(doc, member, depth + 1) {
+            if let Some(found) = items_at(doc, member, depth + 1, visits) {
                 return Some(found);
             }
         }
