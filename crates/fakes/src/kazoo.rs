@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Map, Value, json};
 
 use crate::server::{Handler, Incoming, Refusal, Reply, Vendor, route};
-use crate::spec::{Problem, Schema, Spec, openapi_to_json_schema};
+use crate::spec::{Direction, Problem, Schema, Spec};
 use crate::sync::Lock;
 use crate::tokens::{TokenRules, TokenStats, TokenStore, Validity};
 
@@ -68,13 +68,10 @@ impl Kazoo {
     /// A fake whose tokens last `token_lifetime`, seeded with two groups
     /// and a ready token.
     pub fn new(token_lifetime: Duration) -> Self {
-        let text = include_str!("../../../specs/kazoo.yaml");
-        let spec = Spec::load(text);
-        let doc: Value = serde_norway::from_str(text).expect("the spec is YAML");
-        let group_schema = Schema::new(openapi_to_json_schema(
-            &doc,
-            &json!({"$ref": "#/components/schemas/Group"}),
-        ));
+        let spec = Spec::load(include_str!("../../../specs/kazoo.yaml"));
+        let group_schema = spec
+            .component("Group", Direction::Request)
+            .expect("the spec has a Group schema");
         let mut tokens = TokenStore::new(TokenRules {
             access_ttl: token_lifetime,
             refresh_ttl: None,
@@ -343,7 +340,7 @@ impl Vendor for Kazoo {
         // Kazoo names errors in snake case in `message`; those for 408, 413
         // and 415 are this fake's (x-dialtone-assumed: not in the notes).
         let name = match refusal {
-            Refusal::NotFound => "not_found",
+            Refusal::NotFound | Refusal::MethodNotAllowed { .. } => "not_found",
             Refusal::PayloadTooLarge { .. } => "request_entity_too_large",
             Refusal::UnsupportedMediaType { .. } => "unsupported_media_type",
             Refusal::TooManyRequests { .. } => "too_many_requests",

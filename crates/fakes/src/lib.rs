@@ -66,6 +66,14 @@
 //! [`MAX_RETRY_AFTER`], at most [`MAX_QUEUED_FAULTS`] queued; a fault
 //! request beyond them gets the vendor's validation error.
 //!
+//! # A mock of any spec
+//!
+//! [`mock`] serves any bundled OpenAPI 3.0 document with the same server
+//! and the same request checks ([`spec`], strict): every violation is
+//! answered (400, 401, 404, 405, 415) and recorded
+//! ([`mock::MockServer::violations`]), and valid requests get answers made
+//! from the spec's examples or written from its schemas.
+//!
 //! # Hostile requests
 //!
 //! Every number and allocation a request drives is bounded: bodies at most
@@ -81,6 +89,7 @@
 
 pub mod kazoo;
 mod limits;
+pub mod mock;
 mod paging;
 pub mod ringcentral;
 mod server;
@@ -96,7 +105,7 @@ use std::time::Duration;
 
 pub use server::{
     FakeServer, Fault, Incoming, MAX_HUGE_BYTES, MAX_QUEUED_FAULTS, MAX_RETRY_AFTER, MAX_SLOW,
-    Refusal, Reply, Vendor,
+    Refusal, Reply, ReplyMedia, Target, Vendor,
 };
 pub use tokens::TokenStats;
 

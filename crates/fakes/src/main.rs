@@ -1,4 +1,8 @@
-//! The sandbox: `cargo run -p dialtone-fakes -- kazoo --port 8000` (or `all`).
+//! The sandbox: `cargo run -p dialtone-fakes -- kazoo --port 8000` (or
+//! `all`), or the spec-driven mock of any bundled OpenAPI 3.0 document:
+//! `cargo run -p dialtone-fakes -- mock spec.json --port 8000`.
+
+use std::path::PathBuf;
 
 use clap::Parser;
 
@@ -8,8 +12,11 @@ use clap::Parser;
     about = "Run Dialtone's fake vendor servers on 127.0.0.1"
 )]
 struct Cli {
-    /// The vendor to fake, or `all`.
+    /// The vendor to fake, `all`, or `mock` (with a spec).
     vendor: String,
+    /// With `mock`: the spec to serve, a JSON OpenAPI 3.0 document whose
+    /// `$ref`s all point into `#/components`.
+    spec: Option<PathBuf>,
     /// The port (with `all`, the first of consecutive ports; 0: any free port).
     #[arg(long, default_value_t = 0)]
     port: u16,
@@ -25,6 +32,13 @@ struct Cli {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if cli.vendor == "mock" {
+        return mock(&cli).await;
+    }
+    if cli.spec.is_some() {
+        eprintln!("error: a spec is only read by `mock`");
+        return std::process::ExitCode::FAILURE;
+    }
     let vendors: Vec<&str> = if cli.vendor == "all" {
         dialtone_fakes::VENDORS.to_vec()
     } else {
@@ -68,6 +82,61 @@ async fn main() -> std::process::ExitCode {
     println!("Ctrl-C stops the fakes.");
     let _ = tokio::signal::ctrl_c().await;
     std::process::ExitCode::SUCCESS
+}
+
+/// `mock spec.json`: checks the whole spec first (every schema compiles,
+/// every documented answer can be made), then serves it until Ctrl-C,
+/// printing each request and each violation.
+async fn mock(cli: &Cli) -> std::process::ExitCode {
+    use dialtone_fakes::mock::{self, Mock, MockOptions};
+    let failure = std::process::ExitCode::FAILURE;
+    let Some(path) = &cli.spec else {
+        eprintln!("error: `mock` needs a spec: dialtone-fakes mock SPEC.json [--port N]");
+        return failure;
+    };
+    let doc: serde_json::Value = match std::fs::read(path)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+    {
+        Ok(doc) => doc,
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            return failure;
+        }
+    };
+    let options = MockOptions::default().server(
+        dialtone_fakes::Options::default()
+            .log(true)
+            .faults(cli.faults),
+    );
+    let errors = match Mock::new(doc.clone(), &options) {
+        Ok(checked) => checked.check(),
+        Err(e) => vec![e],
+    };
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("error: {}: {e}", path.display());
+        }
+        return failure;
+    }
+    match mock::serve(doc, cli.port, options).await {
+        Ok(server) => {
+            println!("mock: {}", server.base_url());
+            println!(
+                "mock: every request is checked against {}; violations are answered 400/401/404/405/415 \
+                 and printed; `{}: <status>` asks for a documented status",
+                path.display(),
+                mock::STATUS_HEADER
+            );
+            println!("Ctrl-C stops the mock.");
+            let _ = tokio::signal::ctrl_c().await;
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            failure
+        }
+    }
 }
 
 fn print_credentials() {

@@ -356,7 +356,7 @@ impl Vendor for Yeastar {
                     vec![json!({"field": "Content-Type", "validation_type": "invalid"})],
                 );
             }
-            Refusal::NotFound => "FAILURE",
+            Refusal::NotFound | Refusal::MethodNotAllowed { .. } => "FAILURE",
             Refusal::PayloadTooLarge { .. } => "REQUEST ENTITY TOO LARGE",
             Refusal::TooManyRequests { .. } => "TOO MANY REQUESTS",
             Refusal::Unavailable { .. } => "SERVICE UNAVAILABLE",

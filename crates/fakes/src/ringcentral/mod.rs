@@ -231,7 +231,7 @@ impl Vendor for RingCentral {
         // the others are this fake's, after the HTTP status
         // (x-dialtone-assumed: the notes name no code for them).
         let code = match refusal {
-            Refusal::NotFound => "CMN-102",
+            Refusal::NotFound | Refusal::MethodNotAllowed { .. } => "CMN-102",
             Refusal::TooManyRequests { .. } => "CMN-301",
             Refusal::PayloadTooLarge { .. } => "CMN-413",
             Refusal::UnsupportedMediaType { .. } => "CMN-415",

@@ -31,15 +31,22 @@ use crate::tokens::TokenStats;
 pub struct Incoming {
     /// The operationId.
     pub op: String,
+    /// The operation's index in the spec's operations.
+    pub operation: usize,
+    /// The path as sent (percent-encoded).
+    pub raw_path: String,
     /// Path parameters, decoded.
     pub path: BTreeMap<String, String>,
     /// Query parameters, typed by their schemas.
     pub query: BTreeMap<String, Value>,
     /// Every query parameter as sent (credentials included), decoded.
     pub raw_query: Vec<(String, String)>,
+    /// Every cookie as sent, decoded.
+    pub cookies: Vec<(String, String)>,
     /// Request headers.
     pub headers: HeaderMap,
-    /// The body as JSON (form bodies become an object of strings).
+    /// The body as JSON (form and multipart bodies become an object of
+    /// their fields, text a string).
     pub body: Option<Value>,
 }
 
@@ -88,6 +95,18 @@ pub struct Reply {
     pub body: Option<Value>,
     /// Extra headers.
     pub headers: Vec<(String, String)>,
+    /// The body's media type when it is not `application/json`, and its
+    /// bytes when it is not JSON at all.
+    pub media: Option<Box<ReplyMedia>>,
+}
+
+/// The media type of a [`Reply`] that is not plain `application/json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyMedia {
+    /// The `Content-Type`.
+    pub content_type: String,
+    /// A body that is not JSON (sent instead of [`Reply::body`]).
+    pub bytes: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -97,6 +116,7 @@ impl Reply {
             status,
             body: Some(body),
             headers: Vec::new(),
+            media: None,
         }
     }
 
@@ -106,7 +126,45 @@ impl Reply {
             status,
             body: None,
             headers: Vec::new(),
+            media: None,
         }
+    }
+
+    /// An answer of any media type.
+    pub fn bytes(status: u16, content_type: &str, bytes: Vec<u8>) -> Self {
+        Reply {
+            status,
+            body: None,
+            headers: Vec::new(),
+            media: Some(Box::new(ReplyMedia {
+                content_type: content_type.to_owned(),
+                bytes: Some(bytes),
+            })),
+        }
+    }
+
+    /// Sets the `Content-Type` of a JSON body (`application/problem+json`).
+    pub fn with_content_type(mut self, content_type: &str) -> Self {
+        match &mut self.media {
+            Some(media) => media.content_type = content_type.to_owned(),
+            None => {
+                self.media = Some(Box::new(ReplyMedia {
+                    content_type: content_type.to_owned(),
+                    bytes: None,
+                }));
+            }
+        }
+        self
+    }
+
+    /// The `Content-Type` set for the body, if not the default.
+    pub fn content_type(&self) -> Option<&str> {
+        self.media.as_ref().map(|m| m.content_type.as_str())
+    }
+
+    /// The body's bytes, when it is not JSON.
+    pub fn raw_body(&self) -> Option<&[u8]> {
+        self.media.as_ref().and_then(|m| m.bytes.as_deref())
     }
 
     /// Adds a header.
@@ -123,6 +181,12 @@ impl Reply {
 pub enum Refusal {
     /// No operation has this method and path.
     NotFound,
+    /// Operations have this path, with other methods (only strict specs
+    /// tell this apart from [`Refusal::NotFound`]).
+    MethodNotAllowed {
+        /// The methods the path has.
+        allowed: Vec<String>,
+    },
     /// The body is larger than the server takes.
     PayloadTooLarge {
         /// The largest body taken, in bytes.
@@ -160,6 +224,7 @@ impl Refusal {
     pub fn status(&self) -> u16 {
         match self {
             Refusal::NotFound => 404,
+            Refusal::MethodNotAllowed { .. } => 405,
             Refusal::PayloadTooLarge { .. } => 413,
             Refusal::UnsupportedMediaType { .. } => 415,
             Refusal::TooManyRequests { .. } => 429,
@@ -173,6 +238,10 @@ impl Refusal {
     pub fn message(&self) -> String {
         match self {
             Refusal::NotFound => "The requested resource was not found.".into(),
+            Refusal::MethodNotAllowed { allowed } => format!(
+                "The method is not allowed here; the path takes {}.",
+                allowed.join(", ")
+            ),
             Refusal::PayloadTooLarge { limit } => {
                 format!("The request body is larger than {limit} bytes.")
             }
@@ -201,6 +270,18 @@ impl Refusal {
     }
 }
 
+/// Where a refused request was sent: for a vendor that records refusals
+/// (the mock).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The method.
+    pub method: String,
+    /// The path as sent (percent-encoded, at most 200 characters).
+    pub path: String,
+    /// The operation it matched, if it matched one.
+    pub operation: Option<String>,
+}
+
 /// One vendor's behaviour.
 pub trait Vendor: Send + Sync + 'static {
     /// `kazoo`, `ringcentral`, ...
@@ -211,6 +292,24 @@ pub trait Vendor: Send + Sync + 'static {
     fn invalid(&self, problems: &[Problem]) -> Reply;
     /// The vendor's answer to a request the server refuses.
     fn refuse(&self, refusal: &Refusal) -> Reply;
+    /// The answer to a request sent to `target` that breaks the spec
+    /// (default: [`Vendor::invalid`]).
+    fn invalid_request(&self, target: &Target, problems: &[Problem]) -> Reply {
+        let _ = target;
+        self.invalid(problems)
+    }
+    /// Problems of a request that the spec does not see (the mock's status
+    /// header): they are answered like the spec's (default: none).
+    fn request_problems(&self, request: &Incoming) -> Vec<Problem> {
+        let _ = request;
+        Vec::new()
+    }
+    /// The answer to a request sent to `target` that the server refuses
+    /// (default: [`Vendor::refuse`]).
+    fn refuse_request(&self, target: &Target, refusal: &Refusal) -> Reply {
+        let _ = target;
+        self.refuse(refusal)
+    }
     /// `Err` with the vendor's answer when the request's credential is
     /// missing, unknown or expired.
     fn authorize(&self, request: &Incoming) -> Result<(), Reply>;

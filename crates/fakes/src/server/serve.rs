@@ -18,15 +18,13 @@ use serde_json::Value;
 use super::body::{self, Payload};
 use super::faults::{self, Fault, FaultQueue, Stage};
 use super::network::ConnControl;
-use super::{Incoming, Limits, Refusal, Reply, Vendor};
+use super::{Incoming, Limits, Refusal, Reply, Target, Vendor};
 use crate::Options;
 use crate::limits::RateStatus;
-use crate::spec::{MAX_MESSAGE, MAX_PROBLEMS, Matched, Operation, Problem, clip, decode_component};
+use crate::spec::{MAX_PROBLEMS, Matched, Miss, Operation, Problem, RequestParts, clip};
 
 /// The request header that asks for a fault.
 const FAULT_HEADER: &str = "x-dialtone-fault";
-/// The most query (or form) parameters read from one request.
-const MAX_PARAMS: usize = 256;
 /// The largest body the admin endpoint reads.
 const MAX_ADMIN_BODY: usize = 64 * 1024;
 
@@ -152,19 +150,34 @@ impl Shared {
         body: hyper::body::Incoming,
         fault: Option<&Fault>,
     ) -> Reply {
-        let Some(matched) = self
-            .vendor
-            .spec()
-            .find(parts.method.as_str(), parts.uri.path())
-        else {
-            return self.vendor.refuse(&Refusal::NotFound);
+        let spec = self.vendor.spec();
+        let target = |operation: Option<&Operation>| Target {
+            method: parts.method.to_string(),
+            path: clip(parts.uri.path(), 200),
+            operation: operation.map(|op| op.id.clone()),
+        };
+        let matched = match spec.locate(parts.method.as_str(), parts.uri.path()) {
+            Ok(matched) => matched,
+            Err(Miss::MethodNotAllowed(allowed)) if spec.options().strict => {
+                return self
+                    .vendor
+                    .refuse_request(&target(None), &Refusal::MethodNotAllowed { allowed });
+            }
+            Err(_) => {
+                return self
+                    .vendor
+                    .refuse_request(&target(None), &Refusal::NotFound);
+            }
         };
         let rate = self.limits.check(matched.op);
         let reply = match &rate {
             Some(status) if !status.admitted => self.vendor.refuse(&Refusal::TooManyRequests {
                 retry_after: status.retry_after,
             }),
-            _ => self.admitted(parts, body, matched, fault).await,
+            _ => {
+                let target = target(Some(matched.op));
+                self.admitted(parts, body, matched, &target, fault).await
+            }
         };
         match rate {
             Some(status) if self.vendor.rate_limit_headers() => with_rate_headers(reply, &status),
@@ -177,6 +190,7 @@ impl Shared {
         parts: &Parts,
         body: hyper::body::Incoming,
         matched: Matched<'_>,
+        target: &Target,
         fault: Option<&Fault>,
     ) -> Reply {
         let op = matched.op;
@@ -190,20 +204,22 @@ impl Shared {
         .await
         {
             Ok(bytes) => bytes,
-            Err(refusal) => return self.vendor.refuse(&refusal),
+            Err(refusal) => return self.vendor.refuse_request(target, &refusal),
         };
-        let (request, problems) = match decode(op, matched.path, matched.problems, parts, &bytes) {
+        let (request, problems) = match decode(self.vendor.as_ref(), matched, parts, &bytes) {
             Ok(decoded) => decoded,
-            Err(refusal) => return self.vendor.refuse(&refusal),
+            Err(refusal) => return self.vendor.refuse_request(target, &refusal),
         };
         // Vendor code runs shielded: a panic is a 500 in the vendor's shape,
         // and the state's locks recover (crate::sync::Lock).
-        let mut reply = catch_unwind(AssertUnwindSafe(|| self.dispatch(op, &request, problems)))
-            .unwrap_or_else(|_| {
-                self.vendor.refuse(&Refusal::Internal {
-                    detail: format!("the handler of {} failed", op.id),
-                })
-            });
+        let mut reply = catch_unwind(AssertUnwindSafe(|| {
+            self.dispatch(op, target, &request, problems)
+        }))
+        .unwrap_or_else(|_| {
+            self.vendor.refuse(&Refusal::Internal {
+                detail: format!("the handler of {} failed", op.id),
+            })
+        });
         let answer_fault = fault
             .filter(|f| f.stage() == Stage::Answer)
             .cloned()
@@ -212,20 +228,29 @@ impl Shared {
             && let (Some(body), Some(schema)) =
                 (reply.body.as_mut(), op.response_schema(reply.status))
         {
-            faults::alter_answer(&fault, body, schema.raw());
+            let shape = crate::spec::inline_refs(self.vendor.spec().doc(), schema.raw(), 12);
+            faults::alter_answer(&fault, body, &shape);
         }
         reply
     }
 
     /// Authorization, validation, the handler, and the check of its answer.
-    fn dispatch(&self, op: &Operation, request: &Incoming, problems: Vec<Problem>) -> Reply {
+    fn dispatch(
+        &self,
+        op: &Operation,
+        target: &Target,
+        request: &Incoming,
+        mut problems: Vec<Problem>,
+    ) -> Reply {
+        problems.extend(self.vendor.request_problems(request));
+        problems.truncate(MAX_PROBLEMS);
         if op.authenticated
             && let Err(reply) = self.vendor.authorize(request)
         {
             return reply;
         }
         if !problems.is_empty() {
-            return self.vendor.invalid(&problems);
+            return self.vendor.invalid_request(target, &problems);
         }
         if let Some(count) = self.counts.get(&op.id) {
             count.fetch_add(1, Ordering::SeqCst);
@@ -236,7 +261,12 @@ impl Shared {
         let wrong = if self.vendor.is_error_in_success(&reply) {
             op.check_response_as("default", reply.body.as_ref())
         } else {
-            op.check_response(reply.status, reply.body.as_ref())
+            match reply.content_type() {
+                Some(content_type) => {
+                    op.check_reply(reply.status, content_type, reply.body.as_ref())
+                }
+                None => op.check_response(reply.status, reply.body.as_ref()),
+            }
         };
         if wrong.is_empty() {
             return reply;
@@ -295,125 +325,38 @@ impl Shared {
     }
 }
 
-/// Decodes what the operation reads: query, body (by its content type),
-/// headers; then validates against the spec. `Err` for a refusal (the
-/// content type); problems go to the vendor's validation error.
+/// Reads what the operation reads (path, query, headers, cookies, body by
+/// its content type) and checks it against the spec. `Err` for a refusal
+/// (the content type); problems go to the vendor's validation error.
 fn decode(
-    op: &Operation,
-    path: BTreeMap<String, String>,
-    mut problems: Vec<Problem>,
+    vendor: &dyn Vendor,
+    matched: Matched<'_>,
     parts: &Parts,
     bytes: &Bytes,
 ) -> Result<(Incoming, Vec<Problem>), Refusal> {
-    let query = pairs(parts.uri.query().unwrap_or(""), "query", &mut problems);
-    let body = decode_body(op, &parts.headers, bytes, &mut problems)?;
-    let header_pairs: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let unparsable = problems.iter().any(|p| p.field == "body");
-    let (typed, more) = op.check(&path, &query, &header_pairs, body.as_ref());
-    // A body that did not parse is reported once, not also as missing.
-    problems.extend(
-        more.into_iter()
-            .filter(|p| !(unparsable && p.field == "body")),
-    );
+    let spec = vendor.spec();
+    let decoded = spec.decode(
+        &matched,
+        &RequestParts {
+            query: parts.uri.query().unwrap_or(""),
+            headers: &parts.headers,
+            body: bytes,
+        },
+    )?;
+    let mut problems = decoded.problems;
     problems.truncate(MAX_PROBLEMS);
     let request = Incoming {
-        op: op.id.clone(),
-        path,
-        query: typed,
-        raw_query: query,
+        op: matched.op.id.clone(),
+        operation: matched.index,
+        raw_path: parts.uri.path().to_owned(),
+        path: matched.path,
+        query: decoded.query,
+        raw_query: decoded.raw_query,
+        cookies: decoded.cookies,
         headers: parts.headers.clone(),
-        body,
+        body: decoded.body,
     };
     Ok((request, problems))
-}
-
-/// The body as JSON, if the operation takes one and one came: its content
-/// type must be one the operation lists, and it must parse.
-fn decode_body(
-    op: &Operation,
-    headers: &HeaderMap,
-    bytes: &Bytes,
-    problems: &mut Vec<Problem>,
-) -> Result<Option<Value>, Refusal> {
-    if !op.has_body() || bytes.is_empty() {
-        return Ok(None);
-    }
-    let found = headers
-        .get(CONTENT_TYPE)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let essence = found.as_deref().map(|t| {
-        t.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase()
-    });
-    let Some(media) = essence.filter(|e| op.media.iter().any(|m| m == e)) else {
-        return Err(Refusal::UnsupportedMediaType {
-            found,
-            expected: op.media.clone(),
-        });
-    };
-    let unparsable = |message: String| Problem {
-        field: "body".into(),
-        keyword: "json".into(),
-        message,
-    };
-    if media == "application/x-www-form-urlencoded" {
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            problems.push(unparsable("the body is not UTF-8".into()));
-            return Ok(None);
-        };
-        let pairs = pairs(text, "body", problems);
-        return Ok(Some(op.form_body(pairs)));
-    }
-    if !media.contains("json") {
-        return Ok(Some(Value::String(
-            String::from_utf8_lossy(bytes).into_owned(),
-        )));
-    }
-    // serde_json refuses nesting deeper than 128 levels: deep JSON is an
-    // error here, never a deep recursion later.
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => Ok(Some(value)),
-        Err(e) => {
-            problems.push(unparsable(clip(
-                &format!("the body is not JSON: {e}"),
-                MAX_MESSAGE,
-            )));
-            Ok(None)
-        }
-    }
-}
-
-/// `a=1&b=2` decoded (at most [`MAX_PARAMS`] pairs); a pair that is not
-/// valid percent-encoded UTF-8 is a problem.
-fn pairs(text: &str, location: &str, problems: &mut Vec<Problem>) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (i, pair) in text.split('&').filter(|p| !p.is_empty()).enumerate() {
-        if i == MAX_PARAMS {
-            problems.push(Problem {
-                field: location.to_owned(),
-                keyword: "maxProperties".into(),
-                message: format!("at most {MAX_PARAMS} parameters are read"),
-            });
-            break;
-        }
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match (decode_component(key, true), decode_component(value, true)) {
-            (Ok(key), Ok(value)) => out.push((key, value)),
-            (Err(why), _) | (_, Err(why)) => problems.push(Problem {
-                field: format!("{location}.{}", clip(key, 64)),
-                keyword: "encoding".into(),
-                message: why.to_owned(),
-            }),
-        }
-    }
-    out
 }
 
 /// RingCentral's rate-limit headers.
@@ -427,21 +370,28 @@ fn with_rate_headers(reply: Reply, status: &RateStatus) -> Reply {
 
 /// The HTTP response of a reply.
 pub(crate) fn respond(reply: Reply) -> Response<Payload> {
-    match &reply.body {
-        Some(body) => build(
+    let content_type = reply.content_type();
+    match (reply.raw_body(), &reply.body) {
+        (Some(bytes), _) => build(
             reply.status,
-            Payload::full(body.to_string()),
-            Some("application/json"),
+            Payload::full(bytes.to_vec()),
+            Some(content_type.unwrap_or("application/octet-stream")),
             &reply.headers,
         ),
-        None => build(reply.status, Payload::empty(), None, &reply.headers),
+        (None, Some(body)) => build(
+            reply.status,
+            Payload::full(body.to_string()),
+            Some(content_type.unwrap_or("application/json")),
+            &reply.headers,
+        ),
+        (None, None) => build(reply.status, Payload::empty(), None, &reply.headers),
     }
 }
 
 fn build(
     status: u16,
     payload: Payload,
-    content_type: Option<&'static str>,
+    content_type: Option<&str>,
     headers: &[(String, String)],
 ) -> Response<Payload> {
     let mut response = Response::new(payload);
@@ -449,7 +399,9 @@ fn build(
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let out = response.headers_mut();
     if let Some(content_type) = content_type {
-        out.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        let value = HeaderValue::try_from(content_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+        out.insert(CONTENT_TYPE, value);
     }
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
@@ -468,6 +420,10 @@ fn build(
 /// The whole answer announced, half of it sent (cut on a character
 /// boundary), then the connection closed.
 fn truncated(conn: &ConnControl, reply: Reply) -> Response<Payload> {
+    if let Some(bytes) = reply.raw_body() {
+        conn.truncate_body_after(bytes.len() / 2);
+        return respond(reply);
+    }
     let text = reply
         .body
         .as_ref()
@@ -476,7 +432,7 @@ fn truncated(conn: &ConnControl, reply: Reply) -> Response<Payload> {
     build(
         reply.status,
         Payload::full(text),
-        Some("application/json"),
+        Some(reply.content_type().unwrap_or("application/json")),
         &reply.headers,
     )
 }
@@ -484,7 +440,7 @@ fn truncated(conn: &ConnControl, reply: Reply) -> Response<Payload> {
 /// A JSON object answer with an `x_padding` string of `bytes` bytes,
 /// streamed.
 fn padded(reply: Reply, bytes: usize) -> Response<Payload> {
-    let Some(Value::Object(map)) = &reply.body else {
+    let (None, Some(Value::Object(map))) = (reply.raw_body(), &reply.body) else {
         return respond(reply);
     };
     let text = Value::Object(map.clone()).to_string();
@@ -494,7 +450,7 @@ fn padded(reply: Reply, bytes: usize) -> Response<Payload> {
     build(
         reply.status,
         Payload::padded(head, bytes, "\"}"),
-        Some("application/json"),
+        Some(reply.content_type().unwrap_or("application/json")),
         &reply.headers,
     )
 }
