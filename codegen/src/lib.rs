@@ -63,13 +63,16 @@ pub mod ir;
 pub mod lint;
 mod lower;
 mod names;
+pub mod package;
 pub mod parse;
 mod read;
 pub mod render;
+mod single;
 pub mod workspace;
 
 pub use bundle::SpecSource;
 pub use error::Error;
+pub use package::{Package, RUNTIME_VERSION, RUST_VERSION, Runtime, Standalone};
 pub use render::CrateMode;
 
 /// The bounds no input can exceed; each is an error naming the file and
@@ -105,9 +108,13 @@ pub mod limits {
 
 /// `--name`s that would collide with Dialtone's own packages
 /// (`dialtone-<name>`).
-pub const RESERVED_NAMES: &[&str] = &["codegen", "fakes", "runtime", "tests"];
+pub const RESERVED_NAMES: &[&str] = &["cli", "codegen", "fakes", "runtime", "tests"];
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
 
 /// A generated crate, in memory.
 #[derive(Debug, Clone)]
@@ -117,6 +124,39 @@ pub struct Generated {
     /// File contents keyed by path relative to the crate root.
     pub files: BTreeMap<String, String>,
 }
+
+/// A stage of generation, reported to [`Generator::on_progress`] as it
+/// starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Phase {
+    /// Reading the spec file.
+    Read,
+    /// Parsing it, rewriting 3.1 into 3.0 and bundling its `$ref`s.
+    Parse,
+    /// Lowering: following every reference, deciding every name.
+    Lower,
+    /// Rendering the files (most of the time on large specs).
+    Render,
+}
+
+impl Phase {
+    /// Every phase, in order.
+    pub const ALL: [Phase; 4] = [Phase::Read, Phase::Parse, Phase::Lower, Phase::Render];
+
+    /// What the phase does, in a few words (`"parsing"`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Read => "reading",
+            Phase::Parse => "parsing",
+            Phase::Lower => "lowering",
+            Phase::Render => "rendering",
+        }
+    }
+}
+
+/// A progress callback: called with each [`Phase`] as it starts, from
+/// the thread generation runs on.
+pub type Progress = Arc<dyn Fn(Phase) + Send + Sync>;
 
 /// Parses and lowers a spec. `file` names the spec in errors and headers;
 /// `vendor` becomes the crate name `dialtone-<vendor>`. Unsupported
@@ -133,10 +173,10 @@ pub fn lower_file(
     text: &str,
     vendor: &str,
     strict: bool,
-    base: Option<&std::path::Path>,
+    base: Option<&Path>,
 ) -> Result<ir::Api, Error> {
     let source = SpecSource {
-        dir: base.map(std::path::Path::to_owned),
+        dir: base.map(Path::to_owned),
         ..SpecSource::default()
     };
     lower_source(file, text, vendor, strict, &source)
@@ -150,13 +190,16 @@ pub fn lower_source(
     strict: bool,
     source: &SpecSource,
 ) -> Result<ir::Api, Error> {
-    let (file, text, vendor, source) = (
-        file.to_owned(),
-        text.to_owned(),
-        vendor.to_owned(),
-        source.clone(),
-    );
-    on_own_stack(move || lower_here(&file, &text, &vendor, strict, &source))
+    let job = Job {
+        file: file.to_owned(),
+        text: text.to_owned(),
+        vendor: vendor.to_owned(),
+        mode: CrateMode::Workspace,
+        strict,
+        source: source.clone(),
+        progress: None,
+    };
+    on_own_stack(move || job.lower().map(|(api, _)| api))
 }
 
 /// Runs `f` on a thread with a stack of [`limits::STACK_BYTES`], whatever
@@ -214,47 +257,110 @@ fn on_own_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T 
     }
 }
 
-fn lower_here(
-    file: &str,
-    text: &str,
-    vendor: &str,
+/// One generation, with everything it needs owned (it runs on the
+/// worker thread of [`on_own_stack`]).
+struct Job {
+    file: String,
+    text: String,
+    vendor: String,
+    mode: CrateMode,
     strict: bool,
-    source: &SpecSource,
-) -> Result<ir::Api, Error> {
-    let valid = !vendor.is_empty()
-        && vendor.starts_with(|c: char| c.is_ascii_lowercase())
-        && vendor
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
-    if !valid {
-        return Err(Error::new(
-            file,
-            "",
-            "a crate name of lower-case letters, digits, `-` and `_`, starting with a letter (from --name or the file stem)",
-            Some(format!("\"{vendor}\"")),
-        ));
+    source: SpecSource,
+    progress: Option<Progress>,
+}
+
+impl Job {
+    fn report(&self, phase: Phase) {
+        if let Some(progress) = &self.progress {
+            progress(phase);
+        }
     }
-    if RESERVED_NAMES.contains(&vendor) {
-        return Err(Error::new(
-            file,
-            "",
-            format!(
-                "a crate name other than those of Dialtone's own packages (dialtone-{{{}}}; from --name or the file stem)",
-                RESERVED_NAMES.join(",")
-            ),
-            Some(format!("\"{vendor}\"")),
-        ));
+
+    /// The package name the crate will have.
+    fn package_name(&self) -> Option<&str> {
+        match &self.mode {
+            CrateMode::Standalone(standalone) => standalone.package.name.as_deref(),
+            _ => None,
+        }
     }
-    let parsed = parse::parse_with(file, text, source, strict)?;
-    let merge_budget = parsed
-        .properties
-        .saturating_mul(limits::MERGE_FACTOR)
-        .saturating_add(limits::MERGE_ALLOWANCE);
-    let mut api = lower::lower_with(file, vendor, &parsed.openapi, strict, merge_budget)?;
-    let mut skipped = parsed.skipped;
-    skipped.append(&mut api.skipped);
-    api.skipped = skipped;
-    Ok(api)
+
+    /// Parses and lowers; also returns the spec's `x-dialtone-crate`.
+    fn lower(&self) -> Result<(ir::Api, Option<Value>), Error> {
+        let file = self.file.as_str();
+        let vendor = self.vendor.as_str();
+        let valid = !vendor.is_empty()
+            && vendor.starts_with(|c: char| c.is_ascii_lowercase())
+            && vendor
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if !valid {
+            return Err(Error::new(
+                file,
+                "",
+                "a crate name of lower-case letters, digits, `-` and `_`, starting with a letter (from --name or the file stem)",
+                Some(format!("\"{vendor}\"")),
+            ));
+        }
+        match self.package_name() {
+            Some(name) => package::check_package_name(file, name, "--package-name")?,
+            None if RESERVED_NAMES.contains(&vendor) => {
+                return Err(Error::new(
+                    file,
+                    "",
+                    format!(
+                        "a crate name other than those of Dialtone's own packages (dialtone-{{{}}}; from --name or the file stem)",
+                        RESERVED_NAMES.join(",")
+                    ),
+                    Some(format!("\"{vendor}\"")),
+                ));
+            }
+            None => package::check_package_name(
+                file,
+                &format!("dialtone-{vendor}"),
+                "from --name or the file stem",
+            )?,
+        }
+        self.report(Phase::Parse);
+        let parsed = parse::parse_with(file, &self.text, &self.source, self.strict)?;
+        let merge_budget = parsed
+            .properties
+            .saturating_mul(limits::MERGE_FACTOR)
+            .saturating_add(limits::MERGE_ALLOWANCE);
+        self.report(Phase::Lower);
+        let mut api = lower::lower_with(file, vendor, &parsed.openapi, self.strict, merge_budget)?;
+        let mut skipped = parsed.skipped;
+        skipped.append(&mut api.skipped);
+        api.skipped = skipped;
+        if let Some(name) = self.package_name() {
+            api.crate_name = name.to_owned();
+        }
+        let ext = parsed.raw.get(package::EXTENSION).cloned();
+        Ok((api, ext))
+    }
+
+    /// Lowers, fills the crate's package fields from the spec, renders.
+    fn generate(&self) -> Result<Generated, Error> {
+        let (api, ext) = self.lower()?;
+        let file = self.file.as_str();
+        let mode = match &self.mode {
+            CrateMode::Workspace => {
+                CrateMode::WorkspaceMember(Package::default().resolve(file, ext.as_ref())?)
+            }
+            CrateMode::WorkspaceMember(package) => {
+                CrateMode::WorkspaceMember(package.clone().resolve(file, ext.as_ref())?)
+            }
+            CrateMode::Standalone(standalone) => {
+                standalone.check(file)?;
+                CrateMode::Standalone(Standalone {
+                    runtime: standalone.runtime.clone(),
+                    package: standalone.package.clone().resolve(file, ext.as_ref())?,
+                })
+            }
+        };
+        self.report(Phase::Render);
+        let files = render::render(&api, &mode);
+        Ok(Generated { api, files })
+    }
 }
 
 /// Parses, lowers and renders a spec into the files of a crate.
@@ -275,10 +381,10 @@ pub fn generate_with(
     vendor: &str,
     mode: &CrateMode,
     strict: bool,
-    base: Option<&std::path::Path>,
+    base: Option<&Path>,
 ) -> Result<Generated, Error> {
     let source = SpecSource {
-        dir: base.map(std::path::Path::to_owned),
+        dir: base.map(Path::to_owned),
         ..SpecSource::default()
     };
     generate_source(file, text, vendor, mode, strict, &source)
@@ -293,18 +399,16 @@ pub fn generate_source(
     strict: bool,
     source: &SpecSource,
 ) -> Result<Generated, Error> {
-    let (file, text, vendor, mode, source) = (
-        file.to_owned(),
-        text.to_owned(),
-        vendor.to_owned(),
-        mode.clone(),
-        source.clone(),
-    );
-    on_own_stack(move || {
-        let api = lower_here(&file, &text, &vendor, strict, &source)?;
-        let files = render::render(&api, &mode);
-        Ok(Generated { api, files })
-    })
+    let job = Job {
+        file: file.to_owned(),
+        text: text.to_owned(),
+        vendor: vendor.to_owned(),
+        mode: mode.clone(),
+        strict,
+        source: source.clone(),
+        progress: None,
+    };
+    on_own_stack(move || job.generate())
 }
 
 /// Reads the spec at `source.file` (a regular file of at most
@@ -316,10 +420,326 @@ pub fn generate_file(
     strict: bool,
     source: &SpecSource,
 ) -> Result<Generated, Error> {
+    let text = read_spec(label, source)?;
+    generate_source(label, &text, vendor, mode, strict, source)
+}
+
+/// The text of the spec at `source.file`, within [`limits::MAX_FILE_BYTES`].
+fn read_spec(label: &str, source: &SpecSource) -> Result<String, Error> {
     let Some(path) = &source.file else {
         return Err(Error::new(label, "", "a spec file", None));
     };
-    let text = bundle::read_capped(path, limits::MAX_FILE_BYTES)
-        .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))?;
-    generate_source(label, &text, vendor, mode, strict, source)
+    bundle::read_capped(path, limits::MAX_FILE_BYTES)
+        .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))
+}
+
+/// Where a [`Generator`]'s spec comes from.
+#[derive(Debug, Clone)]
+enum Input {
+    File(PathBuf),
+    Text { text: String, dir: Option<PathBuf> },
+}
+
+/// Generates a client crate, or one module of Rust source, from an
+/// OpenAPI spec, with the options of `dialtone generate`. This is the API
+/// for build scripts: generate into `OUT_DIR` and `include!` the result.
+///
+/// ```no_run
+/// // build.rs (with `dialtone-codegen` under [build-dependencies])
+/// fn main() {
+///     println!("cargo::rerun-if-changed=openapi.yaml");
+///     let code = dialtone_codegen::Generator::new("openapi.yaml")
+///         .generate_module()
+///         .unwrap_or_else(|e| panic!("{e}"));
+///     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+///     std::fs::write(out.join("openapi.rs"), code).unwrap();
+/// }
+/// ```
+///
+/// ```ignore
+/// // src/lib.rs (with dialtone-runtime, serde and serde_json under [dependencies])
+/// pub mod api {
+///     include!(concat!(env!("OUT_DIR"), "/openapi.rs"));
+/// }
+/// ```
+///
+/// [`Generator::generate`] gives the files of a whole crate instead (what
+/// `dialtone generate` writes), [`Generator::lint`] the linter's findings
+/// and [`Generator::bundle`] the parsed document with every `$ref` bundled
+/// into `#/components` (what a mock serves). A spec that cannot be used is
+/// an [`Error`] naming the file, the JSON pointer and what was expected.
+#[derive(Clone)]
+pub struct Generator {
+    input: Input,
+    label: Option<String>,
+    name: Option<String>,
+    strict: bool,
+    runtime: Runtime,
+    package: Package,
+    allow: Vec<PathBuf>,
+    progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Generator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generator")
+            .field("input", &self.input)
+            .field("label", &self.label)
+            .field("name", &self.name)
+            .field("strict", &self.strict)
+            .field("runtime", &self.runtime)
+            .field("package", &self.package)
+            .field("allow", &self.allow)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Generator {
+    /// The spec at `path` (YAML or JSON, OpenAPI 3.0 or 3.1). Its `$ref`s
+    /// to other files are read relative to its folder, and only inside it.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Generator::with_input(Input::File(path.into()))
+    }
+
+    /// A spec given as text; `label` names it in errors and in generated
+    /// headers (and its stem is the default `name`). References to other
+    /// files are refused unless [`Generator::refs_relative_to`] says where
+    /// they are.
+    pub fn from_text(label: impl Into<String>, text: impl Into<String>) -> Self {
+        let mut generator = Generator::with_input(Input::Text {
+            text: text.into(),
+            dir: None,
+        });
+        generator.label = Some(label.into());
+        generator
+    }
+
+    fn with_input(input: Input) -> Self {
+        Generator {
+            input,
+            label: None,
+            name: None,
+            strict: false,
+            runtime: Runtime::default(),
+            package: Package::default(),
+            allow: Vec::new(),
+            progress: None,
+        }
+    }
+
+    /// For a spec given as text: read `$ref`s to other files relative to
+    /// `dir`, and only inside it.
+    pub fn refs_relative_to(mut self, dir: impl Into<PathBuf>) -> Self {
+        if let Input::Text { dir: d, .. } = &mut self.input {
+            *d = Some(dir.into());
+        }
+        self
+    }
+
+    /// How the spec is named in errors and in the generated files' headers
+    /// (default: the path as given when relative, else its file name, so
+    /// that no absolute path of the machine lands in a generated file).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// The API's short name (default: the spec's file stem): the package
+    /// is `dialtone-<name>` unless [`Generator::package_name`] says
+    /// otherwise, and the README's environment variables are named after it.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// The package name of the generated crate.
+    pub fn package_name(mut self, name: impl Into<String>) -> Self {
+        self.package.name = Some(name.into());
+        self
+    }
+
+    /// The crate's version (default: the spec's `x-dialtone-crate`, else 0.1.0).
+    pub fn crate_version(mut self, version: impl Into<String>) -> Self {
+        self.package.version = Some(version.into());
+        self
+    }
+
+    /// The crate's SPDX licence expression (default: the spec's
+    /// `x-dialtone-crate`, else none).
+    pub fn license(mut self, license: impl Into<String>) -> Self {
+        self.package.license = Some(license.into());
+        self
+    }
+
+    /// Every package field at once (unset ones come from the spec).
+    pub fn package(mut self, package: Package) -> Self {
+        self.package = package;
+        self
+    }
+
+    /// Refuse the spec instead of skipping what Dialtone cannot generate.
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
+    /// Depend on `dialtone-runtime` from a registry by this requirement
+    /// (default: [`RUNTIME_VERSION`]); it must allow [`RUNTIME_VERSION`].
+    pub fn runtime_version(mut self, requirement: impl Into<String>) -> Self {
+        self.runtime = Runtime::Version(requirement.into());
+        self
+    }
+
+    /// Depend on `dialtone-runtime` by this path, written as is (Cargo
+    /// reads a relative one from the generated crate's folder).
+    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
+        self.runtime = Runtime::Path(path.into());
+        self
+    }
+
+    /// How the crate depends on `dialtone-runtime`.
+    pub fn runtime(mut self, runtime: Runtime) -> Self {
+        self.runtime = runtime;
+        self
+    }
+
+    /// Let `$ref`s also read files under `dir` (by default only the
+    /// spec's own folder).
+    pub fn allow_refs_from(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.allow.push(dir.into());
+        self
+    }
+
+    /// Calls `progress` with each [`Phase`] as it starts.
+    pub fn on_progress(mut self, progress: impl Fn(Phase) + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// The spec's label in errors and headers.
+    pub fn spec_label(&self) -> String {
+        if let Some(label) = &self.label {
+            return label.clone();
+        }
+        match &self.input {
+            Input::File(path) if path.is_absolute() => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            Input::File(path) => path
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/"),
+            Input::Text { .. } => "spec".to_owned(),
+        }
+    }
+
+    /// The API's short name: [`Generator::name`], else the spec's file stem.
+    pub fn vendor(&self) -> Result<String, Error> {
+        if let Some(name) = &self.name {
+            return Ok(name.clone());
+        }
+        let label = self.spec_label();
+        let stem = match &self.input {
+            Input::File(path) => path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+            Input::Text { .. } => Path::new(&label)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned()),
+        };
+        stem.filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::new(&label, "", "a spec whose file name gives a crate name (or --name)", None))
+    }
+
+    /// The [`CrateMode`] [`Generator::generate`] renders.
+    pub fn mode(&self) -> CrateMode {
+        CrateMode::Standalone(Standalone {
+            runtime: self.runtime.clone(),
+            package: self.package.clone(),
+        })
+    }
+
+    /// Where the spec's `$ref`s may read.
+    pub fn source(&self) -> SpecSource {
+        let mut source = match &self.input {
+            Input::File(path) => SpecSource::file(path),
+            Input::Text { dir, .. } => SpecSource {
+                dir: dir.clone(),
+                ..SpecSource::default()
+            },
+        };
+        for dir in &self.allow {
+            source = source.allow(dir.clone());
+        }
+        source
+    }
+
+    fn job(&self) -> Result<Job, Error> {
+        let label = self.spec_label();
+        let source = self.source();
+        if let Some(progress) = &self.progress {
+            progress(Phase::Read);
+        }
+        let text = match &self.input {
+            Input::File(_) => read_spec(&label, &source)?,
+            Input::Text { text, .. } => text.clone(),
+        };
+        Ok(Job {
+            file: label,
+            text,
+            vendor: self.vendor()?,
+            mode: self.mode(),
+            strict: self.strict,
+            source,
+            progress: self.progress.clone(),
+        })
+    }
+
+    /// The files of the crate (Cargo.toml, README.md, `src/*.rs`,
+    /// SKIPPED.md when something was left out, the examples test), keyed
+    /// by path relative to the crate's folder.
+    pub fn generate(&self) -> Result<Generated, Error> {
+        let job = self.job()?;
+        on_own_stack(move || job.generate())
+    }
+
+    /// The whole client as one module of Rust source, for `include!`
+    /// inside a module of your crate (any module: paths inside it are
+    /// relative). The crate that includes it depends on
+    /// `dialtone-runtime` ([`RUNTIME_VERSION`]), `serde` (with `derive`)
+    /// and `serde_json`. It carries no inner attribute and no `//!` doc
+    /// (`include!` refuses them); what was left out is in
+    /// [`Generator::generate`]'s [`ir::Api::skipped`].
+    pub fn generate_module(&self) -> Result<String, Error> {
+        let job = self.job()?;
+        on_own_stack(move || {
+            let generated = job.generate()?;
+            Ok(single::module(&generated.api, &generated.files))
+        })
+    }
+
+    /// Parses and lowers the spec.
+    pub fn lower(&self) -> Result<ir::Api, Error> {
+        let job = self.job()?;
+        on_own_stack(move || job.lower().map(|(api, _)| api))
+    }
+
+    /// Lints the spec (see [`lint`]): what Dialtone asks of a spec beyond
+    /// valid OpenAPI.
+    pub fn lint(&self) -> Result<Vec<lint::Finding>, Error> {
+        let job = self.job()?;
+        on_own_stack(move || lint::lint(&job.file, &job.text, &job.vendor))
+    }
+
+    /// The spec as an OpenAPI 3.0 document (3.1 rewritten) whose every
+    /// `$ref` points into `#/components`, other files' content bundled in;
+    /// unless strict, what is not valid OpenAPI is left out. This is what
+    /// `dialtone_fakes::mock::serve` takes.
+    pub fn bundle(&self) -> Result<Value, Error> {
+        let job = self.job()?;
+        on_own_stack(move || {
+            job.report(Phase::Parse);
+            parse::parse_with(&job.file, &job.text, &job.source, job.strict).map(|p| p.raw)
+        })
+    }
 }

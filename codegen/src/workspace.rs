@@ -1,5 +1,12 @@
 //! Whole runs: plan every crate in memory, compare with disk, write only
-//! what changed. Shared by `cargo xtask generate | check` and the drift test.
+//! what changed. Shared by `dialtone generate | check`, `cargo xtask
+//! generate | check` and the drift test.
+//!
+//! In the workspace (`cargo xtask generate`), each spec `specs/<vendor>.yaml`
+//! gives `crates/<vendor>`: the crate, the workspace's licence files and,
+//! from `specs/<vendor>.CHANGELOG.md`, its CHANGELOG.md. Every spec is also
+//! copied into `crates/fakes/specs/`, so that `dialtone-fakes` carries the
+//! specs it serves inside its own package.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -23,10 +30,30 @@ const STAGED: &str = ".dialtone-tmp";
 /// The largest manifest read (a generated one is a few KiB).
 const MAX_MANIFEST_BYTES: u64 = 1 << 20;
 
+/// The licence texts every published crate carries (the workspace's own).
+pub const LICENSE_FILES: [(&str, &str); 2] = [
+    ("LICENSE-APACHE", include_str!("../LICENSE-APACHE")),
+    ("LICENSE-MIT", include_str!("../LICENSE-MIT")),
+];
+
+/// Where the specs' copies for `dialtone-fakes` go, relative to the root.
+pub const FAKES_SPECS: &str = "crates/fakes/specs";
+
+/// What a plan holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanKind {
+    /// A generated crate.
+    Crate,
+    /// Copies of the workspace's specs (`crates/fakes/specs`).
+    SpecCopies,
+}
+
 /// A crate generated in memory, ready to compare or write.
 #[derive(Debug, Clone)]
 pub struct PlannedCrate {
-    /// The vendor name (`kazoo`).
+    /// What this is.
+    pub kind: PlanKind,
+    /// The vendor name (`kazoo`); for spec copies, the folder's package.
     pub vendor: String,
     /// The crate's directory.
     pub dir: PathBuf,
@@ -86,10 +113,12 @@ pub fn spec_files(root: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Generates one crate per spec of the workspace at `root` into
-/// `crates/<stem>`. Every spec is tried; all errors are returned together.
+/// `crates/<stem>` (with its licence files and changelog), and the specs'
+/// copies for `dialtone-fakes` when the workspace has that crate. Every
+/// spec is tried; all errors are returned together.
 pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
-    each_spec(root, |spec, label, stem| {
-        plan_crate(
+    let mut planned = each_spec(root, |spec, label, stem| {
+        let mut planned = plan_crate(
             spec,
             label,
             &root.join("crates").join(stem),
@@ -97,7 +126,71 @@ pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
             &CrateMode::Workspace,
             // The workspace's own specs must generate in full.
             true,
-        )
+        )?;
+        for (name, text) in LICENSE_FILES {
+            planned.files.insert(name.to_owned(), text.to_owned());
+        }
+        let changelog = spec.with_file_name(format!("{stem}.CHANGELOG.md"));
+        if changelog.is_file() {
+            let from = format!("specs/{stem}.CHANGELOG.md");
+            let text = fs::read_to_string(&changelog).map_err(|e| {
+                Error::new(&from, "", "a readable UTF-8 changelog", Some(e.to_string()))
+            })?;
+            planned.files.insert(
+                "CHANGELOG.md".to_owned(),
+                format!(
+                    "<!-- {MARKER} from {from}.\n     Do not edit: edit that file, then regenerate. -->\n\n{text}"
+                ),
+            );
+        }
+        planned.files.remove(MANIFEST);
+        planned
+            .files
+            .insert(MANIFEST.to_owned(), manifest(&planned.files));
+        Ok(planned)
+    })?;
+    if root.join("crates/fakes/Cargo.toml").is_file() {
+        planned.push(plan_spec_copies(root).map_err(|e| vec![e])?);
+    }
+    Ok(planned)
+}
+
+/// Every spec of the workspace, copied into [`FAKES_SPECS`] behind a
+/// two-line header.
+fn plan_spec_copies(root: &Path) -> Result<PlannedCrate, Error> {
+    let mut files = BTreeMap::new();
+    let specs = spec_files(root).map_err(|e| {
+        Error::new("specs/", "", "a readable specs/ directory", Some(e.to_string()))
+    })?;
+    for spec in specs {
+        let name = spec
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let label = format!("specs/{name}");
+        let text = fs::read_to_string(&spec)
+            .map_err(|e| Error::new(&label, "", "a readable UTF-8 spec", Some(e.to_string())))?;
+        let header = if name.ends_with(".json") {
+            // JSON has no comments: the manifest lists the copy instead.
+            String::new()
+        } else {
+            format!(
+                "# {MARKER}: a copy of {label} for the\n\
+                 # dialtone-fakes package. Do not edit: edit {label}, then regenerate.\n"
+            )
+        };
+        files.insert(name, format!("{header}{text}"));
+    }
+    files.insert(MANIFEST.to_owned(), manifest(&files));
+    Ok(PlannedCrate {
+        kind: PlanKind::SpecCopies,
+        vendor: "dialtone-fakes".to_owned(),
+        dir: root.join(FAKES_SPECS),
+        files,
+        operations: 0,
+        types: 0,
+        skipped: Vec::new(),
     })
 }
 
@@ -171,16 +264,23 @@ pub fn plan_source(
     strict: bool,
 ) -> Result<PlannedCrate, Error> {
     let generated = crate::generate_file(label, vendor, mode, strict, source)?;
+    Ok(plan_generated(generated, vendor, dir))
+}
+
+/// A crate generated in memory (by [`crate::Generator::generate`]),
+/// planned for `dir`: its files and their manifest.
+pub fn plan_generated(generated: crate::Generated, vendor: &str, dir: &Path) -> PlannedCrate {
     let mut files = generated.files;
     files.insert(MANIFEST.to_owned(), manifest(&files));
-    Ok(PlannedCrate {
+    PlannedCrate {
+        kind: PlanKind::Crate,
         vendor: vendor.to_owned(),
         dir: dir.to_owned(),
         operations: generated.api.operations.len(),
         types: generated.api.types.len(),
         skipped: generated.api.skipped,
         files,
-    })
+    }
 }
 
 /// The manifest of a crate's files.
@@ -257,7 +357,7 @@ impl std::fmt::Display for ClaimError {
             ClaimError::Refused(why) => f.write_str(why),
             ClaimError::Busy(dir) => write!(
                 f,
-                "another `cargo xtask generate` is writing {}; try again when it is done",
+                "another generate (`dialtone generate` or `cargo xtask generate`) is writing {}; try again when it is done",
                 dir.display()
             ),
             ClaimError::Io(dir, e) => write!(f, "{}: {e}", dir.display()),
@@ -298,6 +398,34 @@ fn resolve_path(path: &Path) -> io::Result<PathBuf> {
             Err(e) => return Err(e),
         }
     }
+}
+
+/// The path from the folder `from` (which may not exist yet) to `to`
+/// (which must), symlinks resolved, written with `/`: what a generated
+/// Cargo.toml names another crate by, so that no absolute path of the
+/// machine lands in it. Absolute only where no relative path exists
+/// (another drive).
+pub fn relative_path(from: &Path, to: &Path) -> io::Result<String> {
+    use std::path::Component;
+    let from = resolve_path(from)?;
+    let to = fs::canonicalize(to)?;
+    let a: Vec<Component> = from.components().collect();
+    let b: Vec<Component> = to.components().collect();
+    if a.first() != b.first() {
+        return Ok(to.to_string_lossy().into_owned());
+    }
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_owned(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    Ok(if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join("/")
+    })
 }
 
 /// Claims `dir` for writing a crate: it must not be `/`, the home folder
@@ -511,6 +639,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("dialtone-cancel-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         let planned = PlannedCrate {
+            kind: PlanKind::Crate,
             vendor: "x".into(),
             dir: dir.clone(),
             files: [("a.rs", "a"), ("src/b.rs", "b")]
@@ -548,6 +677,19 @@ mod tests {
         write(&work).unwrap();
         assert_eq!(fs::read_to_string(dir.join("src/b.rs")).unwrap(), "b");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        let base = std::env::temp_dir().join(format!("dialtone-rel-{}", std::process::id()));
+        let runtime = base.join("repo/crates/runtime");
+        fs::create_dir_all(&runtime).unwrap();
+        let rel = |from: &Path| relative_path(from, &runtime).unwrap();
+        assert_eq!(rel(&base.join("out/api")), "../../repo/crates/runtime");
+        assert_eq!(rel(&base.join("repo/crates/x")), "../runtime");
+        assert_eq!(rel(&runtime.join("sub")), "..");
+        assert_eq!(rel(&runtime), ".");
+        fs::remove_dir_all(&base).unwrap();
     }
 
     #[test]

@@ -17,18 +17,21 @@ use quote::{format_ident, quote};
 use crate::escape;
 use crate::ir::{Api, Constraints, TypeDef, TypeKind, TypeRef};
 
-/// How the generated crate finds its dependencies.
+/// What kind of crate is generated: it decides the Cargo.toml.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CrateMode {
-    /// A member of the Dialtone workspace (`crates/<vendor>`): dependencies
-    /// come from `[workspace.dependencies]`.
+    /// A member of the Dialtone workspace (`crates/<vendor>`): edition,
+    /// rust-version, licence, repository and dependencies come from the
+    /// workspace; the version, keywords and categories from the spec's
+    /// `x-dialtone-crate` extension. The generator renders it as
+    /// [`CrateMode::WorkspaceMember`] once it has read the spec.
     Workspace,
-    /// A crate of its own anywhere on disk, depending on the runtime at
-    /// this path.
-    Standalone {
-        /// Path to `crates/runtime`, written into Cargo.toml as is.
-        runtime_path: String,
-    },
+    /// [`CrateMode::Workspace`] with its package fields given; the fields
+    /// left unset are filled from the spec's `x-dialtone-crate`.
+    WorkspaceMember(crate::Package),
+    /// A crate of its own anywhere on disk, depending on the runtime by
+    /// version (the default) or by path.
+    Standalone(crate::Standalone),
 }
 
 /// What the generator was run as, for file headers.
