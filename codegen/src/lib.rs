@@ -647,8 +647,14 @@ impl Generator {
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned()),
         };
-        stem.filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::new(&label, "", "a spec whose file name gives a crate name (or --name)", None))
+        stem.filter(|s| !s.is_empty()).ok_or_else(|| {
+            Error::new(
+                &label,
+                "",
+                "a spec whose file name gives a crate name (or --name)",
+                None,
+            )
+        })
     }
 
     /// The [`CrateMode`] [`Generator::generate`] renders.

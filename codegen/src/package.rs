@@ -254,18 +254,42 @@ pub fn check_runtime_requirement(file: &str, req: &str) -> Result<(), Error> {
 /// not one of [`RESERVED_PACKAGES`]. `from` says where it came from.
 pub fn check_package_name(file: &str, name: &str, from: &str) -> Result<(), Error> {
     const KEYWORDS: &[&str] = &[
-        "abstract", "as", "async", "await", "become", "box", "break", "const", "continue",
-        "crate", "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen",
-        "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override",
-        "priv", "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true",
-        "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while",
-        "yield",
+        "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+        "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+        "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub",
+        "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type",
+        "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
     ];
     // Rust's own libraries, and file names Windows reserves.
     const TAKEN: &[&str] = &[
-        "alloc", "core", "proc_macro", "proc-macro", "std", "test", "con", "prn", "aux", "nul",
-        "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8", "com9", "lpt1", "lpt2",
-        "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+        "alloc",
+        "core",
+        "proc_macro",
+        "proc-macro",
+        "std",
+        "test",
+        "con",
+        "prn",
+        "aux",
+        "nul",
+        "com1",
+        "com2",
+        "com3",
+        "com4",
+        "com5",
+        "com6",
+        "com7",
+        "com8",
+        "com9",
+        "lpt1",
+        "lpt2",
+        "lpt3",
+        "lpt4",
+        "lpt5",
+        "lpt6",
+        "lpt7",
+        "lpt8",
+        "lpt9",
     ];
     let found = Some(format!("\"{name}\""));
     let valid = !name.is_empty()
@@ -288,7 +312,9 @@ pub fn check_package_name(file: &str, name: &str, from: &str) -> Result<(), Erro
         return Err(Error::new(
             file,
             "",
-            format!("a package name that is not a Rust keyword, a Rust library or a name Windows reserves ({from})"),
+            format!(
+                "a package name that is not a Rust keyword, a Rust library or a name Windows reserves ({from})"
+            ),
             found,
         ));
     }
@@ -315,9 +341,9 @@ pub fn check_package_name(file: &str, name: &str, from: &str) -> Result<(), Erro
 fn check_license(file: &str, pointer: &str, license: &str) -> Result<(), Error> {
     let valid = !license.trim().is_empty()
         && license.len() <= 256
-        && license
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '+' | '(' | ')' | ':'));
+        && license.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '+' | '(' | ')' | ':')
+        });
     if valid {
         Ok(())
     } else {
@@ -373,15 +399,35 @@ mod tests {
         assert_eq!(p.license.as_deref(), Some("Apache-2.0"));
         assert_eq!(p.keywords, ["pbx"]);
         for (bad, pointer) in [
-            (serde_json::json!({"version": "one"}), "/x-dialtone-crate/version"),
-            (serde_json::json!({"keywords": ["ok", "-no"]}), "/x-dialtone-crate/keywords/1"),
-            (serde_json::json!({"keywords": "pbx"}), "/x-dialtone-crate/keywords"),
-            (serde_json::json!({"categories": ["Bad Slug"]}), "/x-dialtone-crate/categories/0"),
-            (serde_json::json!({"license": "MIT\"\n[evil]"}), "/x-dialtone-crate/license"),
-            (serde_json::json!({"edition": "2015"}), "/x-dialtone-crate/edition"),
+            (
+                serde_json::json!({"version": "one"}),
+                "/x-dialtone-crate/version",
+            ),
+            (
+                serde_json::json!({"keywords": ["ok", "-no"]}),
+                "/x-dialtone-crate/keywords/1",
+            ),
+            (
+                serde_json::json!({"keywords": "pbx"}),
+                "/x-dialtone-crate/keywords",
+            ),
+            (
+                serde_json::json!({"categories": ["Bad Slug"]}),
+                "/x-dialtone-crate/categories/0",
+            ),
+            (
+                serde_json::json!({"license": "MIT\"\n[evil]"}),
+                "/x-dialtone-crate/license",
+            ),
+            (
+                serde_json::json!({"edition": "2015"}),
+                "/x-dialtone-crate/edition",
+            ),
             (serde_json::json!(7), "/x-dialtone-crate"),
         ] {
-            let e = Package::default().resolve("s.yaml", Some(&bad)).unwrap_err();
+            let e = Package::default()
+                .resolve("s.yaml", Some(&bad))
+                .unwrap_err();
             assert_eq!(e.pointer, pointer, "{e}");
         }
     }
@@ -392,10 +438,23 @@ mod tests {
             check_package_name("s", good, "--package-name").unwrap();
         }
         for bad in [
-            "", "Acme", "2pbx", "-x", "a b", "fn", "test", "nul", "dialtone-runtime",
-            "dialtone_runtime", "serde-json", "tokio",
+            "",
+            "Acme",
+            "2pbx",
+            "-x",
+            "a b",
+            "fn",
+            "test",
+            "nul",
+            "dialtone-runtime",
+            "dialtone_runtime",
+            "serde-json",
+            "tokio",
         ] {
-            assert!(check_package_name("s", bad, "--package-name").is_err(), "{bad}");
+            assert!(
+                check_package_name("s", bad, "--package-name").is_err(),
+                "{bad}"
+            );
         }
         assert!(check_package_name("s", &"a".repeat(65), "--package-name").is_err());
     }

@@ -176,7 +176,10 @@ impl VisitMut for Relative {
             let rest: Vec<syn::PathSegment> = path.segments.iter().skip(1).cloned().collect();
             let mut segments = syn::punctuated::Punctuated::new();
             for segment in self.segments() {
-                segments.push(syn::PathSegment::from(Ident::new(segment, Span::call_site())));
+                segments.push(syn::PathSegment::from(Ident::new(
+                    segment,
+                    Span::call_site(),
+                )));
             }
             segments.extend(rest);
             path.segments = segments;

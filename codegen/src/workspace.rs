@@ -160,7 +160,12 @@ pub fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Vec<Error>> {
 fn plan_spec_copies(root: &Path) -> Result<PlannedCrate, Error> {
     let mut files = BTreeMap::new();
     let specs = spec_files(root).map_err(|e| {
-        Error::new("specs/", "", "a readable specs/ directory", Some(e.to_string()))
+        Error::new(
+            "specs/",
+            "",
+            "a readable specs/ directory",
+            Some(e.to_string()),
+        )
     })?;
     for spec in specs {
         let name = spec

@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dialtone_codegen::ir::SkipUnit;
-use dialtone_codegen::{CrateMode, generate_with};
+use dialtone_codegen::{CrateMode, Runtime, Standalone, generate_with};
 
 /// Too slow to check in every `cargo test`; `.ci/run` checks them.
 const SLOW: &[&str] = &["saas-large"];
@@ -74,9 +74,10 @@ fn cargo_check(dir: &Path) -> Result<Duration, String> {
 fn every_corpus_spec_generates_a_crate_that_compiles() {
     let all = std::env::var_os("DIALTONE_CORPUS_ALL").is_some();
     let runtime = root().join("crates/runtime");
-    let mode = CrateMode::Standalone {
-        runtime_path: runtime.to_string_lossy().into_owned(),
-    };
+    let mode = CrateMode::Standalone(Standalone {
+        runtime: Runtime::Path(runtime.to_string_lossy().into_owned()),
+        ..Standalone::default()
+    });
     let out_root = root().join("target/corpus/crates");
     let mut failures = Vec::new();
     for spec in corpus() {

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dialtone_codegen::{CrateMode, generate_with};
+use dialtone_codegen::{CrateMode, Runtime, Standalone, generate_with};
 
 /// Built in every `cargo test`: every kind of hostile text at once.
 const DEFAULT: &[&str] = &["text-everything", "text-controls"];
@@ -138,9 +138,10 @@ fn pwned(dir: &Path) -> Vec<PathBuf> {
 
 fn check_case(name: &str, spec: &Path, build: bool) -> Result<String, String> {
     let runtime = root().join("crates/runtime");
-    let mode = CrateMode::Standalone {
-        runtime_path: runtime.to_string_lossy().into_owned(),
-    };
+    let mode = CrateMode::Standalone(Standalone {
+        runtime: Runtime::Path(runtime.to_string_lossy().into_owned()),
+        ..Standalone::default()
+    });
     let text = std::fs::read_to_string(spec).map_err(|e| e.to_string())?;
     let label = format!(
         "tests/hostile/{name}/{}",

@@ -68,7 +68,7 @@ impl Kazoo {
     /// A fake whose tokens last `token_lifetime`, seeded with two groups
     /// and a ready token.
     pub fn new(token_lifetime: Duration) -> Self {
-        let spec = Spec::load(include_str!("../../../specs/kazoo.yaml"));
+        let spec = Spec::load(include_str!("../specs/kazoo.yaml"));
         let group_schema = spec
             .component("Group", Direction::Request)
             .expect("the spec has a Group schema");

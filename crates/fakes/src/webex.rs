@@ -96,7 +96,7 @@ impl Webex {
         });
         tokens.seed(SANDBOX_TOKEN, Duration::from_secs(365 * 24 * 3600));
         Webex {
-            spec: Spec::load(include_str!("../../../specs/webex.yaml")),
+            spec: Spec::load(include_str!("../specs/webex.yaml")),
             tokens: Lock::new(tokens),
             state: Lock::new(state),
         }

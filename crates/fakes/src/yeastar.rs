@@ -114,7 +114,7 @@ impl Yeastar {
                 .insert(id, group.as_object().cloned().unwrap_or_default());
         }
         Yeastar {
-            spec: Spec::load(include_str!("../../../specs/yeastar.yaml")),
+            spec: Spec::load(include_str!("../specs/yeastar.yaml")),
             tokens: Lock::new(tokens),
             state: Lock::new(state),
         }

@@ -125,7 +125,7 @@ impl RingCentral {
             BTreeMap::from([("101".to_owned(), vec!["Monitoring".to_owned()])]),
         );
         RingCentral {
-            spec: Spec::load(include_str!("../../../../specs/ringcentral.yaml")),
+            spec: Spec::load(include_str!("../../specs/ringcentral.yaml")),
             tokens: Lock::new(tokens),
             state: Lock::new(state),
         }

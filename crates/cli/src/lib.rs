@@ -1,0 +1,741 @@
+//! The library behind the `dialtone` command, and behind `cargo xtask` in
+//! Dialtone's own workspace: generating a crate from a spec, checking a
+//! generated crate for drift, linting a spec, serving a mock of it, and
+//! the workspace's chores (every vendor at once). One implementation for
+//! both commands.
+//!
+//! Its functions follow the command line: each takes the parsed
+//! arguments, prints what the command prints, and returns `Err` with the
+//! message and [`exit`] code of a failure. It is public so that the xtask
+//! shares it; the stable interface is the `dialtone` command, and the
+//! build-script API is `dialtone_codegen::Generator`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use dialtone_codegen::escape::visible;
+use dialtone_codegen::workspace::{self, Change, PlanKind, PlannedCrate};
+use dialtone_codegen::{Generator, Phase};
+
+/// The exit codes of `dialtone` (and `cargo xtask`).
+pub mod exit {
+    /// Done: generated, no drift, no finding.
+    pub const OK: u8 = 0;
+    /// The spec or a file could not be used; the error says where.
+    /// Nothing was written.
+    pub const ERROR: u8 = 1;
+    /// The command line was wrong (clap's usage error).
+    pub const USAGE: u8 = 2;
+    /// `check` found drift, or `lint` found something: the files or the
+    /// spec need attention, the tool itself did its job.
+    pub const FOUND: u8 = 3;
+    /// Interrupted (SIGINT, SIGTERM, SIGHUP) while writing: the staged
+    /// files were removed (or, once renaming began, the renames finished).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// The exit codes, as `--help` shows them.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    done (generated; no drift; no finding)
+  1    the spec or a file could not be used (the error names the file and
+       the JSON pointer); nothing was written
+  2    usage error
+  3    `check` found drift, or `lint` found something
+  130  interrupted while writing; no half-written file is left";
+
+/// Why a command failed: what to print, and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// One of [`exit`]'s codes.
+    pub code: u8,
+    /// What to print on stderr.
+    pub message: String,
+}
+
+impl Failure {
+    fn error(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::ERROR,
+            message: message.into(),
+        }
+    }
+
+    fn found(message: impl Into<String>) -> Self {
+        Failure {
+            code: exit::FOUND,
+            message: message.into(),
+        }
+    }
+}
+
+/// A command's result.
+pub type Outcome = Result<(), Failure>;
+
+/// Prints a failure's message on stderr and turns the outcome into the
+/// process's exit code.
+pub fn finish(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            eprintln!("{}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Which spec, and how to read it.
+#[derive(Args, Debug, Clone)]
+pub struct SpecArgs {
+    /// The OpenAPI spec: YAML or JSON, OpenAPI 3.0 or 3.1.
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// The API's short name: the package is `dialtone-NAME` (unless
+    /// --package-name says otherwise) [default: the spec's file stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Refuse the spec instead of skipping what Dialtone cannot generate.
+    #[arg(long)]
+    pub strict: bool,
+    /// Let `$ref`s also read files under DIR (by default they read only
+    /// inside the spec's own folder). May be repeated.
+    #[arg(long, value_name = "DIR")]
+    pub allow_refs_from: Vec<PathBuf>,
+}
+
+/// How to read the spec, and what the crate\'s Cargo.toml says.
+#[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
+pub struct CrateOptions {
+    /// The API's short name: the package is `dialtone-NAME` (unless
+    /// --package-name says otherwise) [default: the spec's file stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Refuse the spec instead of skipping what Dialtone cannot generate.
+    #[arg(long)]
+    pub strict: bool,
+    /// Let `$ref`s also read files under DIR (by default they read only
+    /// inside the spec's own folder). May be repeated.
+    #[arg(long, value_name = "DIR")]
+    pub allow_refs_from: Vec<PathBuf>,
+    /// The crate's package name [default: dialtone-NAME].
+    #[arg(long, value_name = "NAME")]
+    pub package_name: Option<String>,
+    /// The crate's version [default: the spec's `x-dialtone-crate`, else 0.1.0].
+    #[arg(long, value_name = "VERSION")]
+    pub crate_version: Option<String>,
+    /// The crate's licence, an SPDX expression such as "MIT OR Apache-2.0"
+    /// [default: the spec's `x-dialtone-crate`, else none].
+    #[arg(long, value_name = "SPDX")]
+    pub license: Option<String>,
+    /// Depend on the dialtone-runtime crate in this folder (written
+    /// relative to --out) instead of on a released version.
+    #[arg(long, value_name = "PATH", visible_alias = "runtime")]
+    pub runtime_path: Option<PathBuf>,
+    /// Depend on released dialtone-runtime versions matching REQ
+    /// [default: the version this generator writes code for].
+    #[arg(long, value_name = "REQ", conflicts_with = "runtime_path")]
+    pub runtime_version: Option<String>,
+    /// Print no progress on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `dialtone generate` and `dialtone check`.
+#[derive(Args, Debug, Clone)]
+pub struct GenerateArgs {
+    /// The OpenAPI spec: YAML or JSON, OpenAPI 3.0 or 3.1.
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// The crate's folder: missing, empty, or generated by Dialtone before.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub options: CrateOptions,
+}
+
+/// `dialtone mock`.
+#[cfg(feature = "mock")]
+#[derive(Args, Debug, Clone)]
+pub struct MockArgs {
+    /// The OpenAPI spec: YAML or JSON, OpenAPI 3.0 or 3.1.
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// The port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Accept only this credential for security scheme SCHEME (HTTP Basic:
+    /// `user:password`); schemes not named take any well-formed one. May
+    /// be repeated.
+    #[arg(long, value_name = "SCHEME=VALUE")]
+    pub credential: Vec<String>,
+    /// Let requests ask for faults (the `x-dialtone-fault` header).
+    #[arg(long)]
+    pub faults: bool,
+    /// Refuse the spec instead of leaving out what is not valid OpenAPI.
+    #[arg(long)]
+    pub strict: bool,
+    /// Let `$ref`s also read files under DIR. May be repeated.
+    #[arg(long, value_name = "DIR")]
+    pub allow_refs_from: Vec<PathBuf>,
+}
+
+/// Specs at least this large report their progress.
+pub const LARGE_SPEC_BYTES: u64 = 256 << 10;
+
+fn generator(
+    spec: &Path,
+    options: &CrateOptions,
+    out: Option<&Path>,
+) -> Result<Generator, Failure> {
+    let mut generator = Generator::new(spec).strict(options.strict);
+    if let Some(name) = &options.name {
+        generator = generator.name(name);
+    }
+    for dir in &options.allow_refs_from {
+        generator = generator.allow_refs_from(dir);
+    }
+    if let Some(name) = &options.package_name {
+        generator = generator.package_name(name);
+    }
+    if let Some(version) = &options.crate_version {
+        generator = generator.crate_version(version);
+    }
+    if let Some(license) = &options.license {
+        generator = generator.license(license);
+    }
+    if let Some(req) = &options.runtime_version {
+        generator = generator.runtime_version(req);
+    }
+    if let (Some(path), Some(out)) = (&options.runtime_path, out) {
+        if !path.join("Cargo.toml").is_file() {
+            return Err(Failure::error(format!(
+                "error: --runtime-path {}: not a crate's folder (no Cargo.toml there)\nnothing was written.",
+                visible(&path.display().to_string())
+            )));
+        }
+        let relative = workspace::relative_path(out, path).map_err(|e| {
+            Failure::error(format!(
+                "error: --runtime-path {}: {e}\nnothing was written.",
+                visible(&path.display().to_string())
+            ))
+        })?;
+        generator = generator.runtime_path(relative);
+    }
+    Ok(generator)
+}
+
+fn spec_failure(e: &dialtone_codegen::Error) -> Failure {
+    Failure::error(format!("error: {e}\nnothing was written."))
+}
+
+/// `dialtone generate`: a crate from a spec, written into `--out`.
+pub fn generate(args: &GenerateArgs) -> Outcome {
+    let started = Instant::now();
+    let generator = generator(&args.spec, &args.options, Some(&args.out))?;
+    let label = generator.spec_label();
+    let vendor = generator.vendor().map_err(|e| spec_failure(&e))?;
+    let progress = Progress::new(&args.spec, args.options.quiet);
+    let hook = progress.clone();
+    let generated = generator
+        .on_progress(move |phase| hook.phase(phase as usize, phase.label()))
+        .generate()
+        .map_err(|e| {
+            progress.finish();
+            spec_failure(&e)
+        })?;
+    progress.phase(Phase::ALL.len(), "writing");
+    let planned = workspace::plan_generated(generated, &vendor, &args.out);
+    let spec_dir = generator_dir(&args.spec);
+    let work = apply(vec![planned], &[spec_dir]);
+    progress.finish();
+    let work = work?;
+    let (planned, changes) = &work[0];
+    print!("{}", summary(planned, &label));
+    println!(
+        "{} file(s) changed -> {} ({:.1} s)",
+        changes.len(),
+        visible(&args.out.display().to_string()),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// The spec's own folder (never written into).
+fn generator_dir(spec: &Path) -> PathBuf {
+    match spec.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `dialtone check`: regenerates in memory with the same options and
+/// names each file of `--out` that differs.
+pub fn check(args: &GenerateArgs) -> Outcome {
+    let generator = generator(&args.spec, &args.options, Some(&args.out))?;
+    let label = generator.spec_label();
+    let vendor = generator.vendor().map_err(|e| spec_failure(&e))?;
+    let generated = generator.generate().map_err(|e| spec_failure(&e))?;
+    let planned = workspace::plan_generated(generated, &vendor, &args.out);
+    let changes = workspace::diff(&planned).map_err(|e| {
+        Failure::error(format!(
+            "error: reading {}: {e}",
+            visible(&args.out.display().to_string())
+        ))
+    })?;
+    let out = visible(&args.out.display().to_string()).into_owned();
+    if changes.is_empty() {
+        println!(
+            "{out} matches {} ({} files)",
+            visible(&label),
+            planned.files.len()
+        );
+        return Ok(());
+    }
+    let mut message = format!(
+        "error: {out} differs from what {} generates:\n",
+        visible(&label)
+    );
+    for change in &changes {
+        message.push_str(&format!("  {}\n", relative_change(&args.out, change)));
+    }
+    message.push_str("run `dialtone generate` with the same options and review the diff");
+    Err(Failure::found(message))
+}
+
+/// `dialtone lint`: what Dialtone asks of a spec beyond valid OpenAPI.
+pub fn lint(args: &SpecArgs) -> Outcome {
+    let options = CrateOptions {
+        name: args.name.clone(),
+        strict: args.strict,
+        allow_refs_from: args.allow_refs_from.clone(),
+        ..CrateOptions::default()
+    };
+    let generator = generator(&args.spec, &options, None)?;
+    let label = generator.spec_label();
+    let findings = generator
+        .lint()
+        .map_err(|e| Failure::error(format!("error: {e}")))?;
+    report_findings(&findings, &visible(&label))
+}
+
+fn report_findings(findings: &[dialtone_codegen::lint::Finding], what: &str) -> Outcome {
+    if findings.is_empty() {
+        println!("{what}: lint clean");
+        return Ok(());
+    }
+    let mut message = String::new();
+    for finding in findings {
+        message.push_str(&format!("lint: {finding}\n"));
+    }
+    message.push_str(&format!("{} finding(s)", findings.len()));
+    Err(Failure::found(message))
+}
+
+/// `dialtone mock`: parses and bundles the spec, checks that every answer
+/// can be made, then serves it on 127.0.0.1 until Ctrl-C, printing each
+/// request and each violation.
+#[cfg(feature = "mock")]
+pub fn mock(args: &MockArgs) -> Outcome {
+    use dialtone_fakes::mock::{self, Mock, MockOptions};
+    let mut generator = Generator::new(&args.spec).strict(args.strict);
+    for dir in &args.allow_refs_from {
+        generator = generator.allow_refs_from(dir);
+    }
+    let label = visible(&generator.spec_label()).into_owned();
+    let doc = generator
+        .bundle()
+        .map_err(|e| Failure::error(format!("error: {e}")))?;
+    let mut options = MockOptions::default().server(
+        dialtone_fakes::Options::default()
+            .log(true)
+            .faults(args.faults),
+    );
+    for credential in &args.credential {
+        let Some((scheme, value)) = credential.split_once('=') else {
+            return Err(Failure {
+                code: exit::USAGE,
+                message: format!(
+                    "error: --credential {}: expected SCHEME=VALUE",
+                    visible(credential)
+                ),
+            });
+        };
+        options = options.credential(scheme, value);
+    }
+    let errors = match Mock::new(doc.clone(), &options) {
+        Ok(checked) => checked.check(),
+        Err(e) => vec![e],
+    };
+    if !errors.is_empty() {
+        let shown: Vec<String> = errors
+            .iter()
+            .map(|e| format!("error: {label}: {}", visible(&e.to_string())))
+            .collect();
+        return Err(Failure::error(shown.join("\n")));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::error(format!("error: cannot start the mock: {e}")))?;
+    runtime.block_on(async {
+        let server = mock::serve(doc, args.port, options)
+            .await
+            .map_err(|e| Failure::error(format!("error: {e}")))?;
+        println!("mock: {}", server.base_url());
+        println!(
+            "mock: every request is checked against {label}; violations are answered \
+             400/401/404/405/415 and printed; `{}: <status>` asks for a documented status",
+            mock::STATUS_HEADER
+        );
+        println!("Ctrl-C stops the mock.");
+        let _ = std::io::stdout().flush();
+        let _ = tokio::signal::ctrl_c().await;
+        Ok(())
+    })
+}
+
+/// `cargo xtask generate`: every spec of the workspace at `root` into
+/// `crates/`, strictly, writing only what changed.
+pub fn generate_workspace(root: &Path) -> Outcome {
+    let started = Instant::now();
+    let planned = plan_workspace(root)?;
+    let work = apply(planned, &[root.join("specs")])?;
+    for (planned, changes) in &work {
+        let dir = relative(root, &planned.dir);
+        match planned.kind {
+            PlanKind::Crate => println!(
+                "{}: {} operations, {} types, {} file(s) changed -> {dir}",
+                planned.vendor,
+                planned.operations,
+                planned.types,
+                changes.len(),
+            ),
+            PlanKind::SpecCopies => println!(
+                "{}: {} spec copies, {} file(s) changed -> {dir}",
+                planned.vendor,
+                planned.files.len() - 1,
+                changes.len(),
+            ),
+        }
+        for change in changes {
+            println!("  {}", relative_change(root, change));
+        }
+    }
+    println!(
+        "generated {} crate(s) in {:.0?}",
+        work.iter()
+            .filter(|(p, _)| p.kind == PlanKind::Crate)
+            .count(),
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// `cargo xtask check`: regenerates the workspace in memory and names
+/// each file of `crates/` that differs.
+pub fn check_workspace(root: &Path) -> Outcome {
+    let planned = plan_workspace(root)?;
+    let mut drift = Vec::new();
+    for planned in &planned {
+        let changes = workspace::diff(planned).map_err(|e| {
+            Failure::error(format!("error: reading {}: {e}", planned.dir.display()))
+        })?;
+        drift.extend(changes);
+    }
+    if drift.is_empty() {
+        println!("crates/ matches specs/ ({} folder(s))", planned.len());
+        return Ok(());
+    }
+    let mut message = String::from("error: crates/ differs from what specs/ generates:\n");
+    for change in &drift {
+        message.push_str(&format!("  {}\n", relative_change(root, change)));
+    }
+    message.push_str("run `cargo xtask generate` and review the diff");
+    Err(Failure::found(message))
+}
+
+/// `cargo xtask lint`: every spec of the workspace.
+pub fn lint_workspace(root: &Path) -> Outcome {
+    let findings = workspace::lint_workspace(root).map_err(|errors| {
+        Failure::error(
+            errors
+                .iter()
+                .map(|e| format!("error: {e}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    })?;
+    report_findings(&findings, "specs/")
+}
+
+fn plan_workspace(root: &Path) -> Result<Vec<PlannedCrate>, Failure> {
+    workspace::plan_workspace(root).map_err(|errors| {
+        let mut message = String::new();
+        for e in &errors {
+            message.push_str(&format!("error: {e}\n"));
+        }
+        message.push_str(&format!(
+            "{} spec(s) failed; nothing was written.",
+            errors.len()
+        ));
+        Failure::error(message)
+    })
+}
+
+/// Claims each crate's folder, compares it with the plan and writes the
+/// changes. Until the folders are claimed nothing is on disk, so an
+/// interrupt ends the process at once; from then on it is deferred: the
+/// staged files are removed (or, once renaming began, the renames
+/// finish) and the command fails with [`exit::INTERRUPTED`], leaving no
+/// temporary file behind.
+pub fn apply(
+    planned: Vec<PlannedCrate>,
+    protected: &[PathBuf],
+) -> Result<Vec<(PlannedCrate, Vec<Change>)>, Failure> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let mut hooks = Vec::new();
+    for signal in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        #[cfg(unix)]
+        signal_hook::consts::SIGHUP,
+    ] {
+        match signal_hook::flag::register(signal, Arc::clone(&flag)) {
+            Ok(id) => hooks.push(id),
+            Err(e) => {
+                for id in hooks {
+                    signal_hook::low_level::unregister(id);
+                }
+                return Err(Failure::error(format!(
+                    "error: cannot handle interrupts: {e}"
+                )));
+            }
+        }
+    }
+    let result = (|| -> Result<Vec<(PlannedCrate, Vec<Change>)>, Failure> {
+        let mut claims = Vec::new();
+        for planned in &planned {
+            claims.push(
+                workspace::claim(&planned.dir, protected)
+                    .map_err(|e| Failure::error(format!("error: {e}\nnothing was written.")))?,
+            );
+        }
+        let mut work = Vec::new();
+        for planned in planned {
+            let changes = workspace::diff(&planned).map_err(|e| {
+                Failure::error(format!("error: reading {}: {e}", planned.dir.display()))
+            })?;
+            work.push((planned, changes));
+        }
+        let cancelled = || flag.load(Ordering::SeqCst);
+        workspace::write_unless(&work, &cancelled).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                Failure::error("interrupted: nothing was written.")
+            } else {
+                Failure::error(format!("error: writing: {e}"))
+            }
+        })?;
+        drop(claims);
+        Ok(work)
+    })();
+    for id in hooks {
+        signal_hook::low_level::unregister(id);
+    }
+    if flag.load(Ordering::SeqCst) {
+        return Err(Failure {
+            code: exit::INTERRUPTED,
+            message: match result {
+                Ok(_) => "interrupted after the files were written.".to_owned(),
+                Err(failure) => failure.message,
+            },
+        });
+    }
+    result
+}
+
+/// What was generated and what was skipped, one line per skip.
+pub fn summary(planned: &PlannedCrate, label: &str) -> String {
+    use dialtone_codegen::ir::SkipUnit;
+    let count = |unit: SkipUnit| planned.skipped.iter().filter(|s| s.unit == unit).count();
+    let mut out = format!(
+        "{}: {} operations generated, {} skipped; {} types",
+        planned.vendor,
+        planned.operations,
+        count(SkipUnit::Operation),
+        planned.types,
+    );
+    for (unit, what) in [
+        (SkipUnit::Parameter, "parameter(s) left out"),
+        (SkipUnit::Schema, "schema(s) decoded as serde_json::Value"),
+        (SkipUnit::Ignored, "keyword(s) ignored"),
+    ] {
+        let n = count(unit);
+        if n > 0 {
+            out.push_str(&format!("; {n} {what}"));
+        }
+    }
+    if !planned.skipped.is_empty() {
+        out.push_str(" (listed in SKIPPED.md)");
+    }
+    out.push('\n');
+    // Pointers and reasons carry spec text: control and bidi characters
+    // are shown as escapes.
+    for s in &planned.skipped {
+        out.push_str(&format!(
+            "  {:<15} {}#{}: {}\n",
+            s.unit.label(),
+            visible(label),
+            visible(&s.pointer),
+            visible(&s.reason)
+        ));
+    }
+    out
+}
+
+fn relative(root: &Path, path: &Path) -> String {
+    visible(
+        &path
+            .strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string(),
+    )
+    .into_owned()
+}
+
+fn relative_change(root: &Path, change: &Change) -> String {
+    let shown = relative(root, change.path());
+    match change {
+        Change::Added(_) => format!("missing  {shown}"),
+        Change::Modified(_) => format!("differs  {shown}"),
+        Change::Removed(_) => format!("stale    {shown}"),
+    }
+}
+
+/// Progress on stderr, one step per phase (reading, parsing, lowering,
+/// rendering, writing): a bar redrawn in place when stderr is a
+/// terminal, else one line per phase, and only for specs of at least
+/// [`LARGE_SPEC_BYTES`] (or never, when quiet).
+#[derive(Clone)]
+struct Progress {
+    inner: Option<Arc<ProgressInner>>,
+}
+
+struct ProgressInner {
+    bar: bool,
+    started: Instant,
+    state: Mutex<(usize, &'static str, bool)>,
+    ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+/// Reading, parsing, lowering, rendering, writing.
+const STEPS: usize = Phase::ALL.len() + 1;
+
+impl Progress {
+    fn new(spec: &Path, quiet: bool) -> Progress {
+        let large = std::fs::metadata(spec).is_ok_and(|m| m.len() >= LARGE_SPEC_BYTES);
+        if quiet || !large {
+            return Progress { inner: None };
+        }
+        let inner = Arc::new(ProgressInner {
+            bar: std::io::stderr().is_terminal(),
+            started: Instant::now(),
+            state: Mutex::new((0, "starting", false)),
+            ticker: Mutex::new(None),
+        });
+        if inner.bar {
+            // Redraws the elapsed time while a phase runs; ends with the
+            // progress (`finish`), checked every 100 ms.
+            let ticking = Arc::clone(&inner);
+            let handle = std::thread::Builder::new()
+                .name("dialtone-progress".to_owned())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(Duration::from_millis(100));
+                        let state = *lock(&ticking.state);
+                        if state.2 {
+                            break;
+                        }
+                        ticking.draw(state.0, state.1);
+                    }
+                })
+                .ok();
+            *lock(&inner.ticker) = handle;
+        }
+        Progress { inner: Some(inner) }
+    }
+
+    /// Phase `index` (0-based) starts.
+    fn phase(&self, index: usize, label: &'static str) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        {
+            let mut state = lock(&inner.state);
+            if state.2 {
+                return;
+            }
+            *state = (index, label, false);
+        }
+        if inner.bar {
+            inner.draw(index, label);
+        } else {
+            eprintln!(
+                "dialtone: [{}/{STEPS}] {label} ({:.2} s)",
+                index + 1,
+                inner.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+
+    /// Ends the progress (clearing the bar).
+    fn finish(&self) {
+        let Some(inner) = &self.inner else {
+            return;
+        };
+        lock(&inner.state).2 = true;
+        if let Some(handle) = lock(&inner.ticker).take() {
+            let _ = handle.join();
+        }
+        if inner.bar {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "\r\x1b[2K");
+            let _ = stderr.flush();
+        }
+    }
+}
+
+impl ProgressInner {
+    fn draw(&self, index: usize, label: &str) {
+        const WIDTH: usize = 24;
+        let filled = WIDTH * index / STEPS;
+        let bar: String = (0..WIDTH)
+            .map(|i| match i.cmp(&filled) {
+                std::cmp::Ordering::Less => '=',
+                std::cmp::Ordering::Equal => '>',
+                std::cmp::Ordering::Greater => ' ',
+            })
+            .collect();
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "\r\x1b[2K[{bar}] {}/{STEPS} {label} {:.1} s",
+            index + 1,
+            self.started.elapsed().as_secs_f64()
+        );
+        let _ = stderr.flush();
+    }
+}
+
+/// A lock that a panic elsewhere cannot make unusable.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
