@@ -35,6 +35,14 @@ pub(crate) fn module(api: &Api, files: &BTreeMap<String, String>) -> String {
     }
     let mut items = lib.items;
     inline_modules(&mut items, files, "src", &allows);
+    // Included in a binary or a private module, the parts of the API a
+    // program does not call would each be a warning.
+    let unused: syn::Attribute = syn::parse_quote!(#[allow(dead_code, unused_imports)]);
+    for item in &mut items {
+        if let Some(attrs) = item_attrs(item) {
+            attrs.push(unused.clone());
+        }
+    }
     let mut file = syn::File {
         shebang: None,
         attrs: Vec::new(),
@@ -51,6 +59,22 @@ pub(crate) fn module(api: &Api, files: &BTreeMap<String, String>) -> String {
         escape::comment(&api.crate_name),
         prettyplease::unparse(&file)
     )
+}
+
+fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {
+    Some(match item {
+        syn::Item::Mod(i) => &mut i.attrs,
+        syn::Item::Use(i) => &mut i.attrs,
+        syn::Item::Type(i) => &mut i.attrs,
+        syn::Item::Struct(i) => &mut i.attrs,
+        syn::Item::Enum(i) => &mut i.attrs,
+        syn::Item::Fn(i) => &mut i.attrs,
+        syn::Item::Static(i) => &mut i.attrs,
+        syn::Item::Const(i) => &mut i.attrs,
+        syn::Item::Impl(i) => &mut i.attrs,
+        syn::Item::Trait(i) => &mut i.attrs,
+        _ => return None,
+    })
 }
 
 fn parse(files: &BTreeMap<String, String>, path: &str) -> syn::File {
