@@ -397,11 +397,15 @@ fn build(scratch: &Path, crates: &[PathBuf]) {
         fs::write(&manifest, text).unwrap();
         members.push(format!("\"{name}/out\""));
     }
+    // The crates depend on dialtone-runtime by version: this checkout's
+    // runtime stands in for the registry's.
     fs::write(
         ws.join("Cargo.toml"),
         format!(
-            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
-            members.join(", ")
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n\
+             [patch.crates-io]\ndialtone-runtime = {{ path = {:?} }}\n",
+            members.join(", "),
+            workspace_root().join("crates/runtime").display().to_string()
         ),
     )
     .unwrap();

@@ -145,7 +145,7 @@ fn a_broken_spec_leaves_crates_untouched() {
 }
 
 #[test]
-fn standalone_crates_depend_on_the_runtime_by_absolute_path() {
+fn standalone_crates_depend_on_the_runtime_by_version_or_by_a_relative_path() {
     let scratch = Scratch::new("standalone");
     let out = scratch.0.join("out");
     let run = scratch.xtask(&[
@@ -160,16 +160,40 @@ fn standalone_crates_depend_on_the_runtime_by_absolute_path() {
     assert!(run.status.success(), "{}", text(&run.stderr));
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
     assert!(manifest.contains("name = \"dialtone-pbx\""), "{manifest}");
-    let runtime = repo_root().join("crates").join("runtime");
     assert!(
         manifest.contains(&format!(
-            "dialtone-runtime = {{ path = \"{}\" }}",
-            runtime.display()
+            "dialtone-runtime = \"{}\"",
+            dialtone_codegen::RUNTIME_VERSION
         )),
         "{manifest}"
     );
     assert!(manifest.contains("[workspace]"), "{manifest}");
     assert!(out.join("src/lib.rs").exists());
+
+    // --runtime-path: written relative to the crate, with the version too.
+    let runtime = scratch.0.join("vendored/runtime");
+    fs::create_dir_all(&runtime).unwrap();
+    fs::write(runtime.join("Cargo.toml"), "[package]\n").unwrap();
+    let run = scratch.xtask(&[
+        "generate",
+        "--spec",
+        scratch.0.join("specs/kazoo.yaml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--name",
+        "pbx",
+        "--runtime-path",
+        runtime.to_str().unwrap(),
+    ]);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains(&format!(
+            "dialtone-runtime = {{ path = \"../vendored/runtime\", version = \"{}\" }}",
+            dialtone_codegen::RUNTIME_VERSION
+        )),
+        "{manifest}"
+    );
 }
 
 #[test]
@@ -331,7 +355,7 @@ fn a_second_generate_into_a_locked_folder_fails_clearly() {
     ]);
     assert!(!run.status.success());
     assert!(
-        text(&run.stderr).contains("another `cargo xtask generate` is writing"),
+        text(&run.stderr).contains("another generate (`dialtone generate` or `cargo xtask generate`) is writing"),
         "{}",
         text(&run.stderr)
     );
