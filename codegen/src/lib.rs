@@ -31,6 +31,30 @@
 //!   gives the same bytes on every machine.
 //! - [`workspace`] plans a whole run over `specs/`, compares it with the
 //!   files on disk, and writes only what changed, atomically.
+//! - [`Generator`] is the builder build scripts (and the `dialtone`
+//!   command) use: a spec in; the files of a crate, or the whole client as
+//!   one module to `include!` from `OUT_DIR`, out.
+//!
+//! # From a build script
+//!
+//! ```no_run
+//! // build.rs, with dialtone-codegen under [build-dependencies]
+//! fn main() {
+//!     println!("cargo::rerun-if-changed=openapi.yaml");
+//!     let code = dialtone_codegen::Generator::new("openapi.yaml")
+//!         .generate_module()
+//!         .unwrap_or_else(|e| panic!("{e}"));
+//!     let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+//!     std::fs::write(out.join("openapi.rs"), code).unwrap();
+//! }
+//! ```
+//!
+//! ```ignore
+//! // src/lib.rs, with dialtone-runtime, serde (derive) and serde_json under [dependencies]
+//! pub mod api {
+//!     include!(concat!(env!("OUT_DIR"), "/openapi.rs"));
+//! }
+//! ```
 //!
 //! # Extensions
 //!
@@ -54,7 +78,11 @@
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
 //! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder; groups are a generated `RateLimitGroup` enum). |
 //! | `x-dialtone-digest: {algorithm: md5, of: lowercase-user-colon-password}` | string property | the property carries the md5 of `lowercase(user):password` (Kazoo's user login): its struct gets `from_password(username, password)`, the digest computed by the runtime. |
+//! | `x-dialtone-crate: {version?, keywords?, categories?, license?}` | root | the generated crate's package fields where the caller set none ([`Package`]). |
 //! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group: the operation's requests are shaped by that group's limit. |
+
+// The build-script examples are whole `build.rs` files, `fn main` included.
+#![allow(clippy::needless_doctest_main)]
 
 mod bundle;
 pub mod error;

@@ -225,7 +225,7 @@ impl VisitMut for Relative {
                 });
             }
             path.ident = Ident::new(segments[0], path.ident.span());
-            path.tree = Box::new(rest);
+            *path.tree = rest;
             return;
         }
         visit_mut::visit_use_tree_mut(self, tree);

@@ -405,7 +405,10 @@ fn build(scratch: &Path, crates: &[PathBuf]) {
             "[workspace]\nresolver = \"3\"\nmembers = [{}]\n\n\
              [patch.crates-io]\ndialtone-runtime = {{ path = {:?} }}\n",
             members.join(", "),
-            workspace_root().join("crates/runtime").display().to_string()
+            workspace_root()
+                .join("crates/runtime")
+                .display()
+                .to_string()
         ),
     )
     .unwrap();

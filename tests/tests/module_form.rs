@@ -18,11 +18,19 @@ const SPECS: &[(&str, &str, Placement)] = &[
     ("specs/ringcentral.yaml", "ringcentral", Placement::Nested),
     ("specs/webex.yaml", "webex", Placement::Private),
     ("specs/yeastar.yaml", "yeastar", Placement::Nested),
-    ("tests/corpus/composition.yaml", "composition", Placement::Top),
+    (
+        "tests/corpus/composition.yaml",
+        "composition",
+        Placement::Top,
+    ),
     ("tests/corpus/media.yaml", "media", Placement::Nested),
     ("tests/corpus/hostile.yaml", "hostile", Placement::Private),
     ("tests/corpus/link-paging.yaml", "paging", Placement::Top),
-    ("tests/corpus/dropshot-stratus.yaml", "stratus", Placement::Top),
+    (
+        "tests/corpus/dropshot-stratus.yaml",
+        "stratus",
+        Placement::Top,
+    ),
 ];
 
 #[derive(Clone, Copy)]

@@ -27,11 +27,21 @@ const PUBLISHED: &[&str] = &[
 
 fn metadata() -> Value {
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+        .args([
+            "metadata",
+            "--no-deps",
+            "--format-version",
+            "1",
+            "--offline",
+        ])
         .current_dir(workspace_root())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -58,7 +68,10 @@ fn the_published_crates_are_these_and_carry_complete_metadata() {
         let name = str_of(&package, "name").to_owned();
         // `publish: null` is publishable anywhere; `[]` is `publish = false`.
         if !package["publish"].is_null() {
-            assert!(!PUBLISHED.contains(&name.as_str()), "{name} is not publishable");
+            assert!(
+                !PUBLISHED.contains(&name.as_str()),
+                "{name} is not publishable"
+            );
             continue;
         }
         published.insert(name.clone());
@@ -164,7 +177,10 @@ fn every_crate_asks_for_a_runtime_this_runtime_satisfies() {
         .find(|l| l.starts_with("dialtone-runtime = "))
         .unwrap();
     assert!(
-        line.contains(&format!("version = \"{}\"", dialtone_codegen::RUNTIME_VERSION)),
+        line.contains(&format!(
+            "version = \"{}\"",
+            dialtone_codegen::RUNTIME_VERSION
+        )),
         "{line}"
     );
     // Generated crates declare the runtime's rust-version.

@@ -20,6 +20,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once
 enum Command {
     /// Regenerate every crate from specs/ (strictly); with --spec and
     /// --out, generate one crate from any spec as `dialtone generate` does.

@@ -355,7 +355,9 @@ fn a_second_generate_into_a_locked_folder_fails_clearly() {
     ]);
     assert!(!run.status.success());
     assert!(
-        text(&run.stderr).contains("another generate (`dialtone generate` or `cargo xtask generate`) is writing"),
+        text(&run.stderr).contains(
+            "another generate (`dialtone generate` or `cargo xtask generate`) is writing"
+        ),
         "{}",
         text(&run.stderr)
     );

@@ -94,7 +94,10 @@ fn help_shows_examples_and_exit_codes() {
     assert!(stdout.contains("--runtime-path"), "{stdout}");
     assert!(stdout.contains("--package-name"), "{stdout}");
     // A usage error is exit 2.
-    assert_eq!(code(&scratch.dialtone(&["generate", "--spec", "x.yaml"])), 2);
+    assert_eq!(
+        code(&scratch.dialtone(&["generate", "--spec", "x.yaml"])),
+        2
+    );
     assert_eq!(
         code(&scratch.dialtone(&[
             "generate",
@@ -219,7 +222,11 @@ fn package_options_land_in_the_manifest_and_bad_ones_write_nothing() {
 
     for (flag, value, expected) in [
         ("--package-name", "Acme Pets", "package name"),
-        ("--package-name", "dialtone-runtime", "Dialtone's own packages"),
+        (
+            "--package-name",
+            "dialtone-runtime",
+            "Dialtone's own packages",
+        ),
         ("--crate-version", "two", "semantic version"),
         ("--license", "MIT\"\n[x]", "SPDX"),
         ("--runtime-version", "0.9", "allows"),
@@ -290,7 +297,10 @@ fn lint_reports_findings_with_exit_3() {
     let stderr = text(&run.stderr);
     // The example's spec documents no operation description.
     assert_eq!(code(&run), 3, "{stderr}");
-    assert!(stderr.contains("lint: api/petstore.yaml#/paths/"), "{stderr}");
+    assert!(
+        stderr.contains("lint: api/petstore.yaml#/paths/"),
+        "{stderr}"
+    );
     let clean = repo_root().join("specs/kazoo.yaml");
     let run = scratch.dialtone(&["lint", "--spec", clean.to_str().unwrap()]);
     assert_eq!(code(&run), 0, "{}", text(&run.stderr));
@@ -339,7 +349,13 @@ fn large_specs_report_each_phase() {
 fn mock_serves_the_spec_and_holds_requests_to_it() {
     let scratch = Scratch::new("mock");
     let mut child = Command::new(env!("CARGO_BIN_EXE_dialtone"))
-        .args(["mock", "--spec", "api/petstore.yaml", "--credential", "bearerAuth=t0ken"])
+        .args([
+            "mock",
+            "--spec",
+            "api/petstore.yaml",
+            "--credential",
+            "bearerAuth=t0ken",
+        ])
         .current_dir(&scratch.0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -406,5 +422,9 @@ fn mock_refuses_a_spec_it_cannot_read() {
     fs::write(scratch.0.join("api/bad.yaml"), "swagger: '2.0'\n").unwrap();
     let run = scratch.dialtone(&["mock", "--spec", "api/bad.yaml"]);
     assert_eq!(code(&run), 1);
-    assert!(text(&run.stderr).contains("api/bad.yaml"), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("api/bad.yaml"),
+        "{}",
+        text(&run.stderr)
+    );
 }

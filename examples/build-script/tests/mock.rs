@@ -43,19 +43,9 @@ async fn the_included_client_speaks_its_spec() {
 
     // What the spec forbids is refused before anything is sent.
     let err = client.get_pet("../elsewhere").send().await.unwrap_err();
-    assert!(
-        matches!(err, petstore::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert!(matches!(err, petstore::Error::InvalidRequest(_)), "{err:?}");
     let err = client.list_pets().limit(0).send().await.unwrap_err();
-    assert!(
-        matches!(err, petstore::Error::InvalidRequest(_)),
-        "{err:?}"
-    );
+    assert!(matches!(err, petstore::Error::InvalidRequest(_)), "{err:?}");
     assert_eq!(server.requests("getPet"), 1);
-    assert!(
-        server.violations().is_empty(),
-        "{:#?}",
-        server.violations()
-    );
+    assert!(server.violations().is_empty(), "{:#?}", server.violations());
 }
