@@ -230,8 +230,22 @@ fn generator(
     Ok(generator)
 }
 
-fn spec_failure(e: &dialtone_codegen::Error) -> Failure {
-    Failure::error(format!("error: {e}\nnothing was written."))
+fn spec_failure(e: &dialtone_codegen::Error, spec: &Path) -> Failure {
+    Failure::error(format!(
+        "error: {}\nnothing was written.",
+        as_given(e, spec)
+    ))
+}
+
+/// The error, naming the spec as the user gave it (generated files name
+/// it by its file name when it was given by an absolute path; the
+/// terminal may show the whole path).
+fn as_given(e: &dialtone_codegen::Error, spec: &Path) -> dialtone_codegen::Error {
+    let mut e = e.clone();
+    if Path::new(&e.file).is_relative() && spec.is_absolute() && spec.ends_with(&e.file) {
+        e.file = spec.display().to_string();
+    }
+    e
 }
 
 /// `dialtone generate`: a crate from a spec, written into `--out`.
@@ -239,7 +253,9 @@ pub fn generate(args: &GenerateArgs) -> Outcome {
     let started = Instant::now();
     let generator = generator(&args.spec, &args.options, Some(&args.out))?;
     let label = generator.spec_label();
-    let vendor = generator.vendor().map_err(|e| spec_failure(&e))?;
+    let vendor = generator
+        .vendor()
+        .map_err(|e| spec_failure(&e, &args.spec))?;
     let progress = Progress::new(&args.spec, args.options.quiet);
     let hook = progress.clone();
     let generated = generator
@@ -247,7 +263,7 @@ pub fn generate(args: &GenerateArgs) -> Outcome {
         .generate()
         .map_err(|e| {
             progress.finish();
-            spec_failure(&e)
+            spec_failure(&e, &args.spec)
         })?;
     progress.phase(Phase::ALL.len(), "writing");
     let planned = workspace::plan_generated(generated, &vendor, &args.out);
@@ -279,8 +295,12 @@ fn generator_dir(spec: &Path) -> PathBuf {
 pub fn check(args: &GenerateArgs) -> Outcome {
     let generator = generator(&args.spec, &args.options, Some(&args.out))?;
     let label = generator.spec_label();
-    let vendor = generator.vendor().map_err(|e| spec_failure(&e))?;
-    let generated = generator.generate().map_err(|e| spec_failure(&e))?;
+    let vendor = generator
+        .vendor()
+        .map_err(|e| spec_failure(&e, &args.spec))?;
+    let generated = generator
+        .generate()
+        .map_err(|e| spec_failure(&e, &args.spec))?;
     let planned = workspace::plan_generated(generated, &vendor, &args.out);
     let changes = workspace::diff(&planned).map_err(|e| {
         Failure::error(format!(
@@ -320,7 +340,7 @@ pub fn lint(args: &SpecArgs) -> Outcome {
     let label = generator.spec_label();
     let findings = generator
         .lint()
-        .map_err(|e| Failure::error(format!("error: {e}")))?;
+        .map_err(|e| Failure::error(format!("error: {}", as_given(&e, &args.spec))))?;
     report_findings(&findings, &visible(&label))
 }
 
@@ -350,7 +370,7 @@ pub fn mock(args: &MockArgs) -> Outcome {
     let label = visible(&generator.spec_label()).into_owned();
     let doc = generator
         .bundle()
-        .map_err(|e| Failure::error(format!("error: {e}")))?;
+        .map_err(|e| Failure::error(format!("error: {}", as_given(&e, &args.spec))))?;
     let mut options = MockOptions::default().server(
         dialtone_fakes::Options::default()
             .log(true)
