@@ -748,6 +748,13 @@ fn auth_error<E: DeserializeOwned>(operation: &'static str, err: AuthError) -> E
             source: None,
         },
         AuthError::Timeout => Error::Timeout { operation },
+        other @ (AuthError::StateMismatch
+        | AuthError::Authorization { .. }
+        | AuthError::Store(_)) => Error::Auth {
+            operation,
+            message: other.to_string(),
+            source: None,
+        },
     }
 }
 
