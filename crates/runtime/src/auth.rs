@@ -413,7 +413,11 @@ impl Token {
     }
 
     /// Adds a refresh token, valid for `expires_in` (if known).
-    pub fn with_refresh(mut self, refresh: impl Into<Secret>, expires_in: Option<Duration>) -> Self {
+    pub fn with_refresh(
+        mut self,
+        refresh: impl Into<Secret>,
+        expires_in: Option<Duration>,
+    ) -> Self {
         self.refresh = Some(refresh.into());
         self.refresh_expires_in = expires_in;
         self

@@ -42,9 +42,7 @@ use crate::tokens::Grant;
 pub(crate) fn random_text(n: usize) -> Result<String, AuthError> {
     let mut bytes = vec![0u8; n];
     getrandom::fill(&mut bytes).map_err(|e| {
-        AuthError::Failed(format!(
-            "the operating system's random source failed: {e}"
-        ))
+        AuthError::Failed(format!("the operating system's random source failed: {e}"))
     })?;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
@@ -436,7 +434,10 @@ mod tests {
         assert_eq!(get("state"), Some(auth.state().expose()));
         assert_eq!(get("code_challenge_method"), Some("S256"));
         let verifier = auth.code_verifier().unwrap().expose();
-        assert_eq!(get("code_challenge"), Some(code_challenge_s256(verifier).as_str()));
+        assert_eq!(
+            get("code_challenge"),
+            Some(code_challenge_s256(verifier).as_str())
+        );
         let shown = format!("{auth:?}");
         assert!(!shown.contains(auth.state().expose()), "{shown}");
         assert!(!shown.contains(verifier), "{shown}");

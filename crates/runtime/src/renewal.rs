@@ -391,7 +391,11 @@ mod tests {
         assert_eq!(plan, Plan::Refresh(Secret::new("r9")));
         // An access token with no time left is not kept.
         let mut m = Machine::new(None, DEFAULT_MARGIN_CAP);
-        m.seed(Some((Secret::new("a0"), Some(Duration::ZERO))), Some(Secret::new("r0")), now);
+        m.seed(
+            Some((Secret::new("a0"), Some(Duration::ZERO))),
+            Some(Secret::new("r0")),
+            now,
+        );
         let (_, plan) = fetch_of(m.authorize(now));
         assert_eq!(plan, Plan::Refresh(Secret::new("r0")));
     }

@@ -420,7 +420,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
         let newer = StoredTokens::new(None, Some(Secret::new("r2")));
@@ -443,7 +446,11 @@ mod tests {
         let dir = scratch();
         let path = dir.join("tokens.json");
         let store = FileTokenStore::new(&path);
-        std::fs::write(&path, "{\"format\": \"dialtone-tokens/1\", \"refresh_token\": \"canary7f3a\"").unwrap();
+        std::fs::write(
+            &path,
+            "{\"format\": \"dialtone-tokens/1\", \"refresh_token\": \"canary7f3a\"",
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

@@ -572,7 +572,10 @@ impl OAuth2 {
     }
 
     /// The form fields of a login with `grant` (no refresh token at hand).
-    fn login_fields(&self, grant: Option<&Grant>) -> Result<Vec<(&'static str, String)>, AuthError> {
+    fn login_fields(
+        &self,
+        grant: Option<&Grant>,
+    ) -> Result<Vec<(&'static str, String)>, AuthError> {
         Ok(match grant {
             // The refresh token the client started with is spent (or
             // was refused): sending it again can only fail.
@@ -616,7 +619,8 @@ impl OAuth2 {
             }) => {
                 if self.spent.swap(true, Ordering::SeqCst) {
                     return Err(AuthError::Failed(
-                        "the authorization code has been used (a code works once): authorize again".to_owned(),
+                        "the authorization code has been used (a code works once): authorize again"
+                            .to_owned(),
                     ));
                 }
                 let mut fields = vec![
