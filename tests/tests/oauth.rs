@@ -56,7 +56,10 @@ fn rc_client(fake: &dialtone_fakes::FakeServer, grant: Grant) -> dialtone_ringce
 }
 
 async fn presence(rc: &dialtone_ringcentral::Client) -> Result<(), dialtone_ringcentral::Error> {
-    rc.read_user_presence_status("~", "~").send().await.map(drop)
+    rc.read_user_presence_status("~", "~")
+        .send()
+        .await
+        .map(drop)
 }
 
 /// The whole flow: authorize with PKCE, redirect, exchange, call; the
@@ -67,7 +70,10 @@ async fn ringcentral_authorization_code_with_pkce() {
     let authorization = rc_authorize(&fake);
     assert!(authorization.url().contains("code_challenge_method=S256"));
     let redirect = browse(authorization.url()).await;
-    assert!(redirect.starts_with(ringcentral::REDIRECT_URI), "{redirect}");
+    assert!(
+        redirect.starts_with(ringcentral::REDIRECT_URI),
+        "{redirect}"
+    );
     let grant = authorization.grant_from_redirect(&redirect).unwrap();
     let rc = rc_client(&fake, grant);
     presence(&rc).await.unwrap();
@@ -92,7 +98,8 @@ async fn ringcentral_checks_the_pkce_verifier() {
     let fake = rc_fake(Duration::from_secs(3600)).await;
     let authorization = rc_authorize(&fake);
     let redirect = browse(authorization.url()).await;
-    let Grant::AuthorizationCode { code, .. } = authorization.grant_from_redirect(&redirect).unwrap()
+    let Grant::AuthorizationCode { code, .. } =
+        authorization.grant_from_redirect(&redirect).unwrap()
     else {
         panic!("an authorization code grant")
     };
@@ -114,7 +121,11 @@ async fn ringcentral_checks_the_pkce_verifier() {
     };
     assert_eq!(source.status(), Some(400));
     let shown = format!("{err} {err:?}");
-    for secret in [code.expose(), wrong.expose(), authorization.state().expose()] {
+    for secret in [
+        code.expose(),
+        wrong.expose(),
+        authorization.state().expose(),
+    ] {
         assert!(!shown.contains(secret), "{shown}");
     }
     assert!(shown.contains("invalid_grant"), "{shown}");
@@ -134,7 +145,10 @@ async fn a_forged_redirect_is_refused() {
     let other = rc_authorize(&fake);
     let redirect = browse(other.url()).await;
     let err = authorization.grant_from_redirect(&redirect).unwrap_err();
-    assert!(matches!(err, dialtone_runtime::AuthError::StateMismatch), "{err:?}");
+    assert!(
+        matches!(err, dialtone_runtime::AuthError::StateMismatch),
+        "{err:?}"
+    );
     assert_eq!(fake.tokens().codes_redeemed, 0);
     // The vendor's refusal of a bad client id is answered, not redirected.
     let browser = dialtone_runtime::reqwest::Client::builder()
@@ -165,19 +179,16 @@ async fn ringcentral_public_apps_and_client_assertions() {
         let grant = authorization
             .grant_from_redirect(&browse(authorization.url()).await)
             .unwrap();
-        let source = OAuth2::new(
-            "/restapi/oauth/token",
-            ringcentral::CLIENT_ID,
-            "",
-            grant,
-        )
-        .client_auth(client_auth.clone())
-        .revoke_path("/restapi/oauth/revoke");
+        let source = OAuth2::new("/restapi/oauth/token", ringcentral::CLIENT_ID, "", grant)
+            .client_auth(client_auth.clone())
+            .revoke_path("/restapi/oauth/revoke");
         let rc = dialtone_ringcentral::Client::builder(fake.base_url())
             .auth(RefreshingToken::new(source, Placement::Bearer))
             .build()
             .unwrap();
-        presence(&rc).await.unwrap_or_else(|e| panic!("{client_auth:?}: {e}"));
+        presence(&rc)
+            .await
+            .unwrap_or_else(|e| panic!("{client_auth:?}: {e}"));
         rc.revoke_auth().await.unwrap();
     }
     let stats = fake.tokens();
@@ -224,7 +235,11 @@ async fn webex_integration_authorization_code_and_refresh() {
         .unwrap();
     let store = MemoryTokenStore::new();
     let wx = dialtone_webex::Client::builder(fake.base_url())
-        .oauth(webex::CLIENT_ID, webex::CLIENT_SECRET, grant.with_store(store.clone()))
+        .oauth(
+            webex::CLIENT_ID,
+            webex::CLIENT_SECRET,
+            grant.with_store(store.clone()),
+        )
         .build()
         .unwrap();
     wx.get_monitoring_settings_person(webex::PERSON_ID)
