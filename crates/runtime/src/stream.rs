@@ -147,7 +147,7 @@ fn file_stream(file: tokio::fs::File, size: u64) -> BoxStream {
 /// An `http_body::Body` over a stream that need not be `Sync` (reqwest
 /// asks for `Sync`; the stream is only ever polled through `&mut`).
 struct SyncBody {
-    stream: Mutex<Pin<Box<dyn Stream<Item = Result<Bytes, std::io::Error>> + Send>>>,
+    stream: Mutex<BoxStream>,
 }
 
 impl http_body::Body for SyncBody {
@@ -305,13 +305,14 @@ where
 pub struct ByteStream<E> {
     operation: &'static str,
     response: Option<reqwest::Response>,
-    pending: Option<Pin<Box<dyn std::future::Future<Output = ChunkResult> + Send>>>,
+    pending: Option<PendingChunk>,
     /// A chunk read already.
     ready: Option<Bytes>,
     _error: PhantomData<fn() -> E>,
 }
 
 type ChunkResult = (reqwest::Response, reqwest::Result<Option<Bytes>>);
+type PendingChunk = Pin<Box<dyn std::future::Future<Output = ChunkResult> + Send>>;
 
 impl<E> fmt::Debug for ByteStream<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
