@@ -50,6 +50,7 @@ pub fn surface(api: &Api) -> String {
                 method,
                 token,
                 revoke,
+                ..
             }) => {
                 let revoke = revoke
                     .as_ref()
