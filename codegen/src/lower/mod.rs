@@ -18,6 +18,9 @@ use crate::names::{Scope, camel, snake};
 
 mod compose;
 mod digest;
+mod extensions;
+
+use extensions::*;
 
 /// Type names the generated crate uses itself (or that would shadow the
 /// prelude in generated code).
@@ -107,21 +110,6 @@ const RESERVED_BUILDER_METHODS: &[&str] = &[
     "user_agent",
 ];
 
-/// The extensions Dialtone reads (documented in the crate root).
-const EXT_ENVELOPE: &str = "x-dialtone-envelope";
-const EXT_ERROR_SCHEMA: &str = "x-dialtone-error-schema";
-const EXT_REQUEST_ID: &str = "x-dialtone-request-id-header";
-const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
-const EXT_ERRCODE: &str = "x-dialtone-errcode";
-const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
-const EXT_AUTH: &str = "x-dialtone-auth";
-const EXT_RATE_LIMITS: &str = "x-dialtone-rate-limits";
-const EXT_LENIENT: &str = "x-dialtone-lenient";
-const EXT_BATCH: &str = "x-dialtone-batch";
-const EXT_PAGINATION: &str = "x-dialtone-pagination";
-const EXT_SECRET: &str = "x-dialtone-secret";
-const EXT_THROTTLING: &str = "x-throttling-group";
-
 /// Lowers a parsed spec into the IR. With `strict`, anything that would
 /// be skipped (an operation, a parameter, a schema decoded as JSON) is an
 /// error instead.
@@ -164,34 +152,11 @@ pub fn lower_with(
     lowerer.box_deep_nesting();
     let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;
-    let request_id_header = lowerer.string_extension(&doc.extensions, "", EXT_REQUEST_ID)?;
-    if let Some(header) = &request_id_header
-        && reqwest_header_ok(&header.to_ascii_lowercase()).is_err()
-    {
-        return Err(lowerer.err(
-            format!("/{EXT_REQUEST_ID}"),
-            "a valid HTTP header name",
-            Some(format!("\"{header}\"")),
-        ));
-    }
+    let request_id_header = lowerer.request_id_header()?;
     let errcode = lowerer.errcode()?;
     let rate_limits = lowerer.rate_limits()?;
     let digests = lowerer.digests()?;
-    let example_operation = match lowerer.string_extension(&doc.extensions, "", EXT_EXAMPLE_OP)? {
-        None => None,
-        Some(id) => Some(
-            operations
-                .iter()
-                .position(|op| op.id == id)
-                .ok_or_else(|| {
-                    lowerer.err(
-                        format!("/{EXT_EXAMPLE_OP}"),
-                        "the operationId of an operation in this spec",
-                        Some(format!("\"{id}\"")),
-                    )
-                })?,
-        ),
-    };
+    let example_operation = lowerer.example_operation(&operations)?;
     Ok(Api {
         vendor: vendor.to_owned(),
         crate_name: format!("dialtone-{vendor}"),
@@ -219,12 +184,6 @@ pub fn lower_with(
         skipped: lowerer.skipped,
         digests,
     })
-}
-
-#[derive(Default)]
-struct EnvelopeConfig {
-    request: Option<String>,
-    response: Option<String>,
 }
 
 struct Lowerer<'a> {
@@ -310,136 +269,6 @@ impl<'a> Lowerer<'a> {
     }
 
     // ----- extensions -------------------------------------------------
-
-    fn string_extension(
-        &self,
-        extensions: &indexmap::IndexMap<String, Value>,
-        pointer: &str,
-        name: &str,
-    ) -> Result<Option<String>, Error> {
-        match extensions.get(name) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.wrong_kind(push_pointer(pointer, name), "a string", other)),
-        }
-    }
-
-    fn envelope_config(&self) -> Result<EnvelopeConfig, Error> {
-        let Some(value) = self.doc.extensions.get(EXT_ENVELOPE) else {
-            return Ok(EnvelopeConfig::default());
-        };
-        let pointer = format!("/{EXT_ENVELOPE}");
-        let expected =
-            "a mapping with string keys `request` and/or `response` (the wrapped property)";
-        let Value::Object(map) = value else {
-            return Err(self.wrong_kind(pointer, expected, value));
-        };
-        let mut config = EnvelopeConfig::default();
-        for (key, v) in map {
-            let Value::String(prop) = v else {
-                return Err(self.wrong_kind(push_pointer(&pointer, key), "a property name", v));
-            };
-            match key.as_str() {
-                "request" => config.request = Some(prop.clone()),
-                "response" => config.response = Some(prop.clone()),
-                other => return Err(self.err(pointer, expected, Some(format!("key `{other}`")))),
-            }
-        }
-        Ok(config)
-    }
-
-    /// Whether an operation keeps the spec-wide envelope (`x-dialtone-envelope: false` opts out).
-    fn op_uses_envelope(&self, op: &openapiv3::Operation, pointer: &str) -> Result<bool, Error> {
-        match op.extensions.get(EXT_ENVELOPE) {
-            None | Some(Value::Bool(true)) => Ok(true),
-            Some(Value::Bool(false)) => Ok(false),
-            Some(other) => Err(self.wrong_kind(
-                push_pointer(pointer, EXT_ENVELOPE),
-                "`false` (to opt out of the spec's envelope)",
-                other,
-            )),
-        }
-    }
-
-    fn rate_limits(&self) -> Result<Vec<(String, u32, u64)>, Error> {
-        let Some(value) = self.doc.extensions.get(EXT_RATE_LIMITS) else {
-            return Ok(Vec::new());
-        };
-        let pointer = format!("/{EXT_RATE_LIMITS}");
-        let expected = "a mapping from group name to {requests: <count>, window: <seconds>}";
-        let Value::Object(groups) = value else {
-            return Err(self.wrong_kind(pointer, expected, value));
-        };
-        let mut out = Vec::new();
-        for (group, limit) in groups {
-            let requests = limit
-                .get("requests")
-                .and_then(Value::as_u64)
-                .and_then(|r| u32::try_from(r).ok())
-                .filter(|r| *r > 0);
-            let window = limit
-                .get("window")
-                .and_then(Value::as_u64)
-                .filter(|w| *w > 0);
-            match (requests, window) {
-                (Some(requests), Some(window)) => out.push((group.clone(), requests, window)),
-                _ => {
-                    return Err(self.err(
-                        push_pointer(&pointer, group),
-                        expected,
-                        Some(limit.to_string()),
-                    ));
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    fn errcode(&self) -> Result<Option<ErrCode>, Error> {
-        let Some(value) = self.doc.extensions.get(EXT_ERRCODE) else {
-            return Ok(None);
-        };
-        let field = value.get("field").and_then(Value::as_str);
-        let success = value.get("success").and_then(Value::as_i64);
-        let message = match value.get("message") {
-            None => Some(None),
-            Some(Value::String(m)) => Some(Some(m.clone())),
-            Some(_) => None,
-        };
-        let auth_errors: Option<Vec<String>> = match value.get("auth_errors") {
-            None => Some(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            Some(_) => None,
-        };
-        match (field, success, auth_errors, message) {
-            (Some(field), Some(success), Some(auth_errors), Some(message)) => Ok(Some(ErrCode { field: field.to_owned(), success, auth_errors, message })),
-            _ => Err(self.err(
-                format!("/{EXT_ERRCODE}"),
-                "a mapping with `field` (the code's property), `success` (the integer that means success) and optionally `message` (the message's property) and `auth_errors` (texts that mean the token was rejected)",
-                Some(value.to_string()),
-            )),
-        }
-    }
-
-    fn error_type(&mut self) -> Result<Option<TypeRef>, Error> {
-        let Some(name) = self.string_extension(&self.doc.extensions, "", EXT_ERROR_SCHEMA)? else {
-            return Ok(None);
-        };
-        let reference = format!("#/components/schemas/{name}");
-        let ty = self
-            .schema_reference(&reference, &format!("/{EXT_ERROR_SCHEMA}"))
-            .map_err(|_| {
-                self.err(
-                    format!("/{EXT_ERROR_SCHEMA}"),
-                    "the name of a schema in components/schemas",
-                    Some(format!("\"{name}\"")),
-                )
-            })?;
-        Ok(Some(ty))
-    }
 
     // ----- components -------------------------------------------------
 
