@@ -19,8 +19,10 @@ use crate::names::{Scope, camel, snake};
 mod compose;
 mod digest;
 mod extensions;
+mod refs;
 
 use extensions::*;
+use refs::component_key;
 
 /// Type names the generated crate uses itself (or that would shadow the
 /// prelude in generated code).
@@ -394,27 +396,6 @@ impl<'a> Lowerer<'a> {
         };
         self.resolving.remove(&key);
         result
-    }
-
-    /// The component key `#/components/<kind>/<key>` names, its JSON
-    /// pointer escapes (`~1`, `~0`) decoded.
-    fn local_ref(&self, reference: &str, kind: &str, pointer: &str) -> Result<String, Error> {
-        let prefix = format!("#/components/{kind}/");
-        component_key(reference, &prefix).ok_or_else(|| {
-            self.err(
-                push_pointer(pointer, "$ref"),
-                format!("a local reference of the form `{prefix}<name>`"),
-                Some(format!("\"{reference}\"")),
-            )
-        })
-    }
-
-    fn dangling(&self, reference: &str, pointer: &str) -> Error {
-        self.err(
-            push_pointer(pointer, "$ref"),
-            "a $ref to a component that exists",
-            Some(format!("dangling reference \"{reference}\"")),
-        )
     }
 
     fn schema(&mut self, schema: &Schema, pointer: &str, hint: &str) -> Result<TypeRef, Error> {
@@ -1581,28 +1562,7 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         builder: &str,
     ) -> Result<Option<Param>, Error> {
-        let (param, pointer) = match param {
-            ReferenceOr::Item(p) => (p, pointer.to_owned()),
-            ReferenceOr::Reference { reference } => {
-                let key = self.local_ref(reference, "parameters", pointer)?;
-                match self
-                    .doc
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.parameters.get(&key))
-                {
-                    Some(ReferenceOr::Item(p)) => (p, push_pointer("/components/parameters", &key)),
-                    Some(ReferenceOr::Reference { .. }) => {
-                        return Err(self.err(
-                            push_pointer("/components/parameters", &key),
-                            "a parameter written in place",
-                            Some("another $ref".to_owned()),
-                        ));
-                    }
-                    None => return Err(self.dangling(reference, pointer)),
-                }
-            }
-        };
+        let (param, pointer) = self.component(param, pointer)?;
         let (location, style) = match param {
             Parameter::Path { style, .. } => {
                 if !matches!(style, openapiv3::PathStyle::Simple) {
@@ -1686,18 +1646,9 @@ impl<'a> Lowerer<'a> {
     }
 
     fn parameter_required(&self, param: &ReferenceOr<Parameter>) -> bool {
-        let param = match param {
-            ReferenceOr::Item(p) => Some(p),
-            ReferenceOr::Reference { reference } => {
-                component_key(reference, "#/components/parameters/")
-                    .and_then(|key| self.doc.components.as_ref()?.parameters.get(&key))
-                    .and_then(|p| match p {
-                        ReferenceOr::Item(p) => Some(p),
-                        ReferenceOr::Reference { .. } => None,
-                    })
-            }
-        };
-        param.is_none_or(|p| matches!(p, Parameter::Path { .. }) || p.parameter_data_ref().required)
+        self.component(param, "").map_or(true, |(p, _)| {
+            matches!(p, Parameter::Path { .. }) || p.parameter_data_ref().required
+        })
     }
 
     fn is_basic_scheme(&self, name: &str) -> bool {
@@ -1736,30 +1687,7 @@ impl<'a> Lowerer<'a> {
         builder: &str,
         enveloped: bool,
     ) -> Result<Body, Error> {
-        let (body, pointer) = match body {
-            ReferenceOr::Item(b) => (b, pointer.to_owned()),
-            ReferenceOr::Reference { reference } => {
-                let key = self.local_ref(reference, "requestBodies", pointer)?;
-                match self
-                    .doc
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.request_bodies.get(&key))
-                {
-                    Some(ReferenceOr::Item(b)) => {
-                        (b, push_pointer("/components/requestBodies", &key))
-                    }
-                    Some(ReferenceOr::Reference { .. }) => {
-                        return Err(self.err(
-                            push_pointer("/components/requestBodies", &key),
-                            "a request body written in place",
-                            Some("another $ref".to_owned()),
-                        ));
-                    }
-                    None => return Err(self.dangling(reference, pointer)),
-                }
-            }
-        };
+        let (body, pointer) = self.component(body, pointer)?;
         let content = push_pointer(&pointer, "content");
         let Some((media, media_key, media_type)) = pick_media(&body.content, true) else {
             return Err(self.err(
@@ -1862,28 +1790,7 @@ impl<'a> Lowerer<'a> {
         response: &'a ReferenceOr<Response>,
         pointer: &str,
     ) -> Result<(&'a Response, String), Error> {
-        match response {
-            ReferenceOr::Item(r) => Ok((r, pointer.to_owned())),
-            ReferenceOr::Reference { reference } => {
-                let key = self.local_ref(reference, "responses", pointer)?;
-                match self
-                    .doc
-                    .components
-                    .as_ref()
-                    .and_then(|c| c.responses.get(&key))
-                {
-                    Some(ReferenceOr::Item(r)) => {
-                        Ok((r, push_pointer("/components/responses", &key)))
-                    }
-                    Some(ReferenceOr::Reference { .. }) => Err(self.err(
-                        push_pointer("/components/responses", &key),
-                        "a response written in place",
-                        Some("another $ref".to_owned()),
-                    )),
-                    None => Err(self.dangling(reference, pointer)),
-                }
-            }
-        }
+        self.component(response, pointer)
     }
 
     /// What one response carries: JSON (preferred), text, bytes or nothing.
@@ -2197,21 +2104,7 @@ impl<'a> Lowerer<'a> {
         }
         for (key, example) in &media.examples {
             let example_pointer = push_pointer(&push_pointer(pointer, "examples"), key);
-            let example = match example {
-                ReferenceOr::Item(e) => e,
-                ReferenceOr::Reference { reference } => {
-                    let name = self.local_ref(reference, "examples", &example_pointer)?;
-                    match self
-                        .doc
-                        .components
-                        .as_ref()
-                        .and_then(|c| c.examples.get(&name))
-                    {
-                        Some(ReferenceOr::Item(e)) => e,
-                        _ => return Err(self.dangling(reference, &example_pointer)),
-                    }
-                }
-            };
+            let (example, _) = self.component(example, &example_pointer)?;
             if let Some(value) = &example.value {
                 out.push(Example {
                     name: names.claim(snake(&format!("{prefix}_{key}"))),
@@ -2241,16 +2134,6 @@ struct OperationInput<'o> {
 enum TemplatePiece {
     Literal(String),
     Param(String),
-}
-
-/// The key of the component `reference` names under `prefix`
-/// (`#/components/schemas/`), its JSON pointer escapes decoded.
-pub(crate) fn component_key(reference: &str, prefix: &str) -> Option<String> {
-    let token = reference.strip_prefix(prefix)?;
-    if token.contains('/') {
-        return None;
-    }
-    Some(token.replace("~1", "/").replace("~0", "~"))
 }
 
 fn split_template(path: &str) -> Vec<TemplatePiece> {
