@@ -27,15 +27,17 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Every named type, in the order lowering met them.
     pub types: Vec<TypeDef>,
-    /// Every distinct `pattern`, indexed by [`Constraints::pattern`].
-    pub patterns: Vec<String>,
+    /// Every `pattern`, indexed by [`Constraints::pattern`]: one per
+    /// distinct name and regex.
+    pub patterns: Vec<Pattern>,
     /// The vendor's error body (`x-dialtone-error-schema`).
     pub error_type: Option<TypeRef>,
     /// The response header with the request id (`x-dialtone-request-id-header`).
     pub request_id_header: Option<String>,
-    /// Client-side rate limits per group (`x-dialtone-rate-limits`):
-    /// group, requests, window in seconds.
-    pub rate_limits: Vec<(String, u32, u64)>,
+    /// The vendor's rate-limit groups, in spec order: those with
+    /// client-side limits (`x-dialtone-rate-limits`), then any other an
+    /// operation names (`x-throttling-group`).
+    pub rate_groups: Vec<RateGroup>,
     /// Errors reported inside success bodies (`x-dialtone-errcode`).
     pub errcode: Option<ErrCode>,
     /// Index into `operations` of the README example (`x-dialtone-example-operation`).
@@ -48,6 +50,27 @@ pub struct Api {
     /// (`x-dialtone-digest`): their type gets a constructor from the user
     /// name and password.
     pub digests: Vec<Digest>,
+}
+
+/// A vendor rate-limit group (a variant of the generated `RateLimitGroup`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateGroup {
+    /// The group's name, as the vendor spells it.
+    pub wire: String,
+    /// The variant.
+    pub rust_name: String,
+    /// The client-side limit by default: requests per window in seconds.
+    pub limit: Option<(u32, u64)>,
+}
+
+/// A `pattern` and the name of the static that holds it compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// The static's name, after what it checks (`GROUP_ID`,
+    /// `ACCOUNT_ID`): stable when other patterns come and go.
+    pub name: String,
+    /// The regular expression (checked to compile).
+    pub source: String,
 }
 
 /// A property that carries a digest of a user's credentials (Kazoo's
@@ -242,72 +265,65 @@ pub struct Operation {
     /// replaying (true: a safe POST; false: a PUT that creates anew).
     pub idempotent: Option<bool>,
     /// How a list operation pages (`x-dialtone-pagination`).
-    pub pagination: Option<Pagination>,
+    pub paging: Option<Paging>,
     /// A fixed `Accept` header (the batch form's media type).
     pub accept: Option<String>,
-    /// The batch form: which parameter holds the ids, how many one call
-    /// takes (`send_chunked` splits longer lists), and how its parts decode.
-    pub chunk: Option<Chunk>,
     /// RingCentral's `x-throttling-group`.
     pub throttling_group: Option<String>,
     /// The operation's JSON pointer in the spec.
     pub pointer: String,
 }
 
-/// The batch form of an operation (`x-dialtone-batch`).
+/// How a list operation pages: what a page is, where its items are, and
+/// how the next page is asked for and the end known. The stop rule of each
+/// style is one function of `dialtone_runtime::paginate`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Chunk {
-    /// Index into `params` of the list of ids.
-    pub param: usize,
-    /// The most ids per call.
-    pub max: u64,
-    /// The single form's success type, which each successful part decodes
-    /// into (`None`: the single form has no JSON body; the batch answer
-    /// decodes as the spec's array).
-    pub item: Option<TypeRef>,
-    /// The property of a part with its id, its status and its body.
-    pub parts: [String; 3],
+pub struct Paging {
+    /// The type of a page: the whole response body, envelope included.
+    pub page: TypeRef,
+    /// Pages are fetched with `send_enveloped` (the response is enveloped).
+    pub enveloped: bool,
+    /// Where the items are in a page.
+    pub items: Vec<FieldStep>,
+    /// The type of one item.
+    pub item: TypeRef,
+    /// How the next page is asked for.
+    pub next: NextPage,
 }
 
-/// A list operation's paging style.
+/// How the next page of a listing is asked for, and the end known.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Pagination {
-    /// An opaque cursor: the response's `next` goes back as query `param`
-    /// (Kazoo `next_start_key` -> `start_key`).
+pub enum NextPage {
+    /// An opaque cursor: the page's `next` goes back as query parameter
+    /// `param` (Kazoo `next_start_key` -> `start_key`); the end is a page
+    /// without one (`paginate::next_cursor`).
     Cursor {
-        /// Index into `params` of the cursor parameter.
+        /// Index into `params` of the cursor parameter (a string).
         param: usize,
-        /// Where the next cursor is in the response.
+        /// Where the next cursor is in a page.
         next: Vec<FieldStep>,
-        /// Where the items are.
-        items: Vec<FieldStep>,
-        /// The type of one item.
-        item: TypeRef,
     },
-    /// Page numbers (RingCentral `page`/`perPage` with `navigation.nextPage`;
-    /// Yeastar `page`/`page_size` with `total_number`).
-    Page {
-        /// Index into `params` of the page number parameter.
+    /// Page numbers, and a field present only while there are more pages
+    /// (RingCentral `navigation.nextPage`; `paginate::next_page_marked`).
+    Marked {
+        /// Index into `params` of the page number parameter (an integer).
         page: usize,
-        /// Index into `params` of the page size parameter.
+        /// The field.
+        next: Vec<FieldStep>,
+    },
+    /// Page numbers, and the total number of items (Yeastar
+    /// `total_number`; `paginate::next_page_counted`).
+    Counted {
+        /// Index into `params` of the page number parameter (an integer).
+        page: usize,
+        /// Index into `params` of the page size parameter (an integer).
         per_page: Option<usize>,
-        /// A response field present only when there is a next page.
-        next: Option<Vec<FieldStep>>,
-        /// A response field with the total number of items.
-        total: Option<Vec<FieldStep>>,
-        /// Where the items are.
-        items: Vec<FieldStep>,
-        /// The type of one item.
-        item: TypeRef,
+        /// Where the total is in a page (an integer).
+        total: Vec<FieldStep>,
     },
-    /// The next page's URL in the `Link: <...>; rel="next"` response header
-    /// (Webex), followed verbatim on the API's own origin.
-    Link {
-        /// Where the items are.
-        items: Vec<FieldStep>,
-        /// The type of one item.
-        item: TypeRef,
-    },
+    /// The next page's URL in the `Link: <...>; rel="next"` header
+    /// (Webex), followed on the API's own origin (`paginate::next_link`).
+    Link,
 }
 
 /// One step of a path into a response: a field and whether it is required.
@@ -364,21 +380,16 @@ pub enum ParamLocation {
     Cookie,
 }
 
-/// How a parameter's value is serialized.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ArrayStyle {
-    /// `a,b,c` (`style: simple`, or `form` with `explode: false`).
-    Csv,
-    /// `k=a&k=b` (`style: form`, exploded).
-    Each,
-    /// `k=a b` (`style: spaceDelimited`).
-    Space,
-    /// `k=a|b` (`style: pipeDelimited`).
-    Pipe,
-    /// `k[a]=1` (`style: deepObject`).
-    Deep,
-    /// JSON text (a parameter declared with `content: application/json`).
-    Json,
+impl ParamLocation {
+    /// The location as OpenAPI's `in` names it (`path`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ParamLocation::Path => "path",
+            ParamLocation::Query => "query",
+            ParamLocation::Header => "header",
+            ParamLocation::Cookie => "cookie",
+        }
+    }
 }
 
 /// One parameter.
@@ -388,20 +399,104 @@ pub struct Param {
     pub wire_name: String,
     /// The Rust name (argument or setter).
     pub rust_name: String,
-    /// Where it goes.
-    pub location: ParamLocation,
     /// Required parameters are arguments of the client method.
     pub required: bool,
     /// The type, with its constraints.
     pub ty: TypeRef,
-    /// How arrays are joined.
-    pub style: ArrayStyle,
+    /// Where it goes and how its value is written.
+    pub encoding: Encoding,
     /// The parameter's description.
     pub docs: Option<String>,
     /// The spec's example value, for README examples.
     pub example: Option<serde_json::Value>,
     /// Whether the spec deprecates it.
     pub deprecated: bool,
+}
+
+impl Param {
+    /// Where it goes.
+    pub fn location(&self) -> ParamLocation {
+        match self.encoding {
+            Encoding::Path(_) => ParamLocation::Path,
+            Encoding::Header(_) => ParamLocation::Header,
+            Encoding::Cookie(_) => ParamLocation::Cookie,
+            Encoding::Query { .. } | Encoding::QueryJson => ParamLocation::Query,
+        }
+    }
+}
+
+/// Where a parameter goes and how its value is written: everything
+/// rendering needs, decided by lowering from the parameter's `in`,
+/// `style`, `explode`, `content` and type. What Dialtone cannot send as
+/// the spec says (JSON text outside the query, exploded objects in a path
+/// or header, exploded lists or objects in a cookie) is refused there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// One path segment (`style: simple`): each value percent-encoded,
+    /// lists comma-joined, objects as `k,v,k,v`.
+    Path(Shape),
+    /// A header (`style: simple`): lists comma-joined, objects `k,v,k,v`.
+    Header(Shape),
+    /// A cookie (`style: form`): lists and objects comma-joined
+    /// (`explode: false`).
+    Cookie(Shape),
+    /// A query parameter.
+    Query {
+        /// `style`.
+        style: QueryStyle,
+        /// `explode` (`k=a&k=b` rather than `k=a,b` for `form`).
+        explode: bool,
+        /// What the value is.
+        shape: Shape,
+    },
+    /// A query parameter sent as JSON text (`content: application/json`).
+    QueryJson,
+}
+
+impl Encoding {
+    /// What the value is (JSON text is written from any value).
+    pub fn shape(self) -> Shape {
+        match self {
+            Encoding::Path(shape) | Encoding::Header(shape) | Encoding::Cookie(shape) => shape,
+            Encoding::Query { shape, .. } => shape,
+            Encoding::QueryJson => Shape::Structured,
+        }
+    }
+}
+
+/// The `style` of a query parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryStyle {
+    /// `k=a,b` or, exploded, `k=a&k=b`.
+    Form,
+    /// `k=a b`.
+    SpaceDelimited,
+    /// `k=a|b`.
+    PipeDelimited,
+    /// `k[a]=1`.
+    DeepObject,
+}
+
+/// What a parameter's value is, as the wire sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A `String`: its text.
+    Text,
+    /// A credential (`Secret`): its text.
+    Secret,
+    /// A number or a boolean: its decimal or `true`/`false` text.
+    Scalar,
+    /// A string enum: its wire value.
+    Enum,
+    /// An array of texts, numbers, booleans or string enums (`of_text`:
+    /// of `String`s).
+    List {
+        /// The items are `String`s.
+        of_text: bool,
+    },
+    /// Anything else (an object, a union, an array of those): written
+    /// from its JSON form by the runtime's `encode`.
+    Structured,
 }
 
 /// A request body.
@@ -432,16 +527,61 @@ pub struct Envelope {
 }
 
 /// Body encodings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Media {
     Json,
     Form,
     /// `multipart/form-data`: one part per property.
-    Multipart,
+    Multipart(Parts),
     /// `text/*`: a `String`.
     Text,
     /// Anything else: raw bytes.
     Bytes,
+}
+
+/// The parts of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parts {
+    /// One part per field of the body's struct, in order.
+    Fields(Vec<PartField>),
+    /// One part per property of the body's JSON object (a map, a union, or
+    /// a struct with flattened members or extra properties).
+    Properties,
+}
+
+/// A field of a multipart body's struct, sent as one part (or one per
+/// file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartField {
+    pub wire_name: String,
+    pub rust_name: String,
+    /// Whether it is always there (`T`), optional (`Option<T>`) or
+    /// tri-state (`Patch<T>`).
+    pub presence: Presence,
+    /// What the part holds.
+    pub content: PartContent,
+}
+
+/// How a struct field holds its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// `T`.
+    Required,
+    /// `Option<T>` (optional, or required but nullable).
+    Optional,
+    /// `Patch<T>` (optional and nullable).
+    Patch,
+}
+
+/// What a multipart part holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartContent {
+    /// A file (`format: binary`).
+    File,
+    /// One file part per item (an array of `format: binary`).
+    Files,
+    /// A value, as text or JSON.
+    Value,
 }
 
 /// What a successful call returns.
@@ -466,6 +606,27 @@ pub enum Success {
         name: String,
         variants: Vec<StatusVariant>,
     },
+    /// The batch form of an operation (`x-dialtone-batch`): several ids in
+    /// one call, at most `max` (`send_chunked` splits longer lists).
+    Batch {
+        /// Index into `params` of the list of ids.
+        ids: usize,
+        /// The most ids per call.
+        max: u64,
+        /// How the answer decodes.
+        answer: BatchAnswer,
+    },
+}
+
+/// How the answer of a batch call decodes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchAnswer {
+    /// One result per id, in the order of the ids: the single form's
+    /// `item`, or the vendor's error for that id, read from the parts'
+    /// properties `parts` (id, status, body).
+    Parts { item: TypeRef, parts: [String; 3] },
+    /// The spec's array, decoded whole (the single form answers no JSON).
+    Whole(TypeRef),
 }
 
 /// One documented error status with a JSON body.
@@ -498,7 +659,20 @@ pub struct StatusVariant {
     /// The variant (`Created`, `Accepted`, `Status207`).
     pub rust_name: String,
     /// The body.
-    pub body: Success,
+    pub body: Payload,
+}
+
+/// The body of one success status of a [`Success::Multi`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// No body.
+    Empty,
+    /// A JSON body (an envelope decodes whole).
+    Json(TypeRef),
+    /// A `text/*` body.
+    Text,
+    /// Any other media type: the bytes.
+    Bytes,
 }
 
 /// The payload inside a response envelope.
@@ -585,6 +759,11 @@ pub struct Field {
     /// `#[serde(flatten)]`: the properties of another type (an `allOf`
     /// member that could not be merged, such as a union).
     pub flatten: bool,
+    /// Its builder method (`with_name`), distinct among the struct's.
+    pub setter: String,
+    /// The method that sets it to `null`, for optional nullable fields
+    /// (`with_name_null`).
+    pub null_setter: Option<String>,
 }
 
 /// An enum variant.

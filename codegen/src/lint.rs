@@ -180,7 +180,7 @@ pub fn check_value(
                 ));
             }
             if let Some(index) = c.pattern {
-                let source = &api.patterns[index];
+                let source = &api.patterns[index].source;
                 let matches = regex::Regex::new(source)
                     .map(|re| re.is_match(s))
                     .unwrap_or(false);

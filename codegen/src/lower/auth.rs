@@ -5,7 +5,7 @@ use openapiv3::{APIKeyLocation, ReferenceOr, SecurityScheme};
 use serde_json::Value;
 
 use super::extensions::EXT_AUTH;
-use super::{Lowerer, RESERVED_BUILDER_METHODS, reqwest_header_ok};
+use super::{Lowerer, members, reqwest_header_ok};
 use crate::error::{Error, push_pointer};
 use crate::ir::*;
 use crate::names::{Scope, snake};
@@ -143,7 +143,7 @@ impl<'a> Lowerer<'a> {
                     None => None,
                 };
                 Ok(Lifecycle::OAuth2 {
-                    method: scope.claim("oauth".to_owned()),
+                    method: scope.claim(members::OAUTH.to_owned()),
                     token,
                     revoke,
                 })
@@ -157,7 +157,7 @@ impl<'a> Lowerer<'a> {
     }
 
     pub(super) fn security_schemes(&self, ops: &[Operation]) -> Result<Vec<AuthScheme>, Error> {
-        let mut scope = Scope::with_reserved(RESERVED_BUILDER_METHODS);
+        let mut scope = members::client_builder_methods();
         let mut out = Vec::new();
         for (key, scheme) in self
             .doc

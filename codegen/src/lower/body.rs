@@ -18,7 +18,7 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Body, Error> {
         let (body, pointer) = self.component(body, pointer)?;
         let content = push_pointer(&pointer, "content");
-        let Some((media, media_key, media_type)) = pick_media(&body.content, true) else {
+        let Some((kind, media_key, media_type)) = pick_media(&body.content, true) else {
             return Err(self.err(
                 content,
                 "a media type for the body",
@@ -28,16 +28,16 @@ impl<'a> Lowerer<'a> {
         let media_pointer = push_pointer(&content, media_key);
         let schema_pointer = push_pointer(&media_pointer, "schema");
         let hint = format!("{builder}Body");
-        let ty = match (media, &media_type.schema) {
-            (Media::Text, _) => TypeRef::String(Constraints::default()),
-            (Media::Bytes, _) => TypeRef::Binary,
+        let ty = match (kind, &media_type.schema) {
+            (Kind::Text, _) => TypeRef::String(Constraints::default()),
+            (Kind::Bytes, _) => TypeRef::Binary,
             (_, Some(schema)) => self.schema_or_ref(schema, &schema_pointer, &hint)?,
-            (Media::Json, None) => TypeRef::Json,
+            (Kind::Json, None) => TypeRef::Json,
             (_, None) => TypeRef::Map(Box::new(TypeRef::Json)),
         };
         let mut envelope = None;
         let mut payload = ty.clone();
-        if let (Media::Json, true, Some(prop)) = (media, enveloped, self.envelope.request.clone()) {
+        if let (Kind::Json, true, Some(prop)) = (kind, enveloped, self.envelope.request.clone()) {
             let (field, field_ty) = self.envelope_field(&ty, &prop, true, &media_pointer)?;
             envelope = Some(Envelope {
                 type_name: type_name(&ty),
@@ -45,7 +45,7 @@ impl<'a> Lowerer<'a> {
             });
             payload = field_ty;
         }
-        if matches!(media, Media::Form | Media::Multipart)
+        if matches!(kind, Kind::Form | Kind::Multipart)
             && !matches!(&ty, TypeRef::Map(_) | TypeRef::Json)
             && !matches!(&ty, TypeRef::Named(n) if self.is_struct(n) || self.is_union(n))
         {
@@ -55,7 +55,14 @@ impl<'a> Lowerer<'a> {
                 None,
             ));
         }
-        let content_type = custom_content_type(media, media_key);
+        let content_type = custom_content_type(kind, media_key);
+        let media = match kind {
+            Kind::Json => Media::Json,
+            Kind::Form => Media::Form,
+            Kind::Multipart => Media::Multipart(self.parts(&payload)),
+            Kind::Text => Media::Text,
+            Kind::Bytes => Media::Bytes,
+        };
         Ok(Body {
             media,
             content_type,
@@ -64,6 +71,50 @@ impl<'a> Lowerer<'a> {
             envelope,
             docs: body.description.clone(),
         })
+    }
+
+    /// How a multipart body of type `ty` is split into parts: one per
+    /// field of a plain struct, else one per property of its JSON object.
+    fn parts(&self, ty: &TypeRef) -> Parts {
+        let plain = match ty {
+            TypeRef::Named(name) => {
+                self.types
+                    .iter()
+                    .find(|t| t.name == *name)
+                    .and_then(|t| match &t.kind {
+                        TypeKind::Struct {
+                            fields,
+                            extra: None,
+                        } if fields.iter().all(|f| !f.flatten) => Some(fields),
+                        _ => None,
+                    })
+            }
+            _ => None,
+        };
+        let Some(fields) = plain else {
+            return Parts::Properties;
+        };
+        Parts::Fields(
+            fields
+                .iter()
+                .map(|f| PartField {
+                    wire_name: f.wire_name.clone(),
+                    rust_name: f.rust_name.clone(),
+                    presence: match (f.required, f.nullable) {
+                        (true, false) => Presence::Required,
+                        (false, true) => Presence::Patch,
+                        _ => Presence::Optional,
+                    },
+                    content: match &f.ty {
+                        TypeRef::Binary => PartContent::File,
+                        TypeRef::Array(inner, _) if **inner == TypeRef::Binary => {
+                            PartContent::Files
+                        }
+                        _ => PartContent::Value,
+                    },
+                })
+                .collect(),
+        )
     }
 
     /// Checks that `ty` is a struct with a required property `prop` (and,
@@ -127,13 +178,23 @@ pub(super) fn type_name(ty: &TypeRef) -> String {
     }
 }
 
+/// How a body or response is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Json,
+    Form,
+    Multipart,
+    Text,
+    Bytes,
+}
+
 /// The media type a body or response is read as: JSON first (plain
 /// `application/json` before `+json` types), then forms (requests only),
 /// text, and anything else as bytes.
 pub(super) fn pick_media(
     content: &indexmap::IndexMap<String, MediaType>,
     request: bool,
-) -> Option<(Media, &String, &MediaType)> {
+) -> Option<(Kind, &String, &MediaType)> {
     let essence = |k: &str| {
         k.split(';')
             .next()
@@ -143,24 +204,24 @@ pub(super) fn pick_media(
     };
     let find = |f: &dyn Fn(&str) -> bool| content.iter().find(|(k, _)| f(&essence(k)));
     if let Some((k, m)) = find(&|e| e == "application/json").or_else(|| find(&|e| is_json(e))) {
-        return Some((Media::Json, k, m));
+        return Some((Kind::Json, k, m));
     }
     if request {
         if let Some((k, m)) = find(&|e| e == "application/x-www-form-urlencoded") {
-            return Some((Media::Form, k, m));
+            return Some((Kind::Form, k, m));
         }
         if let Some((k, m)) = find(&|e| e == "multipart/form-data") {
-            return Some((Media::Multipart, k, m));
+            return Some((Kind::Multipart, k, m));
         }
     }
     if let Some((k, m)) = find(&|e| e.starts_with("text/")) {
-        return Some((Media::Text, k, m));
+        return Some((Kind::Text, k, m));
     }
-    content.iter().next().map(|(k, m)| (Media::Bytes, k, m))
+    content.iter().next().map(|(k, m)| (Kind::Bytes, k, m))
 }
 
 /// The media type to send when it is not the encoding's own default.
-pub(super) fn custom_content_type(media: Media, key: &str) -> Option<String> {
+fn custom_content_type(media: Kind, key: &str) -> Option<String> {
     let essence = key
         .split(';')
         .next()
@@ -168,12 +229,12 @@ pub(super) fn custom_content_type(media: Media, key: &str) -> Option<String> {
         .trim()
         .to_ascii_lowercase();
     let default = match media {
-        Media::Json => "application/json",
-        Media::Form => "application/x-www-form-urlencoded",
+        Kind::Json => "application/json",
+        Kind::Form => "application/x-www-form-urlencoded",
         // The runtime writes the boundary itself.
-        Media::Multipart => return None,
-        Media::Text => "text/plain",
-        Media::Bytes => "application/octet-stream",
+        Kind::Multipart => return None,
+        Kind::Text => "text/plain",
+        Kind::Bytes => "application/octet-stream",
     };
     let valid = !key.contains('*')
         && key.bytes().all(|b| (0x20..0x7f).contains(&b))

@@ -264,7 +264,7 @@ impl<'a> Lowerer<'a> {
             .collect();
         if let Some(strings) = strings {
             let kind = if strings.iter().all(|s| !s.enumeration.is_empty()) {
-                let mut scope = Scope::with_reserved(&["Unrecognized"]);
+                let mut scope = super::members::enum_variants();
                 let mut seen = BTreeSet::new();
                 let variants = strings
                     .iter()
@@ -295,7 +295,7 @@ impl<'a> Lowerer<'a> {
             pointer: pointer.to_owned(),
         });
         let list = push_pointer(pointer, keyword);
-        let mut scope = Scope::with_reserved(&["Unknown"]);
+        let mut scope = super::members::union_variants();
         let mut variants = Vec::new();
         let explicit = schema.schema_data.discriminator.as_ref();
         // Dropshot-style unions: every variant fixes the same property to
@@ -552,6 +552,8 @@ impl<'a> Lowerer<'a> {
                 nullable: false,
                 boxed: false,
                 flatten: true,
+                setter: String::new(),
+                null_setter: None,
             });
         }
         Ok(())

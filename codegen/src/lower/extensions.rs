@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::Lowerer;
 use crate::error::{Error, push_pointer};
-use crate::ir::{ErrCode, Operation, TypeRef};
+use crate::ir::{ErrCode, Operation, RateGroup, TypeRef};
+use crate::names::camel;
 
 /// Root: request and response bodies wrapped in a property.
 pub(super) const EXT_ENVELOPE: &str = "x-dialtone-envelope";
@@ -133,7 +134,33 @@ impl<'a> Lowerer<'a> {
         }
     }
 
-    pub(super) fn rate_limits(&self) -> Result<Vec<(String, u32, u64)>, Error> {
+    /// The rate-limit groups: those with limits (`x-dialtone-rate-limits`),
+    /// then any other an operation names (`x-throttling-group`).
+    pub(super) fn rate_groups(&self, operations: &[Operation]) -> Result<Vec<RateGroup>, Error> {
+        let mut names = super::members::enum_variants();
+        let mut out: Vec<RateGroup> = Vec::new();
+        let limited = self
+            .rate_limits()?
+            .into_iter()
+            .map(|(g, r, w)| (g, Some((r, w))));
+        let named = operations
+            .iter()
+            .filter_map(|op| op.throttling_group.clone())
+            .map(|g| (g, None));
+        for (wire, limit) in limited.chain(named) {
+            if !out.iter().any(|g| g.wire == wire) {
+                let rust_name = names.claim(camel(&wire));
+                out.push(RateGroup {
+                    wire,
+                    rust_name,
+                    limit,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    fn rate_limits(&self) -> Result<Vec<(String, u32, u64)>, Error> {
         let Some(value) = self.doc.extensions.get(EXT_RATE_LIMITS) else {
             return Ok(Vec::new());
         };

@@ -11,12 +11,14 @@ use crate::ir::*;
 use crate::names::Scope;
 
 mod auth;
+mod batch;
 mod body;
 mod compose;
 mod cycles;
 mod digest;
 mod examples;
 mod extensions;
+pub(crate) mod members;
 mod operation;
 mod paging;
 mod params;
@@ -27,94 +29,6 @@ mod schema;
 use extensions::*;
 use refs::component_key;
 use schema::any_is_empty;
-
-/// Type names the generated crate uses itself (or that would shadow the
-/// prelude in generated code).
-const RESERVED_TYPES: &[&str] = &[
-    "AsRef",
-    "Box",
-    "Clone",
-    "Copy",
-    "Debug",
-    "Default",
-    "Drop",
-    "Eq",
-    "Fn",
-    "FnMut",
-    "FnOnce",
-    "From",
-    "Hash",
-    "Into",
-    "Iterator",
-    "Ord",
-    "PartialEq",
-    "PartialOrd",
-    "Send",
-    "Sized",
-    "Sync",
-    "ToOwned",
-    "ToString",
-    "BTreeMap",
-    "Client",
-    "ClientBuilder",
-    "Err",
-    "Error",
-    "FieldPath",
-    "InvalidRequest",
-    "None",
-    "Ok",
-    "Option",
-    // Re-exported by every generated crate's root.
-    "Grant",
-    "RateLimitGroup",
-    "RetryPolicy",
-    "Result",
-    "Secret",
-    "Self_",
-    "Some",
-    "String",
-    "Validate",
-    "Value",
-    "Vec",
-];
-/// Methods of the generated `Client` itself.
-const RESERVED_CLIENT_METHODS: &[&str] = &[
-    "builder",
-    "clone",
-    "fmt",
-    "from_runtime",
-    "revoke_auth",
-    "runtime",
-];
-/// Methods and fields of every request builder.
-const RESERVED_BUILDER_NAMES: &[&str] = &[
-    "basic",
-    "basic_auth",
-    "body",
-    "client",
-    "into_pages",
-    "into_stream",
-    "new",
-    "send",
-    "send_enveloped",
-    "send_raw",
-    "timeout",
-];
-/// Methods of the generated `ClientBuilder`.
-const RESERVED_BUILDER_METHODS: &[&str] = &[
-    "auth",
-    "build",
-    "connect_timeout",
-    "default_header",
-    "http_client",
-    "new",
-    "no_rate_limit",
-    "no_retries",
-    "rate_limit",
-    "retry_policy",
-    "timeout",
-    "user_agent",
-];
 
 /// Lowers a parsed spec into the IR. With `strict`, anything that would
 /// be skipped (an operation, a parameter, a schema decoded as JSON) is an
@@ -139,10 +53,10 @@ pub fn lower_with(
         strict,
         skipped: Vec::new(),
         types: Vec::new(),
-        type_names: Scope::with_reserved(RESERVED_TYPES),
+        type_names: members::types(),
         components: BTreeMap::new(),
         resolving: BTreeSet::new(),
-        patterns: Vec::new(),
+        patterns: schema::Patterns::default(),
         envelope: EnvelopeConfig::default(),
         inline: BTreeMap::new(),
         depth: 0,
@@ -156,11 +70,12 @@ pub fn lower_with(
     lowerer.break_alias_cycles();
     lowerer.box_cycles();
     lowerer.box_deep_nesting();
+    members::name_setters(&mut lowerer.types);
     let auth = lowerer.security_schemes(&operations)?;
     let error_type = lowerer.error_type()?;
     let request_id_header = lowerer.request_id_header()?;
     let errcode = lowerer.errcode()?;
-    let rate_limits = lowerer.rate_limits()?;
+    let rate_groups = lowerer.rate_groups(&operations)?;
     let digests = lowerer.digests()?;
     let example_operation = lowerer.example_operation(&operations)?;
     Ok(Api {
@@ -180,10 +95,10 @@ pub fn lower_with(
         auth,
         operations,
         types: lowerer.types,
-        patterns: lowerer.patterns,
+        patterns: lowerer.patterns.list,
         error_type,
         request_id_header,
-        rate_limits,
+        rate_groups,
         errcode,
         example_operation,
         examples,
@@ -205,7 +120,7 @@ struct Lowerer<'a> {
     components: BTreeMap<String, String>,
     /// Components being inlined right now (to refuse alias cycles).
     resolving: BTreeSet<String>,
-    patterns: Vec<String>,
+    patterns: schema::Patterns,
     envelope: EnvelopeConfig,
     /// Inline named types already lowered, by pointer, so that a schema
     /// met twice (a shared response) yields one type.

@@ -1,23 +1,46 @@
-//! Operations: one per path and method, in spec order, and the batch forms
-//! (`x-dialtone-batch`). A failing operation is skipped as a whole (or,
-//! strictly, refused).
+//! Operations: one per path and method, in spec order, each followed by
+//! its batch form (`x-dialtone-batch`, in `batch.rs`). An operation that
+//! cannot be generated is skipped as a whole, leaving no trace in the name
+//! scopes (or, strictly, refused).
 
 use openapiv3::{Parameter, ReferenceOr};
 use serde_json::Value;
 
 use super::extensions::*;
 use super::response::statuses;
-use super::{Lowerer, RESERVED_BUILDER_NAMES, RESERVED_CLIENT_METHODS, RESERVED_TYPES};
+use super::{Lowerer, members};
 use crate::error::{Error, push_pointer};
 use crate::ir::*;
 use crate::names::{Scope, camel, snake};
 
+/// The names operations claim: client methods, builder types and example
+/// tests. Cloned before each operation, kept only if it lowers.
+#[derive(Clone)]
+struct Names {
+    methods: Scope,
+    builders: Scope,
+    examples: Scope,
+}
+
+/// One operation of a path item, as the spec has it.
+struct Input<'o> {
+    id: String,
+    http_method: HttpMethod,
+    path: &'o str,
+    path_params: &'o [ReferenceOr<Parameter>],
+    path_pointer: String,
+    op: &'o openapiv3::Operation,
+    pointer: String,
+}
+
 impl<'a> Lowerer<'a> {
+    /// Every operation (and batch form) and the examples they document.
     pub(super) fn operations(&mut self) -> Result<(Vec<Operation>, Vec<Example>), Error> {
-        let mut methods = Scope::with_reserved(RESERVED_CLIENT_METHODS);
-        // Builders share operations.rs with the prelude's names.
-        let mut builders = Scope::with_reserved(RESERVED_TYPES);
-        let mut example_names = Scope::default();
+        let mut names = Names {
+            methods: members::client_methods(),
+            builders: members::builder_types(),
+            examples: members::example_tests(),
+        };
         let mut operations = Vec::new();
         let mut examples = Vec::new();
         for (path, item) in self.doc.paths.paths.iter() {
@@ -35,89 +58,31 @@ impl<'a> Lowerer<'a> {
             };
             for (method, op) in item.iter() {
                 let pointer = push_pointer(&path_pointer, method);
-                let http_method = match method {
-                    "get" => HttpMethod::Get,
-                    "put" => HttpMethod::Put,
-                    "post" => HttpMethod::Post,
-                    "delete" => HttpMethod::Delete,
-                    "patch" => HttpMethod::Patch,
-                    "head" => HttpMethod::Head,
-                    "options" => HttpMethod::Options,
-                    _ => HttpMethod::Trace,
+                let input = Input {
+                    id: op
+                        .operation_id
+                        .clone()
+                        .filter(|id| !id.trim().is_empty())
+                        .unwrap_or_else(|| snake(&format!("{method} {path}"))),
+                    http_method: http_method(method),
+                    path,
+                    path_params: &item.parameters,
+                    path_pointer: path_pointer.clone(),
+                    op,
+                    pointer: pointer.clone(),
                 };
-                let id = op
-                    .operation_id
-                    .clone()
-                    .filter(|id| !id.trim().is_empty())
-                    .unwrap_or_else(|| snake(&format!("{method} {path}")));
                 // Lowered on a copy of the name scopes and examples, so that
                 // a skipped operation leaves no trace.
-                let (mut m, mut b, mut e) =
-                    (methods.clone(), builders.clone(), example_names.clone());
+                let mut trial = names.clone();
                 let examples_before = examples.len();
-                let lowered = (|| -> Result<Vec<Operation>, Error> {
-                    let method_name = m.claim(snake(&id));
-                    let builder_name = b.claim(camel(&id));
-                    let mut operation = self.operation(
-                        OperationInput {
-                            id: id.clone(),
-                            method_name,
-                            builder_name,
-                            http_method,
-                            path,
-                            path_params: &item.parameters,
-                            path_pointer: path_pointer.clone(),
-                            op,
-                            pointer: pointer.clone(),
-                        },
-                        &mut b,
-                    )?;
-                    self.examples_of(op, &pointer, &operation, &mut e, &mut examples)?;
-                    operation.statuses = statuses(op);
-                    operation.response_headers = self.response_headers(op);
-                    let batch = match op.extensions.get(EXT_BATCH) {
-                        Some(value) => Some(self.batch_operation(
-                            &operation,
-                            op,
-                            value,
-                            &push_pointer(&pointer, EXT_BATCH),
-                            &mut m,
-                            &mut b,
-                        )?),
-                        None => None,
-                    };
-                    Ok(std::iter::once(operation).chain(batch).collect())
-                })();
-                match lowered {
+                match self.operation_and_batch(input, &mut trial, &mut examples) {
                     Ok(ops) => {
                         operations.extend(ops);
-                        (methods, builders, example_names) = (m, b, e);
+                        names = trial;
                     }
                     Err(err) => {
                         examples.truncate(examples_before);
-                        if self.strict {
-                            return Err(err);
-                        }
-                        // Listed under the operation, with where inside it
-                        // the problem is.
-                        let found = err
-                            .found
-                            .map(|f| format!(", found {f}"))
-                            .unwrap_or_default();
-                        let inner = err
-                            .pointer
-                            .strip_prefix(pointer.as_str())
-                            .unwrap_or(&err.pointer);
-                        let at = if inner.is_empty() {
-                            String::new()
-                        } else {
-                            format!("at {inner}: ")
-                        };
-                        self.skipped.push(Skipped {
-                            unit: SkipUnit::Operation,
-                            pointer: pointer.clone(),
-                            reason: format!("{at}expected {}{found}", err.expected),
-                        });
+                        self.skip_operation(err, &pointer)?;
                     }
                 }
             }
@@ -125,157 +90,69 @@ impl<'a> Lowerer<'a> {
         Ok((operations, examples))
     }
 
-    /// The batch form of `single` (`x-dialtone-batch`): the same call with
-    /// several ids joined in one path segment, answered with one result
-    /// per id.
-    pub(super) fn batch_operation(
-        &mut self,
-        single: &Operation,
-        op: &'a openapiv3::Operation,
-        value: &Value,
-        pointer: &str,
-        methods: &mut Scope,
-        builders: &mut Scope,
-    ) -> Result<Operation, Error> {
-        let expected = "{param: <path parameter>, max: <ids per call>, status: \"<status of the batch answer>\", accept: <media type of the batch answer>, parts?: {id, status, body}}";
-        let text = |key: &str| value.get(key).and_then(Value::as_str);
-        let (Some(param), Some(max), Some(status), Some(accept)) = (
-            text("param"),
-            value.get("max").and_then(Value::as_u64),
-            text("status"),
-            text("accept"),
-        ) else {
-            return Err(self.err(pointer, expected, Some(value.to_string())));
-        };
-        let part = |key: &str, default: &str| -> Result<String, Error> {
-            match value.get("parts").map(|p| p.get(key)) {
-                None | Some(None) => Ok(default.to_owned()),
-                Some(Some(Value::String(name))) => Ok(name.clone()),
-                Some(Some(other)) => Err(self.err(
-                    push_pointer(&push_pointer(pointer, "parts"), key),
-                    "the name of a property of the batch answer's parts",
-                    Some(other.to_string()),
-                )),
-            }
-        };
-        let parts = [
-            part("id", "resourceId")?,
-            part("status", "status")?,
-            part("body", "body")?,
-        ];
-        if single.body.is_some() {
-            return Err(self.err(pointer, "a batch form of an operation without a request body (batch bodies are not supported yet)", None));
+    /// Records an operation left out, with where inside it the problem is;
+    /// strictly, fails with `err`.
+    fn skip_operation(&mut self, err: Error, pointer: &str) -> Result<(), Error> {
+        if self.strict {
+            return Err(err);
         }
-        let index = single
-            .params
-            .iter()
-            .position(|p| {
-                p.location == ParamLocation::Path
-                    && p.wire_name == param
-                    && matches!(p.ty, TypeRef::String(_))
-            })
-            .ok_or_else(|| {
-                self.err(
-                    push_pointer(pointer, "param"),
-                    "a string path parameter of the operation",
-                    Some(format!("\"{param}\"")),
-                )
-            })?;
-        let response_pointer = push_pointer(&push_pointer(&single.pointer, "responses"), status);
-        let response = op
-            .responses
-            .responses
-            .iter()
-            .find(|(code, _)| code.to_string() == status)
-            .map(|(_, r)| r)
-            .ok_or_else(|| {
-                self.err(
-                    push_pointer(pointer, "status"),
-                    "a status the operation documents",
-                    Some(format!("\"{status}\"")),
-                )
-            })?;
-        let (response, at) = self.response(response, &response_pointer)?;
-        let media = response
-            .content
-            .get(accept)
-            .and_then(|m| m.schema.as_ref())
-            .ok_or_else(|| {
-                self.err(
-                    push_pointer(&at, "content"),
-                    format!("a `{accept}` body with a schema"),
-                    None,
-                )
-            })?;
-        let media_pointer = push_pointer(
-            &push_pointer(&push_pointer(&at, "content"), accept),
-            "schema",
-        );
-        let ty = self.schema_or_ref(
-            media,
-            &media_pointer,
-            &format!("{}BatchResponse", single.builder_name),
-        )?;
-        if !matches!(ty, TypeRef::Array(..)) {
-            return Err(self.err(media_pointer, "an array schema (one result per id)", None));
-        }
-        let mut params = single.params.clone();
-        let id = &mut params[index];
-        let scalar = std::mem::replace(&mut id.ty, TypeRef::Json);
-        id.ty = TypeRef::Array(
-            Box::new(scalar),
-            Constraints {
-                min_items: Some(1),
-                max_items: usize::try_from(max).ok(),
-                ..Constraints::default()
-            },
-        );
-        id.rust_name = match id.rust_name.strip_suffix("_id") {
-            Some(stem) => format!("{stem}_ids"),
-            None => format!("{}_list", id.rust_name),
+        let found = err
+            .found
+            .map(|f| format!(", found {f}"))
+            .unwrap_or_default();
+        let inner = err.pointer.strip_prefix(pointer).unwrap_or(&err.pointer);
+        let at = if inner.is_empty() {
+            String::new()
+        } else {
+            format!("at {inner}: ")
         };
-        id.docs = Some(format!(
-            "The ids, at most {max} per call (`send_chunked` splits longer lists)."
-        ));
-        Ok(Operation {
-            method_name: methods.claim(format!("{}_batch", single.method_name)),
-            builder_name: builders.claim(format!("{}Batch", single.builder_name)),
-            params,
-            success: Success::Json { ty, envelope: None },
-            pagination: None,
-            // Decoded with the single form's error enum.
-            errors: None,
-            accept: Some(accept.to_owned()),
-            chunk: Some(Chunk {
-                param: index,
-                max,
-                item: match &single.success {
-                    Success::Json { ty, envelope: None } => Some(ty.clone()),
-                    _ => None,
-                },
-                parts,
-            }),
-            docs: Docs {
-                summary: single.docs.summary.as_ref().map(|s| format!("{s} (batch)")),
-                description: Some(format!(
-                    "The batch form of `{}`: up to {max} ids in one call, one result per id in request order (HTTP {status}).",
-                    single.method_name
-                )),
-            },
+        self.skipped.push(Skipped {
+            unit: SkipUnit::Operation,
             pointer: pointer.to_owned(),
-            ..single.clone()
-        })
+            reason: format!("{at}expected {}{found}", err.expected),
+        });
+        Ok(())
     }
 
-    pub(super) fn operation(
+    /// One operation, its examples, and its batch form if it has one.
+    fn operation_and_batch(
         &mut self,
-        input: OperationInput<'a>,
+        input: Input<'a>,
+        names: &mut Names,
+        examples: &mut Vec<Example>,
+    ) -> Result<Vec<Operation>, Error> {
+        let (op, pointer) = (input.op, input.pointer.clone());
+        let pointer = pointer.as_str();
+        let method_name = names.methods.claim(snake(&input.id));
+        let builder_name = names.builders.claim(camel(&input.id));
+        let mut operation =
+            self.operation(input, method_name, builder_name, &mut names.builders)?;
+        self.examples_of(op, pointer, &operation, &mut names.examples, examples)?;
+        operation.statuses = statuses(op);
+        operation.response_headers = self.response_headers(op);
+        let batch = match op.extensions.get(EXT_BATCH) {
+            Some(value) => Some(self.batch_operation(
+                &operation,
+                op,
+                value,
+                &push_pointer(pointer, EXT_BATCH),
+                &mut names.methods,
+                &mut names.builders,
+            )?),
+            None => None,
+        };
+        Ok(std::iter::once(operation).chain(batch).collect())
+    }
+
+    fn operation(
+        &mut self,
+        input: Input<'a>,
+        method_name: String,
+        builder_name: String,
         builders: &mut Scope,
     ) -> Result<Operation, Error> {
-        let OperationInput {
+        let Input {
             id,
-            method_name,
-            builder_name,
             http_method,
             path,
             path_params,
@@ -285,80 +162,8 @@ impl<'a> Lowerer<'a> {
         } = input;
         let (path_pointer, pointer) = (path_pointer.as_str(), pointer.as_str());
         let enveloped = self.op_uses_envelope(op, pointer)?;
-
-        // Parameters: the path item's, overridden by the operation's.
-        let mut scope = Scope::with_reserved(RESERVED_BUILDER_NAMES);
-        let mut declared: Vec<(Param, String)> = Vec::new();
-        let sources = path_params
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                (
-                    p,
-                    push_pointer(&push_pointer(path_pointer, "parameters"), &i.to_string()),
-                )
-            })
-            .chain(op.parameters.iter().enumerate().map(|(i, p)| {
-                (
-                    p,
-                    push_pointer(&push_pointer(pointer, "parameters"), &i.to_string()),
-                )
-            }));
-        for (param, param_pointer) in sources {
-            let param = match self.parameter(param, &param_pointer, &builder_name) {
-                Ok(Some(param)) => param,
-                Ok(None) => continue,
-                // An optional parameter Dialtone cannot send is left out;
-                // without a required one the operation cannot be called.
-                Err(err) if !self.parameter_required(param) => {
-                    self.soften(err, SkipUnit::Parameter)?;
-                    continue;
-                }
-                Err(err) => return Err(err),
-            };
-            declared
-                .retain(|(p, _)| !(p.wire_name == param.wire_name && p.location == param.location));
-            declared.push((param, param_pointer));
-        }
-        // Path parameters first, in template order.
-        let segments = split_template(path);
-        let mut params: Vec<Param> = Vec::new();
-        let mut path_segments = Vec::new();
-        for segment in &segments {
-            match segment {
-                TemplatePiece::Literal(text) => path_segments.push(Segment::Literal(text.clone())),
-                TemplatePiece::Param(name) => {
-                    let found = declared.iter().position(|(p, _)| {
-                        p.location == ParamLocation::Path && &p.wire_name == name
-                    });
-                    let Some(index) = found else {
-                        return Err(self.err(
-                            pointer,
-                            format!("a path parameter named `{name}` for the template {path}"),
-                            Some("none declared".to_owned()),
-                        ));
-                    };
-                    let (param, _) = declared.remove(index);
-                    path_segments.push(Segment::Param(params.len()));
-                    params.push(param);
-                }
-            }
-        }
-        if let Some((param, param_pointer)) = declared
-            .iter()
-            .find(|(p, _)| p.location == ParamLocation::Path)
-        {
-            return Err(self.err(
-                param_pointer.clone(),
-                format!("a path parameter that appears in the template {path}"),
-                Some(format!("`{}`", param.wire_name)),
-            ));
-        }
-        params.extend(declared.into_iter().map(|(p, _)| p));
-        for param in &mut params {
-            param.rust_name = scope.claim(std::mem::take(&mut param.rust_name));
-        }
-
+        let (params, path_segments) =
+            self.operation_params(path, path_params, path_pointer, op, pointer, &builder_name)?;
         let body = match &op.request_body {
             None => None,
             Some(body) => Some(self.request_body(
@@ -370,26 +175,16 @@ impl<'a> Lowerer<'a> {
         };
         let success = self.success(op, pointer, enveloped, builders, &builder_name)?;
         let errors = self.error_bodies(op, pointer, builders, &builder_name)?;
-        let pagination = match op.extensions.get(EXT_PAGINATION) {
+        let paging = match op.extensions.get(EXT_PAGINATION) {
             None => None,
-            Some(value) => Some(self.pagination(
+            Some(value) => Some(self.paging(
                 value,
                 &push_pointer(pointer, EXT_PAGINATION),
                 &params,
                 &success,
             )?),
         };
-        let effective_security = op.security.as_ref().or(self.doc.security.as_ref());
-        let schemes: Vec<&str> = effective_security
-            .iter()
-            .flat_map(|reqs| reqs.iter())
-            .flat_map(|req| req.keys())
-            .map(String::as_str)
-            .collect();
-        let basic_auth =
-            !schemes.is_empty() && schemes.iter().all(|name| self.is_basic_scheme(name));
-        let authenticated = !schemes.is_empty() && !basic_auth;
-        let throttling_group = self.string_extension(&op.extensions, pointer, EXT_THROTTLING)?;
+        let (authenticated, basic_auth) = self.security(op);
         let idempotent = match op.extensions.get(EXT_IDEMPOTENT) {
             None => None,
             Some(Value::Bool(b)) => Some(*b),
@@ -423,32 +218,129 @@ impl<'a> Lowerer<'a> {
             deprecated: op.deprecated,
             idempotent,
             accept: None,
-            chunk: None,
-            pagination,
-            throttling_group,
+            paging,
+            throttling_group: self.string_extension(&op.extensions, pointer, EXT_THROTTLING)?,
             pointer: pointer.to_owned(),
         })
     }
+
+    /// Whether an operation carries the client's credential, and whether
+    /// it takes HTTP Basic credentials per call instead (OAuth token
+    /// endpoints, whose only scheme is Basic).
+    fn security(&self, op: &openapiv3::Operation) -> (bool, bool) {
+        let effective = op.security.as_ref().or(self.doc.security.as_ref());
+        let schemes: Vec<&str> = effective
+            .iter()
+            .flat_map(|reqs| reqs.iter())
+            .flat_map(|req| req.keys())
+            .map(String::as_str)
+            .collect();
+        let basic_auth =
+            !schemes.is_empty() && schemes.iter().all(|name| self.is_basic_scheme(name));
+        (!schemes.is_empty() && !basic_auth, basic_auth)
+    }
+
+    /// The parameters of an operation (the path item's, overridden by the
+    /// operation's), path parameters first in template order, each with a
+    /// distinct Rust name; and the path split into literals and parameters.
+    fn operation_params(
+        &mut self,
+        path: &str,
+        path_params: &[ReferenceOr<Parameter>],
+        path_pointer: &str,
+        op: &openapiv3::Operation,
+        pointer: &str,
+        builder_name: &str,
+    ) -> Result<(Vec<Param>, Vec<Segment>), Error> {
+        let mut declared: Vec<(Param, String)> = Vec::new();
+        for (param, param_pointer) in
+            numbered(path_params, path_pointer).chain(numbered(&op.parameters, pointer))
+        {
+            let param = match self.parameter(param, &param_pointer, builder_name) {
+                Ok(param) => param,
+                // An optional parameter Dialtone cannot send is left out;
+                // without a required one the operation cannot be called.
+                Err(err) if !self.parameter_required(param) => {
+                    self.soften(err, SkipUnit::Parameter)?;
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            declared.retain(|(p, _)| {
+                !(p.wire_name == param.wire_name && p.location() == param.location())
+            });
+            declared.push((param, param_pointer));
+        }
+        let mut params: Vec<Param> = Vec::new();
+        let mut segments = Vec::new();
+        for piece in split_template(path) {
+            match piece {
+                TemplatePiece::Literal(text) => segments.push(Segment::Literal(text)),
+                TemplatePiece::Param(name) => {
+                    let found = declared.iter().position(|(p, _)| {
+                        p.location() == ParamLocation::Path && p.wire_name == name
+                    });
+                    let Some(index) = found else {
+                        return Err(self.err(
+                            pointer,
+                            format!("a path parameter named `{name}` for the template {path}"),
+                            Some("none declared".to_owned()),
+                        ));
+                    };
+                    segments.push(Segment::Param(params.len()));
+                    params.push(declared.remove(index).0);
+                }
+            }
+        }
+        if let Some((param, param_pointer)) = declared
+            .iter()
+            .find(|(p, _)| p.location() == ParamLocation::Path)
+        {
+            return Err(self.err(
+                param_pointer.clone(),
+                format!("a path parameter that appears in the template {path}"),
+                Some(format!("`{}`", param.wire_name)),
+            ));
+        }
+        params.extend(declared.into_iter().map(|(p, _)| p));
+        let mut scope = members::builder_members();
+        for param in &mut params {
+            param.rust_name = scope.claim(std::mem::take(&mut param.rust_name));
+        }
+        Ok((params, segments))
+    }
 }
 
-pub(super) struct OperationInput<'o> {
-    id: String,
-    method_name: String,
-    builder_name: String,
-    http_method: HttpMethod,
-    path: &'o str,
-    path_params: &'o [ReferenceOr<Parameter>],
-    path_pointer: String,
-    op: &'o openapiv3::Operation,
-    pointer: String,
+/// The parameters of `list`, each with its pointer under `at`.
+fn numbered<'l>(
+    list: &'l [ReferenceOr<Parameter>],
+    at: &str,
+) -> impl Iterator<Item = (&'l ReferenceOr<Parameter>, String)> + 'l {
+    let at = push_pointer(at, "parameters");
+    list.iter()
+        .enumerate()
+        .map(move |(i, p)| (p, push_pointer(&at, &i.to_string())))
 }
 
-pub(super) enum TemplatePiece {
+fn http_method(method: &str) -> HttpMethod {
+    match method {
+        "get" => HttpMethod::Get,
+        "put" => HttpMethod::Put,
+        "post" => HttpMethod::Post,
+        "delete" => HttpMethod::Delete,
+        "patch" => HttpMethod::Patch,
+        "head" => HttpMethod::Head,
+        "options" => HttpMethod::Options,
+        _ => HttpMethod::Trace,
+    }
+}
+
+enum TemplatePiece {
     Literal(String),
     Param(String),
 }
 
-pub(super) fn split_template(path: &str) -> Vec<TemplatePiece> {
+fn split_template(path: &str) -> Vec<TemplatePiece> {
     let mut out = Vec::new();
     let mut rest = path;
     while let Some(open) = rest.find('{') {

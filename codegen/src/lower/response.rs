@@ -5,7 +5,7 @@ use openapiv3::{ReferenceOr, Response, StatusCode};
 use serde_json::Value;
 
 use super::Lowerer;
-use super::body::pick_media;
+use super::body::{Kind, pick_media};
 use super::extensions::{EXT_BATCH, EXT_ERROR_SCHEMA};
 use crate::error::{Error, push_pointer};
 use crate::ir::*;
@@ -21,18 +21,18 @@ impl<'a> Lowerer<'a> {
     }
 
     /// What one response carries: JSON (preferred), text, bytes or nothing.
-    pub(super) fn response_body(
+    fn response_body(
         &mut self,
         response: &Response,
         response_pointer: &str,
         hint: &str,
         enveloped: bool,
-    ) -> Result<Success, Error> {
+    ) -> Result<One, Error> {
         let Some((media, key, media_type)) = pick_media(&response.content, false) else {
-            return Ok(Success::Empty);
+            return Ok(One::Empty);
         };
         Ok(match media {
-            Media::Json => {
+            Kind::Json => {
                 let media_pointer = push_pointer(&push_pointer(response_pointer, "content"), key);
                 let ty = match &media_type.schema {
                     Some(schema) => {
@@ -51,10 +51,10 @@ impl<'a> Lowerer<'a> {
                     }
                     _ => None,
                 };
-                Success::Json { ty, envelope }
+                One::Json { ty, envelope }
             }
-            Media::Text => Success::Text,
-            _ => Success::Bytes,
+            Kind::Text => One::Text,
+            _ => One::Bytes,
         })
     }
 
@@ -68,7 +68,7 @@ impl<'a> Lowerer<'a> {
     ) -> Result<Success, Error> {
         let responses = push_pointer(pointer, "responses");
         let base = camel(op.operation_id.as_deref().unwrap_or("operation"));
-        let mut found: Vec<(Option<u16>, Success)> = Vec::new();
+        let mut found: Vec<(Option<u16>, One)> = Vec::new();
         for (status, response) in &op.responses.responses {
             let code = match status {
                 StatusCode::Code(code) if (200..300).contains(code) => Some(*code),
@@ -98,12 +98,14 @@ impl<'a> Lowerer<'a> {
             if let Some(default) = &op.responses.default {
                 let (response, response_pointer) =
                     self.response(default, &push_pointer(&responses, "default"))?;
-                return self.response_body(
-                    response,
-                    &response_pointer,
-                    &format!("{base}Response"),
-                    enveloped,
-                );
+                return self
+                    .response_body(
+                        response,
+                        &response_pointer,
+                        &format!("{base}Response"),
+                        enveloped,
+                    )
+                    .map(One::into_success);
             }
             // Only redirects (downloads that live elsewhere): the client
             // follows them and returns what it finds there.
@@ -121,15 +123,15 @@ impl<'a> Lowerer<'a> {
             return Ok(Success::Empty);
         }
         if found.iter().all(|(_, body)| *body == found[0].1) {
-            return Ok(found.swap_remove(0).1);
+            return Ok(found.swap_remove(0).1.into_success());
         }
-        let mut scope = Scope::with_reserved(&["Other"]);
+        let mut scope = super::members::response_variants();
         let variants = found
             .into_iter()
             .map(|(status, body)| StatusVariant {
                 status,
                 rust_name: scope.claim(status_name(status)),
-                body,
+                body: body.into_payload(),
             })
             .collect();
         Ok(Success::Multi {
@@ -200,7 +202,7 @@ impl<'a> Lowerer<'a> {
         for (status, key, response) in listed {
             let at = push_pointer(&responses, &key);
             let (response, response_pointer) = self.response(response, &at)?;
-            let Some((Media::Json, media_key, media)) = pick_media(&response.content, false) else {
+            let Some((Kind::Json, media_key, media)) = pick_media(&response.content, false) else {
                 continue;
             };
             let Some(schema) = &media.schema else {
@@ -288,5 +290,40 @@ pub(super) fn status_name(status: Option<u16>) -> String {
         Some(206) => "PartialContent".to_owned(),
         Some(207) => "MultiStatus".to_owned(),
         Some(code) => format!("Status{code}"),
+    }
+}
+
+/// What one response carries.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // plain data, built once per response
+enum One {
+    Empty,
+    Json {
+        ty: TypeRef,
+        envelope: Option<EnvelopePayload>,
+    },
+    Text,
+    Bytes,
+}
+
+impl One {
+    /// The success of an operation with this one body.
+    fn into_success(self) -> Success {
+        match self {
+            One::Empty => Success::Empty,
+            One::Json { ty, envelope } => Success::Json { ty, envelope },
+            One::Text => Success::Text,
+            One::Bytes => Success::Bytes,
+        }
+    }
+
+    /// The body of one status among several (an envelope decodes whole).
+    fn into_payload(self) -> Payload {
+        match self {
+            One::Empty => Payload::Empty,
+            One::Json { ty, .. } => Payload::Json(ty),
+            One::Text => Payload::Text,
+            One::Bytes => Payload::Bytes,
+        }
     }
 }

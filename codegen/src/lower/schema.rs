@@ -2,7 +2,7 @@
 //! `TypeRef` of any schema, with its constraints. Composition is in
 //! `compose.rs`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use openapiv3::{
     AdditionalProperties, ArrayType, IntegerType, NumberType, ObjectType, OpenAPI, ReferenceOr,
@@ -15,7 +15,7 @@ use super::{Lowerer, component_key, compose};
 use crate::error::{Error, push_pointer};
 use crate::ir::*;
 use crate::limits::MAX_SCHEMA_DEPTH;
-use crate::names::{Scope, camel, snake};
+use crate::names::{Scope, camel, screaming, snake};
 
 impl<'a> Lowerer<'a> {
     pub(super) fn component_schemas(
@@ -196,7 +196,7 @@ impl<'a> Lowerer<'a> {
         }
         let data = &schema.schema_data;
         match &schema.schema_kind {
-            SchemaKind::Type(Type::String(s)) => self.string(s, data, pointer),
+            SchemaKind::Type(Type::String(s)) => self.string(s, data, pointer, hint),
             SchemaKind::Type(Type::Integer(i)) => Ok(self.integer(i)),
             SchemaKind::Type(Type::Number(n)) => Ok(number(n)),
             SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
@@ -224,7 +224,7 @@ impl<'a> Lowerer<'a> {
         let docs = schema.schema_data.description.clone();
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
-                let mut scope = Scope::with_reserved(&["Unrecognized"]);
+                let mut scope = super::members::enum_variants();
                 let mut seen = BTreeSet::new();
                 let variants = s
                     .enumeration
@@ -367,6 +367,9 @@ impl<'a> Lowerer<'a> {
                 nullable,
                 boxed: false,
                 flatten: false,
+                // Named once the struct is complete (`members::name_setters`).
+                setter: String::new(),
+                null_setter: None,
             });
         }
         let extra = extra.then(|| scope.claim("extra".to_owned()));
@@ -387,6 +390,7 @@ impl<'a> Lowerer<'a> {
         s: &StringType,
         data: &SchemaData,
         pointer: &str,
+        hint: &str,
     ) -> Result<TypeRef, Error> {
         let mut c = Constraints {
             min_length: s.min_length,
@@ -403,7 +407,9 @@ impl<'a> Lowerer<'a> {
             _ => {}
         }
         if let Some(pattern) = &s.pattern {
-            if let Err(err) = regex::Regex::new(pattern) {
+            if let Some(&index) = self.patterns.at.get(pointer) {
+                c.pattern = Some(index);
+            } else if let Err(err) = regex::Regex::new(pattern) {
                 let err = self.err(
                     push_pointer(pointer, "pattern"),
                     "a regular expression the `regex` crate accepts (no look-around or back-references)",
@@ -411,15 +417,9 @@ impl<'a> Lowerer<'a> {
                 );
                 self.soften(err, SkipUnit::Ignored)?;
                 return Ok(TypeRef::String(c));
+            } else {
+                c.pattern = Some(self.patterns.add(pattern, pointer, hint));
             }
-            let index = match self.patterns.iter().position(|p| p == pattern) {
-                Some(index) => index,
-                None => {
-                    self.patterns.push(pattern.clone());
-                    self.patterns.len() - 1
-                }
-            };
-            c.pattern = Some(index);
         }
         let secret = matches!(
             &s.format,
@@ -504,6 +504,12 @@ impl<'a> Lowerer<'a> {
             .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct { .. }))
     }
 
+    pub(super) fn is_enum(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|t| t.name == name && matches!(t.kind, TypeKind::Enum { .. }))
+    }
+
     pub(super) fn is_union(&self, name: &str) -> bool {
         self.types
             .iter()
@@ -537,5 +543,48 @@ pub(super) fn into_secret(ty: TypeRef) -> TypeRef {
     match ty {
         TypeRef::String(c) => TypeRef::Secret(c),
         other => other,
+    }
+}
+
+/// The spec's patterns, each compiled once in the generated crate by a
+/// static named after what it checks.
+#[derive(Default)]
+pub(super) struct Patterns {
+    pub(super) list: Vec<Pattern>,
+    names: Scope,
+    /// (name before deconfliction, regex) -> index: one static per both.
+    by_name: BTreeMap<(String, String), usize>,
+    /// Schema pointer -> index: a schema lowered again names no new one.
+    pub(super) at: BTreeMap<String, usize>,
+}
+
+impl Patterns {
+    /// The index of the static for `source`, the pattern of the schema at
+    /// `pointer` whose type is hinted `hint`: named after the hint (the
+    /// type and field, `GROUP_ID`), or after the component of a shared
+    /// parameter (`ACCOUNT_ID` for `#/components/parameters/AccountId`),
+    /// so that adding a pattern or a use renames no other.
+    fn add(&mut self, source: &str, pointer: &str, hint: &str) -> usize {
+        let what = pointer
+            .strip_prefix("/components/parameters/")
+            .and_then(|rest| rest.strip_suffix("/schema"))
+            .filter(|key| !key.contains('/'))
+            .map(|key| key.replace("~1", "/").replace("~0", "~"));
+        let base = screaming(what.as_deref().unwrap_or(hint));
+        let key = (base, source.to_owned());
+        let index = match self.by_name.get(&key) {
+            Some(&index) => index,
+            None => {
+                let index = self.list.len();
+                self.list.push(Pattern {
+                    name: self.names.claim(key.0.clone()),
+                    source: source.to_owned(),
+                });
+                self.by_name.insert(key, index);
+                index
+            }
+        };
+        self.at.insert(pointer.to_owned(), index);
+        index
     }
 }

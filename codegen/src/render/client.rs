@@ -3,11 +3,10 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::operations::op_docs;
+use super::operation::op_docs;
 use super::{arg_type, doc_attrs, rust_type, takes_into};
 use crate::escape;
 use crate::ir::{Api, AuthKind, Lifecycle, TokenCall};
-use crate::names::{Scope, camel};
 
 fn token_call(call: &TokenCall) -> TokenStream {
     let operation = &call.operation;
@@ -27,46 +26,26 @@ fn token_call(call: &TokenCall) -> TokenStream {
     }
 }
 
-/// The vendor's rate-limit groups, in spec order: those with client-side
-/// limits (`x-dialtone-rate-limits`), then any other an operation names
-/// (`x-throttling-group`); each with its variant name.
-pub(super) fn rate_limit_groups(api: &Api) -> Vec<(String, String)> {
-    let mut names = Scope::with_reserved(&["Unrecognized"]);
-    let mut out: Vec<(String, String)> = Vec::new();
-    let wire = api.rate_limits.iter().map(|(group, _, _)| group).chain(
-        api.operations
-            .iter()
-            .filter_map(|op| op.throttling_group.as_ref()),
-    );
-    for group in wire {
-        if !out.iter().any(|(g, _)| g == group) {
-            out.push((group.clone(), names.claim(camel(group))));
-        }
-    }
-    out
-}
-
 /// `RateLimitGroup`: the vendor's rate-limit groups as an enum, so that a
 /// misspelt group does not compile.
 pub(super) fn rate_limit_group_enum(api: &Api) -> TokenStream {
-    let groups = rate_limit_groups(api);
-    if groups.is_empty() {
+    if api.rate_groups.is_empty() {
         return TokenStream::new();
     }
-    let variants = groups.iter().map(|(wire, name)| {
-        let ident = format_ident!("{}", name);
-        let limit = api.rate_limits.iter().find(|(g, _, _)| g == wire);
-        let shown = escape::code(wire);
-        let doc = match limit {
-            Some((_, requests, window)) => {
+    let variants = api.rate_groups.iter().map(|group| {
+        let ident = format_ident!("{}", group.rust_name);
+        let shown = escape::code(&group.wire);
+        let doc = match group.limit {
+            Some((requests, window)) => {
                 format!(" {shown}: {requests} requests per {window} s by default.")
             }
             None => format!(" {shown}."),
         };
         quote!(#[doc = #doc] #ident,)
     });
-    let arms = groups.iter().map(|(wire, name)| {
-        let ident = format_ident!("{}", name);
+    let arms = api.rate_groups.iter().map(|group| {
+        let ident = format_ident!("{}", group.rust_name);
+        let wire = &group.wire;
         quote!(RateLimitGroup::#ident => #wire,)
     });
     quote! {
@@ -127,10 +106,12 @@ pub(super) fn render(api: &Api) -> TokenStream {
         let message = rule.message.as_ref().map(|m| quote!(.errcode_message(#m)));
         quote!(.errcode(#field, #success) #auth #message)
     });
-    let rate_limits = api.rate_limits.iter().map(|(group, requests, window)| {
-        let window = proc_macro2::Literal::u64_unsuffixed(*window);
-        let requests = proc_macro2::Literal::u32_unsuffixed(*requests);
-        quote!(.rate_limit(#group, #requests, std::time::Duration::from_secs(#window)))
+    let rate_limits = api.rate_groups.iter().filter_map(|group| {
+        let (requests, window) = group.limit?;
+        let window = proc_macro2::Literal::u64_unsuffixed(window);
+        let requests = proc_macro2::Literal::u32_unsuffixed(requests);
+        let wire = &group.wire;
+        Some(quote!(.rate_limit(#wire, #requests, std::time::Duration::from_secs(#window))))
     });
     let methods = api.operations.iter().map(|op| {
         let method = format_ident!("{}", op.method_name);
@@ -318,7 +299,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
         }
     });
     let group_enum = rate_limit_group_enum(api);
-    let rate_limit_methods = (!rate_limit_groups(api).is_empty()).then(|| {
+    let rate_limit_methods = (!api.rate_groups.is_empty()).then(|| {
         quote! {
             /// Allow `requests` per sliding `window` for the operations of
             /// rate-limit `group` (the spec's limits are set by default); a

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::escape::visible;
-use crate::ir::{Api, Lifecycle, Success, TypeKind, TypeRef};
+use crate::ir::{Api, BatchAnswer, Lifecycle, Payload, Success, TypeKind, TypeRef};
 
 /// One line per client method and per type.
 pub fn surface(api: &Api) -> String {
@@ -88,10 +88,7 @@ pub fn surface(api: &Api) -> String {
                 )
             }))
             .collect();
-        let returns = match op.chunk.as_ref().and_then(|c| c.item.as_ref()) {
-            Some(item) => format!("Vec<Result<{}, ApiError>>", show(api, item)),
-            None => show_success(api, &op.success),
-        };
+        let returns = show_success(api, &op.success);
         writeln!(
             out,
             "op {}({}){} -> {}  # {} {}{}",
@@ -113,11 +110,11 @@ pub fn surface(api: &Api) -> String {
         )
         .unwrap();
     }
-    let groups = super::client::rate_limit_groups(api);
-    if !groups.is_empty() {
-        let groups: Vec<String> = groups
+    if !api.rate_groups.is_empty() {
+        let groups: Vec<String> = api
+            .rate_groups
             .iter()
-            .map(|(wire, name)| format!("{name} = {wire:?}"))
+            .map(|g| format!("{} = {:?}", g.rust_name, g.wire))
             .collect();
         writeln!(out, "enum RateLimitGroup {{ {} }}", groups.join(", ")).unwrap();
     }
@@ -204,10 +201,26 @@ fn show_success(api: &Api, success: &Success) -> String {
         Success::Multi { name, variants } => {
             let variants: Vec<String> = variants
                 .iter()
-                .map(|v| format!("{}({})", v.rust_name, show_success(api, &v.body)))
+                .map(|v| {
+                    let body = match &v.body {
+                        Payload::Empty => "()".to_owned(),
+                        Payload::Json(ty) => show(api, ty),
+                        Payload::Text => "String".to_owned(),
+                        Payload::Bytes => "Bytes".to_owned(),
+                    };
+                    format!("{}({body})", v.rust_name)
+                })
                 .collect();
             format!("{name} {{ {} }}", variants.join(", "))
         }
+        Success::Batch {
+            answer: BatchAnswer::Parts { item, .. },
+            ..
+        } => format!("Vec<Result<{}, ApiError>>", show(api, item)),
+        Success::Batch {
+            answer: BatchAnswer::Whole(ty),
+            ..
+        } => show(api, ty),
     }
 }
 
@@ -233,7 +246,7 @@ fn show(api: &Api, ty: &TypeRef) -> String {
             };
             let pattern = c
                 .pattern
-                .map(|i| format!(" ~ /{}/", visible(&api.patterns[i])))
+                .map(|i| format!(" ~ /{}/", visible(&api.patterns[i].source)))
                 .unwrap_or_default();
             format!("{base}{}{pattern}", range(c.min_length, c.max_length))
         }

@@ -4,11 +4,7 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
-/// Get a token
-///
-/// Issues an access token (and a refresh token) for one of the grants: password, JWT bearer, refresh_token, authorization_code or client_credentials. The app's client id and secret go as HTTP Basic auth (confidential apps). Throttling group Auth.
-///
-/// `POST /restapi/oauth/token` (operationId `getToken`).
+/// A [`Client::get_token`](crate::Client::get_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
@@ -105,11 +101,7 @@ impl GetToken {
     }
 }
 
-/// Revoke a token
-///
-/// Revokes an access or refresh token, and with it the whole session. The app's client id and secret go as HTTP Basic auth. Throttling group Auth.
-///
-/// `POST /restapi/oauth/revoke` (operationId `revokeToken`).
+/// A [`Client::revoke_token`](crate::Client::revoke_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`RevokeToken` does nothing until you `.send()` it"]
 pub struct RevokeToken {
@@ -203,13 +195,7 @@ impl RevokeToken {
     }
 }
 
-/// List call monitoring groups
-///
-/// Returns the account's call monitoring groups. App permission ReadAccounts; user permission ReadExtensions. Throttling group Medium.
-///
-/// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `listCallMonitoringGroups`).
-///
-/// Response headers: `X-Rate-Limit-Group`, `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` (read them with `send_raw`).
+/// A [`Client::list_call_monitoring_groups`](crate::Client::list_call_monitoring_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListCallMonitoringGroups` does nothing until you `.send()` it"]
 pub struct ListCallMonitoringGroups {
@@ -385,11 +371,7 @@ impl ListCallMonitoringGroups {
     }
 }
 
-/// Create a call monitoring group
-///
-/// Creates a call monitoring group (members are added with updateCallMonitoringGroupList). App permission EditExtensions; user permission Groups. Throttling group Medium.
-///
-/// `POST /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `createCallMonitoringGroup`).
+/// A [`Client::create_call_monitoring_group`](crate::Client::create_call_monitoring_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateCallMonitoringGroup` does nothing until you `.send()` it"]
 pub struct CreateCallMonitoringGroup {
@@ -471,11 +453,7 @@ impl CreateCallMonitoringGroup {
     }
 }
 
-/// Rename a call monitoring group
-///
-/// Changes a group's name (and site). 400 for an unacceptable name, 403 without permission, 404 when the group is not in the account. App permission EditExtensions; user permission Groups. Throttling group Medium.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}` (operationId `updateCallMonitoringGroup`).
+/// A [`Client::update_call_monitoring_group`](crate::Client::update_call_monitoring_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateCallMonitoringGroup` does nothing until you `.send()` it"]
 pub struct UpdateCallMonitoringGroup {
@@ -564,11 +542,7 @@ impl UpdateCallMonitoringGroup {
     }
 }
 
-/// Delete a call monitoring group
-///
-/// Deletes a group; 404 when it is not in the account. App permission EditExtensions; user permission Groups. Throttling group Medium.
-///
-/// `DELETE /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}` (operationId `deleteCallMonitoringGroup`).
+/// A [`Client::delete_call_monitoring_group`](crate::Client::delete_call_monitoring_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`DeleteCallMonitoringGroup` does nothing until you `.send()` it"]
 pub struct DeleteCallMonitoringGroup {
@@ -633,11 +607,7 @@ impl DeleteCallMonitoringGroup {
     }
 }
 
-/// List a call monitoring group's members
-///
-/// Returns the group's members with their Monitoring/Monitored permissions. App permission ReadAccounts; user permission ReadExtensions. Throttling group Medium.
-///
-/// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}/members` (operationId `listCallMonitoringGroupMembers`).
+/// A [`Client::list_call_monitoring_group_members`](crate::Client::list_call_monitoring_group_members) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListCallMonitoringGroupMembers` does nothing until you `.send()` it"]
 pub struct ListCallMonitoringGroupMembers {
@@ -796,11 +766,7 @@ impl ListCallMonitoringGroupMembers {
     }
 }
 
-/// Add, update and remove call monitoring group members
-///
-/// Adds, updates and removes members and their Monitoring/Monitored permissions in one call. Only User, DigitalUser, VirtualUser, FaxUser and Limited extensions can be members (400 otherwise). App permission EditExtensions; user permission Groups. Throttling group Heavy.
-///
-/// `POST /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}/bulk-assign` (operationId `updateCallMonitoringGroupList`).
+/// A [`Client::update_call_monitoring_group_list`](crate::Client::update_call_monitoring_group_list) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateCallMonitoringGroupList` does nothing until you `.send()` it"]
 pub struct UpdateCallMonitoringGroupList {
@@ -887,11 +853,7 @@ impl UpdateCallMonitoringGroupList {
     }
 }
 
-/// Get all user statuses
-///
-/// Returns the presence of every extension of the account. App permission ReadPresence. Throttling group Heavy.
-///
-/// `GET /restapi/v1.0/account/{accountId}/presence` (operationId `readAccountPresence`).
+/// A [`Client::read_account_presence`](crate::Client::read_account_presence) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadAccountPresence` does nothing until you `.send()` it"]
 pub struct ReadAccountPresence {
@@ -1074,11 +1036,7 @@ impl ReadAccountPresence {
     }
 }
 
-/// Get a user's status
-///
-/// Returns the presence of an extension. For non-user extension types (department, IVR, park location, ...) presenceStatus is always Offline and the other statuses are omitted. The batch form takes up to 30 comma-separated extension ids and answers 207 with one result per id (400 InvalidMultipartRequest beyond 30). App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence` (operationId `readUserPresenceStatus`).
+/// A [`Client::read_user_presence_status`](crate::Client::read_user_presence_status) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadUserPresenceStatus` does nothing until you `.send()` it"]
 pub struct ReadUserPresenceStatus {
@@ -1177,11 +1135,7 @@ impl ReadUserPresenceStatus {
     }
 }
 
-/// Get a user's status (batch)
-///
-/// The batch form of `read_user_presence_status`: up to 30 ids in one call, one result per id in request order (HTTP 207).
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence` (operationId `readUserPresenceStatus`).
+/// A [`Client::read_user_presence_status_batch`](crate::Client::read_user_presence_status_batch) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadUserPresenceStatusBatch` does nothing until you `.send()` it"]
 pub struct ReadUserPresenceStatusBatch {
@@ -1346,11 +1300,7 @@ impl ReadUserPresenceStatusBatch {
     }
 }
 
-/// Update a user's status
-///
-/// Changes an extension's user status, do-not-disturb and presence settings; values outside the department's rules give 400. App permission EditPresence. Throttling group Medium.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence` (operationId `updateUserPresenceStatus`).
+/// A [`Client::update_user_presence_status`](crate::Client::update_user_presence_status) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateUserPresenceStatus` does nothing until you `.send()` it"]
 pub struct UpdateUserPresenceStatus {
@@ -1440,11 +1390,7 @@ impl UpdateUserPresenceStatus {
     }
 }
 
-/// Get monitored extensions
-///
-/// Returns the lines (extensions) whose presence the user's BLF-enabled devices show; the first two always describe the user's own extension. App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/line` (operationId `readMonitoredExtensions`).
+/// A [`Client::read_monitored_extensions`](crate::Client::read_monitored_extensions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadMonitoredExtensions` does nothing until you `.send()` it"]
 pub struct ReadMonitoredExtensions {
@@ -1513,11 +1459,7 @@ impl ReadMonitoredExtensions {
     }
 }
 
-/// Update monitored extensions
-///
-/// Sets the lines the user's BLF-enabled devices show (the first two cannot be changed). App permission EditPresence. Throttling group Medium.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/line` (operationId `updateMonitoredExtensions`).
+/// A [`Client::update_monitored_extensions`](crate::Client::update_monitored_extensions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateMonitoredExtensions` does nothing until you `.send()` it"]
 pub struct UpdateMonitoredExtensions {
@@ -1607,11 +1549,7 @@ impl UpdateMonitoredExtensions {
     }
 }
 
-/// Get a monitored extension
-///
-/// Returns one monitored line. App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/line/{lineId}` (operationId `readMonitoredExtension`).
+/// A [`Client::read_monitored_extension`](crate::Client::read_monitored_extension) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadMonitoredExtension` does nothing until you `.send()` it"]
 pub struct ReadMonitoredExtension {
@@ -1684,11 +1622,7 @@ impl ReadMonitoredExtension {
     }
 }
 
-/// Get user presence permissions
-///
-/// Returns the extensions allowed to see the user's presence. App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/permission` (operationId `readPresencePermissions`).
+/// A [`Client::read_presence_permissions`](crate::Client::read_presence_permissions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadPresencePermissions` does nothing until you `.send()` it"]
 pub struct ReadPresencePermissions {
@@ -1762,11 +1696,7 @@ impl ReadPresencePermissions {
     }
 }
 
-/// Update user presence permissions
-///
-/// Sets the extensions allowed to see the user's presence. App permission ReadPresence (as the older description documents). Throttling group Light.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/permission` (operationId `updatePresencePermissions`).
+/// A [`Client::update_presence_permissions`](crate::Client::update_presence_permissions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdatePresencePermissions` does nothing until you `.send()` it"]
 pub struct UpdatePresencePermissions {

@@ -4,13 +4,7 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
-/// Retrieve a person's monitoring settings
-///
-/// Returns the people, places, virtual lines and call park extensions the person monitors, and whether call park notifications are on. Requires a full, user, or read-only administrator or location administrator token with the scope `spark-admin:people_read`.
-///
-/// `GET /people/{personId}/features/monitoring` (operationId `getMonitoringSettingsPerson`).
-///
-/// Response headers: `trackingId` (read them with `send_raw`).
+/// A [`Client::get_monitoring_settings_person`](crate::Client::get_monitoring_settings_person) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetMonitoringSettingsPerson` does nothing until you `.send()` it"]
 pub struct GetMonitoringSettingsPerson {
@@ -85,13 +79,7 @@ impl GetMonitoringSettingsPerson {
     }
 }
 
-/// Modify a person's monitoring settings
-///
-/// Replaces the person's monitored elements (at most 50) and turns call park notifications on or off. Requires a full or user administrator or location administrator token with the scope `spark-admin:people_write`.
-///
-/// `PUT /people/{personId}/features/monitoring` (operationId `updateMonitoringSettingsPerson`).
-///
-/// Response headers: `trackingId` (read them with `send_raw`).
+/// A [`Client::update_monitoring_settings_person`](crate::Client::update_monitoring_settings_person) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateMonitoringSettingsPerson` does nothing until you `.send()` it"]
 pub struct UpdateMonitoringSettingsPerson {
