@@ -156,6 +156,24 @@ pub fn lower_source(
         vendor.to_owned(),
         source.clone(),
     );
+    on_own_stack(move || lower_here(&file, &text, &vendor, strict, &source).map(|(_, api)| api))
+}
+
+/// Parses and lowers a spec on a stack of its own, keeping the document:
+/// where generation and the linter both start.
+pub(crate) fn lower_document(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<(openapiv3::OpenAPI, ir::Api), Error> {
+    let (file, text, vendor, source) = (
+        file.to_owned(),
+        text.to_owned(),
+        vendor.to_owned(),
+        source.clone(),
+    );
     on_own_stack(move || lower_here(&file, &text, &vendor, strict, &source))
 }
 
@@ -220,7 +238,7 @@ fn lower_here(
     vendor: &str,
     strict: bool,
     source: &SpecSource,
-) -> Result<ir::Api, Error> {
+) -> Result<(openapiv3::OpenAPI, ir::Api), Error> {
     let valid = !vendor.is_empty()
         && vendor.starts_with(|c: char| c.is_ascii_lowercase())
         && vendor
@@ -250,11 +268,11 @@ fn lower_here(
         .properties
         .saturating_mul(limits::MERGE_FACTOR)
         .saturating_add(limits::MERGE_ALLOWANCE);
-    let mut api = lower::lower_with(file, vendor, &parsed.openapi, strict, merge_budget)?;
+    let mut api = lower::lower(file, vendor, &parsed.openapi, strict, merge_budget)?;
     let mut skipped = parsed.skipped;
     skipped.append(&mut api.skipped);
     api.skipped = skipped;
-    Ok(api)
+    Ok((parsed.openapi, api))
 }
 
 /// Parses, lowers and renders a spec into the files of a crate.
@@ -301,7 +319,7 @@ pub fn generate_source(
         source.clone(),
     );
     on_own_stack(move || {
-        let api = lower_here(&file, &text, &vendor, strict, &source)?;
+        let (_, api) = lower_here(&file, &text, &vendor, strict, &source)?;
         let files = render::render(&api, &mode);
         Ok(Generated { api, files })
     })
@@ -316,10 +334,16 @@ pub fn generate_file(
     strict: bool,
     source: &SpecSource,
 ) -> Result<Generated, Error> {
+    let text = read_spec(label, source)?;
+    generate_source(label, &text, vendor, mode, strict, source)
+}
+
+/// The text of the spec at `source.file`, a regular file of at most
+/// [`limits::MAX_FILE_BYTES`].
+pub(crate) fn read_spec(label: &str, source: &SpecSource) -> Result<String, Error> {
     let Some(path) = &source.file else {
         return Err(Error::new(label, "", "a spec file", None));
     };
-    let text = bundle::read_capped(path, limits::MAX_FILE_BYTES)
-        .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))?;
-    generate_source(label, &text, vendor, mode, strict, source)
+    bundle::read_capped(path, limits::MAX_FILE_BYTES)
+        .map_err(|(expected, found)| Error::new(label, "", expected, Some(found)))
 }

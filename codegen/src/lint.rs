@@ -14,6 +14,7 @@ use std::fmt;
 use openapiv3::{ReferenceOr, StatusCode};
 use serde_json::Value;
 
+use crate::SpecSource;
 use crate::error::{Error, push_pointer};
 use crate::ir::{Api, TypeKind, TypeRef};
 
@@ -43,8 +44,19 @@ impl fmt::Display for Finding {
 
 /// Lints a spec. A spec that does not even lower is an `Err`.
 pub fn lint(file: &str, text: &str, vendor: &str) -> Result<Vec<Finding>, Error> {
-    let parsed = crate::parse::parse(file, text)?;
-    let api = crate::lower::lower(file, vendor, &parsed.openapi, true)?;
+    lint_source(file, text, vendor, &SpecSource::default())
+}
+
+/// [`lint`] with the files `$ref`s may read described by `source` (as for
+/// [`crate::generate_source`]): the linter reads a spec exactly as
+/// generation does, through the same entry point.
+pub fn lint_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    source: &SpecSource,
+) -> Result<Vec<Finding>, Error> {
+    let (doc, api) = crate::lower_document(file, text, vendor, true, source)?;
     let mut out = Vec::new();
     let mut push = |pointer: String, message: String| {
         out.push(Finding {
@@ -54,7 +66,7 @@ pub fn lint(file: &str, text: &str, vendor: &str) -> Result<Vec<Finding>, Error>
         });
     };
 
-    for (path, item) in parsed.openapi.paths.paths.iter() {
+    for (path, item) in doc.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
             continue;
         };

@@ -32,15 +32,10 @@ use schema::any_is_empty;
 
 /// Lowers a parsed spec into the IR. With `strict`, anything that would
 /// be skipped (an operation, a parameter, a schema decoded as JSON) is an
-/// error instead.
-pub fn lower(file: &str, vendor: &str, doc: &OpenAPI, strict: bool) -> Result<Api, Error> {
-    lower_with(file, vendor, doc, strict, usize::MAX)
-}
-
-/// [`lower`], where merging `allOf` members may produce at most
+/// error instead. Merging `allOf` members may produce at most
 /// `merge_budget` fields in all (the rest are decoded as JSON values), so
 /// that chains and diamonds of `allOf` cannot multiply the output.
-pub fn lower_with(
+pub fn lower(
     file: &str,
     vendor: &str,
     doc: &OpenAPI,
