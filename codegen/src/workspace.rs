@@ -427,7 +427,7 @@ pub fn write(crates: &[(PlannedCrate, Vec<Change>)]) -> io::Result<()> {
     write_unless(crates, &|| false)
 }
 
-/// [`write`], stopping before the renames (and removing every staged
+/// [`write()`], stopping before the renames (and removing every staged
 /// file) as soon as `cancelled()` says so, e.g. after an interrupt; the
 /// error is then of kind `Interrupted`. Staged files a killed run left
 /// behind are removed first.

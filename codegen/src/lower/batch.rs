@@ -65,44 +65,7 @@ impl<'a> Lowerer<'a> {
                     Some(format!("\"{param}\"")),
                 )
             })?;
-        let response_pointer = push_pointer(&push_pointer(&single.pointer, "responses"), status);
-        let response = op
-            .responses
-            .responses
-            .iter()
-            .find(|(code, _)| code.to_string() == status)
-            .map(|(_, r)| r)
-            .ok_or_else(|| {
-                self.err(
-                    push_pointer(pointer, "status"),
-                    "a status the operation documents",
-                    Some(format!("\"{status}\"")),
-                )
-            })?;
-        let (response, at) = self.response(response, &response_pointer)?;
-        let media = response
-            .content
-            .get(accept)
-            .and_then(|m| m.schema.as_ref())
-            .ok_or_else(|| {
-                self.err(
-                    push_pointer(&at, "content"),
-                    format!("a `{accept}` body with a schema"),
-                    None,
-                )
-            })?;
-        let media_pointer = push_pointer(
-            &push_pointer(&push_pointer(&at, "content"), accept),
-            "schema",
-        );
-        let ty = self.schema_or_ref(
-            media,
-            &media_pointer,
-            &format!("{}BatchResponse", single.builder_name),
-        )?;
-        if !matches!(ty, TypeRef::Array(..)) {
-            return Err(self.err(media_pointer, "an array schema (one result per id)", None));
-        }
+        let ty = self.batch_answer(single, op, status, accept, pointer)?;
         let mut params = single.params.clone();
         let id = &mut params[index];
         let scalar = std::mem::replace(&mut id.ty, TypeRef::Json);
@@ -157,5 +120,56 @@ impl<'a> Lowerer<'a> {
             pointer: pointer.to_owned(),
             ..single.clone()
         })
+    }
+
+    /// The type of the batch answer: the array schema of `status` in
+    /// media type `accept`.
+    fn batch_answer(
+        &mut self,
+        single: &Operation,
+        op: &'a openapiv3::Operation,
+        status: &str,
+        accept: &str,
+        pointer: &str,
+    ) -> Result<TypeRef, Error> {
+        let response_pointer = push_pointer(&push_pointer(&single.pointer, "responses"), status);
+        let response = op
+            .responses
+            .responses
+            .iter()
+            .find(|(code, _)| code.to_string() == status)
+            .map(|(_, r)| r)
+            .ok_or_else(|| {
+                self.err(
+                    push_pointer(pointer, "status"),
+                    "a status the operation documents",
+                    Some(format!("\"{status}\"")),
+                )
+            })?;
+        let (response, at) = self.response(response, &response_pointer)?;
+        let media = response
+            .content
+            .get(accept)
+            .and_then(|m| m.schema.as_ref())
+            .ok_or_else(|| {
+                self.err(
+                    push_pointer(&at, "content"),
+                    format!("a `{accept}` body with a schema"),
+                    None,
+                )
+            })?;
+        let media_pointer = push_pointer(
+            &push_pointer(&push_pointer(&at, "content"), accept),
+            "schema",
+        );
+        let ty = self.schema_or_ref(
+            media,
+            &media_pointer,
+            &format!("{}BatchResponse", single.builder_name),
+        )?;
+        if !matches!(ty, TypeRef::Array(..)) {
+            return Err(self.err(media_pointer, "an array schema (one result per id)", None));
+        }
+        Ok(ty)
     }
 }

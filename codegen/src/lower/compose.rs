@@ -263,26 +263,10 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         if let Some(strings) = strings {
-            let kind = if strings.iter().all(|s| !s.enumeration.is_empty()) {
-                let mut scope = super::members::enum_variants();
-                let mut seen = BTreeSet::new();
-                let variants = strings
-                    .iter()
-                    .flat_map(|s| s.enumeration.iter().flatten())
-                    .filter(|wire| seen.insert(wire.as_str()))
-                    .map(|wire| Variant {
-                        wire_name: wire.clone(),
-                        rust_name: scope.claim(camel(wire)),
-                    })
-                    .collect();
-                TypeKind::Enum { variants }
-            } else {
-                TypeKind::Alias(TypeRef::String(Constraints::default()))
-            };
             self.types.push(TypeDef {
                 name,
                 docs,
-                kind,
+                kind: string_union(&strings),
                 pointer: pointer.to_owned(),
             });
             return Ok(());
@@ -322,23 +306,10 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
-            let mut tags = Vec::new();
-            if let Some(d) = explicit {
-                if let ReferenceOr::Reference { reference } = member {
-                    let key = reference.rsplit('/').next().unwrap_or(reference);
-                    tags.extend(
-                        d.mapping
-                            .iter()
-                            .filter(|(_, target)| *target == reference || *target == key)
-                            .map(|(value, _)| value.clone()),
-                    );
-                    if tags.is_empty() {
-                        tags.push(key.to_owned());
-                    }
-                } else if let Some(Some(s)) = resolved.get(i) {
-                    tags.extend(self.fixed_value(s, &d.property_name));
-                }
-            }
+            let tags = match explicit {
+                Some(d) => self.discriminator_tags(d, member, resolved.get(i)),
+                None => Vec::new(),
+            };
             // `ShapeCircle` in union `Shape` is variant `Circle`.
             let full = variant_name(&ty);
             let short = full
@@ -373,6 +344,37 @@ impl<'a> Lowerer<'a> {
         }
         self.types[slot].kind = TypeKind::Union { variants, tag };
         Ok(())
+    }
+
+    /// The values of discriminator `d` that select `member` (`resolved`:
+    /// the schema it resolves to): its `mapping` entries, else its
+    /// component's name, or for a member written in place the one value it
+    /// fixes the property to.
+    fn discriminator_tags(
+        &self,
+        d: &openapiv3::Discriminator,
+        member: &ReferenceOr<Schema>,
+        resolved: Option<&Option<Schema>>,
+    ) -> Vec<String> {
+        match member {
+            ReferenceOr::Reference { reference } => {
+                let key = reference.rsplit('/').next().unwrap_or(reference);
+                let mut tags: Vec<String> = d
+                    .mapping
+                    .iter()
+                    .filter(|(_, target)| *target == reference || *target == key)
+                    .map(|(value, _)| value.clone())
+                    .collect();
+                if tags.is_empty() {
+                    tags.push(key.to_owned());
+                }
+                tags
+            }
+            ReferenceOr::Item(_) => match resolved {
+                Some(Some(s)) => self.fixed_value(s, &d.property_name).into_iter().collect(),
+                _ => Vec::new(),
+            },
+        }
     }
 
     /// The one value `property` is fixed to in object schema `s`.
@@ -504,7 +506,18 @@ impl<'a> Lowerer<'a> {
             merged.extra,
             pointer,
         )?;
-        for (i, (member, at)) in merged.flatten.iter().enumerate() {
+        self.flatten_members(slot, &name, &merged.flatten)
+    }
+
+    /// Adds a flattened field to struct `slot` for each `allOf` member that
+    /// is not a plain object (a union, a map).
+    fn flatten_members(
+        &mut self,
+        slot: usize,
+        name: &str,
+        flatten: &[(ReferenceOr<Schema>, String)],
+    ) -> Result<(), Error> {
+        for (i, (member, at)) in flatten.iter().enumerate() {
             let ty = match self.schema_or_ref(member, at, &format!("{name}Part{i}")) {
                 Ok(ty) => ty,
                 Err(err) => {
@@ -633,6 +646,26 @@ impl<'a> Lowerer<'a> {
         }
         Ok(())
     }
+}
+
+/// A union of strings: an enum of their values when every one lists them,
+/// else a `String`.
+fn string_union(strings: &[&StringType]) -> TypeKind {
+    if strings.iter().any(|s| s.enumeration.is_empty()) {
+        return TypeKind::Alias(TypeRef::String(Constraints::default()));
+    }
+    let mut scope = super::members::enum_variants();
+    let mut seen = BTreeSet::new();
+    let variants = strings
+        .iter()
+        .flat_map(|s| s.enumeration.iter().flatten())
+        .filter(|wire| seen.insert(wire.as_str()))
+        .map(|wire| Variant {
+            wire_name: wire.clone(),
+            rust_name: scope.claim(camel(wire)),
+        })
+        .collect();
+    TypeKind::Enum { variants }
 }
 
 /// A variant name from the variant's type.

@@ -1,4 +1,4 @@
-//! Lowering: `openapiv3::OpenAPI` -> [`ir::Api`]. The only stage that can
+//! Lowering: `openapiv3::OpenAPI` -> [`crate::ir::Api`]. The only stage that can
 //! fail; every error names the spec file and the JSON pointer of the node.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};

@@ -1,6 +1,7 @@
 //! Rendering: [`Api`] -> the files of a crate. Infallible: everything that
 //! could be wrong was refused by lowering.
 
+mod auth;
 mod client;
 mod meta;
 mod operation;
