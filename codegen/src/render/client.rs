@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use super::operation::op_docs;
 use super::{arg_type, auth, doc_attrs, takes_into};
 use crate::escape;
-use crate::ir::{Api, Digest, Operation};
+use crate::ir::{Api, Digest, Lifecycle, Operation};
 
 /// `RateLimitGroup`: the vendor's rate-limit groups as an enum, so that a
 /// misspelt group does not compile.
@@ -56,12 +56,19 @@ pub(super) fn render(api: &Api) -> TokenStream {
             .iter()
             .any(|p| p.required && super::mentions_named(&p.ty))
     });
-    let use_types = (named_args || api.error_type.as_ref().is_some_and(super::mentions_named))
-        .then(|| {
-            quote!(
-                use crate::types;
-            )
-        });
+    // Login methods take their operation's body.
+    let named_logins = api.auth.iter().any(|scheme| match &scheme.lifecycle {
+        Some(Lifecycle::Exchange { logins, .. }) => logins
+            .iter()
+            .any(|login| super::mentions_named(&login.body)),
+        _ => false,
+    });
+    let named_error = api.error_type.as_ref().is_some_and(super::mentions_named);
+    let use_types = (named_args || named_logins || named_error).then(|| {
+        quote!(
+            use crate::types;
+        )
+    });
     // A spec of components only has no operations to name.
     let use_operations = (!api.operations.is_empty()).then(|| {
         quote!(
