@@ -1,4 +1,4 @@
-//! Maintainer chores: `cargo xtask generate | check`.
+//! Maintainer chores: `cargo xtask generate | check | lint`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -1,6 +1,6 @@
 //! The `x-dialtone-*` extensions read at the root of a spec (operation and
 //! schema extensions are read where their node is lowered; all are listed
-//! here and documented in the crate root and ARCHITECTURE.md).
+//! here and documented in the crate root).
 
 use serde_json::Value;
 

@@ -130,7 +130,7 @@ impl<'a> Lowerer<'a> {
             self.err(
                 r.at(name),
                 format!(
-                    "a string `{name}` (see the x-dialtone-pagination styles in ARCHITECTURE.md)"
+                    "a string `{name}` (see the x-dialtone-pagination styles in dialtone-codegen's crate docs)"
                 ),
                 None,
             )
