@@ -169,7 +169,7 @@ pub enum Lifecycle {
         /// One builder method per way of logging in.
         logins: Vec<Login>,
         /// How a token is renewed without logging in again, if it can be.
-        refresh: Option<TokenCall>,
+        refresh: Option<Refresh>,
         /// The operation that revokes the token it carries, if any.
         revoke: Option<TokenCall>,
     },
@@ -210,12 +210,19 @@ pub struct TokenCall {
     pub http_method: HttpMethod,
     /// Its path (no parameters).
     pub path: String,
-    /// For refresh calls: the body field that carries the refresh token.
-    pub field: Option<String>,
-    /// For refresh calls: JSON pointer of the refresh token in answers.
-    pub token: Option<String>,
     /// The operation's rate-limit group (`x-throttling-group`), if any.
     pub rate_group: Option<String>,
+}
+
+/// How a token is renewed without logging in again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Refresh {
+    /// The refresh operation.
+    pub call: TokenCall,
+    /// The body field that carries the refresh token.
+    pub field: String,
+    /// JSON pointer of the refresh token in answers.
+    pub token: String,
 }
 
 /// Where a credential is sent.

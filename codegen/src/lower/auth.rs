@@ -36,8 +36,6 @@ impl<'a> Lowerer<'a> {
                 operation: op.id.clone(),
                 http_method: op.http_method,
                 path: op.path_template.clone(),
-                field: None,
-                token: None,
                 rate_group: op.throttling_group.clone(),
             },
             op,
@@ -51,18 +49,7 @@ impl<'a> Lowerer<'a> {
         ops: &[Operation],
         scope: &mut Scope,
     ) -> Result<Lifecycle, Error> {
-        let text = |v: &Value, key: &str, at: &str| -> Result<String, Error> {
-            v.get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    self.err(
-                        push_pointer(at, key),
-                        "a string",
-                        v.get(key).map(|x| crate::parse::kind_of(x).to_owned()),
-                    )
-                })
-        };
+        let text = |v: &Value, key: &str, at: &str| self.text(v, key, at);
         let optional = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
         match value.get("kind").and_then(Value::as_str) {
             Some("token-exchange") => {
@@ -77,46 +64,20 @@ impl<'a> Lowerer<'a> {
                 let mut logins = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let at = push_pointer(&logins_pointer, &i.to_string());
-                    let id = text(item, "operation", &at)?;
-                    let (call, op) = self.token_call(ops, &id, &push_pointer(&at, "operation"))?;
-                    let body = match &op.body {
-                        Some(Body {
-                            media: Media::Json,
-                            envelope: Some(env),
-                            ..
-                        }) => TypeRef::Named(env.type_name.clone()),
-                        Some(Body {
-                            media: Media::Json,
-                            ty,
-                            ..
-                        }) => ty.clone(),
-                        _ => {
-                            return Err(self.err(
-                                push_pointer(&at, "operation"),
-                                "a login operation with a JSON body",
-                                Some(format!("`{id}`")),
-                            ));
-                        }
-                    };
-                    logins.push(Login {
-                        method: scope.claim(snake(&text(item, "method", &at)?)),
-                        call,
-                        body,
-                        token: text(item, "token", &at)?,
-                        expires_in: optional(item, "expires_in"),
-                        lifetime: item.get("lifetime").and_then(Value::as_u64),
-                    });
+                    logins.push(self.login(item, &at, ops, scope)?);
                 }
                 let refresh = match value.get("refresh") {
                     None => None,
                     Some(r) => {
                         let at = push_pointer(pointer, "refresh");
                         let id = text(r, "operation", &at)?;
-                        let (mut call, _) =
+                        let (call, _) =
                             self.token_call(ops, &id, &push_pointer(&at, "operation"))?;
-                        call.field = Some(text(r, "field", &at)?);
-                        call.token = Some(text(r, "token", &at)?);
-                        Some(call)
+                        Some(Refresh {
+                            call,
+                            field: text(r, "field", &at)?,
+                            token: text(r, "token", &at)?,
+                        })
                     }
                 };
                 let revoke = match optional(value, "revoke") {
@@ -154,6 +115,63 @@ impl<'a> Lowerer<'a> {
                 other.map(|s| format!("\"{s}\"")),
             )),
         }
+    }
+
+    /// A string property `key` of `v` (at `at`).
+    fn text(&self, v: &Value, key: &str, at: &str) -> Result<String, Error> {
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| {
+                self.err(
+                    push_pointer(at, key),
+                    "a string",
+                    v.get(key).map(|x| crate::parse::kind_of(x).to_owned()),
+                )
+            })
+    }
+
+    /// One login of a token exchange, whose operation must take JSON.
+    fn login(
+        &self,
+        item: &Value,
+        at: &str,
+        ops: &[Operation],
+        scope: &mut Scope,
+    ) -> Result<Login, Error> {
+        let text = |v: &Value, key: &str, at: &str| self.text(v, key, at);
+        let id = text(item, "operation", at)?;
+        let (call, op) = self.token_call(ops, &id, &push_pointer(at, "operation"))?;
+        let body = match &op.body {
+            Some(Body {
+                media: Media::Json,
+                envelope: Some(env),
+                ..
+            }) => TypeRef::Named(env.type_name.clone()),
+            Some(Body {
+                media: Media::Json,
+                ty,
+                ..
+            }) => ty.clone(),
+            _ => {
+                return Err(self.err(
+                    push_pointer(at, "operation"),
+                    "a login operation with a JSON body",
+                    Some(format!("`{id}`")),
+                ));
+            }
+        };
+        Ok(Login {
+            method: scope.claim(snake(&text(item, "method", at)?)),
+            call,
+            body,
+            token: text(item, "token", at)?,
+            expires_in: item
+                .get("expires_in")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            lifetime: item.get("lifetime").and_then(Value::as_u64),
+        })
     }
 
     pub(super) fn security_schemes(&self, ops: &[Operation]) -> Result<Vec<AuthScheme>, Error> {

@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 
 use super::{doc_attrs, rust_type};
 use crate::escape;
-use crate::ir::{Api, AuthKind, AuthScheme, Lifecycle, Login, TokenCall};
+use crate::ir::{Api, AuthKind, AuthScheme, Lifecycle, Login, Refresh, TokenCall};
 
 /// The method that sets a token given as is.
 pub(super) fn scheme_method(scheme: &AuthScheme) -> TokenStream {
@@ -104,7 +104,7 @@ struct Placement {
 /// The method that logs in with `login` when a token is first needed.
 fn login_method(
     login: &Login,
-    refresh: Option<&TokenCall>,
+    refresh: Option<&Refresh>,
     revoke: Option<&TokenCall>,
     placement: &Placement,
 ) -> TokenStream {
@@ -112,10 +112,9 @@ fn login_method(
         tokens: placement,
         words: where_,
     } = placement;
-    let refresh_call = refresh.map(|call| {
-        let c = token_call(call);
-        let field = call.field.as_deref().unwrap_or_default();
-        let token = call.token.as_deref().unwrap_or_default();
+    let refresh_call = refresh.map(|refresh| {
+        let c = token_call(&refresh.call);
+        let (field, token) = (&refresh.field, &refresh.token);
         quote!(.refresh_with(#c, #field, #token))
     });
     let revoke_call = revoke.map(|call| {
@@ -137,7 +136,7 @@ fn login_method(
     let renew = match refresh {
         Some(refresh) => format!(
             " renewed with {} a tenth of its lifetime (at most 60 s) before it expires and once after a rejection (a refresh token is never sent twice; when a refresh fails, this login is used once more)",
-            escape::code(&refresh.operation)
+            escape::code(&refresh.call.operation)
         ),
         None => " renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection".to_owned(),
     };

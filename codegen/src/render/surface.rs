@@ -61,7 +61,7 @@ fn auth_lines(api: &Api, scheme: &AuthScheme, out: &mut String) {
             for login in logins {
                 let refresh = refresh
                     .as_ref()
-                    .map(|r| format!(", refreshed by {}", visible(&r.operation)))
+                    .map(|r| format!(", refreshed by {}", visible(&r.call.operation)))
                     .unwrap_or_default();
                 let revoke = revoke
                     .as_ref()

@@ -334,8 +334,12 @@ fn render_union(
     };
     let serialize_arms = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
-        let first = v.tags.first().cloned().unwrap_or_default();
-        quote!(Self::#ident(value) => dialtone_runtime::union::serialize_tagged(value, #tag, #first, serializer),)
+        // Lowering tags every variant of a tagged union; one without a tag
+        // would be written as it is.
+        match v.tags.first() {
+            Some(first) => quote!(Self::#ident(value) => dialtone_runtime::union::serialize_tagged(value, #tag, #first, serializer),),
+            None => quote!(Self::#ident(value) => serde::Serialize::serialize(value, serializer),),
+        }
     });
     let decode_arms = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
