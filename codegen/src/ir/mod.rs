@@ -181,6 +181,10 @@ pub enum Lifecycle {
         token: TokenCall,
         /// The revoke operation, if any.
         revoke: Option<TokenCall>,
+        /// Whether the token operation takes the client id and secret as
+        /// HTTP Basic auth (its security is an HTTP Basic scheme); else
+        /// they go in the form body.
+        client_basic: bool,
     },
 }
 

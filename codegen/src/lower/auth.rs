@@ -95,7 +95,9 @@ impl<'a> Lowerer<'a> {
             }
             Some("oauth2") => {
                 let id = text(value, "token", pointer)?;
-                let (token, _) = self.token_call(ops, &id, &push_pointer(pointer, "token"))?;
+                let (token, token_op) =
+                    self.token_call(ops, &id, &push_pointer(pointer, "token"))?;
+                let client_basic = token_op.basic_auth;
                 let revoke = match optional(value, "revoke") {
                     Some(id) => Some(
                         self.token_call(ops, &id, &push_pointer(pointer, "revoke"))?
@@ -107,6 +109,7 @@ impl<'a> Lowerer<'a> {
                     method: scope.claim(members::OAUTH.to_owned()),
                     token,
                     revoke,
+                    client_basic,
                 })
             }
             other => Err(self.err(

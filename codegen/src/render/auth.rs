@@ -91,7 +91,8 @@ pub(super) fn lifecycle_methods(scheme: &AuthScheme) -> Option<TokenStream> {
             method,
             token,
             revoke,
-        } => oauth_method(method, token, revoke.as_ref(), &placement),
+            client_basic,
+        } => oauth_method(method, token, revoke.as_ref(), *client_basic, &placement),
     })
 }
 
@@ -161,11 +162,14 @@ fn login_method(
     }
 }
 
-/// The method that obtains OAuth 2.0 tokens from `token`.
+/// The method that obtains OAuth 2.0 tokens from `token`, with the
+/// client's credentials as HTTP Basic auth (`client_basic`) or in the form
+/// body.
 fn oauth_method(
     method: &str,
     token: &TokenCall,
     revoke: Option<&TokenCall>,
+    client_basic: bool,
     placement: &Placement,
 ) -> TokenStream {
     let Placement {
@@ -173,6 +177,10 @@ fn oauth_method(
         words: where_,
     } = placement;
     let method = format_ident!("{}", method);
+    // Without an HTTP Basic scheme on the token operation, the client id
+    // and secret go in the form body.
+    let client_auth =
+        (!client_basic).then(|| quote!(.client_auth(dialtone_runtime::tokens::ClientAuth::Body)));
     let path = &token.path;
     let revoke_path = revoke.map(|r| {
         let p = &r.path;
@@ -180,9 +188,14 @@ fn oauth_method(
     });
     let token_group = token.rate_group.as_ref().map(|g| quote!(.rate_group(#g)));
     let docs = doc_attrs(&format!(
-        "Obtains tokens from {} ({}) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent as HTTP Basic auth, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines.{}",
+        "Obtains tokens from {} ({}) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent {}, and sends them in {where_}. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines.{}",
         escape::code(&token.operation),
         escape::markdown_line(&token.path),
+        if client_basic {
+            "as HTTP Basic auth"
+        } else {
+            "in the form body"
+        },
         if revoke.is_some() {
             " `Client::revoke_auth` revokes it."
         } else {
@@ -197,7 +210,7 @@ fn oauth_method(
             client_secret: impl Into<dialtone_runtime::Secret>,
             grant: crate::Grant,
         ) -> Self {
-            let source = dialtone_runtime::tokens::OAuth2::new(#path, client_id, client_secret, grant) #revoke_path #token_group;
+            let source = dialtone_runtime::tokens::OAuth2::new(#path, client_id, client_secret, grant) #client_auth #revoke_path #token_group;
             self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
             self
         }

@@ -82,6 +82,7 @@ fn auth_lines(api: &Api, scheme: &AuthScheme, out: &mut String) {
             method,
             token,
             revoke,
+            ..
         }) => {
             let revoke = revoke
                 .as_ref()

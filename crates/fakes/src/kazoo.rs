@@ -80,6 +80,7 @@ impl Kazoo {
                 format!("{:040x}", 0xa17_0000_u64.wrapping_add(n.wrapping_mul(7919)))
             },
             refresh_format: |n| format!("{n:040x}"),
+            rotate_refresh: true,
         });
         tokens.seed(SANDBOX_TOKEN, Duration::from_secs(365 * 24 * 3600));
         let mut state = State::default();

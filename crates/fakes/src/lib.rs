@@ -36,10 +36,24 @@
 //!
 //! One token store ([`TokenStats`]) serves every vendor: access tokens that
 //! expire after `Options::token_ttl` (default: the vendor's, Kazoo and
-//! RingCentral 3600 s, Yeastar 1800 s); refresh tokens that rotate (a
-//! refresh issues a new pair, the spent refresh token is refused from then
-//! on, and the session's previous access token stops working); revoke ends
-//! the whole session (RingCentral `revokeToken`, Yeastar `del_token`).
+//! RingCentral 3600 s, Yeastar 1800 s, Webex 14 days); refresh tokens that
+//! rotate (a refresh issues a new pair, the spent refresh token is refused
+//! from then on, and the session's previous access token stops working;
+//! Webex keeps the refresh token and replaces the access token); revoke
+//! ends the whole session (RingCentral `revokeToken`, Yeastar `del_token`).
+//!
+//! RingCentral and Webex also run the authorization code flow: their
+//! `authorize` operation signs the sandbox user in and consents at once,
+//! redirecting (302) to the registered redirect URI
+//! ([`ringcentral::REDIRECT_URI`], [`webex::REDIRECT_URI`]) with a code and
+//! the `state`; the code works once, within a minute, for the same client
+//! and redirect URI, and with the PKCE verifier of the challenge the
+//! authorization sent (`S256` or `plain`). A code presented again is
+//! refused and ends the session it started (RFC 6749 section 4.1.2).
+//! RingCentral's token endpoint takes the app's Basic auth, its client
+//! assertion ([`ringcentral::CLIENT_ASSERTION`]) or, for the authorization
+//! code and refresh grants only, a public app's bare `client_id`; Webex's
+//! takes the client id and secret in the form.
 //! Yeastar allows at most 8 live access tokens per application, as its cloud
 //! edition does. [`FakeServer::tokens`] counts what happened;
 //! [`FakeServer::requests`] counts the requests that reached an operation's
@@ -239,7 +253,9 @@ pub async fn start_with(vendor: &str, port: u16, options: Options) -> io::Result
         "ringcentral" => Arc::new(ringcentral::RingCentral::new(
             ttl.unwrap_or(ringcentral::TOKEN_TTL),
         )),
-        "webex" => Arc::new(webex::Webex::new()),
+        "webex" => Arc::new(webex::Webex::with_token_lifetime(
+            ttl.unwrap_or(webex::TOKEN_TTL),
+        )),
         "yeastar" => Arc::new(yeastar::Yeastar::new(ttl.unwrap_or(yeastar::TOKEN_TTL))),
         other => {
             return Err(io::Error::new(

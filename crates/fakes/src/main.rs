@@ -148,18 +148,22 @@ fn print_credentials() {
         kazoo::API_KEY
     );
     println!(
-        "ringcentral: bearer token {} (never expires), or OAuth: client {} / {}, password grant {} / {}",
+        "ringcentral: bearer token {} (never expires), or OAuth: client {} / {}, password grant {} / {}, authorization code flow with redirect URI {}",
         ringcentral::SANDBOX_TOKEN,
         ringcentral::CLIENT_ID,
         ringcentral::CLIENT_SECRET,
         ringcentral::USERNAME,
-        ringcentral::PASSWORD
+        ringcentral::PASSWORD,
+        ringcentral::REDIRECT_URI
     );
     println!(
-        "webex: bearer token {} — person {} (org {})",
+        "webex: bearer token {} — person {} (org {}), or OAuth: integration {} / {}, redirect URI {}",
         webex::SANDBOX_TOKEN,
         webex::PERSON_ID,
-        webex::ORG_ID
+        webex::ORG_ID,
+        webex::CLIENT_ID,
+        webex::CLIENT_SECRET,
+        webex::REDIRECT_URI
     );
     println!(
         "yeastar: access_token {} (never expires), or login with client id {} and secret {}",

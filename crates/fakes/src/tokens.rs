@@ -35,6 +35,16 @@ pub struct TokenStats {
     pub spent_refresh_replays: u64,
     /// Requests refused for an unknown, expired or revoked access token.
     pub rejected: u64,
+    /// Authorization codes issued by the authorization endpoint.
+    pub codes_issued: u64,
+    /// Authorization codes exchanged for tokens.
+    pub codes_redeemed: u64,
+    /// Authorization codes presented again after they had been exchanged
+    /// (each presentation counts; the session they started is revoked).
+    pub code_replays: u64,
+    /// Code exchanges refused because the PKCE verifier was missing or did
+    /// not match the challenge.
+    pub pkce_failures: u64,
 }
 
 /// How a vendor issues tokens.
@@ -50,6 +60,9 @@ pub(crate) struct TokenRules {
     pub access_format: fn(u64) -> String,
     /// The text of the n-th refresh token.
     pub refresh_format: fn(u64) -> String,
+    /// Whether a refresh issues a new refresh token (the spent one is
+    /// refused from then on); else the session keeps its refresh token.
+    pub rotate_refresh: bool,
 }
 
 /// Tokens a login or a refresh issued.
@@ -80,6 +93,46 @@ pub(crate) enum RefreshRefused {
     Spent,
     /// Its session was revoked.
     Revoked,
+}
+
+/// Why a code exchange was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CodeRefused {
+    /// Never issued (or forgotten).
+    Unknown,
+    Expired,
+    /// Already exchanged (the session it started is revoked).
+    Replayed,
+    /// Issued to another client.
+    OtherClient,
+    /// The redirect URI is not the one the authorization was asked with.
+    RedirectMismatch,
+    /// The authorization sent a challenge and the exchange no verifier.
+    VerifierMissing,
+    /// The verifier does not match the challenge.
+    VerifierMismatch,
+}
+
+/// How a PKCE challenge was derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChallengeMethod {
+    S256,
+    Plain,
+}
+
+/// How long an authorization code can be exchanged (x-dialtone-assumed:
+/// neither vendor documents it; RFC 6749 recommends at most 10 minutes).
+pub(crate) const CODE_TTL: Duration = Duration::from_secs(60);
+/// The most authorization codes kept; past it, the oldest are forgotten.
+const MAX_CODES: usize = 1 << 16;
+
+struct Code {
+    client_id: String,
+    redirect_uri: String,
+    challenge: Option<(String, ChallengeMethod)>,
+    expires: Instant,
+    /// The session its exchange started, once exchanged.
+    session: Option<u64>,
 }
 
 /// Why a login was refused.
@@ -119,6 +172,8 @@ pub(crate) struct TokenStore {
     retired: HashMap<String, Retired>,
     retired_order: VecDeque<String>,
     seeded: HashMap<String, Instant>,
+    codes: HashMap<String, Code>,
+    code_order: VecDeque<String>,
     stats: TokenStats,
 }
 
@@ -133,8 +188,101 @@ impl TokenStore {
             retired: HashMap::new(),
             retired_order: VecDeque::new(),
             seeded: HashMap::new(),
+            codes: HashMap::new(),
+            code_order: VecDeque::new(),
             stats: TokenStats::default(),
         }
+    }
+
+    /// An authorization code for `client_id`, to be exchanged with the
+    /// same `redirect_uri` (and the verifier of `challenge`, if any)
+    /// within [`CODE_TTL`].
+    pub(crate) fn issue_code(
+        &mut self,
+        client_id: &str,
+        redirect_uri: &str,
+        challenge: Option<(String, ChallengeMethod)>,
+    ) -> String {
+        if self.code_order.len() >= MAX_CODES
+            && let Some(oldest) = self.code_order.pop_front()
+        {
+            self.codes.remove(&oldest);
+        }
+        self.stats.codes_issued += 1;
+        let code = format!("QVVUSC1DT0RF-{:020}", self.stats.codes_issued);
+        self.codes.insert(
+            code.clone(),
+            Code {
+                client_id: client_id.to_owned(),
+                redirect_uri: redirect_uri.to_owned(),
+                challenge,
+                expires: Instant::now()
+                    .checked_add(CODE_TTL)
+                    .unwrap_or_else(Instant::now),
+                session: None,
+            },
+        );
+        self.code_order.push_back(code.clone());
+        code
+    }
+
+    /// Exchanges `code` for a new session (RFC 6749 section 4.1.3, RFC
+    /// 7636 section 4.6). A code works once: presented again, it is
+    /// refused and the session it started is revoked.
+    pub(crate) fn redeem_code(
+        &mut self,
+        code: &str,
+        client_id: &str,
+        redirect_uri: Option<&str>,
+        verifier: Option<&str>,
+    ) -> Result<Issued, CodeRefused> {
+        let now = Instant::now();
+        let Some(grant) = self.codes.get(code) else {
+            return Err(CodeRefused::Unknown);
+        };
+        if let Some(session) = grant.session {
+            self.stats.code_replays += 1;
+            if let Some(ended) = self.end_session(session)
+                && let Some((refresh, _)) = ended.refresh
+            {
+                self.retire(&refresh, Retired::Revoked);
+            }
+            return Err(CodeRefused::Replayed);
+        }
+        if grant.expires <= now {
+            return Err(CodeRefused::Expired);
+        }
+        if grant.client_id != client_id {
+            return Err(CodeRefused::OtherClient);
+        }
+        if redirect_uri != Some(grant.redirect_uri.as_str()) {
+            return Err(CodeRefused::RedirectMismatch);
+        }
+        if let Some((challenge, method)) = &grant.challenge {
+            let Some(verifier) = verifier else {
+                self.stats.pkce_failures += 1;
+                return Err(CodeRefused::VerifierMissing);
+            };
+            let valid = is_verifier(verifier)
+                && match method {
+                    ChallengeMethod::S256 => s256(verifier) == *challenge,
+                    ChallengeMethod::Plain => verifier == challenge,
+                };
+            if !valid {
+                self.stats.pkce_failures += 1;
+                return Err(CodeRefused::VerifierMismatch);
+            }
+        }
+        self.make_room(now);
+        self.counter = self.counter.wrapping_add(1);
+        let id = self.counter;
+        let issued = self.issue(id, now);
+        self.stats.issued += 1;
+        self.stats.codes_redeemed += 1;
+        if let Some(grant) = self.codes.get_mut(code) {
+            grant.session = Some(id);
+        }
+        Ok(issued)
     }
 
     /// Adds a sandbox token that lasts `lifetime` and is never counted.
@@ -205,6 +353,32 @@ impl TokenStore {
             .is_none_or(|(_, expires)| *expires <= now);
         if expired {
             return Err(RefreshRefused::Expired);
+        }
+        if !self.rules.rotate_refresh {
+            // The session keeps its refresh token (and its expiry); only
+            // the access token is replaced.
+            let n = self.stats.issued.wrapping_add(1);
+            let access = (self.rules.access_format)(n);
+            let access_expires = now.checked_add(self.rules.access_ttl).unwrap_or(now);
+            let Some(session) = self.sessions.get_mut(&id) else {
+                return Err(RefreshRefused::Unknown);
+            };
+            let old = std::mem::replace(&mut session.access, access.clone());
+            session.access_expires = access_expires;
+            let refresh_left = session
+                .refresh
+                .as_ref()
+                .map(|(_, expires)| expires.saturating_duration_since(now));
+            self.by_access.remove(&old);
+            self.by_access.insert(access.clone(), id);
+            self.stats.issued += 1;
+            self.stats.refreshed += 1;
+            return Ok(Issued {
+                access,
+                refresh: Some(token.to_owned()),
+                access_ttl: self.rules.access_ttl,
+                refresh_ttl: refresh_left,
+            });
         }
         self.retire(token, Retired::Spent);
         self.end_session(id);
@@ -331,6 +505,23 @@ impl TokenStore {
     }
 }
 
+/// Whether `verifier` is a PKCE code verifier: 43 to 128 unreserved
+/// characters (RFC 7636 section 4.1).
+pub(crate) fn is_verifier(verifier: &str) -> bool {
+    (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// The `S256` challenge of a verifier: base64url(SHA-256), unpadded.
+pub(crate) fn s256(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -342,7 +533,103 @@ mod tests {
             max_live,
             access_format: |n| format!("access-{n}"),
             refresh_format: |n| format!("refresh-{n}"),
+            rotate_refresh: true,
         })
+    }
+
+    const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+
+    #[test]
+    fn a_code_works_once_with_its_verifier() {
+        assert_eq!(
+            s256(VERIFIER),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let mut tokens = store(None, true);
+        let challenge = Some((s256(VERIFIER), ChallengeMethod::S256));
+        let code = tokens.issue_code("app", "http://cb", challenge.clone());
+        assert_eq!(
+            tokens
+                .redeem_code(&code, "app", Some("http://cb"), None)
+                .unwrap_err(),
+            CodeRefused::VerifierMissing
+        );
+        assert_eq!(
+            tokens
+                .redeem_code(
+                    &code,
+                    "app",
+                    Some("http://cb"),
+                    Some(&VERIFIER.replace('d', "e"))
+                )
+                .unwrap_err(),
+            CodeRefused::VerifierMismatch
+        );
+        assert_eq!(
+            tokens
+                .redeem_code(&code, "other", Some("http://cb"), Some(VERIFIER))
+                .unwrap_err(),
+            CodeRefused::OtherClient
+        );
+        assert_eq!(
+            tokens
+                .redeem_code(&code, "app", Some("http://else"), Some(VERIFIER))
+                .unwrap_err(),
+            CodeRefused::RedirectMismatch
+        );
+        let issued = tokens
+            .redeem_code(&code, "app", Some("http://cb"), Some(VERIFIER))
+            .unwrap();
+        assert_eq!(tokens.check(&issued.access), Validity::Valid);
+        // A replay is refused and ends the session it started.
+        assert_eq!(
+            tokens
+                .redeem_code(&code, "app", Some("http://cb"), Some(VERIFIER))
+                .unwrap_err(),
+            CodeRefused::Replayed
+        );
+        assert_eq!(tokens.check(&issued.access), Validity::Unknown);
+        assert_eq!(
+            tokens
+                .refresh(issued.refresh.as_deref().unwrap())
+                .unwrap_err(),
+            RefreshRefused::Revoked
+        );
+        let stats = tokens.stats();
+        assert_eq!(
+            (
+                stats.codes_issued,
+                stats.codes_redeemed,
+                stats.code_replays,
+                stats.pkce_failures
+            ),
+            (1, 1, 1, 2)
+        );
+        assert_eq!(
+            tokens
+                .redeem_code("never", "app", Some("http://cb"), None)
+                .unwrap_err(),
+            CodeRefused::Unknown
+        );
+    }
+
+    #[test]
+    fn a_vendor_that_does_not_rotate_keeps_the_refresh_token() {
+        let mut tokens = TokenStore::new(TokenRules {
+            rotate_refresh: false,
+            ..store(None, true).rules
+        });
+        let first = tokens.login().unwrap();
+        let refresh = first.refresh.clone().unwrap();
+        let second = tokens.refresh(&refresh).unwrap();
+        assert_eq!(second.refresh.as_deref(), Some(refresh.as_str()));
+        assert_ne!(second.access, first.access);
+        assert_eq!(tokens.check(&first.access), Validity::Unknown, "replaced");
+        assert_eq!(tokens.check(&second.access), Validity::Valid);
+        let third = tokens.refresh(&refresh).unwrap();
+        assert_eq!(tokens.check(&third.access), Validity::Valid);
+        assert_eq!(tokens.stats().spent_refresh_replays, 0);
+        assert_eq!(tokens.stats().live, 1);
     }
 
     #[test]
@@ -426,6 +713,7 @@ mod tests {
             max_live: None,
             access_format: |n| format!("a{n}"),
             refresh_format: |n| format!("r{n}"),
+            rotate_refresh: true,
         });
         let issued = tokens.login().unwrap();
         assert!(issued.refresh.is_none());

@@ -1,6 +1,9 @@
 //! A stateful fake of Webex Calling's person monitoring settings: a small
 //! directory of people, places, virtual lines and call park extensions, and
-//! each person's monitored elements, changed by PUT and read back by GET.
+//! each person's monitored elements, changed by PUT and read back by GET;
+//! and an integration's OAuth: the authorization code flow with PKCE
+//! (`authorize`, `createAccessToken`) and refresh (the refresh token is
+//! kept, not rotated).
 //! One handler per operation, routed by [`HANDLERS`].
 
 use std::collections::BTreeMap;
@@ -11,7 +14,9 @@ use serde_json::{Value, json};
 use crate::server::{Handler, Incoming, Refusal, Reply, Vendor, route};
 use crate::spec::{Problem, Spec};
 use crate::sync::Lock;
-use crate::tokens::{TokenRules, TokenStats, TokenStore, Validity};
+use crate::tokens::{
+    ChallengeMethod, CodeRefused, Issued, TokenRules, TokenStats, TokenStore, Validity,
+};
 
 /// The seeded organization.
 pub const ORG_ID: &str = "Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi9kaWFsdG9uZQ";
@@ -22,14 +27,28 @@ pub const PERSON_ID: &str =
 pub const MONITORED_PERSON_ID: &str = "Y2lzY29zcGFyazovL3VzL1BFT1BMRS9ib2I";
 /// A seeded call park extension.
 pub const CALL_PARK_ID: &str = "Y2lzY29zcGFyazovL3VzL0NBTExfUEFSS19FWFRFTlNJT04vNDAwMQ";
-/// The bearer token the sandbox prints (Webex's tokens come from its own
-/// OAuth service, which is not faked: this one never expires).
+/// The bearer token the sandbox prints; it never expires. Integrations get
+/// theirs from the authorization code flow (`authorize`, then
+/// `createAccessToken`).
 pub const SANDBOX_TOKEN: &str = "webex-sandbox-token-0b1c2d3e4f";
+/// The integration's client id.
+pub const CLIENT_ID: &str = "Cdialtone0sandbox0integration";
+/// The integration's client secret.
+pub const CLIENT_SECRET: &str = "dialtone-sandbox-integration-secret";
+/// The integration's registered redirect URI.
+pub const REDIRECT_URI: &str = "http://127.0.0.1:6001/redirect";
+/// How long an access token lasts unless `Options::token_ttl` says (14
+/// days, as Webex issues them).
+pub const TOKEN_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// How long a refresh token lasts (90 days).
+pub const REFRESH_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// The most monitored elements a person can have.
 const MAX_ELEMENTS: usize = 50;
 
 /// The operations and their handlers.
 const HANDLERS: &[(&str, Handler<Webex>)] = &[
+    ("authorize", authorize),
+    ("createAccessToken", create_access_token),
     ("getMonitoringSettingsPerson", get_settings),
     ("updateMonitoringSettingsPerson", update_settings),
 ];
@@ -75,8 +94,14 @@ fn error(status: u16, message: &str) -> Reply {
 }
 
 impl Webex {
-    /// A fake with one person monitoring nobody yet.
+    /// A fake with one person monitoring nobody yet, whose access tokens
+    /// last [`TOKEN_TTL`].
     pub fn new() -> Self {
+        Webex::with_token_lifetime(TOKEN_TTL)
+    }
+
+    /// The same, with access tokens that last `token_lifetime`.
+    pub fn with_token_lifetime(token_lifetime: Duration) -> Self {
         let mut state = BTreeMap::new();
         let colleague = directory(MONITORED_PERSON_ID).map_or_else(Vec::new, |entry| vec![entry]);
         state.insert(
@@ -88,11 +113,14 @@ impl Webex {
             json!({"callParkNotificationEnabled": false, "monitoredElements": []}),
         );
         let mut tokens = TokenStore::new(TokenRules {
-            access_ttl: Duration::from_secs(3600),
-            refresh_ttl: None,
+            access_ttl: token_lifetime,
+            refresh_ttl: Some(REFRESH_TTL),
             max_live: None,
             access_format: |n| format!("webex-token-{n:020}"),
             refresh_format: |n| format!("webex-refresh-{n:020}"),
+            // x-dialtone-assumed (specs/webex.yaml): a refresh answers
+            // with the same refresh token.
+            rotate_refresh: false,
         });
         tokens.seed(SANDBOX_TOKEN, Duration::from_secs(365 * 24 * 3600));
         Webex {
@@ -106,6 +134,113 @@ impl Webex {
 impl Default for Webex {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// The authorization endpoint: a client id or redirect URI the integration
+/// did not register is answered here; otherwise the browser goes back to
+/// the redirect URI with a code for the sandbox user (who signs in and
+/// consents at once), or with the error.
+fn authorize(fake: &Webex, request: &Incoming) -> Reply {
+    if request.query_str("client_id") != Some(CLIENT_ID) {
+        return error(400, "Invalid client id.");
+    }
+    let redirect_uri = request.query_str("redirect_uri").unwrap_or_default();
+    if redirect_uri != REDIRECT_URI {
+        return error(
+            400,
+            "The redirect URI is not registered for this integration.",
+        );
+    }
+    let state = request.query_str("state");
+    let method = request.query_str("code_challenge_method");
+    let challenge = match (request.query_str("code_challenge"), method) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err("code_challenge is missing"),
+        (Some(c), _) if !crate::tokens::is_verifier(c) => Err("code_challenge is malformed"),
+        (Some(c), Some("S256")) => Ok(Some((c.to_owned(), ChallengeMethod::S256))),
+        (Some(c), _) => Ok(Some((c.to_owned(), ChallengeMethod::Plain))),
+    };
+    let mut query = Vec::new();
+    let code;
+    match challenge {
+        Ok(challenge) => {
+            code = fake
+                .tokens
+                .lock()
+                .issue_code(CLIENT_ID, redirect_uri, challenge);
+            query.push(("code", code.as_str()));
+        }
+        Err(description) => {
+            query.push(("error", "invalid_request"));
+            query.push(("error_description", description));
+        }
+    }
+    if let Some(state) = state {
+        query.push(("state", state));
+    }
+    let encoded: Vec<String> = query
+        .iter()
+        .map(|(k, v)| {
+            let v = percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC);
+            format!("{k}={v}")
+        })
+        .collect();
+    Reply::empty(302).with_header("Location", format!("{redirect_uri}?{}", encoded.join("&")))
+}
+
+fn access_token(issued: &Issued) -> Value {
+    let mut body = json!({
+        "access_token": issued.access, "expires_in": issued.access_ttl.as_secs(), "token_type": "Bearer",
+        "scope": "spark-admin:people_read spark-admin:people_write",
+    });
+    if let (Some(refresh), Some(ttl)) = (&issued.refresh, issued.refresh_ttl) {
+        body["refresh_token"] = json!(refresh);
+        body["refresh_token_expires_in"] = json!(ttl.as_secs());
+    }
+    body
+}
+
+/// The token endpoint: the integration's client id and secret in the form,
+/// then an authorization code (with its PKCE verifier) or a refresh token.
+/// Refused grants get Webex's error body (x-dialtone-assumed: the status
+/// and wording; the guide does not show them).
+fn create_access_token(fake: &Webex, request: &Incoming) -> Reply {
+    let form = request.body_or_null();
+    if form["client_id"] != CLIENT_ID || form["client_secret"] != CLIENT_SECRET {
+        return error(401, "The client id or secret is invalid.");
+    }
+    let answer = match form["grant_type"].as_str() {
+        Some("authorization_code") => fake
+            .tokens
+            .lock()
+            .redeem_code(
+                form["code"].as_str().unwrap_or_default(),
+                CLIENT_ID,
+                form["redirect_uri"].as_str(),
+                form["code_verifier"].as_str(),
+            )
+            .map_err(|refused| match refused {
+                CodeRefused::VerifierMissing | CodeRefused::VerifierMismatch => {
+                    "The code verifier does not match the code challenge."
+                }
+                CodeRefused::RedirectMismatch => {
+                    "The redirect URI does not match the authorization."
+                }
+                _ => "The authorization code is invalid, expired or already used.",
+            }),
+        Some("refresh_token") => fake
+            .tokens
+            .lock()
+            .refresh(form["refresh_token"].as_str().unwrap_or_default())
+            .map_err(|_| "The refresh token provided is expired, revoked, malformed, or invalid."),
+        _ => Err("Unsupported grant type."),
+    };
+    match answer {
+        Ok(issued) => {
+            Reply::json(200, access_token(&issued)).with_header("trackingId", tracking_id())
+        }
+        Err(message) => error(400, message),
     }
 }
 
@@ -200,6 +335,11 @@ impl Vendor for Webex {
     }
 
     fn authorize(&self, request: &Incoming) -> Result<(), Reply> {
+        // The OAuth endpoints take the integration's credentials in the
+        // query or the form, checked there.
+        if matches!(request.op.as_str(), "authorize" | "createAccessToken") {
+            return Ok(());
+        }
         let token = request
             .header("authorization")
             .and_then(|v| v.strip_prefix("Bearer "))
@@ -224,6 +364,10 @@ impl Vendor for Webex {
 
     fn credential(&self) -> (String, &'static str) {
         (SANDBOX_TOKEN.to_owned(), "Authorization: Bearer")
+    }
+
+    fn token_operations(&self) -> &'static [&'static str] {
+        &["createAccessToken"]
     }
 
     fn tokens(&self) -> TokenStats {

@@ -96,6 +96,7 @@ impl Yeastar {
             max_live: Some(MAX_LIVE_TOKENS),
             access_format: |n| format!("acc{n:031}"),
             refresh_format: |n| format!("ref{n:031}"),
+            rotate_refresh: true,
         });
         tokens.seed(SANDBOX_TOKEN, Duration::from_secs(365 * 24 * 3600));
         let mut state = State {

@@ -67,9 +67,28 @@ impl Client {
         self.runtime.revoke_auth().await
     }
 
+    /// Start an authorization
+    ///
+    /// The authorization endpoint of the authorization code flow (RFC 6749 section 4.1), with PKCE (RFC 7636): a browser is sent here, the user signs in and grants the app access, and the browser is redirected back to `redirect_uri` with `code` and `state` (or `error`, `error_description` and `state`). The code is exchanged at getToken (grant `authorization_code`, with `code_verifier` when a `code_challenge` was sent). A client id or redirect URI the app did not register is answered here (400) instead of redirecting.
+    ///
+    /// `GET /restapi/oauth/authorize` (operationId `authorize`).
+    pub fn authorize(
+        &self,
+        response_type: types::AuthorizeResponseType,
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+    ) -> operations::Authorize {
+        operations::Authorize::new(
+            self.clone(),
+            response_type,
+            client_id.into(),
+            redirect_uri.into(),
+        )
+    }
+
     /// Get a token
     ///
-    /// Issues an access token (and a refresh token) for one of the grants: password, JWT bearer, refresh_token, authorization_code or client_credentials. The app's client id and secret go as HTTP Basic auth (confidential apps). Throttling group Auth.
+    /// Issues an access token (and a refresh token) for one of the grants: password, JWT bearer, refresh_token, authorization_code (with the PKCE `code_verifier` when the authorization sent a challenge) or client_credentials. The app's client id and secret go as HTTP Basic auth (confidential apps), or the app authenticates with a signed `client_assertion` (private_key_jwt / client_secret_jwt), or a public app sends only `client_id`. Errors are OAuth error bodies (`error`, `error_description`) with RingCentral's `errors`. Throttling group Auth.
     ///
     /// `POST /restapi/oauth/token` (operationId `getToken`).
     pub fn get_token(&self) -> operations::GetToken {

@@ -130,16 +130,135 @@ impl dialtone_runtime::Validate for ApiErrorResponse {
     }
 }
 
-/// An OAuth error body.
+/// An OAuth error code (RFC 6749 sections 4.1.2.1 and 5.2; RFC 7009 section 2.2.1).
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OAuthErrorCode {
+    /// `invalid_request`
+    InvalidRequest,
+    /// `invalid_client`
+    InvalidClient,
+    /// `invalid_grant`
+    InvalidGrant,
+    /// `unauthorized_client`
+    UnauthorizedClient,
+    /// `unsupported_grant_type`
+    UnsupportedGrantType,
+    /// `invalid_scope`
+    InvalidScope,
+    /// `access_denied`
+    AccessDenied,
+    /// `unsupported_response_type`
+    UnsupportedResponseType,
+    /// `unsupported_token_type`
+    UnsupportedTokenType,
+    /// `server_error`
+    ServerError,
+    /// `temporarily_unavailable`
+    TemporarilyUnavailable,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl OAuthErrorCode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::AccessDenied => "access_denied",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::UnsupportedTokenType => "unsupported_token_type",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for OAuthErrorCode {
+    fn from(value: &str) -> Self {
+        match value {
+            "invalid_request" => Self::InvalidRequest,
+            "invalid_client" => Self::InvalidClient,
+            "invalid_grant" => Self::InvalidGrant,
+            "unauthorized_client" => Self::UnauthorizedClient,
+            "unsupported_grant_type" => Self::UnsupportedGrantType,
+            "invalid_scope" => Self::InvalidScope,
+            "access_denied" => Self::AccessDenied,
+            "unsupported_response_type" => Self::UnsupportedResponseType,
+            "unsupported_token_type" => Self::UnsupportedTokenType,
+            "server_error" => Self::ServerError,
+            "temporarily_unavailable" => Self::TemporarilyUnavailable,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for OAuthErrorCode {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for OAuthErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for OAuthErrorCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for OAuthErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for OAuthErrorCode {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The OAuth error body (RFC 6749 section 5.2), with RingCentral's `errors`, `errorCode` and `message` too.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OAuthError {
-    /// The OAuth error (invalid_request, invalid_client, invalid_grant, unauthorized_client, unsupported_grant_type, invalid_scope, ...).
+    /// An OAuth error code (RFC 6749 sections 4.1.2.1 and 5.2; RFC 7009 section 2.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// What went wrong.
+    pub error: Option<OAuthErrorCode>,
+    /// What went wrong, for the developer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_description: Option<String>,
-    /// RingCentral's errors.
+    /// A page about the error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_uri: Option<String>,
+    /// RingCentral's errors (OAU-140 wrong credentials, OAU-211 a revoked token, OAU-213 an unknown one, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<ApiError>>,
     /// The first error's code.
@@ -157,14 +276,20 @@ impl OAuthError {
     }
 
     /// Sets `error`.
-    pub fn with_error(mut self, value: impl Into<String>) -> Self {
-        self.error = Some(value.into());
+    pub fn with_error(mut self, value: OAuthErrorCode) -> Self {
+        self.error = Some(value);
         self
     }
 
     /// Sets `error_description`.
     pub fn with_error_description(mut self, value: impl Into<String>) -> Self {
         self.error_description = Some(value.into());
+        self
+    }
+
+    /// Sets `error_uri`.
+    pub fn with_error_uri(mut self, value: impl Into<String>) -> Self {
+        self.error_uri = Some(value.into());
         self
     }
 
@@ -192,6 +317,11 @@ impl dialtone_runtime::Validate for OAuthError {
         &self,
         path: &dialtone_runtime::FieldPath<'_>,
     ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        if let Some(value) = &self.error {
+            let path = path.child("error");
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
         if let Some(value) = &self.errors {
             let path = path.child("errors");
             for (index, value) in value.iter().enumerate() {
@@ -335,6 +465,12 @@ pub struct TokenRequest {
     /// The app's client id, for apps that do not use Basic auth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The type of a client assertion (RFC 7523 section 2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion_type: Option<ClientAssertionType>,
+    /// The app's signed JWT (private_key_jwt or client_secret_jwt client authentication, RFC 7523 section 2.2), instead of Basic auth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion: Option<dialtone_runtime::Secret>,
     /// The permissions to ask for, space-separated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
@@ -363,6 +499,8 @@ impl TokenRequest {
             redirect_uri: None,
             code_verifier: None,
             client_id: None,
+            client_assertion_type: None,
+            client_assertion: None,
             scope: None,
             endpoint_id: None,
             access_token_ttl: None,
@@ -436,6 +574,21 @@ impl TokenRequest {
         self
     }
 
+    /// Sets `client_assertion_type`.
+    pub fn with_client_assertion_type(mut self, value: ClientAssertionType) -> Self {
+        self.client_assertion_type = Some(value);
+        self
+    }
+
+    /// Sets `client_assertion`.
+    pub fn with_client_assertion(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.client_assertion = Some(value.into());
+        self
+    }
+
     /// Sets `scope`.
     pub fn with_scope(mut self, value: impl Into<String>) -> Self {
         self.scope = Some(value.into());
@@ -472,6 +625,11 @@ impl dialtone_runtime::Validate for TokenRequest {
             dialtone_runtime::Validate::validate(value, &path)?;
         }
 
+        if let Some(value) = &self.client_assertion_type {
+            let path = path.child("client_assertion_type");
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
         if let Some(value) = &self.access_token_ttl {
             let path = path.child("access_token_ttl");
             dialtone_runtime::validate::minimum(&path, *value, 600)?;
@@ -485,6 +643,88 @@ impl dialtone_runtime::Validate for TokenRequest {
         }
 
         Ok(())
+    }
+}
+
+/// The type of a client assertion (RFC 7523 section 2.2).
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ClientAssertionType {
+    /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
+    UrnIetfParamsOauthClientAssertionTypeJwtBearer,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl ClientAssertionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UrnIetfParamsOauthClientAssertionTypeJwtBearer => {
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            }
+
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for ClientAssertionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" => {
+                Self::UrnIetfParamsOauthClientAssertionTypeJwtBearer
+            }
+
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for ClientAssertionType {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for ClientAssertionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for ClientAssertionType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ClientAssertionType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for ClientAssertionType {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
     }
 }
 
@@ -518,9 +758,12 @@ pub struct TokenInfo {
     /// The session's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
-    /// Seconds the session lasts.
+    /// Seconds left until the session ends by its absolute timeout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_expires_in: Option<i64>,
+    /// When the session ends by its absolute timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_expiration_time: Option<String>,
     /// Seconds of inactivity that end the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_idle_timeout: Option<i64>,
@@ -545,6 +788,7 @@ impl TokenInfo {
             id_token: None,
             session_id: None,
             session_expires_in: None,
+            session_expiration_time: None,
             session_idle_timeout: None,
         }
     }
@@ -621,6 +865,12 @@ impl TokenInfo {
         self
     }
 
+    /// Sets `session_expiration_time`.
+    pub fn with_session_expiration_time(mut self, value: impl Into<String>) -> Self {
+        self.session_expiration_time = Some(value.into());
+        self
+    }
+
     /// Sets `session_idle_timeout`.
     pub fn with_session_idle_timeout(mut self, value: i64) -> Self {
         self.session_idle_timeout = Some(value);
@@ -642,12 +892,22 @@ impl dialtone_runtime::Validate for TokenInfo {
 pub struct RevokeTokenRequest {
     /// The access or refresh token.
     pub token: dialtone_runtime::Secret,
+    /// The type of a client assertion (RFC 7523 section 2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion_type: Option<ClientAssertionType>,
+    /// The app's signed JWT, instead of Basic auth (RFC 7523 section 2.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion: Option<dialtone_runtime::Secret>,
 }
 
 impl RevokeTokenRequest {
     /// A value with its required properties (`token`); set the others with the `with_*` methods.
     pub fn new(token: impl Into<dialtone_runtime::Secret>) -> Self {
-        Self { token: token.into() }
+        Self {
+            token: token.into(),
+            client_assertion_type: None,
+            client_assertion: None,
+        }
     }
 
     /// Sets `token`.
@@ -655,13 +915,33 @@ impl RevokeTokenRequest {
         self.token = value.into();
         self
     }
+
+    /// Sets `client_assertion_type`.
+    pub fn with_client_assertion_type(mut self, value: ClientAssertionType) -> Self {
+        self.client_assertion_type = Some(value);
+        self
+    }
+
+    /// Sets `client_assertion`.
+    pub fn with_client_assertion(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.client_assertion = Some(value.into());
+        self
+    }
 }
 
 impl dialtone_runtime::Validate for RevokeTokenRequest {
     fn validate(
         &self,
-        _path: &dialtone_runtime::FieldPath<'_>,
+        path: &dialtone_runtime::FieldPath<'_>,
     ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        if let Some(value) = &self.client_assertion_type {
+            let path = path.child("client_assertion_type");
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
         Ok(())
     }
 }
@@ -4227,5 +4507,161 @@ impl dialtone_runtime::Validate for UserPresencePermissionsUpdateRequest {
         }
 
         Ok(())
+    }
+}
+
+/// What the authorization endpoint answers with; always an authorization code.
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuthorizeResponseType {
+    /// `code`
+    Code,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl AuthorizeResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Code => "code",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for AuthorizeResponseType {
+    fn from(value: &str) -> Self {
+        match value {
+            "code" => Self::Code,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for AuthorizeResponseType {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for AuthorizeResponseType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for AuthorizeResponseType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthorizeResponseType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for AuthorizeResponseType {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How a PKCE code challenge is derived from the verifier (RFC 7636).
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CodeChallengeMethod {
+    /// `S256`
+    S256,
+    /// `plain`
+    Plain,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl CodeChallengeMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::S256 => "S256",
+            Self::Plain => "plain",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for CodeChallengeMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "S256" => Self::S256,
+            "plain" => Self::Plain,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for CodeChallengeMethod {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for CodeChallengeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CodeChallengeMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeChallengeMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for CodeChallengeMethod {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
     }
 }

@@ -19,8 +19,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use serde_json::Value;
@@ -32,6 +32,7 @@ use crate::error::Error;
 use crate::renewal::{After, DEFAULT_MARGIN_CAP, Machine, Outcome, Plan, Step};
 use crate::request::Request;
 use crate::secret::Secret;
+use crate::store::{StoredTokens, TokenStore};
 use crate::tokens::TokenCall;
 use crate::validate::InvalidRequest;
 
@@ -58,6 +59,23 @@ pub enum AuthError {
     Failed(String),
     /// The call's deadline passed while it waited for a credential.
     Timeout,
+    /// A redirect back from the vendor's authorization endpoint did not
+    /// carry the `state` the authorization was started with (a forged or
+    /// stale redirect): its code was not used.
+    StateMismatch,
+    /// The vendor's authorization endpoint refused (RFC 6749 section
+    /// 4.1.2.1: `access_denied` when the user said no,
+    /// `invalid_scope`, ...).
+    Authorization {
+        /// The OAuth error code.
+        error: String,
+        /// The vendor's description, if any.
+        description: Option<String>,
+    },
+    /// A token was obtained and is in use, but the token store could not
+    /// save it (or could not load what it held): a client started later
+    /// from the store would not have it.
+    Store(crate::store::StoreError),
 }
 
 impl AuthError {
@@ -79,7 +97,9 @@ impl AuthError {
     /// [`AuthError::shared`].
     pub fn refused(&self) -> bool {
         match self {
-            AuthError::Failed(_) => true,
+            AuthError::Failed(_) | AuthError::StateMismatch | AuthError::Authorization { .. } => {
+                true
+            }
             AuthError::Call { error, .. } => match &**error {
                 Error::Unauthorized(_) => true,
                 Error::Api(api) => {
@@ -88,7 +108,7 @@ impl AuthError {
                 }
                 _ => false,
             },
-            AuthError::Invalid(_) | AuthError::Timeout => false,
+            AuthError::Invalid(_) | AuthError::Timeout | AuthError::Store(_) => false,
         }
     }
 
@@ -97,6 +117,11 @@ impl AuthError {
     pub fn shared(&self) -> Option<AuthError> {
         match self {
             AuthError::Failed(message) => Some(AuthError::Failed(message.clone())),
+            AuthError::StateMismatch => Some(AuthError::StateMismatch),
+            AuthError::Authorization { error, description } => Some(AuthError::Authorization {
+                error: error.clone(),
+                description: description.clone(),
+            }),
             AuthError::Call { operation, error } => {
                 let error = match &**error {
                     Error::Api(api) => Error::Api(api.clone()),
@@ -123,7 +148,11 @@ impl AuthError {
                 Error::RateLimited { response: None, .. } => true,
                 _ => false,
             },
-            AuthError::Failed(_) | AuthError::Timeout => false,
+            AuthError::Failed(_)
+            | AuthError::Timeout
+            | AuthError::StateMismatch
+            | AuthError::Authorization { .. }
+            | AuthError::Store(_) => false,
         }
     }
 }
@@ -135,11 +164,29 @@ impl fmt::Display for AuthError {
             AuthError::Call { error, .. } => error.fmt(f),
             AuthError::Failed(message) => f.write_str(message),
             AuthError::Timeout => f.write_str("timed out waiting for a credential"),
+            AuthError::StateMismatch => f.write_str(
+                "the redirect's state is not the one the authorization was started with (a forged or stale redirect); its code was not used",
+            ),
+            AuthError::Authorization { error, description } => {
+                write!(f, "the vendor refused the authorization: {error}")?;
+                match description {
+                    Some(d) => write!(f, " ({d})"),
+                    None => Ok(()),
+                }
+            }
+            AuthError::Store(err) => write!(f, "token store: {err}"),
         }
     }
 }
 
-impl std::error::Error for AuthError {}
+impl std::error::Error for AuthError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AuthError::Store(err) => Some(err),
+            _ => None,
+        }
+    }
+}
 
 /// Adds credentials to requests.
 pub trait Authenticate: Send + Sync + fmt::Debug + 'static {
@@ -349,6 +396,32 @@ pub struct Token {
     pub expires_in: Option<Duration>,
     /// A token to obtain the next one with (OAuth `refresh_token`), if any.
     pub refresh: Option<Secret>,
+    /// How long the refresh token is valid from when it was obtained, if
+    /// known (OAuth `refresh_token_expires_in`): kept in a token store.
+    pub refresh_expires_in: Option<Duration>,
+}
+
+impl Token {
+    /// A token valid for `expires_in` (if known), without a refresh token.
+    pub fn new(value: impl Into<Secret>, expires_in: Option<Duration>) -> Self {
+        Token {
+            value: value.into(),
+            expires_in,
+            refresh: None,
+            refresh_expires_in: None,
+        }
+    }
+
+    /// Adds a refresh token, valid for `expires_in` (if known).
+    pub fn with_refresh(
+        mut self,
+        refresh: impl Into<Secret>,
+        expires_in: Option<Duration>,
+    ) -> Self {
+        self.refresh = Some(refresh.into());
+        self.refresh_expires_in = expires_in;
+        self
+    }
 }
 
 /// What a [`TokenSource::fetch`] is asked for.
@@ -409,6 +482,12 @@ pub trait TokenSource: Send + Sync + fmt::Debug + 'static {
     fn known_secrets(&self) -> Vec<Secret> {
         Vec::new()
     }
+
+    /// Where the tokens it obtains are kept between runs, if anywhere (see
+    /// [`crate::store`]). The default: nowhere.
+    fn token_store(&self) -> Option<Arc<dyn TokenStore>> {
+        None
+    }
 }
 
 /// A token from a [`TokenSource`], cached and renewed: shortly before it
@@ -425,6 +504,8 @@ pub struct RefreshingToken<S> {
     /// that waited for it.
     last_refusal: Mutex<Option<AuthError>>,
     fetches: AtomicU64,
+    /// Set once the source's token store was loaded into the machine.
+    loaded: tokio::sync::OnceCell<()>,
 }
 
 impl<S: fmt::Debug> fmt::Debug for RefreshingToken<S> {
@@ -449,6 +530,7 @@ impl<S: TokenSource> RefreshingToken<S> {
             changes: tokio::sync::watch::Sender::new(0),
             last_refusal: Mutex::new(None),
             fetches: AtomicU64::new(0),
+            loaded: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -484,12 +566,65 @@ impl<S: TokenSource> RefreshingToken<S> {
         after
     }
 
+    /// Loads the source's token store into the machine, once, before the
+    /// first token request (calls that come meanwhile wait for it within
+    /// their deadlines). A load that fails is tried again by the next call.
+    async fn ensure_loaded(&self, deadline: Option<Deadline>) -> Result<(), AuthError> {
+        let Some(store) = self.source.token_store() else {
+            return Ok(());
+        };
+        self.loaded
+            .get_or_try_init(|| async {
+                let stored = within(deadline, store.load())
+                    .await?
+                    .map_err(AuthError::Store)?;
+                if let Some(stored) = stored {
+                    let now = SystemTime::now();
+                    let left = |at: Option<SystemTime>| {
+                        at.map(|at| at.duration_since(now).unwrap_or(Duration::ZERO))
+                    };
+                    let access = stored
+                        .access_token
+                        .map(|t| (t, left(stored.access_expires_at)));
+                    // An expired refresh token would only be refused.
+                    let refresh = stored
+                        .refresh_token
+                        .filter(|_| left(stored.refresh_expires_at).is_none_or(|l| !l.is_zero()));
+                    self.lock().seed(access, refresh, Instant::now());
+                }
+                Ok::<(), AuthError>(())
+            })
+            .await
+            .map(drop)
+    }
+
+    /// Saves what the flight obtained, while it is still the one flight.
+    async fn save(
+        &self,
+        store: &dyn TokenStore,
+        token: &Token,
+        sent_refresh: Option<&Secret>,
+        deadline: Option<Deadline>,
+    ) -> Result<(), AuthError> {
+        let now = SystemTime::now();
+        // What the machine will hold: the rotated refresh token, or the
+        // one sent when the vendor does not rotate.
+        let refresh = token.refresh.clone().or_else(|| sent_refresh.cloned());
+        let stored = StoredTokens::new(Some(token.value.clone()), refresh)
+            .access_expires_at(token.expires_in.and_then(|d| now.checked_add(d)))
+            .refresh_expires_at(token.refresh_expires_in.and_then(|d| now.checked_add(d)));
+        within(deadline, store.save(&stored))
+            .await?
+            .map_err(AuthError::Store)
+    }
+
     /// The token to send and its epoch, renewing it first if need be.
     async fn token(
         &self,
         client: &Client,
         deadline: Option<Deadline>,
     ) -> Result<(Secret, u64), AuthError> {
+        self.ensure_loaded(deadline).await?;
         loop {
             let (step, mut changes, failures) = {
                 let mut machine = self.lock();
@@ -559,9 +694,10 @@ impl<S: TokenSource> RefreshingToken<S> {
         loop {
             // Dropped mid-fetch (the call was cancelled or timed out): the
             // flight is abandoned, and the next caller starts another.
-            let guard = Abandon {
+            let mut guard = Abandon {
                 owner: self,
                 ticket: Some(ticket),
+                on_drop: None,
             };
             if deadline.is_some_and(|d| d.passed()) {
                 // No time left to ask: nothing is sent, nothing is spent.
@@ -577,6 +713,17 @@ impl<S: TokenSource> RefreshingToken<S> {
                 .source
                 .fetch(client, Renewal { refresh, deadline })
                 .await;
+            // Saved while this is still the one flight, so that saves never
+            // overlap and the newest is the last; dropped mid-save, the
+            // flight still ends with the token it obtained.
+            let mut store_error = None;
+            if let (Ok(token), Some(store)) = (&result, self.source.token_store()) {
+                guard.on_drop = Some(Outcome::Issued(token.clone()));
+                if let Err(err) = self.save(store.as_ref(), token, refresh, deadline).await {
+                    tracing::warn!(error = %err, "the renewed credential could not be saved");
+                    store_error = Some(err);
+                }
+            }
             guard.disarm();
             let outcome = match &result {
                 Ok(token) => Outcome::Issued(token.clone()),
@@ -596,6 +743,11 @@ impl<S: TokenSource> RefreshingToken<S> {
             match (result, self.finish(ticket, outcome)) {
                 (Ok(_), After::Issued { token, epoch }) => {
                     self.fetches.fetch_add(1, Ordering::SeqCst);
+                    // The token is in use; the call is told it was not
+                    // saved.
+                    if let Some(err) = store_error {
+                        return Err(err);
+                    }
                     return Ok((token, epoch));
                 }
                 (Err(err), After::Fallback { ticket: next }) => {
@@ -614,10 +766,25 @@ impl<S: TokenSource> RefreshingToken<S> {
     }
 }
 
-/// Abandons a flight when dropped before [`Abandon::disarm`].
+/// Runs `future` until `deadline`, if any.
+async fn within<T>(
+    deadline: Option<Deadline>,
+    future: impl Future<Output = T>,
+) -> Result<T, AuthError> {
+    match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline.instant(), future)
+            .await
+            .map_err(|_| AuthError::Timeout),
+        None => Ok(future.await),
+    }
+}
+
+/// Ends a flight when dropped before [`Abandon::disarm`]: abandoned, or
+/// with `on_drop` when set (a token obtained but not yet saved).
 struct Abandon<'a, S: TokenSource> {
     owner: &'a RefreshingToken<S>,
     ticket: Option<u64>,
+    on_drop: Option<Outcome>,
 }
 
 impl<S: TokenSource> Abandon<'_, S> {
@@ -629,7 +796,8 @@ impl<S: TokenSource> Abandon<'_, S> {
 impl<S: TokenSource> Drop for Abandon<'_, S> {
     fn drop(&mut self) {
         if let Some(ticket) = self.ticket.take() {
-            self.owner.finish(ticket, Outcome::Abandoned);
+            let outcome = self.on_drop.take().unwrap_or(Outcome::Abandoned);
+            self.owner.finish(ticket, outcome);
         }
     }
 }
@@ -662,21 +830,32 @@ impl<S: TokenSource> Authenticate for RefreshingToken<S> {
         deadline: Option<Deadline>,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
+            // Tokens an earlier run saved are revoked too.
+            self.ensure_loaded(deadline).await?;
             let (access, refresh) = self.lock().revoke();
-            if access.is_none() && refresh.is_none() {
-                return Ok(()); // nothing to revoke
-            }
-            self.source
-                .revoke(
-                    client,
-                    Revocation {
-                        access: access.as_ref(),
-                        refresh: refresh.as_ref(),
-                        placement: &self.placement,
-                        deadline,
-                    },
-                )
-                .await
+            let revoked = if access.is_none() && refresh.is_none() {
+                Ok(()) // nothing to revoke
+            } else {
+                self.source
+                    .revoke(
+                        client,
+                        Revocation {
+                            access: access.as_ref(),
+                            refresh: refresh.as_ref(),
+                            placement: &self.placement,
+                            deadline,
+                        },
+                    )
+                    .await
+            };
+            // Forgotten here: forgotten in the store too.
+            let cleared = match self.source.token_store() {
+                Some(store) => within(deadline, store.clear())
+                    .await
+                    .and_then(|r| r.map_err(AuthError::Store)),
+                None => Ok(()),
+            };
+            revoked.and(cleared)
         })
     }
 

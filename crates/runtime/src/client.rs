@@ -13,11 +13,14 @@ use url::Url;
 use crate::auth::{AuthError, Authenticate, NoAuth};
 use crate::deadline::Deadline;
 use crate::error::{ApiError, Error, InBodyError};
+use crate::hooks::Hooks;
+use crate::meta::{RateLimitInfo, ResponseValue};
 use crate::ratelimit::{Limit, Limiter};
 use crate::redact;
 use crate::request::{Request, RequestBody};
 use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::secret::Secret;
+use crate::stream::ByteStream;
 
 /// Default time allowed for a whole request, response body included.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -41,7 +44,13 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limits: Vec<(String, Limit)>,
     http: Option<reqwest::Client>,
+    configure_http: Option<ConfigureHttp>,
+    hooks: Vec<Arc<dyn Hooks>>,
 }
+
+/// Changes the `reqwest::ClientBuilder` Dialtone made (see
+/// [`ClientBuilder::configure_http`]).
+type ConfigureHttp = Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send>;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -67,6 +76,9 @@ impl fmt::Debug for ClientBuilder {
             .field("auth", &self.auth)
             .field("retry", &self.retry)
             .field("rate_limits", &self.rate_limits)
+            .field("own_http_client", &self.http.is_some())
+            .field("configure_http", &self.configure_http.is_some())
+            .field("hooks", &self.hooks)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +114,8 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limits: Vec::new(),
             http: None,
+            configure_http: None,
+            hooks: Vec::new(),
         }
     }
 
@@ -200,11 +214,37 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` (proxies, custom TLS roots...). The
-    /// builder's connect timeout then does not apply (configure it on
-    /// `http`); its call timeout still does.
+    /// Uses this `reqwest::Client` (a shared connection pool, proxies,
+    /// TLS roots...). Everything Dialtone does around the HTTP client
+    /// still applies: the call timeout and deadline (each attempt is
+    /// bounded by what is left of it, the body included), retries,
+    /// rate limits, auth, hooks, the user agent and default headers. What
+    /// only a `reqwest::ClientBuilder` can set — the connect timeout — is
+    /// `http`'s own; to keep Dialtone's, use
+    /// [`ClientBuilder::configure_http`] instead.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
+        self
+    }
+
+    /// Changes the `reqwest::ClientBuilder` Dialtone makes — already set
+    /// with its user agent, call timeout and connect timeout — before it
+    /// is built: proxies, TLS roots and client certificates, DNS, pool
+    /// settings. (A timeout set here replaces Dialtone's for that
+    /// client; the call's deadline still bounds every call.) Ignored when
+    /// [`ClientBuilder::http_client`] gives a client.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.configure_http = Some(Box::new(configure));
+        self
+    }
+
+    /// Adds hooks that run around every attempt of every call (see
+    /// [`crate::hooks`]); several run in the order added.
+    pub fn hook(mut self, hooks: impl Hooks) -> Self {
+        self.hooks.push(Arc::new(hooks));
         self
     }
 
@@ -235,12 +275,19 @@ impl ClientBuilder {
         }
         let http = match self.http {
             Some(http) => http,
-            None => reqwest::Client::builder()
-                .user_agent(self.user_agent.clone())
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+            None => {
+                let builder = reqwest::Client::builder()
+                    .user_agent(self.user_agent.clone())
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout);
+                let builder = match self.configure_http {
+                    Some(configure) => configure(builder),
+                    None => builder,
+                };
+                builder
+                    .build()
+                    .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?
+            }
         };
         headers.entry(reqwest::header::USER_AGENT).or_insert(
             HeaderValue::try_from(self.user_agent).map_err(|_| {
@@ -260,6 +307,7 @@ impl ClientBuilder {
                 limiter: Limiter::new(&self.rate_limits),
                 timeout: self.timeout,
                 secrets,
+                hooks: self.hooks,
             }),
         })
     }
@@ -325,6 +373,7 @@ struct Inner {
     /// Credentials of the configuration (default header values, the base
     /// URL's password), masked in every excerpt.
     secrets: Vec<Secret>,
+    hooks: Vec<Arc<dyn Hooks>>,
 }
 
 /// A success response, before its body is decoded. `Debug` shows the
@@ -337,6 +386,8 @@ pub struct Response {
     headers: HeaderMap,
     body: bytes::Bytes,
     secrets: Vec<Secret>,
+    /// The unread body of a streamed response.
+    pending: Option<reqwest::Response>,
 }
 
 impl std::fmt::Debug for Response {
@@ -364,6 +415,25 @@ impl Response {
     /// Decodes the body as JSON into `T`.
     pub fn json<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
         self.decode()
+    }
+
+    /// The vendor's request id, where it sends one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// Decodes the body as JSON into `T`, with the response's metadata.
+    pub fn into_value<T: DeserializeOwned, E>(mut self) -> Result<ResponseValue<T>, Error<E>> {
+        let headers = std::mem::take(&mut self.headers);
+        let (status, request_id) = (self.status, self.request_id.clone());
+        let body = self.decode()?;
+        Ok(ResponseValue {
+            status,
+            rate_limit: RateLimitInfo::from_headers(&headers),
+            headers,
+            request_id,
+            body,
+        })
     }
 
     /// The body as bytes.
@@ -471,6 +541,43 @@ impl Client {
         self.execute(request).await?.text()
     }
 
+    /// Sends `request` and decodes a JSON success body into `T`, with the
+    /// response's status, headers, request id and rate-limit headers (see
+    /// [`ResponseValue`]); errors as [`Client::send_json`]. A body-less
+    /// success decodes as `()`.
+    pub async fn send_with_meta<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<ResponseValue<T>, Error<E>> {
+        self.execute(request).await?.into_value()
+    }
+
+    /// Sends `request` and returns the success body as a stream of chunks,
+    /// read as they arrive (downloads too large to hold in memory), with
+    /// the response's metadata. An error response is read and decoded as
+    /// usual. The call's deadline bounds the body too: raise the call's
+    /// `.timeout` for a long download.
+    pub async fn send_stream<E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<ResponseValue<ByteStream<E>>, Error<E>> {
+        let mut response = self.run(request, true).await?;
+        let operation = response.operation;
+        let headers = std::mem::take(&mut response.headers);
+        let stream = match response.pending.take() {
+            Some(pending) => ByteStream::new(operation, pending),
+            // Read already (a JSON body checked for an in-body error).
+            None => ByteStream::from_bytes(operation, std::mem::take(&mut response.body)),
+        };
+        Ok(ResponseValue {
+            status: response.status,
+            rate_limit: RateLimitInfo::from_headers(&headers),
+            headers,
+            request_id: response.request_id.take(),
+            body: stream,
+        })
+    }
+
     /// Sends `request` for an operation whose success has no body.
     pub async fn send_empty<E: DeserializeOwned>(&self, request: Request) -> Result<(), Error<E>> {
         self.execute(request).await.map(drop)
@@ -487,7 +594,16 @@ impl Client {
     /// is not started: the call ends at once with the error it has.
     pub async fn execute<E: DeserializeOwned>(
         &self,
+        request: Request,
+    ) -> Result<Response, Error<E>> {
+        self.run(request, false).await
+    }
+
+    /// [`Client::execute`], leaving a success body unread when `stream`.
+    async fn run<E: DeserializeOwned>(
+        &self,
         mut request: Request,
+        stream: bool,
     ) -> Result<Response, Error<E>> {
         if let Some(invalid) = request.error.take() {
             return Err(Error::InvalidRequest(invalid));
@@ -504,18 +620,22 @@ impl Client {
         );
         async move {
             let started = Instant::now();
-            let policy = &self.inner.retry;
+            let policy = request.retry.as_ref().unwrap_or(&self.inner.retry).clone();
             let budget = request.timeout.unwrap_or(self.inner.timeout);
             let deadline = Deadline::at(started + budget);
             let request = request.with_deadline(Some(deadline));
             let deadline = request.deadline.unwrap_or(deadline);
             let waits_end = deadline.min(Deadline::at(started + policy.max_elapsed));
             let replayable = request.replayable();
+            // A streamed body is read once: the call has one attempt.
+            let resendable = request.body.resendable();
             let mut attempt = 1u32;
             let mut reauthorized = false;
             let result = loop {
                 let mut sent = request.clone();
-                let result = self.attempt(&mut sent, deadline, waits_end).await;
+                let result = self
+                    .attempt(&mut sent, deadline, waits_end, attempt, stream)
+                    .await;
                 let Err(err) = &result else { break result };
                 // A rejected credential is renewed and the call retried
                 // once, outside the retry budget (but within the deadline).
@@ -523,10 +643,15 @@ impl Client {
                     && request.authenticate
                     && !reauthorized
                     && self.inner.auth.rejected(&sent).await
+                    && resendable
                 {
                     reauthorized = true;
                     tracing::debug!("credential rejected; retrying once with a new one");
+                    self.hook_retry(request.operation, attempt, Duration::ZERO, err);
                     continue;
+                }
+                if !resendable {
+                    break result;
                 }
                 let elapsed = started.elapsed();
                 let Some(wait) = policy.next_wait(err, replayable, attempt, elapsed) else {
@@ -541,6 +666,7 @@ impl Client {
                     break result;
                 }
                 tracing::debug!(error = %err, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+                self.hook_retry(request.operation, attempt, wait, err);
                 tokio::time::sleep(wait).await;
                 attempt += 1;
                 tracing::Span::current().record("attempt", attempt);
@@ -564,11 +690,30 @@ impl Client {
         .await
     }
 
+    fn hook_retry<E>(&self, operation: &'static str, attempt: u32, wait: Duration, err: &Error<E>) {
+        if self.inner.hooks.is_empty() {
+            return;
+        }
+        let reason = err.to_string();
+        let retry = crate::hooks::Retry {
+            operation,
+            attempt,
+            wait,
+            status: err.status(),
+            reason: &reason,
+        };
+        for hook in &self.inner.hooks {
+            hook.on_retry(&retry);
+        }
+    }
+
     async fn attempt<E: DeserializeOwned>(
         &self,
         request: &mut Request,
         deadline: Deadline,
         waits_end: Deadline,
+        attempt: u32,
+        stream: bool,
     ) -> Result<Response, Error<E>> {
         let operation = request.operation;
         if request.authenticate {
@@ -620,13 +765,47 @@ impl Client {
             url.query_pairs_mut()
                 .extend_pairs(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
+        let mut request = request;
         let mut builder = self
             .inner
             .http
             .request(request.method.clone(), url)
             .headers(self.inner.headers.clone());
-        for (name, value) in request.headers {
+        let mut names: Vec<HeaderName> = Vec::new();
+        if !self.inner.hooks.is_empty() {
+            names.extend(self.inner.headers.keys().cloned());
+            names.extend(request.headers.iter().map(|(n, _)| n.clone()));
+        }
+        for (name, value) in std::mem::take(&mut request.headers) {
             builder = builder.header(name, value);
+        }
+        if !self.inner.hooks.is_empty() {
+            let mut added = HeaderMap::new();
+            let mut outgoing = crate::hooks::Outgoing {
+                operation,
+                method: &request.method,
+                path_template: request.path_template,
+                attempt,
+                names,
+                added: &mut added,
+            };
+            for hook in &self.inner.hooks {
+                hook.before_send(&mut outgoing);
+                outgoing.names = outgoing
+                    .names
+                    .iter()
+                    .cloned()
+                    .chain(outgoing.added.keys().cloned())
+                    .collect();
+            }
+            for (name, value) in &added {
+                if !redact::header_shown(name.as_str())
+                    && let Ok(text) = value.to_str()
+                {
+                    request.secrets.push(Secret::new(text));
+                }
+            }
+            builder = builder.headers(added);
         }
         let content_type = request.content_type;
         let typed = |default: &'static str| {
@@ -645,11 +824,22 @@ impl Client {
             RequestBody::Raw(bytes) => builder
                 .header(CONTENT_TYPE, typed("application/octet-stream"))
                 .body(bytes),
+            RequestBody::Upload(upload) => {
+                let (body, length) = upload.open().await.map_err(Error::InvalidRequest)?;
+                let builder = builder
+                    .header(CONTENT_TYPE, typed("application/octet-stream"))
+                    .body(body);
+                match length {
+                    Some(length) => builder.header(reqwest::header::CONTENT_LENGTH, length),
+                    None => builder,
+                }
+            }
         };
         // The attempt gets what is left of the call's budget; reqwest's
         // timer covers the body too, and the outer one covers a client
         // whose own timeout is longer.
         builder = builder.timeout(remaining);
+        let sent_at = Instant::now();
         let response = tokio::time::timeout(remaining, builder.send())
             .await
             .map_err(|_| Error::Timeout { operation })?
@@ -679,6 +869,37 @@ impl Client {
                 .observe(group, status.as_u16(), response.headers(), retry_after);
         }
         let headers = response.headers().clone();
+        if !self.inner.hooks.is_empty() {
+            let incoming = crate::hooks::Incoming {
+                operation,
+                attempt,
+                status: status.as_u16(),
+                headers: &headers,
+                request_id: request_id.as_deref(),
+                elapsed: sent_at.elapsed(),
+            };
+            for hook in &self.inner.hooks {
+                hook.after_response(&incoming);
+            }
+        }
+        // A streamed success is left unread, unless the vendor reports
+        // errors inside JSON success bodies and this is one.
+        let json = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("json"));
+        if stream && status.is_success() && (self.inner.errcode.is_none() || !json) {
+            return Ok(Response {
+                operation,
+                status: status.as_u16(),
+                request_id,
+                next_link,
+                headers,
+                body: bytes::Bytes::new(),
+                secrets: Vec::new(),
+                pending: Some(response),
+            });
+        }
         let body = tokio::time::timeout(deadline.remaining(), response.bytes())
             .await
             .map_err(|_| Error::Timeout { operation })?
@@ -699,6 +920,7 @@ impl Client {
                 headers,
                 body,
                 secrets,
+                pending: None,
             });
         }
         let (rejected, in_body) = match in_body {
@@ -748,6 +970,13 @@ fn auth_error<E: DeserializeOwned>(operation: &'static str, err: AuthError) -> E
             source: None,
         },
         AuthError::Timeout => Error::Timeout { operation },
+        other @ (AuthError::StateMismatch
+        | AuthError::Authorization { .. }
+        | AuthError::Store(_)) => Error::Auth {
+            operation,
+            message: other.to_string(),
+            source: None,
+        },
     }
 }
 
@@ -819,7 +1048,7 @@ fn body_reports_error(body: &[u8], rule: ErrCode, secrets: &[Secret]) -> InBody 
     }
 }
 
-fn transport_error<E>(operation: &'static str, err: reqwest::Error) -> Error<E> {
+pub(crate) fn transport_error<E>(operation: &'static str, err: reqwest::Error) -> Error<E> {
     let err = err.without_url();
     if err.is_timeout() {
         Error::Timeout { operation }

@@ -51,7 +51,9 @@ const SECRET_PARTS: &[&str] = &[
 ];
 
 /// Whole normalized keys that are credentials though no part says so.
-const SECRET_KEYS: &[&str] = &["auth", "key", "code", "pin", "otp", "sig", "sid", "pass"];
+const SECRET_KEYS: &[&str] = &[
+    "auth", "key", "code", "pin", "otp", "sig", "sid", "pass", "state",
+];
 
 /// Longest excerpt of a body kept in an error, in characters.
 pub(crate) const EXCERPT_CHARS: usize = 256;

@@ -145,6 +145,34 @@ impl Machine {
         }
     }
 
+    /// Seeds a machine that holds nothing yet with what a token store
+    /// kept: an access token and how long it has left (`None`: unknown),
+    /// and a refresh token (it replaces one the user configured: the store
+    /// holds a newer one). An access token with no time left is not kept.
+    pub(crate) fn seed(
+        &mut self,
+        access: Option<(Secret, Option<Duration>)>,
+        refresh: Option<Secret>,
+        now: Instant,
+    ) {
+        if self.current.is_some() || self.flight.is_some() {
+            return;
+        }
+        if let Some((token, remaining)) = access
+            && remaining.is_none_or(|r| !r.is_zero())
+        {
+            self.epoch += 1;
+            self.current = Some(Current {
+                token,
+                renew_at: remaining.map(|r| renew_at(now, r, self.margin_cap)),
+                expires_at: remaining.map(|r| now + r),
+            });
+        }
+        if refresh.is_some() {
+            self.refresh = refresh;
+        }
+    }
+
     /// The renewal margin's cap.
     pub(crate) fn set_margin_cap(&mut self, cap: Duration) {
         self.margin_cap = cap;
@@ -343,7 +371,33 @@ mod tests {
             value: Secret::new(value),
             expires_in: lifetime.map(Duration::from_secs),
             refresh: refresh.map(Secret::new),
+            refresh_expires_in: None,
         }
+    }
+
+    #[test]
+    fn a_seeded_machine_uses_the_stored_tokens() {
+        let now = Instant::now();
+        let mut m = Machine::new(Some(Secret::new("configured")), DEFAULT_MARGIN_CAP);
+        m.seed(
+            Some((Secret::new("a9"), Some(Duration::from_secs(100)))),
+            Some(Secret::new("r9")),
+            now,
+        );
+        assert_eq!(use_of(m.authorize(now)).0, "a9");
+        // Renewed a tenth of what was left before it ends, with the stored
+        // refresh token (newer than the configured one).
+        let (_, plan) = fetch_of(m.authorize(now + Duration::from_secs(91)));
+        assert_eq!(plan, Plan::Refresh(Secret::new("r9")));
+        // An access token with no time left is not kept.
+        let mut m = Machine::new(None, DEFAULT_MARGIN_CAP);
+        m.seed(
+            Some((Secret::new("a0"), Some(Duration::ZERO))),
+            Some(Secret::new("r0")),
+            now,
+        );
+        let (_, plan) = fetch_of(m.authorize(now));
+        assert_eq!(plan, Plan::Refresh(Secret::new("r0")));
     }
 
     fn use_of(step: Step) -> (String, u64) {

@@ -33,6 +33,19 @@ pub enum RequestBody {
     Form(String),
     /// Bytes in the request's content type (text, binary, multipart).
     Raw(bytes::Bytes),
+    /// Read as it is sent: from files, streams, or a multipart body of
+    /// them (see [`crate::stream`]).
+    Upload(crate::stream::Upload),
+}
+
+impl RequestBody {
+    /// Whether the body can be sent again (a stream cannot).
+    pub fn resendable(&self) -> bool {
+        match self {
+            RequestBody::Upload(upload) => upload.resendable(),
+            _ => true,
+        }
+    }
 }
 
 /// A request built by generated code: which operation, the encoded path,
@@ -60,6 +73,8 @@ pub struct Request {
     pub(crate) rate_group: Option<&'static str>,
     pub(crate) follow: Option<String>,
     pub(crate) error: Option<InvalidRequest>,
+    /// Overrides the client's retry policy for this call.
+    pub(crate) retry: Option<crate::retry::RetryPolicy>,
 }
 
 impl Request {
@@ -84,6 +99,7 @@ impl Request {
             rate_group: None,
             follow: None,
             error: None,
+            retry: None,
         }
     }
 
@@ -243,13 +259,94 @@ impl Request {
         self
     }
 
+    /// Sets a body read from `stream` as it is sent, never held whole in
+    /// memory (`application/octet-stream` unless
+    /// [`Request::content_type`] says otherwise). `length`, when known, is
+    /// sent as `Content-Length` (else the body is chunked). A stream can
+    /// be read once: the request is sent at most once, never retried.
+    pub fn body_stream<S>(mut self, stream: S, length: Option<u64>) -> Self
+    where
+        S: futures_core::Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send + 'static,
+    {
+        self.body = RequestBody::Upload(crate::stream::Upload {
+            pieces: vec![crate::stream::stream_piece(stream, length)],
+        });
+        self
+    }
+
+    /// Sets a body read from the file at `path` as it is sent, with its
+    /// size as `Content-Length` (`application/octet-stream` unless
+    /// [`Request::content_type`] says otherwise). The file is opened for
+    /// each attempt, so the request is retried like any other; one that
+    /// cannot be opened fails the call before anything is sent.
+    pub fn body_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.body = RequestBody::Upload(crate::stream::Upload {
+            pieces: vec![crate::stream::Piece::File(path.into())],
+        });
+        self
+    }
+
+    /// Sets a `multipart/form-data` body of `parts`, in order, whose files
+    /// and streams are read as they are sent. With a stream part, the
+    /// request is sent at most once.
+    pub fn multipart_stream(mut self, parts: Vec<crate::stream::StreamPart>) -> Self {
+        let boundary = multipart_boundary();
+        self.body = RequestBody::Upload(crate::stream::Upload {
+            pieces: crate::stream::multipart_pieces(parts, &boundary),
+        });
+        match HeaderValue::try_from(format!("multipart/form-data; boundary={boundary}")) {
+            Ok(value) => self.content_type = Some(value),
+            Err(_) => self.fail(InvalidRequest::new(
+                "body",
+                "cannot form a multipart boundary",
+            )),
+        }
+        self
+    }
+
+    /// Adds a header whose name is known only at run time (an
+    /// integrator's own: a tenant id, a trace context). An invalid name or
+    /// value fails the call before anything is sent; a value under a name
+    /// that may hold a credential is masked in errors. The credential the
+    /// client sends replaces a header of the same name.
+    pub fn extra_header(mut self, name: &str, value: &str) -> Self {
+        let Ok(header) = HeaderName::try_from(name) else {
+            self.fail(InvalidRequest::new(
+                "header",
+                "an extra header's name must be a valid HTTP header name",
+            ));
+            return self;
+        };
+        match HeaderValue::try_from(value) {
+            Ok(mut value) => {
+                if !crate::redact::header_shown(header.as_str()) {
+                    value.set_sensitive(true);
+                    self.add_secret(&Secret::new(value.to_str().unwrap_or_default().to_owned()));
+                }
+                self.headers.push((header, value));
+            }
+            Err(_) => self.fail(InvalidRequest::new(
+                format_args!("header.{header}"),
+                "must be a valid HTTP header value",
+            )),
+        }
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::retry::RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(self) -> Self {
+        self.retry_policy(crate::retry::RetryPolicy::none())
+    }
+
     /// Sets a `multipart/form-data` body of `parts`, in order.
     pub fn multipart(mut self, parts: &[encode::Part]) -> Self {
-        let boundary = format!(
-            "dialtone-{:016x}{:016x}",
-            fastrand::u64(..),
-            fastrand::u64(..)
-        );
+        let boundary = multipart_boundary();
         self.body = RequestBody::Raw(encode::multipart_body(parts, &boundary).into());
         match HeaderValue::try_from(format!("multipart/form-data; boundary={boundary}")) {
             Ok(value) => self.content_type = Some(value),
@@ -428,7 +525,7 @@ impl Request {
                 | Method::OPTIONS
                 | Method::TRACE
         );
-        self.idempotent.unwrap_or(by_method)
+        self.body.resendable() && self.idempotent.unwrap_or(by_method)
     }
 
     /// Sends HTTP Basic credentials (e.g. an OAuth client id and secret on a
@@ -466,6 +563,15 @@ impl Request {
     fn fail(&mut self, error: InvalidRequest) {
         self.error.get_or_insert(error);
     }
+}
+
+/// A boundary no part is likely to contain.
+fn multipart_boundary() -> String {
+    format!(
+        "dialtone-{:016x}{:016x}",
+        fastrand::u64(..),
+        fastrand::u64(..)
+    )
 }
 
 /// Shows what is safe to log: no query values (a token may be one), no

@@ -31,9 +31,41 @@ impl Client {
 
     /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
     ///
-    /// - A token set with `bearer_auth`: left as is (the spec declares no way to revoke it).
+    /// - Tokens from `oauth`: forgotten (the spec declares no revoke operation).
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
+    }
+
+    /// Start an authorization
+    ///
+    /// The authorization endpoint of an integration's authorization code flow, with PKCE: a browser is sent here, the user signs in and grants the integration the scopes it asks for, and the browser is redirected back to `redirect_uri` with `code` and `state` (or `error` and `state`). The code is exchanged at createAccessToken. A client id or redirect URI the integration did not register is answered here (400) instead of redirecting.
+    ///
+    /// `GET /authorize` (operationId `authorize`).
+    pub fn authorize(
+        &self,
+        response_type: types::AuthorizeResponseType,
+        client_id: impl Into<String>,
+        redirect_uri: impl Into<String>,
+        scope: impl Into<String>,
+    ) -> operations::Authorize {
+        operations::Authorize::new(
+            self.clone(),
+            response_type,
+            client_id.into(),
+            redirect_uri.into(),
+            scope.into(),
+        )
+    }
+
+    /// Get an integration's access token
+    ///
+    /// Exchanges an authorization code (grant `authorization_code`, with the PKCE `code_verifier` when the authorization sent a challenge) or a refresh token (grant `refresh_token`) for an access token. The integration's client id and secret go in the form body.
+    ///
+    /// `POST /access_token` (operationId `createAccessToken`).
+    ///
+    /// Response headers: `trackingId` (read them with `send_raw`).
+    pub fn create_access_token(&self) -> operations::CreateAccessToken {
+        operations::CreateAccessToken::new(self.clone())
     }
 
     /// Retrieve a person's monitoring settings
@@ -78,6 +110,31 @@ impl ClientBuilder {
     /// A Webex access token (integration, bot or service app) with the scopes each operation names.
     pub fn bearer_auth(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
         self.inner = self.inner.auth(dialtone_runtime::BearerToken::new(token));
+        self
+    }
+
+    /// Obtains tokens from `createAccessToken` (/access_token) with `grant` ([`Grant`](crate::Grant)), the app's client id and secret sent in the form body, and sends them in `Authorization: Bearer`. The access token is refreshed with the refresh token (the rotated one is kept, a spent one never sent again; when a refresh fails, `grant` is used once more) a tenth of its lifetime (at most 60 s) before it expires and once after a rejection; concurrent calls share one refresh, which counts against their deadlines.
+    pub fn oauth(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<dialtone_runtime::Secret>,
+        grant: crate::Grant,
+    ) -> Self {
+        let source = dialtone_runtime::tokens::OAuth2::new(
+                "/access_token",
+                client_id,
+                client_secret,
+                grant,
+            )
+            .client_auth(dialtone_runtime::tokens::ClientAuth::Body);
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::Bearer,
+                ),
+            );
         self
     }
 

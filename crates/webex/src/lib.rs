@@ -15,6 +15,7 @@ mod patterns;
 pub mod types;
 pub use client::{Client, ClientBuilder};
 pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
+pub use dialtone_runtime::tokens::Grant;
 pub use types::*;
 /// The error of every call; vendor errors carry a decoded [`types::WebexError`].
 pub type Error = dialtone_runtime::Error<types::WebexError>;

@@ -4,6 +4,212 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
+/// A [`Client::authorize`](crate::Client::authorize) call: set its optional parameters, then `.send()` it.
+#[derive(Debug, Clone)]
+#[must_use = "`Authorize` does nothing until you `.send()` it"]
+pub struct Authorize {
+    client: crate::Client,
+    response_type: types::AuthorizeResponseType,
+    client_id: String,
+    redirect_uri: String,
+    scope: String,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<types::CodeChallengeMethod>,
+    timeout: Option<std::time::Duration>,
+}
+
+impl Authorize {
+    pub(crate) fn new(
+        client: crate::Client,
+        response_type: types::AuthorizeResponseType,
+        client_id: String,
+        redirect_uri: String,
+        scope: String,
+    ) -> Self {
+        Self {
+            client,
+            response_type,
+            client_id,
+            redirect_uri,
+            scope,
+            state: None,
+            code_challenge: None,
+            code_challenge_method: None,
+            timeout: None,
+        }
+    }
+
+    /// An unguessable value echoed back in the redirect.
+    ///
+    /// The `state` query parameter.
+    pub fn state(mut self, value: impl Into<String>) -> Self {
+        self.state = Some(value.into());
+        self
+    }
+
+    /// The PKCE challenge, derived from the code verifier the token request will send.
+    ///
+    /// The `code_challenge` query parameter.
+    pub fn code_challenge(mut self, value: impl Into<String>) -> Self {
+        self.code_challenge = Some(value.into());
+        self
+    }
+
+    /// How the challenge was derived.
+    ///
+    /// The `code_challenge_method` query parameter.
+    pub fn code_challenge_method(mut self, value: types::CodeChallengeMethod) -> Self {
+        self.code_challenge_method = Some(value);
+        self
+    }
+
+    /// A timeout for this call alone, instead of the client's.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the request and returns the response text.
+    ///
+    /// Everything the spec constrains is checked first: a violation is
+    /// an `Error::InvalidRequest` and nothing is sent.
+    pub async fn send(self) -> Result<String, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().send_text::<types::WebexError>(request).await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::WebexError>(request).await
+    }
+
+    fn into_request(
+        self,
+    ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
+        {
+            let path = dialtone_runtime::FieldPath::root("query.response_type");
+            let value = &self.response_type;
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
+        if let Some(value) = &self.code_challenge_method {
+            let path = dialtone_runtime::FieldPath::root("query.code_challenge_method");
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
+        let request = dialtone_runtime::Request::new(
+                dialtone_runtime::reqwest::Method::GET,
+                "authorize",
+                "/authorize",
+            )
+            .literal("/authorize")
+            .without_auth()
+            .timeout(self.timeout);
+        let request = request.query("response_type", &self.response_type);
+        let request = request.query("client_id", &self.client_id);
+        let request = request.query("redirect_uri", &self.redirect_uri);
+        let request = request.query("scope", &self.scope);
+        let request = match &self.state {
+            Some(value) => request.query("state", value),
+            None => request,
+        };
+
+        let request = match &self.code_challenge {
+            Some(value) => request.query("code_challenge", value),
+            None => request,
+        };
+
+        let request = match &self.code_challenge_method {
+            Some(value) => request.query("code_challenge_method", value),
+            None => request,
+        };
+
+        Ok((self.client, request))
+    }
+}
+
+/// A [`Client::create_access_token`](crate::Client::create_access_token) call: set its optional parameters, then `.send()` it.
+#[derive(Debug, Clone)]
+#[must_use = "`CreateAccessToken` does nothing until you `.send()` it"]
+pub struct CreateAccessToken {
+    client: crate::Client,
+    body: Option<types::AccessTokenRequest>,
+    timeout: Option<std::time::Duration>,
+}
+
+impl CreateAccessToken {
+    pub(crate) fn new(client: crate::Client) -> Self {
+        Self {
+            client,
+            body: None,
+            timeout: None,
+        }
+    }
+
+    /// The request body (required).
+    pub fn body(mut self, value: types::AccessTokenRequest) -> Self {
+        self.body = Some(value);
+        self
+    }
+
+    /// A timeout for this call alone, instead of the client's.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sends the request and decodes the response body.
+    ///
+    /// Everything the spec constrains is checked first: a violation is
+    /// an `Error::InvalidRequest` and nothing is sent.
+    pub async fn send(self) -> Result<types::AccessToken, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json::<types::AccessToken, types::WebexError>(request)
+            .await
+    }
+
+    /// Sends the request and returns the response undecoded: status,
+    /// headers and body (for response headers, or a body to decode
+    /// yourself). Errors are decoded as for `send`.
+    pub async fn send_raw(self) -> Result<dialtone_runtime::Response, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client.runtime().execute::<types::WebexError>(request).await
+    }
+
+    fn into_request(
+        self,
+    ) -> Result<(crate::Client, dialtone_runtime::Request), crate::Error> {
+        let request = dialtone_runtime::Request::new(
+                dialtone_runtime::reqwest::Method::POST,
+                "createAccessToken",
+                "/access_token",
+            )
+            .literal("/access_token")
+            .without_auth()
+            .timeout(self.timeout);
+        let Some(body) = self.body else {
+            return Err(
+                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
+            );
+        };
+
+        {
+            let path = dialtone_runtime::FieldPath::root("body");
+            let value = &body;
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
+        let request = request.form(&body);
+        Ok((self.client, request))
+    }
+}
+
 /// A [`Client::get_monitoring_settings_person`](crate::Client::get_monitoring_settings_person) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetMonitoringSettingsPerson` does nothing until you `.send()` it"]

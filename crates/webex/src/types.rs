@@ -953,3 +953,436 @@ impl dialtone_runtime::Validate for WebexError {
         Ok(())
     }
 }
+
+/// The grant of an access token request.
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AccessTokenGrantType {
+    /// `authorization_code`
+    AuthorizationCode,
+    /// `refresh_token`
+    RefreshToken,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl AccessTokenGrantType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AuthorizationCode => "authorization_code",
+            Self::RefreshToken => "refresh_token",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for AccessTokenGrantType {
+    fn from(value: &str) -> Self {
+        match value {
+            "authorization_code" => Self::AuthorizationCode,
+            "refresh_token" => Self::RefreshToken,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for AccessTokenGrantType {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for AccessTokenGrantType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for AccessTokenGrantType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AccessTokenGrantType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for AccessTokenGrantType {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
+    }
+}
+
+/// An access token request (form-encoded).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccessTokenRequest {
+    /// The grant of an access token request.
+    pub grant_type: AccessTokenGrantType,
+    /// The integration's client id.
+    pub client_id: String,
+    /// The integration's client secret.
+    pub client_secret: dialtone_runtime::Secret,
+    /// The authorization code (authorization_code grant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<dialtone_runtime::Secret>,
+    /// The redirect URI the authorization was asked with (authorization_code grant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
+    /// The PKCE code verifier (authorization_code grant, when the authorization sent a challenge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_verifier: Option<dialtone_runtime::Secret>,
+    /// The refresh token (refresh_token grant).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<dialtone_runtime::Secret>,
+}
+
+impl AccessTokenRequest {
+    /// A value with its required properties (`grant_type`, `client_id`, `client_secret`); set the others with the `with_*` methods.
+    pub fn new(
+        grant_type: AccessTokenGrantType,
+        client_id: impl Into<String>,
+        client_secret: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        Self {
+            grant_type,
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            code: None,
+            redirect_uri: None,
+            code_verifier: None,
+            refresh_token: None,
+        }
+    }
+
+    /// Sets `grant_type`.
+    pub fn with_grant_type(mut self, value: AccessTokenGrantType) -> Self {
+        self.grant_type = value;
+        self
+    }
+
+    /// Sets `client_id`.
+    pub fn with_client_id(mut self, value: impl Into<String>) -> Self {
+        self.client_id = value.into();
+        self
+    }
+
+    /// Sets `client_secret`.
+    pub fn with_client_secret(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.client_secret = value.into();
+        self
+    }
+
+    /// Sets `code`.
+    pub fn with_code(mut self, value: impl Into<dialtone_runtime::Secret>) -> Self {
+        self.code = Some(value.into());
+        self
+    }
+
+    /// Sets `redirect_uri`.
+    pub fn with_redirect_uri(mut self, value: impl Into<String>) -> Self {
+        self.redirect_uri = Some(value.into());
+        self
+    }
+
+    /// Sets `code_verifier`.
+    pub fn with_code_verifier(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.code_verifier = Some(value.into());
+        self
+    }
+
+    /// Sets `refresh_token`.
+    pub fn with_refresh_token(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.refresh_token = Some(value.into());
+        self
+    }
+}
+
+impl dialtone_runtime::Validate for AccessTokenRequest {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        {
+            let path = path.child("grant_type");
+            let value = &self.grant_type;
+            dialtone_runtime::Validate::validate(value, &path)?;
+        }
+
+        Ok(())
+    }
+}
+
+/// An integration's tokens.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AccessToken {
+    /// The access token.
+    pub access_token: dialtone_runtime::Secret,
+    /// Seconds the access token is valid (14 days when issued).
+    pub expires_in: i64,
+    /// The refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<dialtone_runtime::Secret>,
+    /// Seconds the refresh token is valid (90 days when issued).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token_expires_in: Option<i64>,
+    /// `Bearer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// The granted scopes, space-separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl AccessToken {
+    /// A value with its required properties (`access_token`, `expires_in`); set the others with the `with_*` methods.
+    pub fn new(
+        access_token: impl Into<dialtone_runtime::Secret>,
+        expires_in: i64,
+    ) -> Self {
+        Self {
+            access_token: access_token.into(),
+            expires_in,
+            refresh_token: None,
+            refresh_token_expires_in: None,
+            token_type: None,
+            scope: None,
+        }
+    }
+
+    /// Sets `access_token`.
+    pub fn with_access_token(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.access_token = value.into();
+        self
+    }
+
+    /// Sets `expires_in`.
+    pub fn with_expires_in(mut self, value: i64) -> Self {
+        self.expires_in = value;
+        self
+    }
+
+    /// Sets `refresh_token`.
+    pub fn with_refresh_token(
+        mut self,
+        value: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.refresh_token = Some(value.into());
+        self
+    }
+
+    /// Sets `refresh_token_expires_in`.
+    pub fn with_refresh_token_expires_in(mut self, value: i64) -> Self {
+        self.refresh_token_expires_in = Some(value);
+        self
+    }
+
+    /// Sets `token_type`.
+    pub fn with_token_type(mut self, value: impl Into<String>) -> Self {
+        self.token_type = Some(value.into());
+        self
+    }
+
+    /// Sets `scope`.
+    pub fn with_scope(mut self, value: impl Into<String>) -> Self {
+        self.scope = Some(value.into());
+        self
+    }
+}
+
+impl dialtone_runtime::Validate for AccessToken {
+    fn validate(
+        &self,
+        _path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        Ok(())
+    }
+}
+
+/// What the authorization endpoint answers with; always an authorization code.
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AuthorizeResponseType {
+    /// `code`
+    Code,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl AuthorizeResponseType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Code => "code",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for AuthorizeResponseType {
+    fn from(value: &str) -> Self {
+        match value {
+            "code" => Self::Code,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for AuthorizeResponseType {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for AuthorizeResponseType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for AuthorizeResponseType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthorizeResponseType {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for AuthorizeResponseType {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How a PKCE code challenge is derived from the verifier (RFC 7636).
+///
+/// Values this version does not know decode as `Unrecognized`, so a
+/// vendor adding a value never breaks a response; they are refused
+/// when sending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CodeChallengeMethod {
+    /// `S256`
+    S256,
+    /// `plain`
+    Plain,
+    /// A value the spec does not list, kept as it came.
+    Unrecognized(String),
+}
+
+impl CodeChallengeMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::S256 => "S256",
+            Self::Plain => "plain",
+            Self::Unrecognized(value) => value,
+        }
+    }
+}
+
+impl From<&str> for CodeChallengeMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "S256" => Self::S256,
+            "plain" => Self::Plain,
+            other => Self::Unrecognized(other.to_owned()),
+        }
+    }
+}
+
+impl From<String> for CodeChallengeMethod {
+    fn from(value: String) -> Self {
+        match Self::from(value.as_str()) {
+            Self::Unrecognized(_) => Self::Unrecognized(value),
+            known => known,
+        }
+    }
+}
+
+impl std::fmt::Display for CodeChallengeMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for CodeChallengeMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CodeChallengeMethod {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Self::from)
+    }
+}
+
+impl dialtone_runtime::Validate for CodeChallengeMethod {
+    fn validate(
+        &self,
+        path: &dialtone_runtime::FieldPath<'_>,
+    ) -> Result<(), dialtone_runtime::InvalidRequest> {
+        match self {
+            Self::Unrecognized(value) => {
+                dialtone_runtime::validate::known_variant(path, Some(value))
+            }
+
+            _ => Ok(()),
+        }
+    }
+}

@@ -19,18 +19,26 @@ fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
 }
 
 #[test]
-fn get_monitoring_settings_person_200_seed() {
-    let _value: types::PersonMonitoringSettings = round_trip(
-        "specs/webex.yaml#/paths/~1people~1{personId}~1features~1monitoring/get/responses/200/content/application~1json/examples/seed",
-        "{\"callParkNotificationEnabled\":true,\"availableEntriesCount\":47,\"monitoredElements\":[{\"member\":{\"id\":\"Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi85OWNlZjRmYS03YTM5LTQ1ZDItOTNmNi1jNjA5YTRiMjgzODY\",\"lastName\":\"Nelson\",\"firstName\":\"John\",\"displayName\":\"John Nelson\",\"type\":\"PEOPLE\",\"email\":\"john.nelson@gmail.com\",\"numbers\":[{\"external\":\"+1-9728138888\",\"extension\":\"1234\",\"routingPrefix\":\"1234\",\"esn\":\"12341234\",\"primary\":true}],\"location\":\"Dallas\",\"locationId\":\"Y2lzY29zcGFyazovL3VzL0xPQ0FUSU9OLzhmZjMwMjg5LWVhMzMtNDc1Ny1iMTBmLWQ2MWIyNzFhMDVlZg\"}},{\"member\":{\"id\":\"Y2lzY29zcGFyazovL3VzL1ZJUlRVQUxfTElORS83MGY2MzYzMC1mZjlmLTExZWItODU5YS0xZjhiYjRjNzc3OGg=\",\"lastName\":\"Smith\",\"firstName\":\"Alice\",\"displayName\":\"AliceSmith\",\"type\":\"VIRTUAL_LINE\",\"numbers\":[{\"external\":\"+19075552859\",\"extension\":\"8086\",\"routingPrefix\":\"1234\",\"esn\":\"12341234\",\"primary\":true}],\"location\":\"Dallas\",\"locationId\":\"Y2lzY29zcGFyazovL3VzL0xPQ0FUSU9OLzhmZjMwMjg5LWVhMzMtNDc1Ny1iMTBmLWQ2MWIyNzFhMDVlZg\"}},{\"callparkextension\":{\"id\":\"Y2lzY29zcGFyazovL3VzL0NBTExfUEFSS19FWFRFTlNJT04vZTdlZDdiMDEtN2E4Ni00NDEwLWFlODMtOWJmODMzZGEzNzQy\",\"name\":\"Dallas-Test\",\"extension\":\"4001\",\"location\":\"Dallas\",\"locationId\":\"Y2lzY29zcGFyazovL3VzL0xPQ0FUSU9OLzhmZjMwMjg5LWVhMzMtNDc1Ny1iMTBmLWQ2MWIyNzFhMDVlZg\"}}]}",
+fn authorize_400_invalid() {
+    let _value: types::WebexError = round_trip(
+        "specs/webex.yaml#/components/responses/BadRequest/content/application~1json/examples/invalid",
+        "{\"message\":\"Invalid field value: monitoredElements\",\"errors\":[{\"description\":\"Invalid field value: monitoredElements\"}],\"trackingId\":\"ROUTERGW_8b7a8f4e-6a3b-4c35-9d1e-2f1c0b6a4d21\"}",
     );
 }
 
 #[test]
-fn get_monitoring_settings_person_400_invalid() {
-    let _value: types::WebexError = round_trip(
-        "specs/webex.yaml#/components/responses/BadRequest/content/application~1json/examples/invalid",
-        "{\"message\":\"Invalid field value: monitoredElements\",\"errors\":[{\"description\":\"Invalid field value: monitoredElements\"}],\"trackingId\":\"ROUTERGW_8b7a8f4e-6a3b-4c35-9d1e-2f1c0b6a4d21\"}",
+fn create_access_token_200_tokens() {
+    let _value: types::AccessToken = round_trip(
+        "specs/webex.yaml#/paths/~1access_token/post/responses/200/content/application~1json/examples/tokens",
+        "{\"access_token\":\"ZDI3MGEyYzQtNmFlNS00NDNhLWFlNzAtZGVjNjE0MGU1OGZmZWNmZDEwN2ItYTU3\",\"expires_in\":1209600,\"refresh_token\":\"MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDEyMzQ1Njc4OTEyMzQ1Njc4\",\"refresh_token_expires_in\":7776000,\"token_type\":\"Bearer\"}",
+    );
+}
+
+#[test]
+fn get_monitoring_settings_person_200_seed() {
+    let _value: types::PersonMonitoringSettings = round_trip(
+        "specs/webex.yaml#/paths/~1people~1{personId}~1features~1monitoring/get/responses/200/content/application~1json/examples/seed",
+        "{\"callParkNotificationEnabled\":true,\"availableEntriesCount\":47,\"monitoredElements\":[{\"member\":{\"id\":\"Y2lzY29zcGFyazovL3VzL09SR0FOSVpBVElPTi85OWNlZjRmYS03YTM5LTQ1ZDItOTNmNi1jNjA5YTRiMjgzODY\",\"lastName\":\"Nelson\",\"firstName\":\"John\",\"displayName\":\"John Nelson\",\"type\":\"PEOPLE\",\"email\":\"john.nelson@gmail.com\",\"numbers\":[{\"external\":\"+1-9728138888\",\"extension\":\"1234\",\"routingPrefix\":\"1234\",\"esn\":\"12341234\",\"primary\":true}],\"location\":\"Dallas\",\"locationId\":\"Y2lzY29zcGFyazovL3VzL0xPQ0FUSU9OLzhmZjMwMjg5LWVhMzMtNDc1Ny1iMTBmLWQ2MWIyNzFhMDVlZg\"}},{\"member\":{\"id\":\"Y2lzY29zcGFyazovL3VzL1ZJUlRVQUxfTElORS83MGY2MzYzMC1mZjlmLTExZWItODU5YS0xZjhiYjRjNzc3OGg=\",\"lastName\":\"Smith\",\"firstName\":\"Alice\",\"displayName\":\"AliceSmith\",\"type\":\"VIRTUAL_LINE\",\"numbers\":[{\"external\":\"+19075552859\",\"extension\":\"8086\",\"routingPrefix\":\"1234\",\"esn\":\"12341234\",\"primary\":true}],\"location\":\"Dallas\",\"locationId\":\"Y2lzY29zcGFyazovL3VzL0xPQ0FUSU9OLzhmZjMwMjg5LWVhMzMtNDc1Ny1iMTBmLWQ2MWIyNzFhMDVlZg\"}},{\"callparkextension\":{\"id\":\"Y2lzY29zcGFyazovL3VzL0NBTExfUEFSS19FWFRFTlNJT04vZTdlZDdiMDEtN2E4Ni00NDEwLWFlODMtOWJmODMzZGEzNzQy\",\"name\":\"Dallas-Test\",\"extension\":\"4001\",\"location\":\"Dallas\",\"locationId\":\"Y2lzY29zcGFyazovL3VzL0xPQ0FUSU9OLzhmZjMwMjg5LWVhMzMtNDc1Ny1iMTBmLWQ2MWIyNzFhMDVlZg\"}}]}",
     );
 }
 

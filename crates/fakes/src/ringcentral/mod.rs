@@ -1,5 +1,7 @@
-//! A stateful fake of RingCentral: OAuth (`oauth`: password, JWT bearer,
-//! refresh token with rotation, client credentials; revoke), call
+//! A stateful fake of RingCentral: OAuth (`oauth`: the authorization code
+//! flow with PKCE, password, JWT bearer, refresh token with rotation,
+//! client credentials; Basic auth, client assertions and public apps;
+//! revoke), call
 //! monitoring groups and their members (`groups`), and presence (`presence`:
 //! user status, the account list, the batch form, monitored lines, presence
 //! permissions). One handler per operation, routed by [`HANDLERS`].
@@ -29,6 +31,13 @@ pub const USERNAME: &str = "+16505550100";
 pub const PASSWORD: &str = "dialtone-sandbox-password";
 /// The user's JWT credential for the JWT bearer grant.
 pub const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.ZGlhbHRvbmUtc2FuZGJveA.c2lnbmF0dXJl";
+/// The app's signed client assertion (a JWT), accepted instead of Basic
+/// auth (`client_assertion_type`
+/// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`).
+pub const CLIENT_ASSERTION: &str =
+    "eyJhbGciOiJSUzI1NiJ9.ZGlhbHRvbmUtc2FuZGJveC1hcHA.YXBwLXNpZ25hdHVyZQ";
+/// The app's registered redirect URI (the authorization code flow).
+pub const REDIRECT_URI: &str = "http://127.0.0.1:5000/oauth2callback";
 /// A bearer token the sandbox prints; it does not expire.
 pub const SANDBOX_TOKEN: &str = "U0FOREJPWC1BQ0NFU1MtVE9LRU4tRElBTFRPTkU";
 /// The extension the tokens act as (`~`).
@@ -53,6 +62,7 @@ const BASE: &str = "https://platform.ringcentral.com/restapi/v1.0/account/374395
 
 /// The operations and their handlers.
 const HANDLERS: &[(&str, Handler<RingCentral>)] = &[
+    ("authorize", oauth::authorize),
     ("getToken", oauth::get_token),
     ("revokeToken", oauth::revoke_token),
     ("listCallMonitoringGroups", groups::list_groups),
@@ -108,6 +118,7 @@ impl RingCentral {
             max_live: None,
             access_format: |n| format!("U0pDMDFQMDFQQVMwMH{n:020}"),
             refresh_format: |n| format!("UkVGUkVTSC1UT0tFTi1{n:020}"),
+            rotate_refresh: true,
         });
         tokens.seed(SANDBOX_TOKEN, Duration::from_secs(365 * 24 * 3600));
         let mut state = State::default();
@@ -248,7 +259,10 @@ impl Vendor for RingCentral {
 
     fn authorize(&self, request: &Incoming) -> Result<(), Reply> {
         // The OAuth endpoints take the app's Basic credentials, checked there.
-        if matches!(request.op.as_str(), "getToken" | "revokeToken") {
+        if matches!(
+            request.op.as_str(),
+            "authorize" | "getToken" | "revokeToken"
+        ) {
             return Ok(());
         }
         let token = request
