@@ -16,7 +16,7 @@
 //! Rust string literals inside token streams need nothing more:
 //! `proc_macro2::Literal::string` (what `quote!` uses for a `&str`) writes
 //! control, bidi and other invisible characters as escapes. Identifiers are
-//! ASCII by construction ([`crate::names`]).
+//! ASCII by construction (`names.rs`).
 //!
 //! Control characters (C0, DEL, C1), bidi controls, line and paragraph
 //! separators and invisible format characters ([`is_unsafe`]) never reach

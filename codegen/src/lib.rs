@@ -58,28 +58,33 @@
 //!
 //! # Extensions
 //!
-//! What OpenAPI cannot say is carried by `x-dialtone-*` extensions:
+//! What OpenAPI cannot say is carried by `x-dialtone-*` extensions (this
+//! table is the one list; ARCHITECTURE.md links here):
 //!
 //! | extension | where | meaning |
 //! |---|---|---|
-//! | `x-dialtone-envelope: {request: data, response: data}` | root | request bodies wrap the payload in that property; success responses carry it there. The client takes and returns the payload. |
-//! | `x-dialtone-envelope: false` | operation | this operation's bodies are not enveloped (e.g. a login that returns a top-level token). |
+//! | `x-dialtone-envelope: {request: data, response: data}` | root | request bodies wrap the payload in that property; success bodies carry it there. The client takes and returns the payload (`send_enveloped()` returns the whole envelope). Lowering checks that each body schema has that property, required, and (for requests) no other required one. |
+//! | `x-dialtone-envelope: false` | operation | the operation's bodies are not enveloped (e.g. a login that returns a top-level token). |
 //! | `x-dialtone-error-schema: Name` | root | the component schema of the vendor's error body; API errors decode into it. |
 //! | `x-dialtone-request-id-header: Name` | root | the response header carrying the vendor's request id, kept in errors. |
-//! | `x-dialtone-errcode: {field: errcode, success: 0, message?: errmsg, auth_errors?: [...]}` | root | errors arrive in success bodies: a body whose `field` is not `success` is an API error (Yeastar) that names the code and the `message` field; one containing an `auth_errors` text is a rejected credential. |
+//! | `x-dialtone-errcode: {field: errcode, success: 0, message?: errmsg, auth_errors?: [...]}` | root | errors arrive in success bodies: a 2xx body whose `field` is not `success` is an API error (Yeastar) whose `Display` names the code and the `message` field (not the HTTP 200); one containing an `auth_errors` text is a rejected credential, like a 401. |
 //! | `x-dialtone-example-operation: operationId` | root | the call shown in the generated README example. |
 //! | `x-dialtone-lenient: true` | boolean property | also accept `"true"`/`"false"` strings when decoding (vendors whose examples stray from their schema). |
 //! | `x-dialtone-secret: true` | string schema | a credential: generated as `Secret`, never shown by `Debug` (`format: password` does the same). |
-//! | `x-dialtone-auth: {kind: token-exchange, logins: [...], refresh?, revoke?: opId}` | security scheme | tokens come from login operations: one builder method per login (`{method, operation, token: <JSON pointer>, expires_in?: <JSON pointer>, lifetime?: <seconds>}`), renewed single-flight before expiry and after a rejection, optionally with a refresh operation (`{operation, field, token}`); `revoke` names the operation that revokes the token it carries (`Client::revoke_auth`). |
-//! | `x-dialtone-auth: {kind: oauth2, token: opId, revoke?: opId}` | security scheme | an OAuth 2.0 token endpoint: an `oauth(client_id, client_secret, grant)` builder method; the client id and secret go as HTTP Basic auth when the token operation's security is an HTTP Basic scheme, else in the form body. |
-//! | `x-dialtone-batch: {param, max, status, accept, parts?: {id, status, body}}` | operation | a batch form: several ids joined by commas in path parameter `param` (at most `max`), answered with status `status` in media type `accept`, one part per id naming it (`id`, default `resourceId`), with its own `status` and `body`: a `<method>_batch` call whose `send()` returns one `Result` per id (the operation's own response, or the vendor's error for that id), and `send_chunked()` for longer lists. |
-//! | `x-dialtone-idempotent: true\|false` | operation | overrides what the method says about replaying: `true` for a POST that is safe to send twice, `false` for a PUT that creates something new each time (Kazoo). |
-//! | `x-dialtone-pagination: {...}` | operation | the paging style of a list operation, for `into_pages()`/`into_stream()`: `{style: cursor, param, next, items}`, `{style: page, page, per_page?, next? (present while more), total?, items}` or `{style: link-header, items}`. |
+//! | `x-dialtone-auth: {kind: token-exchange, logins: [...], refresh?, revoke?: opId}` | security scheme | tokens come from login operations: one builder method per login (`{method, operation, token: <JSON pointer>, expires_in?: <JSON pointer>, lifetime?: <seconds>}`), renewed single-flight by the runtime's `RefreshingToken` before expiry and once after a rejection, optionally with a refresh operation (`{operation, field, token}`); `revoke` names the operation that revokes the token it carries (Yeastar `del_token`), sent by `Client::revoke_auth`. |
+//! | `x-dialtone-auth: {kind: oauth2, token: opId, revoke?: opId}` | security scheme | an OAuth 2.0 token endpoint: an `oauth(client_id, client_secret, grant)` builder method (the runtime's `tokens::OAuth2`); the client id and secret go as HTTP Basic auth when the token operation's security is an HTTP Basic scheme (RingCentral), else in the form body (Webex). |
+//! | `x-dialtone-batch: {param, max, status, accept, parts?: {id, status, body}}` | operation | a batch form: several ids joined by commas in path parameter `param` (at most `max`, checked before sending, the error naming `send_chunked()`), answered with status `status` in media type `accept`, one part per id (`parts` names its id, status and body; default `resourceId`, `status`, `body`): a `<method>_batch` call whose `send()` returns one `Result` per id in input order (the single form's response type, or the vendor's error for that id; the runtime's `batch::decode`), and whose `send_chunked()` splits longer lists and keeps input order. |
+//! | `x-dialtone-idempotent: true\|false` | operation | overrides what the method says about replaying: `true` for a POST that is safe to send twice (retries may resend it), `false` for a PUT that creates something new each time (Kazoo's creates and logins: never replayed once they may have reached the server). |
+//! | `x-dialtone-pagination` | operation | the paging style of a list operation, for `into_pages()`/`into_stream()`: `{style: cursor, param, next, items}` (Kazoo), `{style: page, page, per_page?, next? (present while more), total?, items}` (RingCentral `navigation.nextPage`, Yeastar `total_number`) or `{style: link-header, items}` (Webex `Link: rel="next"`, followed only on the API's origin). |
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
-//! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder; groups are a generated `RateLimitGroup` enum). |
-//! | `x-dialtone-digest: {algorithm: md5, of: lowercase-user-colon-password}` | string property | the property carries the md5 of `lowercase(user):password` (Kazoo's user login): its struct gets `from_password(username, password)`, the digest computed by the runtime. |
+//! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder; `no_rate_limit()` opts out). The groups, with those of `x-throttling-group`, are the generated `RateLimitGroup` enum that `rate_limit(group, ..)` takes. |
+//! | `x-dialtone-digest: {algorithm: md5, of: lowercase-user-colon-password}` | string property | the property carries the md5 hex of `lowercase(user):password` (Kazoo's user login): its struct (whose only required property it must be) gets `from_password(username, password)`, the digest computed by the runtime. |
 //! | `x-dialtone-crate: {version?, keywords?, categories?, license?}` | root | the generated crate's package fields where the caller set none ([`Package`]). |
 //! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group: the operation's requests are shaped by that group's limit. |
+//!
+//! Operations whose only security scheme is HTTP Basic (OAuth token
+//! endpoints) are sent without the client's credential and get a per-call
+//! `.basic_auth(user, password)`.
 
 // The build-script examples are whole `build.rs` files, `fn main` included.
 #![allow(clippy::needless_doctest_main)]
@@ -230,6 +235,27 @@ pub fn lower_source(
     on_own_stack(move || job.lower().map(|(api, _)| api))
 }
 
+/// Parses and lowers a spec on a stack of its own, keeping the document:
+/// where generation and the linter both start.
+pub(crate) fn lower_document(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    strict: bool,
+    source: &SpecSource,
+) -> Result<(openapiv3::OpenAPI, ir::Api), Error> {
+    let job = Job {
+        file: file.to_owned(),
+        text: text.to_owned(),
+        vendor: vendor.to_owned(),
+        mode: CrateMode::Workspace,
+        strict,
+        source: source.clone(),
+        progress: None,
+    };
+    on_own_stack(move || job.lower_document().map(|(api, _, doc)| (doc, api)))
+}
+
 /// Runs `f` on a thread with a stack of [`limits::STACK_BYTES`], whatever
 /// thread calls: the limits bound how deep parsing, deserializing and
 /// lowering recurse (a document nested [`limits::MAX_NESTING`] deep needs
@@ -314,6 +340,11 @@ impl Job {
 
     /// Parses and lowers; also returns the spec's `x-dialtone-crate`.
     fn lower(&self) -> Result<(ir::Api, Option<Value>), Error> {
+        self.lower_document().map(|(api, ext, _)| (api, ext))
+    }
+
+    /// [`Job::lower`], keeping the typed document (the linter reads it).
+    fn lower_document(&self) -> Result<(ir::Api, Option<Value>, openapiv3::OpenAPI), Error> {
         let file = self.file.as_str();
         let vendor = self.vendor.as_str();
         let valid = !vendor.is_empty()
@@ -355,7 +386,7 @@ impl Job {
             .saturating_mul(limits::MERGE_FACTOR)
             .saturating_add(limits::MERGE_ALLOWANCE);
         self.report(Phase::Lower);
-        let mut api = lower::lower_with(file, vendor, &parsed.openapi, self.strict, merge_budget)?;
+        let mut api = lower::lower(file, vendor, &parsed.openapi, self.strict, merge_budget)?;
         let mut skipped = parsed.skipped;
         skipped.append(&mut api.skipped);
         api.skipped = skipped;
@@ -363,7 +394,7 @@ impl Job {
             api.crate_name = name.to_owned();
         }
         let ext = parsed.raw.get(package::EXTENSION).cloned();
-        Ok((api, ext))
+        Ok((api, ext, parsed.openapi))
     }
 
     /// Lowers, fills the crate's package fields from the spec, renders.
@@ -452,8 +483,9 @@ pub fn generate_file(
     generate_source(label, &text, vendor, mode, strict, source)
 }
 
-/// The text of the spec at `source.file`, within [`limits::MAX_FILE_BYTES`].
-fn read_spec(label: &str, source: &SpecSource) -> Result<String, Error> {
+/// The text of the spec at `source.file`, a regular file of at most
+/// [`limits::MAX_FILE_BYTES`].
+pub(crate) fn read_spec(label: &str, source: &SpecSource) -> Result<String, Error> {
     let Some(path) = &source.file else {
         return Err(Error::new(label, "", "a spec file", None));
     };
@@ -762,7 +794,7 @@ impl Generator {
     /// valid OpenAPI.
     pub fn lint(&self) -> Result<Vec<lint::Finding>, Error> {
         let job = self.job()?;
-        on_own_stack(move || lint::lint(&job.file, &job.text, &job.vendor))
+        lint::lint_source(&job.file, &job.text, &job.vendor, &job.source)
     }
 
     /// The spec as an OpenAPI 3.0 document (3.1 rewritten) whose every

@@ -14,6 +14,7 @@ use std::fmt;
 use openapiv3::{ReferenceOr, StatusCode};
 use serde_json::Value;
 
+use crate::SpecSource;
 use crate::error::{Error, push_pointer};
 use crate::ir::{Api, TypeKind, TypeRef};
 
@@ -43,8 +44,19 @@ impl fmt::Display for Finding {
 
 /// Lints a spec. A spec that does not even lower is an `Err`.
 pub fn lint(file: &str, text: &str, vendor: &str) -> Result<Vec<Finding>, Error> {
-    let parsed = crate::parse::parse(file, text)?;
-    let api = crate::lower::lower(file, vendor, &parsed.openapi, true)?;
+    lint_source(file, text, vendor, &SpecSource::default())
+}
+
+/// [`lint`] with the files `$ref`s may read described by `source` (as for
+/// [`crate::generate_source`]): the linter reads a spec exactly as
+/// generation does, through the same entry point.
+pub fn lint_source(
+    file: &str,
+    text: &str,
+    vendor: &str,
+    source: &SpecSource,
+) -> Result<Vec<Finding>, Error> {
+    let (doc, api) = crate::lower_document(file, text, vendor, true, source)?;
     let mut out = Vec::new();
     let mut push = |pointer: String, message: String| {
         out.push(Finding {
@@ -54,7 +66,7 @@ pub fn lint(file: &str, text: &str, vendor: &str) -> Result<Vec<Finding>, Error>
         });
     };
 
-    for (path, item) in parsed.openapi.paths.paths.iter() {
+    for (path, item) in doc.paths.paths.iter() {
         let ReferenceOr::Item(item) = item else {
             continue;
         };
@@ -180,7 +192,7 @@ pub fn check_value(
                 ));
             }
             if let Some(index) = c.pattern {
-                let source = &api.patterns[index];
+                let source = &api.patterns[index].source;
                 let matches = regex::Regex::new(source)
                     .map(|re| re.is_match(s))
                     .unwrap_or(false);
@@ -245,62 +257,69 @@ pub fn check_value(
                 check_value(api, inner, item, &push_pointer(at, key), out);
             }
         }
-        TypeRef::Named(name) => {
-            let Some(def) = api.types.iter().find(|t| &t.name == name) else {
-                return;
+        TypeRef::Named(name) => check_named(api, name, value, at, out),
+    }
+}
+
+/// Checks `value` against the named type `name`.
+fn check_named(api: &Api, name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    let mut fail = |problem: String| out.push((at.to_owned(), problem));
+    let Some(def) = api.types.iter().find(|t| t.name == name) else {
+        return;
+    };
+    match &def.kind {
+        TypeKind::Enum { variants } => match value.as_str() {
+            Some(s) if variants.iter().any(|v| v.wire_name == s) => {}
+            Some(s) => fail(format!("{s:?} is not one of the values of `{name}`")),
+            None => fail(format!(
+                "expected a string, found {}",
+                crate::parse::kind_of(value)
+            )),
+        },
+        TypeKind::Struct { fields, extra } => {
+            let Some(map) = value.as_object() else {
+                return fail(format!(
+                    "expected an object, found {}",
+                    crate::parse::kind_of(value)
+                ));
             };
-            match &def.kind {
-                TypeKind::Enum { variants } => match value.as_str() {
-                    Some(s) if variants.iter().any(|v| v.wire_name == s) => {}
-                    Some(s) => fail(format!("{s:?} is not one of the values of `{name}`")),
-                    None => fail(format!(
-                        "expected a string, found {}",
-                        crate::parse::kind_of(value)
+            for f in fields {
+                if f.flatten {
+                    check_value(api, &f.ty, value, at, out);
+                    continue;
+                }
+                match map.get(&f.wire_name) {
+                    Some(Value::Null) if f.nullable => {}
+                    Some(v) => check_value(api, &f.ty, v, &push_pointer(at, &f.wire_name), out),
+                    None if f.required => out.push((
+                        at.to_owned(),
+                        format!("required property `{}` is missing", f.wire_name),
                     )),
-                },
-                TypeKind::Struct { fields, extra } => {
-                    let Some(map) = value.as_object() else {
-                        return fail(format!(
-                            "expected an object, found {}",
-                            crate::parse::kind_of(value)
+                    None => {}
+                }
+            }
+            if extra.is_none() && !fields.iter().any(|f| f.flatten) {
+                for key in map.keys() {
+                    if !fields.iter().any(|f| &f.wire_name == key) {
+                        out.push((
+                            push_pointer(at, key),
+                            format!(
+                                "`{name}` has no property `{key}` (and does not keep unknown ones)"
+                            ),
                         ));
-                    };
-                    for f in fields {
-                        if f.flatten {
-                            check_value(api, &f.ty, value, at, out);
-                            continue;
-                        }
-                        match map.get(&f.wire_name) {
-                            Some(Value::Null) if f.nullable => {}
-                            Some(v) => {
-                                check_value(api, &f.ty, v, &push_pointer(at, &f.wire_name), out)
-                            }
-                            None if f.required => out.push((
-                                at.to_owned(),
-                                format!("required property `{}` is missing", f.wire_name),
-                            )),
-                            None => {}
-                        }
-                    }
-                    if extra.is_none() && !fields.iter().any(|f| f.flatten) {
-                        for key in map.keys() {
-                            if !fields.iter().any(|f| &f.wire_name == key) {
-                                out.push((push_pointer(at, key), format!("`{name}` has no property `{key}` (and does not keep unknown ones)")));
-                            }
-                        }
                     }
                 }
-                TypeKind::Alias(inner) => check_value(api, inner, value, at, out),
-                TypeKind::Union { variants, .. } => {
-                    let fits = variants.iter().any(|v| {
-                        let mut problems = Vec::new();
-                        check_value(api, &v.ty, value, at, &mut problems);
-                        problems.is_empty()
-                    });
-                    if !fits {
-                        fail(format!("the value matches no variant of `{name}`"));
-                    }
-                }
+            }
+        }
+        TypeKind::Alias(inner) => check_value(api, inner, value, at, out),
+        TypeKind::Union { variants, .. } => {
+            let fits = variants.iter().any(|v| {
+                let mut problems = Vec::new();
+                check_value(api, &v.ty, value, at, &mut problems);
+                problems.is_empty()
+            });
+            if !fits {
+                fail(format!("the value matches no variant of `{name}`"));
             }
         }
     }

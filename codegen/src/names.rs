@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 const KEYWORDS: &[&str] = &[
     "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
@@ -76,6 +76,18 @@ pub fn camel(raw: &str) -> String {
     capped(name, "")
 }
 
+/// A SCREAMING_SNAKE_CASE identifier for `raw` (a static).
+pub fn screaming(raw: &str) -> String {
+    let mut name = words(raw).to_shouty_snake_case();
+    if name.is_empty() {
+        name = "VALUE".to_owned();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    capped(name, "_").to_ascii_uppercase()
+}
+
 /// Names handed out in one scope; a taken name gets a numeric suffix.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
@@ -132,6 +144,11 @@ mod tests {
         assert_ne!(snake(&long), snake(&"a".repeat(301)));
         assert!(camel(&long).starts_with("Aaaa") && camel(&long).len() == 64 + 8);
         assert!(!camel(&long).contains('_'));
+        assert_eq!(screaming("ListGroupsAccountId"), "LIST_GROUPS_ACCOUNT_ID");
+        assert_eq!(screaming("2fa"), "_2FA");
+        assert_eq!(screaming(""), "VALUE");
+        let long = screaming(&"a".repeat(300));
+        assert!(long.len() == 64 + 9 && !long.contains(|c: char| c.is_ascii_lowercase()));
     }
 
     #[test]
@@ -149,7 +166,7 @@ mod tests {
                     ][rng.usize(..8)],
                 })
                 .collect();
-            for name in [snake(&raw), camel(&raw)] {
+            for name in [snake(&raw), camel(&raw), screaming(&raw)] {
                 assert!(
                     name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
                     "{raw:?} -> {name:?}"

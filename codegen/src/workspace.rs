@@ -627,10 +627,9 @@ pub fn write_unless(
 /// Lints every spec of the workspace; lowering errors come back as `Err`.
 pub fn lint_workspace(root: &Path) -> Result<Vec<crate::lint::Finding>, Vec<Error>> {
     each_spec(root, |spec, label, stem| {
-        let text = fs::read_to_string(spec).map_err(|e| {
-            Error::new(label, "", "a readable UTF-8 spec file", Some(e.to_string()))
-        })?;
-        crate::lint::lint(label, &text, stem)
+        let source = crate::SpecSource::file(spec);
+        let text = crate::read_spec(label, &source)?;
+        crate::lint::lint_source(label, &text, stem, &source)
     })
     .map(|findings| findings.into_iter().flatten().collect())
 }

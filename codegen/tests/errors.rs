@@ -137,3 +137,73 @@ fn crate_names_are_checked() {
         assert!(e.expected.contains("Dialtone's own packages"), "{e}");
     }
 }
+
+/// A spec with one operation taking `param` (a parameter written in YAML).
+fn with_param(param: &str) -> String {
+    format!(
+        "{HEAD}paths:\n  /x/{{id}}:\n    get:\n      operationId: getX\n      parameters:\n        - {{name: id, in: path, required: true, schema: {{type: string}}}}\n        - {param}\n      responses:\n        '204': {{description: ok}}\n"
+    )
+}
+
+#[test]
+fn parameters_are_refused_where_they_cannot_be_sent_as_written() {
+    const AT: &str = "/paths/~1x~1{id}/get/parameters/1";
+    let object = "{type: object, properties: {a: {type: string}}}";
+    for (param, keyword, what) in [
+        (
+            "{name: f, in: header, content: {application/json: {schema: {type: object}}}}"
+                .to_owned(),
+            "content",
+            "in the query",
+        ),
+        (
+            format!("{{name: f, in: header, explode: true, schema: {object}}}"),
+            "explode",
+            "path or header",
+        ),
+        (
+            "{name: f, in: cookie, schema: {type: array, items: {type: string}}}".to_owned(),
+            "explode",
+            "cookie",
+        ),
+    ] {
+        let e = error(&with_param(&param));
+        assert_eq!(e.pointer, format!("{AT}/{keyword}"), "{e}");
+        assert!(e.expected.contains(what), "{e}");
+        // Leniently, an optional parameter is left out, with its reason.
+        let spec = with_param(&param);
+        let lenient = generate("specs/bad.yaml", &spec, "bad", &CrateMode::Workspace, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let skipped = &lenient.api.skipped;
+        assert!(
+            skipped
+                .iter()
+                .any(|s| s.pointer == format!("{AT}/{keyword}")),
+            "{skipped:?}"
+        );
+        assert!(
+            lenient.api.operations[0]
+                .params
+                .iter()
+                .all(|p| p.wire_name != "f")
+        );
+    }
+    // What can be sent as written is.
+    for param in [
+        "{name: f, in: query, content: {application/json: {schema: {type: object}}}}".to_owned(),
+        format!("{{name: f, in: header, schema: {object}}}"),
+        "{name: f, in: cookie, explode: false, schema: {type: array, items: {type: string}}}"
+            .to_owned(),
+        "{name: f, in: header, explode: true, schema: {type: array, items: {type: string}}}"
+            .to_owned(),
+    ] {
+        generate(
+            "specs/ok.yaml",
+            &with_param(&param),
+            "ok",
+            &CrateMode::Workspace,
+            true,
+        )
+        .unwrap_or_else(|e| panic!("{param}: {e}"));
+    }
+}

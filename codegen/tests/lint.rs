@@ -75,3 +75,37 @@ fn each_rule_reports_the_node() {
         shown.join("\n")
     );
 }
+
+/// The linter reads a spec as generation does: `$ref`s to other files are
+/// read from the spec's folder (and only there).
+#[test]
+fn external_refs_are_read_from_the_spec_folder() {
+    use dialtone_codegen::SpecSource;
+    use dialtone_codegen::lint::lint_source;
+
+    let dir = std::env::temp_dir().join(format!("dialtone-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let spec = dir.join("spec.yaml");
+    let text = SPEC.replace(
+        "kind: {$ref: '#/components/schemas/Kind'}",
+        "kind: {$ref: 'kind.yaml'}",
+    );
+    std::fs::write(&spec, &text).unwrap();
+    std::fs::write(
+        dir.join("kind.yaml"),
+        "description: A kind.\ntype: string\nenum: [round]\n",
+    )
+    .unwrap();
+    let found = lint_source("spec.yaml", &text, "lint", &SpecSource::file(&spec));
+    // Without the spec's folder, the reference cannot be read.
+    let refused = lint("spec.yaml", &text, "lint");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let shown: Vec<String> = found.unwrap().iter().map(ToString::to_string).collect();
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.contains("\"square\" is not one of the values of `Kind")),
+        "{shown:#?}"
+    );
+    assert!(refused.is_err());
+}

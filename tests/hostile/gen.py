@@ -173,6 +173,172 @@ case("many-files", "generates\nonce: pub struct Item \n200 small referenced file
           **{"parts/item.yaml": "type: object\nproperties:\n  id: {type: string}\n"}))
 
 
+# --- names ------------------------------------------------------------------
+MEMBERS_SPEC = """openapi: 3.0.3
+info: {title: Members, version: '1'}
+x-dialtone-envelope: {request: body, response: body}
+x-dialtone-rate-limits: {Unrecognized: {requests: 5, window: 1}}
+security: [{auth: []}]
+paths:
+  /things/{into_request}:
+    get:
+      operationId: builder
+      x-dialtone-envelope: false
+      x-throttling-group: as_str
+      x-dialtone-batch: {param: into_request, max: 2, status: '207', accept: application/json}
+      x-dialtone-pagination: {style: cursor, param: into_stream, next: send, items: into_pages}
+      parameters:
+        - {name: into_request, in: path, required: true, schema: {type: string}}
+        - {name: send, in: query, schema: {type: string}}
+        - {name: send_raw, in: query, schema: {type: integer}}
+        - {name: send_chunked, in: query, schema: {type: boolean}}
+        - {name: send_enveloped, in: query, schema: {type: array, items: {type: string}}}
+        - {name: into_pages, in: query, schema: {$ref: '#/components/schemas/Value'}}
+        - {name: into_stream, in: query, schema: {type: string}}
+        - {name: body, in: query, schema: {type: string}}
+        - {name: timeout, in: header, schema: {type: string}}
+        - {name: new, in: query, schema: {type: number}}
+        - {name: client, in: query, schema: {type: string}}
+        - {name: basic, in: query, schema: {type: string}}
+        - {name: basic_auth, in: query, schema: {type: string}}
+        - {name: clone, in: query, schema: {type: string}}
+        - {name: fmt, in: query, schema: {type: string}}
+        - {name: from_error, in: query, schema: {type: string}}
+        - {name: builder, in: query, schema: {type: string}}
+        - {name: request, in: query, schema: {type: string}}
+        - {name: value, in: query, schema: {type: string}}
+        - {name: path, in: query, schema: {type: string}}
+        - {name: page, in: query, schema: {type: string}}
+        - {name: self, in: query, schema: {type: string}}
+      responses:
+        '200':
+          description: A page.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Page'}
+              examples:
+                round_trip: {value: {into_pages: [{new: 1}], send: next}}
+        '207':
+          description: One part per id.
+          content: {application/json: {schema: {type: array, items: {type: object}}}}
+        '404':
+          description: Not found.
+          content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}
+  /things:
+    post:
+      operationId: runtime
+      security: [{build: []}]
+      parameters:
+        - {name: basic, in: header, schema: {type: string}}
+        - {name: client, in: cookie, schema: {type: string}}
+        - {name: timeout, in: query, required: true, schema: {type: integer}}
+        - {name: into_request, in: query, schema: {type: string}}
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Envelope'}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Envelope'}}}}
+        '201': {description: created, content: {text/plain: {schema: {type: string}}}}
+        '404': {description: none, content: {application/json: {schema: {$ref: '#/components/schemas/Error'}}}}
+    delete:
+      operationId: revoke_auth
+      responses:
+        '204': {description: revoked}
+  /login:
+    post:
+      operationId: from_runtime
+      security: []
+      x-dialtone-envelope: false
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Credentials'}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Token'}}}}
+  /refresh:
+    post:
+      operationId: clone
+      security: []
+      x-dialtone-envelope: false
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/Token'}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Token'}}}}
+  /token:
+    post:
+      operationId: fmt
+      security: [{build: []}]
+      x-dialtone-envelope: false
+      requestBody:
+        required: true
+        content: {application/x-www-form-urlencoded: {schema: {$ref: '#/components/schemas/Token'}}}
+      responses:
+        '200': {description: ok, content: {application/json: {schema: {$ref: '#/components/schemas/Token'}}}}
+components:
+  securitySchemes:
+    auth:
+      type: apiKey
+      in: header
+      name: X-Auth
+      x-dialtone-auth:
+        kind: token-exchange
+        logins: [{method: timeout, operation: from_runtime, token: /send}]
+        refresh: {operation: clone, field: send, token: /send}
+        revoke: revoke_auth
+    user_agent:
+      type: http
+      scheme: bearer
+      x-dialtone-auth: {kind: oauth2, token: fmt, revoke: revoke_auth}
+    inner: {type: apiKey, in: query, name: inner}
+    build: {type: http, scheme: basic}
+  schemas:
+    Value: {type: string, enum: [Unrecognized, as_str, Unknown]}
+    Error:
+      type: object
+      additionalProperties: true
+      properties:
+        new: {type: integer}
+        validate: {type: string}
+        as_str: {type: string}
+        from_password: {type: string}
+        a: {type: string, nullable: true}
+        a_null: {type: string}
+        with_a: {type: string}
+        type: {type: string}
+        type_: {type: string}
+        extra: {type: string}
+    Page:
+      type: object
+      required: [into_pages]
+      properties:
+        into_pages: {type: array, items: {$ref: '#/components/schemas/Error'}}
+        send: {type: string}
+    Envelope:
+      type: object
+      required: [body]
+      properties:
+        body: {$ref: '#/components/schemas/Result'}
+    Result:
+      oneOf:
+        - {$ref: '#/components/schemas/Error'}
+        - {title: Unknown, type: object, required: [other], properties: {other: {type: string}}}
+    Credentials:
+      type: object
+      required: [from_password]
+      properties:
+        from_password:
+          type: string
+          x-dialtone-digest: {algorithm: md5, of: lowercase-user-colon-password}
+        new: {type: string}
+    Token:
+      type: object
+      required: [send]
+      properties:
+        send: {type: string}
+"""
+case("names-members", "generates\nargs: --strict\nParameters, properties, operationIds, security schemes, logins, enum values and union variants named after every member the generator writes itself (`into_request`, `send`, `send_raw`, `send_chunked`, `send_enveloped`, `into_pages`, `into_stream`, `body`, `timeout`, `new`, `client`, `clone`, `builder`, `runtime`, `from_runtime`, `revoke_auth`, `from_error`, `from_password`, `with_a_null`...): each spec name is claimed beside them, so the crate builds (`DIALTONE_HOSTILE_BUILD=1`). Was: duplicate `into_request`, `send_chunked` and `with_a_null` methods, a setter `clone` that broke `self.clone()`, and login methods naming `types::` without importing it.\n",
+     MEMBERS_SPEC)
+
 def write(path, content):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     mode = "wb" if isinstance(content, bytes) else "w"

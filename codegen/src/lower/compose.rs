@@ -1,8 +1,8 @@
-//! Composition (`allOf`, `oneOf`, `anyOf`, `not`), schemas that leave out
-//! `type`, and the boxing of recursive types.
+//! Composition (`allOf`, `oneOf`, `anyOf`, `not`) and schemas that leave
+//! out `type`.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
 use openapiv3::{
@@ -263,26 +263,10 @@ impl<'a> Lowerer<'a> {
             })
             .collect();
         if let Some(strings) = strings {
-            let kind = if strings.iter().all(|s| !s.enumeration.is_empty()) {
-                let mut scope = Scope::with_reserved(&["Unrecognized"]);
-                let mut seen = BTreeSet::new();
-                let variants = strings
-                    .iter()
-                    .flat_map(|s| s.enumeration.iter().flatten())
-                    .filter(|wire| seen.insert(wire.as_str()))
-                    .map(|wire| Variant {
-                        wire_name: wire.clone(),
-                        rust_name: scope.claim(camel(wire)),
-                    })
-                    .collect();
-                TypeKind::Enum { variants }
-            } else {
-                TypeKind::Alias(TypeRef::String(Constraints::default()))
-            };
             self.types.push(TypeDef {
                 name,
                 docs,
-                kind,
+                kind: string_union(&strings),
                 pointer: pointer.to_owned(),
             });
             return Ok(());
@@ -295,7 +279,7 @@ impl<'a> Lowerer<'a> {
             pointer: pointer.to_owned(),
         });
         let list = push_pointer(pointer, keyword);
-        let mut scope = Scope::with_reserved(&["Unknown"]);
+        let mut scope = super::members::union_variants();
         let mut variants = Vec::new();
         let explicit = schema.schema_data.discriminator.as_ref();
         // Dropshot-style unions: every variant fixes the same property to
@@ -322,23 +306,10 @@ impl<'a> Lowerer<'a> {
                     continue;
                 }
             };
-            let mut tags = Vec::new();
-            if let Some(d) = explicit {
-                if let ReferenceOr::Reference { reference } = member {
-                    let key = reference.rsplit('/').next().unwrap_or(reference);
-                    tags.extend(
-                        d.mapping
-                            .iter()
-                            .filter(|(_, target)| *target == reference || *target == key)
-                            .map(|(value, _)| value.clone()),
-                    );
-                    if tags.is_empty() {
-                        tags.push(key.to_owned());
-                    }
-                } else if let Some(Some(s)) = resolved.get(i) {
-                    tags.extend(self.fixed_value(s, &d.property_name));
-                }
-            }
+            let tags = match explicit {
+                Some(d) => self.discriminator_tags(d, member, resolved.get(i)),
+                None => Vec::new(),
+            };
             // `ShapeCircle` in union `Shape` is variant `Circle`.
             let full = variant_name(&ty);
             let short = full
@@ -373,6 +344,37 @@ impl<'a> Lowerer<'a> {
         }
         self.types[slot].kind = TypeKind::Union { variants, tag };
         Ok(())
+    }
+
+    /// The values of discriminator `d` that select `member` (`resolved`:
+    /// the schema it resolves to): its `mapping` entries, else its
+    /// component's name, or for a member written in place the one value it
+    /// fixes the property to.
+    fn discriminator_tags(
+        &self,
+        d: &openapiv3::Discriminator,
+        member: &ReferenceOr<Schema>,
+        resolved: Option<&Option<Schema>>,
+    ) -> Vec<String> {
+        match member {
+            ReferenceOr::Reference { reference } => {
+                let key = reference.rsplit('/').next().unwrap_or(reference);
+                let mut tags: Vec<String> = d
+                    .mapping
+                    .iter()
+                    .filter(|(_, target)| *target == reference || *target == key)
+                    .map(|(value, _)| value.clone())
+                    .collect();
+                if tags.is_empty() {
+                    tags.push(key.to_owned());
+                }
+                tags
+            }
+            ReferenceOr::Item(_) => match resolved {
+                Some(Some(s)) => self.fixed_value(s, &d.property_name).into_iter().collect(),
+                _ => Vec::new(),
+            },
+        }
     }
 
     /// The one value `property` is fixed to in object schema `s`.
@@ -504,7 +506,18 @@ impl<'a> Lowerer<'a> {
             merged.extra,
             pointer,
         )?;
-        for (i, (member, at)) in merged.flatten.iter().enumerate() {
+        self.flatten_members(slot, &name, &merged.flatten)
+    }
+
+    /// Adds a flattened field to struct `slot` for each `allOf` member that
+    /// is not a plain object (a union, a map).
+    fn flatten_members(
+        &mut self,
+        slot: usize,
+        name: &str,
+        flatten: &[(ReferenceOr<Schema>, String)],
+    ) -> Result<(), Error> {
+        for (i, (member, at)) in flatten.iter().enumerate() {
             let ty = match self.schema_or_ref(member, at, &format!("{name}Part{i}")) {
                 Ok(ty) => ty,
                 Err(err) => {
@@ -552,6 +565,8 @@ impl<'a> Lowerer<'a> {
                 nullable: false,
                 boxed: false,
                 flatten: true,
+                setter: String::new(),
+                null_setter: None,
             });
         }
         Ok(())
@@ -631,286 +646,26 @@ impl<'a> Lowerer<'a> {
         }
         Ok(())
     }
-
-    /// A type alias may not refer to itself, even through a `Vec`: an alias
-    /// on a cycle of aliases only becomes `serde_json::Value`.
-    pub(super) fn break_alias_cycles(&mut self) {
-        let aliases: BTreeMap<String, usize> = self
-            .types
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| matches!(t.kind, TypeKind::Alias(_)))
-            .map(|(i, t)| (t.name.clone(), i))
-            .collect();
-        for start in aliases.values().copied() {
-            // Follow alias -> alias edges from `start`; revisiting `start`
-            // means a cycle, which is broken there.
-            let mut seen = BTreeSet::new();
-            let mut stack = vec![start];
-            let mut cyclic = false;
-            while let Some(i) = stack.pop() {
-                let TypeKind::Alias(ty) = &self.types[i].kind else {
-                    continue;
-                };
-                let mut names = Vec::new();
-                mentioned(ty, &mut names);
-                for n in names {
-                    if let Some(&j) = aliases.get(n) {
-                        if j == start {
-                            cyclic = true;
-                        } else if seen.insert(j) {
-                            stack.push(j);
-                        }
-                    }
-                }
-            }
-            if cyclic {
-                let pointer = self.types[start].pointer.clone();
-                self.types[start].kind = TypeKind::Alias(TypeRef::Json);
-                self.note(
-                    pointer,
-                    "a schema that is only itself (through allOf members): any JSON value",
-                );
-            }
-        }
-    }
-
-    /// Boxes every field and variant that closes a cycle of types, so that
-    /// recursive and mutually recursive types have a finite size.
-    pub(super) fn box_cycles(&mut self) {
-        let index: BTreeMap<String, usize> = self
-            .types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.name.clone(), i))
-            .collect();
-        let edges: Vec<Vec<usize>> = self
-            .types
-            .iter()
-            .map(|t| {
-                direct_names(t)
-                    .filter_map(|n| index.get(n).copied())
-                    .collect()
-            })
-            .collect();
-        let component = strongly_connected(&edges);
-        let same = |from: usize, to: &TypeRef| match to {
-            TypeRef::Named(n) => index
-                .get(n)
-                .is_some_and(|&j| component[j] == component[from]),
-            _ => false,
-        };
-        for i in 0..self.types.len() {
-            let mut kind =
-                std::mem::replace(&mut self.types[i].kind, TypeKind::Alias(TypeRef::Json));
-            match &mut kind {
-                TypeKind::Struct { fields, .. } => {
-                    for f in fields {
-                        f.boxed = same(i, &f.ty);
-                    }
-                }
-                TypeKind::Union { variants, .. } => {
-                    for v in variants {
-                        v.boxed = same(i, &v.ty);
-                    }
-                }
-                TypeKind::Enum { .. } | TypeKind::Alias(_) => {}
-            }
-            self.types[i].kind = kind;
-        }
-    }
 }
 
-/// How many types may nest by value (a struct holding a struct holding...)
-/// before the next is boxed: the compiler computes layouts recursively,
-/// and a chain of a few hundred (`A { b: B }`, `B { c: C }`...) exceeds its
-/// recursion limit.
-const MAX_BY_VALUE_NESTING: usize = 32;
-
-impl Lowerer<'_> {
-    /// Boxes the fields and variants through which types would nest by
-    /// value more than [`MAX_BY_VALUE_NESTING`] deep. Runs after
-    /// [`Self::box_cycles`], so what is left by value is acyclic; heights
-    /// are computed without recursion, children first.
-    pub(super) fn box_deep_nesting(&mut self) {
-        let index: BTreeMap<String, usize> = self
-            .types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.name.clone(), i))
-            .collect();
-        let n = self.types.len();
-        // The types each type holds by value (not boxed, not in a Vec).
-        let children = |types: &[TypeDef], i: usize| -> Vec<usize> {
-            let named = |ty: &TypeRef| match ty {
-                TypeRef::Named(name) => index.get(name).copied(),
-                _ => None,
-            };
-            match &types[i].kind {
-                TypeKind::Struct { fields, .. } => fields
-                    .iter()
-                    .filter(|f| !f.boxed)
-                    .filter_map(|f| named(&f.ty))
-                    .collect(),
-                TypeKind::Union { variants, .. } => variants
-                    .iter()
-                    .filter(|v| !v.boxed)
-                    .filter_map(|v| named(&v.ty))
-                    .collect(),
-                TypeKind::Alias(ty) => named(ty).into_iter().collect(),
-                TypeKind::Enum { .. } => Vec::new(),
-            }
-        };
-        const UNKNOWN: usize = usize::MAX;
-        let mut height = vec![UNKNOWN; n];
-        for root in 0..n {
-            if height[root] != UNKNOWN {
-                continue;
-            }
-            // Depth-first, children before parents; `on_path` guards
-            // against a cycle that boxing left (then it counts as 1).
-            let mut on_path = vec![false; n];
-            let mut stack = vec![(root, false)];
-            while let Some((i, expanded)) = stack.pop() {
-                if height[i] != UNKNOWN {
-                    continue;
-                }
-                if !expanded {
-                    on_path[i] = true;
-                    stack.push((i, true));
-                    for c in children(&self.types, i) {
-                        if height[c] == UNKNOWN && !on_path[c] {
-                            stack.push((c, false));
-                        }
-                    }
-                    continue;
-                }
-                on_path[i] = false;
-                let child_height = |c: usize| if height[c] == UNKNOWN { 0 } else { height[c] };
-                // Box the children that would make this type too deep.
-                let too_deep = |c: usize| child_height(c) >= MAX_BY_VALUE_NESTING;
-                let named = |ty: &TypeRef| match ty {
-                    TypeRef::Named(name) => index.get(name).copied(),
-                    _ => None,
-                };
-                let mut own = 1;
-                match &mut self.types[i].kind {
-                    TypeKind::Struct { fields, .. } => {
-                        for f in fields.iter_mut().filter(|f| !f.boxed) {
-                            if let Some(c) = named(&f.ty) {
-                                if too_deep(c) {
-                                    f.boxed = true;
-                                } else {
-                                    own = own.max(child_height(c) + 1);
-                                }
-                            }
-                        }
-                    }
-                    TypeKind::Union { variants, .. } => {
-                        for v in variants.iter_mut().filter(|v| !v.boxed) {
-                            if let Some(c) = named(&v.ty) {
-                                if too_deep(c) {
-                                    v.boxed = true;
-                                } else {
-                                    own = own.max(child_height(c) + 1);
-                                }
-                            }
-                        }
-                    }
-                    // An alias adds no layout of its own.
-                    TypeKind::Alias(ty) => {
-                        if let Some(c) = named(ty) {
-                            own = child_height(c);
-                        }
-                    }
-                    TypeKind::Enum { .. } => {}
-                }
-                height[i] = own;
-            }
-        }
+/// A union of strings: an enum of their values when every one lists them,
+/// else a `String`.
+fn string_union(strings: &[&StringType]) -> TypeKind {
+    if strings.iter().any(|s| s.enumeration.is_empty()) {
+        return TypeKind::Alias(TypeRef::String(Constraints::default()));
     }
-}
-
-/// Every named type `ty` mentions, however deep.
-fn mentioned<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
-    match ty {
-        TypeRef::Named(n) => out.push(n),
-        TypeRef::Array(inner, _) | TypeRef::Map(inner) => mentioned(inner, out),
-        _ => {}
-    }
-}
-
-/// The types a type holds by value (not through a `Vec` or map).
-fn direct_names(t: &TypeDef) -> Box<dyn Iterator<Item = &str> + '_> {
-    fn named(ty: &TypeRef) -> Option<&str> {
-        match ty {
-            TypeRef::Named(n) => Some(n.as_str()),
-            _ => None,
-        }
-    }
-    match &t.kind {
-        TypeKind::Struct { fields, .. } => Box::new(fields.iter().filter_map(|f| named(&f.ty))),
-        TypeKind::Union { variants, .. } => Box::new(variants.iter().filter_map(|v| named(&v.ty))),
-        TypeKind::Alias(ty) => Box::new(named(ty).into_iter()),
-        TypeKind::Enum { .. } => Box::new(std::iter::empty()),
-    }
-}
-
-/// Tarjan's algorithm, iteratively: the component of every node; nodes
-/// on a cycle (including a self-loop) share one with another node or
-/// with themselves through an edge.
-fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
-    let n = edges.len();
-    let mut index = vec![usize::MAX; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut stack = Vec::new();
-    let mut component = vec![usize::MAX; n];
-    let mut next_index = 0;
-    let mut next_component = 0;
-    for root in 0..n {
-        if index[root] != usize::MAX {
-            continue;
-        }
-        // (node, next edge to look at)
-        let mut work = vec![(root, 0usize)];
-        index[root] = next_index;
-        low[root] = next_index;
-        next_index += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut edge)) = work.last_mut() {
-            if let Some(&w) = edges[v].get(*edge) {
-                *edge += 1;
-                if index[w] == usize::MAX {
-                    index[w] = next_index;
-                    low[w] = next_index;
-                    next_index += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    work.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            work.pop();
-            if let Some(&(parent, _)) = work.last() {
-                low[parent] = low[parent].min(low[v]);
-            }
-            if low[v] == index[v] {
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    component[w] = next_component;
-                    if w == v {
-                        break;
-                    }
-                }
-                next_component += 1;
-            }
-        }
-    }
-    component
+    let mut scope = super::members::enum_variants();
+    let mut seen = BTreeSet::new();
+    let variants = strings
+        .iter()
+        .flat_map(|s| s.enumeration.iter().flatten())
+        .filter(|wire| seen.insert(wire.as_str()))
+        .map(|wire| Variant {
+            wire_name: wire.clone(),
+            rust_name: scope.claim(camel(wire)),
+        })
+        .collect();
+    TypeKind::Enum { variants }
 }
 
 /// A variant name from the variant's type.
@@ -925,20 +680,5 @@ fn variant_name(ty: &TypeRef) -> String {
         TypeRef::Map(inner) => format!("{}Map", variant_name(inner)),
         TypeRef::Json => "Value".to_owned(),
         TypeRef::Base64 | TypeRef::Binary => "Bytes".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strongly_connected;
-
-    #[test]
-    fn cycles_share_a_component() {
-        // 0 -> 1 -> 2 -> 0, 3 -> 3, 4 -> 0
-        let c = strongly_connected(&[vec![1], vec![2], vec![0], vec![3], vec![0]]);
-        assert_eq!(c[0], c[1]);
-        assert_eq!(c[1], c[2]);
-        assert_ne!(c[3], c[0]);
-        assert_ne!(c[4], c[0]);
     }
 }

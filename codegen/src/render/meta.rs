@@ -7,7 +7,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::{CrateMode, header_lines, pattern_ident, rust_type};
+use super::{CrateMode, header_lines, rust_type};
 use crate::escape;
 use crate::ir::{Api, AuthKind, TypeRef};
 
@@ -327,8 +327,7 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
     });
     // What a first program needs without naming `dialtone-runtime`: the
     // OAuth grants, the retry policy, the rate-limit groups.
-    let group =
-        (!super::client::rate_limit_groups(api).is_empty()).then(|| quote!(, RateLimitGroup));
+    let group = (!api.rate_groups.is_empty()).then(|| quote!(, RateLimitGroup));
     let grant = api
         .auth
         .iter()
@@ -369,8 +368,9 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
 }
 
 pub(super) fn patterns(api: &Api) -> TokenStream {
-    let statics = api.patterns.iter().enumerate().map(|(i, source)| {
-        let name = pattern_ident(i);
+    let statics = api.patterns.iter().map(|pattern| {
+        let name = format_ident!("{}", pattern.name);
+        let source = &pattern.source;
         let doc = format!(" {}", escape::code(source));
         quote! {
             #[doc = #doc]

@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 
 use crate::escape::visible;
-use crate::ir::{Api, Lifecycle, Success, TypeKind, TypeRef};
+use crate::ir::{
+    Api, AuthScheme, BatchAnswer, Lifecycle, Operation, Payload, Success, TypeDef, TypeKind,
+    TypeRef,
+};
 
 /// One line per client method and per type.
 pub fn surface(api: &Api) -> String {
@@ -18,93 +21,10 @@ pub fn surface(api: &Api) -> String {
     )
     .unwrap();
     for scheme in &api.auth {
-        writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
-        match &scheme.lifecycle {
-            None => {}
-            Some(Lifecycle::Exchange {
-                logins,
-                refresh,
-                revoke,
-            }) => {
-                for login in logins {
-                    let refresh = refresh
-                        .as_ref()
-                        .map(|r| format!(", refreshed by {}", visible(&r.operation)))
-                        .unwrap_or_default();
-                    let revoke = revoke
-                        .as_ref()
-                        .map(|r| format!(", revoked by {}", r.operation))
-                        .unwrap_or_default();
-                    writeln!(
-                        out,
-                        "auth ClientBuilder::{}(credentials: {})  # token at {} of {}{refresh}{revoke}",
-                        login.method,
-                        show(api, &login.body),
-                        visible(&login.token),
-                        visible(&login.call.operation)
-                    )
-                    .unwrap();
-                }
-            }
-            Some(Lifecycle::OAuth2 {
-                method,
-                token,
-                revoke,
-                ..
-            }) => {
-                let revoke = revoke
-                    .as_ref()
-                    .map(|r| format!(", revoked by {}", visible(&r.operation)))
-                    .unwrap_or_default();
-                writeln!(
-                    out,
-                    "auth ClientBuilder::{method}(client_id, client_secret, grant)  # OAuth 2.0 via {}{revoke}",
-                    visible(&token.operation)
-                )
-                .unwrap();
-            }
-        }
+        auth_lines(api, scheme, &mut out);
     }
     for op in &api.operations {
-        let args: Vec<String> = op
-            .params
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| format!("{}: {}", p.rust_name, show(api, &p.ty)))
-            .collect();
-        let optional: Vec<String> = op
-            .params
-            .iter()
-            .filter(|p| !p.required)
-            .map(|p| format!(".{}({})", p.rust_name, show(api, &p.ty)))
-            .chain(
-                op.basic_auth
-                    .then(|| ".basic_auth(user, Secret)".to_owned()),
-            )
-            .chain(op.body.iter().map(|b| {
-                format!(
-                    ".body({}{})",
-                    show(api, &b.ty),
-                    if b.required { ", required" } else { "" }
-                )
-            }))
-            .collect();
-        let returns = match op.chunk.as_ref().and_then(|c| c.item.as_ref()) {
-            Some(item) => format!("Vec<Result<{}, ApiError>>", show(api, item)),
-            None => show_success(api, &op.success),
-        };
-        writeln!(
-            out,
-            "op {}({}){} -> {}  # {} {}{}",
-            op.method_name,
-            args.join(", "),
-            optional.join(""),
-            returns,
-            op.http_method.as_upper(),
-            visible(&op.path_template),
-            if op.authenticated { "" } else { " (no auth)" }
-        )
-        .unwrap();
+        op_line(api, op, &mut out);
     }
     for digest in &api.digests {
         writeln!(
@@ -114,82 +34,178 @@ pub fn surface(api: &Api) -> String {
         )
         .unwrap();
     }
-    let groups = super::client::rate_limit_groups(api);
-    if !groups.is_empty() {
-        let groups: Vec<String> = groups
+    if !api.rate_groups.is_empty() {
+        let groups: Vec<String> = api
+            .rate_groups
             .iter()
-            .map(|(wire, name)| format!("{name} = {wire:?}"))
+            .map(|g| format!("{} = {:?}", g.rust_name, g.wire))
             .collect();
         writeln!(out, "enum RateLimitGroup {{ {} }}", groups.join(", ")).unwrap();
     }
     for t in &api.types {
-        match &t.kind {
-            TypeKind::Struct { fields, extra } => {
-                let fields: Vec<String> = fields
-                    .iter()
-                    .map(|f| {
-                        let wire = if f.wire_name != f.rust_name {
-                            format!(" as {:?}", f.wire_name)
-                        } else {
-                            String::new()
-                        };
-                        let ty = match (f.required || f.flatten, f.nullable) {
-                            (true, true) => format!("Option<{}> (null)", show(api, &f.ty)),
-                            (true, false) => show(api, &f.ty),
-                            (false, true) => format!("Patch<{}>", show(api, &f.ty)),
-                            (false, false) => format!("Option<{}>", show(api, &f.ty)),
-                        };
-                        let ty = if f.boxed { format!("Box<{ty}>") } else { ty };
-                        let flat = if f.flatten { "..flatten " } else { "" };
-                        format!("{flat}{}{wire}: {ty}", f.rust_name)
-                    })
-                    .chain(extra.iter().map(|e| format!("{e}: ..")))
-                    .collect();
-                writeln!(out, "struct {} {{ {} }}", t.name, fields.join(", ")).unwrap();
-            }
-            TypeKind::Enum { variants } => {
-                let variants: Vec<String> = variants
-                    .iter()
-                    .map(|v| format!("{} = {:?}", v.rust_name, v.wire_name))
-                    .collect();
-                writeln!(
-                    out,
-                    "enum {} {{ {}, Unrecognized(String) }}",
-                    t.name,
-                    variants.join(", ")
-                )
-                .unwrap();
-            }
-            TypeKind::Union { variants, tag } => {
-                let variants: Vec<String> = variants
-                    .iter()
-                    .map(|v| {
-                        let ty = show(api, &v.ty);
-                        let ty = if v.boxed { format!("Box<{ty}>") } else { ty };
-                        match v.tags.is_empty() {
-                            true => format!("{}({ty})", v.rust_name),
-                            false => format!("{}({ty}) = {:?}", v.rust_name, v.tags),
-                        }
-                    })
-                    .collect();
-                let tag = tag
+        type_line(api, t, &mut out);
+    }
+    out
+}
+
+/// The builder methods of one security scheme.
+fn auth_lines(api: &Api, scheme: &AuthScheme, out: &mut String) {
+    writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
+    match &scheme.lifecycle {
+        None => {}
+        Some(Lifecycle::Exchange {
+            logins,
+            refresh,
+            revoke,
+        }) => {
+            for login in logins {
+                let refresh = refresh
                     .as_ref()
-                    .map(|t| format!(" by {t:?}"))
+                    .map(|r| format!(", refreshed by {}", visible(&r.call.operation)))
+                    .unwrap_or_default();
+                let revoke = revoke
+                    .as_ref()
+                    .map(|r| format!(", revoked by {}", r.operation))
                     .unwrap_or_default();
                 writeln!(
                     out,
-                    "union {}{tag} {{ {}, Unknown(Json) }}",
-                    t.name,
-                    variants.join(", ")
+                    "auth ClientBuilder::{}(credentials: {})  # token at {} of {}{refresh}{revoke}",
+                    login.method,
+                    show(api, &login.body),
+                    visible(&login.token),
+                    visible(&login.call.operation)
                 )
                 .unwrap();
             }
-            TypeKind::Alias(ty) => {
-                writeln!(out, "type {} = {}", t.name, show(api, ty)).unwrap();
-            }
+        }
+        Some(Lifecycle::OAuth2 {
+            method,
+            token,
+            revoke,
+            ..
+        }) => {
+            let revoke = revoke
+                .as_ref()
+                .map(|r| format!(", revoked by {}", visible(&r.operation)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "auth ClientBuilder::{method}(client_id, client_secret, grant)  # OAuth 2.0 via {}{revoke}",
+                visible(&token.operation)
+            )
+            .unwrap();
         }
     }
-    out
+}
+
+/// One operation: its client method, setters, what it returns, its
+/// method and path.
+fn op_line(api: &Api, op: &Operation, out: &mut String) {
+    let args: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| p.required)
+        .map(|p| format!("{}: {}", p.rust_name, show(api, &p.ty)))
+        .collect();
+    let optional: Vec<String> = op
+        .params
+        .iter()
+        .filter(|p| !p.required)
+        .map(|p| format!(".{}({})", p.rust_name, show(api, &p.ty)))
+        .chain(
+            op.basic_auth
+                .then(|| ".basic_auth(user, Secret)".to_owned()),
+        )
+        .chain(op.body.iter().map(|b| {
+            format!(
+                ".body({}{})",
+                show(api, &b.ty),
+                if b.required { ", required" } else { "" }
+            )
+        }))
+        .collect();
+    let returns = show_success(api, &op.success);
+    writeln!(
+        out,
+        "op {}({}){} -> {}  # {} {}{}",
+        op.method_name,
+        args.join(", "),
+        optional.join(""),
+        returns,
+        op.http_method.as_upper(),
+        visible(&op.path_template),
+        if op.authenticated { "" } else { " (no auth)" }
+    )
+    .unwrap();
+}
+
+/// One named type.
+fn type_line(api: &Api, t: &TypeDef, out: &mut String) {
+    match &t.kind {
+        TypeKind::Struct { fields, extra } => {
+            let fields: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let wire = if f.wire_name != f.rust_name {
+                        format!(" as {:?}", f.wire_name)
+                    } else {
+                        String::new()
+                    };
+                    let ty = match (f.required || f.flatten, f.nullable) {
+                        (true, true) => format!("Option<{}> (null)", show(api, &f.ty)),
+                        (true, false) => show(api, &f.ty),
+                        (false, true) => format!("Patch<{}>", show(api, &f.ty)),
+                        (false, false) => format!("Option<{}>", show(api, &f.ty)),
+                    };
+                    let ty = if f.boxed { format!("Box<{ty}>") } else { ty };
+                    let flat = if f.flatten { "..flatten " } else { "" };
+                    format!("{flat}{}{wire}: {ty}", f.rust_name)
+                })
+                .chain(extra.iter().map(|e| format!("{e}: ..")))
+                .collect();
+            writeln!(out, "struct {} {{ {} }}", t.name, fields.join(", ")).unwrap();
+        }
+        TypeKind::Enum { variants } => {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|v| format!("{} = {:?}", v.rust_name, v.wire_name))
+                .collect();
+            writeln!(
+                out,
+                "enum {} {{ {}, Unrecognized(String) }}",
+                t.name,
+                variants.join(", ")
+            )
+            .unwrap();
+        }
+        TypeKind::Union { variants, tag } => {
+            let variants: Vec<String> = variants
+                .iter()
+                .map(|v| {
+                    let ty = show(api, &v.ty);
+                    let ty = if v.boxed { format!("Box<{ty}>") } else { ty };
+                    match v.tags.is_empty() {
+                        true => format!("{}({ty})", v.rust_name),
+                        false => format!("{}({ty}) = {:?}", v.rust_name, v.tags),
+                    }
+                })
+                .collect();
+            let tag = tag
+                .as_ref()
+                .map(|t| format!(" by {t:?}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "union {}{tag} {{ {}, Unknown(Json) }}",
+                t.name,
+                variants.join(", ")
+            )
+            .unwrap();
+        }
+        TypeKind::Alias(ty) => {
+            writeln!(out, "type {} = {}", t.name, show(api, ty)).unwrap();
+        }
+    }
 }
 
 fn show_success(api: &Api, success: &Success) -> String {
@@ -205,10 +221,26 @@ fn show_success(api: &Api, success: &Success) -> String {
         Success::Multi { name, variants } => {
             let variants: Vec<String> = variants
                 .iter()
-                .map(|v| format!("{}({})", v.rust_name, show_success(api, &v.body)))
+                .map(|v| {
+                    let body = match &v.body {
+                        Payload::Empty => "()".to_owned(),
+                        Payload::Json(ty) => show(api, ty),
+                        Payload::Text => "String".to_owned(),
+                        Payload::Bytes => "Bytes".to_owned(),
+                    };
+                    format!("{}({body})", v.rust_name)
+                })
                 .collect();
             format!("{name} {{ {} }}", variants.join(", "))
         }
+        Success::Batch {
+            answer: BatchAnswer::Parts { item, .. },
+            ..
+        } => format!("Vec<Result<{}, ApiError>>", show(api, item)),
+        Success::Batch {
+            answer: BatchAnswer::Whole(ty),
+            ..
+        } => show(api, ty),
     }
 }
 
@@ -234,7 +266,7 @@ fn show(api: &Api, ty: &TypeRef) -> String {
             };
             let pattern = c
                 .pattern
-                .map(|i| format!(" ~ /{}/", visible(&api.patterns[i])))
+                .map(|i| format!(" ~ /{}/", visible(&api.patterns[i].source)))
                 .unwrap_or_default();
             format!("{base}{}{pattern}", range(c.min_length, c.max_length))
         }

@@ -34,52 +34,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
     } else {
         quote!()
     };
-
-    let field_defs = fields.iter().map(|f| {
-        let ident = format_ident!("{}", f.rust_name);
-        let ty = field_type(f);
-        let docs = docs_or(
-            f.docs.as_deref(),
-            &format!("The {} property.", escape::code(&f.wire_name)),
-        );
-        let wire = &f.wire_name;
-        let rename = if *wire != f.rust_name {
-            quote!(rename = #wire,)
-        } else {
-            quote!()
-        };
-        if f.flatten {
-            quote! { #docs #[serde(flatten)] pub #ident: #ty, }
-        } else if f.required && f.nullable {
-            // Present but possibly null: an Option that is sent as null.
-            quote! { #docs #[serde(#rename default)] pub #ident: Option<#ty>, }
-        } else if f.required {
-            let lenient = f
-                .lenient
-                .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::bool",));
-            let attr = if rename.is_empty() && lenient.is_none() {
-                quote!()
-            } else {
-                quote!(#[serde(#rename #lenient)])
-            };
-            quote! { #docs #attr pub #ident: #ty, }
-        } else if tri_state(f) {
-            quote! {
-                #docs
-                #[serde(#rename default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
-                pub #ident: dialtone_runtime::Patch<#ty>,
-            }
-        } else {
-            let lenient = f
-                .lenient
-                .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::option_bool",));
-            quote! {
-                #docs
-                #[serde(#rename default, skip_serializing_if = "Option::is_none", #lenient)]
-                pub #ident: Option<#ty>,
-            }
-        }
-    });
+    let field_defs = fields.iter().map(field_def);
     let extra_def = extra.map(|e| {
         let ident = format_ident!("{}", e);
         quote! {
@@ -88,9 +43,93 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             pub #ident: std::collections::BTreeMap<String, serde_json::Value>,
         }
     });
+    let ctor = constructor(fields, extra);
+    let setters = fields.iter().map(setter);
+    let checks: Vec<TokenStream> = fields
+        .iter()
+        .filter(|f| needs_checks(api, &f.ty))
+        .map(|f| field_check(api, f))
+        .collect();
+    let path_arg = if checks.is_empty() {
+        quote!(_path)
+    } else {
+        quote!(path)
+    };
 
+    quote! {
+        #docs
+        #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
+        pub struct #name {
+            #(#field_defs)*
+            #extra_def
+        }
+
+        impl #name {
+            #ctor
+            #(#setters)*
+        }
+
+        impl dialtone_runtime::Validate for #name {
+            fn validate(&self, #path_arg: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
+                #(#checks)*
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A field of a struct, with its serde attributes.
+fn field_def(f: &Field) -> TokenStream {
+    let ident = format_ident!("{}", f.rust_name);
+    let ty = field_type(f);
+    let docs = docs_or(
+        f.docs.as_deref(),
+        &format!("The {} property.", escape::code(&f.wire_name)),
+    );
+    let wire = &f.wire_name;
+    let rename = if *wire != f.rust_name {
+        quote!(rename = #wire,)
+    } else {
+        quote!()
+    };
+    if f.flatten {
+        quote! { #docs #[serde(flatten)] pub #ident: #ty, }
+    } else if f.required && f.nullable {
+        // Present but possibly null: an Option that is sent as null.
+        quote! { #docs #[serde(#rename default)] pub #ident: Option<#ty>, }
+    } else if f.required {
+        let lenient = f
+            .lenient
+            .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::bool",));
+        let attr = if rename.is_empty() && lenient.is_none() {
+            quote!()
+        } else {
+            quote!(#[serde(#rename #lenient)])
+        };
+        quote! { #docs #attr pub #ident: #ty, }
+    } else if tri_state(f) {
+        quote! {
+            #docs
+            #[serde(#rename default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+            pub #ident: dialtone_runtime::Patch<#ty>,
+        }
+    } else {
+        let lenient = f
+            .lenient
+            .then(|| quote!(deserialize_with = "dialtone_runtime::lenient::option_bool",));
+        quote! {
+            #docs
+            #[serde(#rename default, skip_serializing_if = "Option::is_none", #lenient)]
+            pub #ident: Option<#ty>,
+        }
+    }
+}
+
+/// `new`: from the required fields, or empty when all are optional.
+fn constructor(fields: &[Field], extra: Option<&str>) -> TokenStream {
+    let all_optional = fields.iter().all(|f| !f.required);
     let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
-    let ctor = if all_optional {
+    if all_optional {
         quote! {
             /// An empty value; set fields with the `with_*` methods.
             pub fn new() -> Self {
@@ -133,116 +172,90 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
                 Self { #(#inits,)* #extra_init }
             }
         }
+    }
+}
+
+/// The setter of a field (and its `null` setter when it is tri-state),
+/// as lowering named them.
+fn setter(f: &Field) -> TokenStream {
+    let ident = format_ident!("{}", f.rust_name);
+    let setter = format_ident!("{}", f.setter);
+    let ty = setter_type(f);
+    let value = if f.boxed && f.required && f.nullable {
+        quote!(value.map(Box::new))
+    } else if f.boxed {
+        quote!(Box::new(value))
+    } else if takes_into(&f.ty) && !(f.required && f.nullable) {
+        quote!(value.into())
+    } else {
+        quote!(value)
     };
-    let setters = fields.iter().map(|f| {
-        let ident = format_ident!("{}", f.rust_name);
-        let setter = format_ident!("with_{}", f.rust_name.trim_matches('_'));
-        let ty = setter_type(f);
-        let value = if f.boxed && f.required && f.nullable {
-            quote!(value.map(Box::new))
-        } else if f.boxed {
-            quote!(Box::new(value))
-        } else if takes_into(&f.ty) && !(f.required && f.nullable) {
-            quote!(value.into())
-        } else {
-            quote!(value)
-        };
-        let assigned = if f.required {
-            value
-        } else if tri_state(f) {
-            quote!(dialtone_runtime::Patch::Value(#value))
-        } else {
-            quote!(Some(#value))
-        };
-        let doc = format!(" Sets {}.", escape::code(&f.wire_name));
-        let null_setter = tri_state(f).then(|| {
-            let name = format_ident!("with_{}_null", f.rust_name.trim_matches('_'));
-            let doc = format!(
-                " Sends {} as `null` (for a PATCH: removes it).",
-                escape::code(&f.wire_name)
-            );
-            quote! {
-                #[doc = #doc]
-                pub fn #name(mut self) -> Self {
-                    self.#ident = dialtone_runtime::Patch::Null;
-                    self
-                }
-            }
-        });
+    let assigned = if f.required {
+        value
+    } else if tri_state(f) {
+        quote!(dialtone_runtime::Patch::Value(#value))
+    } else {
+        quote!(Some(#value))
+    };
+    let doc = format!(" Sets {}.", escape::code(&f.wire_name));
+    let null_setter = f.null_setter.as_ref().map(|name| {
+        let name = format_ident!("{}", name);
+        let doc = format!(
+            " Sends {} as `null` (for a PATCH: removes it).",
+            escape::code(&f.wire_name)
+        );
         quote! {
             #[doc = #doc]
-            pub fn #setter(mut self, value: #ty) -> Self {
-                self.#ident = #assigned;
+            pub fn #name(mut self) -> Self {
+                self.#ident = dialtone_runtime::Patch::Null;
                 self
             }
-            #null_setter
         }
     });
-
-    let checks: Vec<TokenStream> = fields
-        .iter()
-        .filter(|f| needs_checks(api, &f.ty))
-        .map(|f| {
-            let ident = format_ident!("{}", f.rust_name);
-            let wire = &f.wire_name;
-            let stmts = validate_stmts(api, &f.ty);
-            if f.flatten {
-                // The flattened value's properties sit beside this one's.
-                quote! {
-                    {
-                        let path = *path;
-                        let value = &self.#ident;
-                        #stmts
-                    }
-                }
-            } else if f.required && !f.nullable {
-                quote! {
-                    {
-                        let path = path.child(#wire);
-                        let value = &self.#ident;
-                        #stmts
-                    }
-                }
-            } else if tri_state(f) {
-                quote! {
-                    if let dialtone_runtime::Patch::Value(value) = &self.#ident {
-                        let path = path.child(#wire);
-                        #stmts
-                    }
-                }
-            } else {
-                quote! {
-                    if let Some(value) = &self.#ident {
-                        let path = path.child(#wire);
-                        #stmts
-                    }
-                }
-            }
-        })
-        .collect();
-    let path_arg = if checks.is_empty() {
-        quote!(_path)
-    } else {
-        quote!(path)
-    };
-
     quote! {
-        #docs
-        #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
-        pub struct #name {
-            #(#field_defs)*
-            #extra_def
+        #[doc = #doc]
+        pub fn #setter(mut self, value: #ty) -> Self {
+            self.#ident = #assigned;
+            self
         }
+        #null_setter
+    }
+}
 
-        impl #name {
-            #ctor
-            #(#setters)*
+/// The checks of one field's value.
+fn field_check(api: &Api, f: &Field) -> TokenStream {
+    let ident = format_ident!("{}", f.rust_name);
+    let wire = &f.wire_name;
+    let stmts = validate_stmts(api, &f.ty);
+    if f.flatten {
+        // The flattened value's properties sit beside this one's.
+        quote! {
+            {
+                let path = *path;
+                let value = &self.#ident;
+                #stmts
+            }
         }
-
-        impl dialtone_runtime::Validate for #name {
-            fn validate(&self, #path_arg: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
-                #(#checks)*
-                Ok(())
+    } else if f.required && !f.nullable {
+        quote! {
+            {
+                let path = path.child(#wire);
+                let value = &self.#ident;
+                #stmts
+            }
+        }
+    } else if tri_state(f) {
+        quote! {
+            if let dialtone_runtime::Patch::Value(value) = &self.#ident {
+                let path = path.child(#wire);
+                #stmts
+            }
+        }
+    } else {
+        quote! {
+            if let Some(value) = &self.#ident {
+                let path = path.child(#wire);
+                #stmts
             }
         }
     }
@@ -321,8 +334,12 @@ fn render_union(
     };
     let serialize_arms = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);
-        let first = v.tags.first().cloned().unwrap_or_default();
-        quote!(Self::#ident(value) => dialtone_runtime::union::serialize_tagged(value, #tag, #first, serializer),)
+        // Lowering tags every variant of a tagged union; one without a tag
+        // would be written as it is.
+        match v.tags.first() {
+            Some(first) => quote!(Self::#ident(value) => dialtone_runtime::union::serialize_tagged(value, #tag, #first, serializer),),
+            None => quote!(Self::#ident(value) => serde::Serialize::serialize(value, serializer),),
+        }
     });
     let decode_arms = variants.iter().map(|v| {
         let ident = format_ident!("{}", v.rust_name);

@@ -4,11 +4,7 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
-/// Log in with a user's credentials
-///
-/// Exchanges the md5 hash of `lowercase(username):password` plus one of the account name, realm or a phone number for an X-Auth-Token (top level `auth_token` of the response). No token is needed to call it. Tokens expire after 3600 s by default; there is no refresh: log in again.
-///
-/// `PUT /user_auth` (operationId `createUserAuth`).
+/// A [`Client::create_user_auth`](crate::Client::create_user_auth) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateUserAuth` does nothing until you `.send()` it"]
 pub struct CreateUserAuth {
@@ -87,11 +83,7 @@ impl CreateUserAuth {
     }
 }
 
-/// Log in with an account's API key
-///
-/// Exchanges an account's 64-character API key for an X-Auth-Token (top level `auth_token` of the response). No token is needed to call it.
-///
-/// `PUT /api_auth` (operationId `createApiAuth`).
+/// A [`Client::create_api_auth`](crate::Client::create_api_auth) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateApiAuth` does nothing until you `.send()` it"]
 pub struct CreateApiAuth {
@@ -170,11 +162,7 @@ impl CreateApiAuth {
     }
 }
 
-/// List the groups of an account
-///
-/// Returns a summary of each group in the account (its endpoint count, not the endpoint map). Requires an X-Auth-Token with access to the account. Listings are paged with `page_size` and `start_key`.
-///
-/// `GET /accounts/{ACCOUNT_ID}/groups` (operationId `listGroups`).
+/// A [`Client::list_groups`](crate::Client::list_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListGroups` does nothing until you `.send()` it"]
 pub struct ListGroups {
@@ -372,7 +360,7 @@ impl ListGroups {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -465,11 +453,7 @@ impl ListGroups {
     }
 }
 
-/// Create a group
-///
-/// Creates a group in the account and returns it with its new `id`. Requires an X-Auth-Token with write access to the account.
-///
-/// `PUT /accounts/{ACCOUNT_ID}/groups` (operationId `createGroup`).
+/// A [`Client::create_group`](crate::Client::create_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateGroup` does nothing until you `.send()` it"]
 pub struct CreateGroup {
@@ -536,7 +520,7 @@ impl CreateGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -568,11 +552,7 @@ impl CreateGroup {
     }
 }
 
-/// Get a group
-///
-/// Returns the full group, endpoint map included. Requires an X-Auth-Token with access to the account.
-///
-/// `GET /accounts/{ACCOUNT_ID}/groups/{GROUP_ID}` (operationId `getGroup`).
+/// A [`Client::get_group`](crate::Client::get_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetGroup` does nothing until you `.send()` it"]
 pub struct GetGroup {
@@ -637,7 +617,7 @@ impl GetGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -648,7 +628,7 @@ impl GetGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::GROUP_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -667,11 +647,7 @@ impl GetGroup {
     }
 }
 
-/// Replace a group
-///
-/// Replaces the group's public fields with the body (a full group). Requires an X-Auth-Token with write access to the account.
-///
-/// `POST /accounts/{ACCOUNT_ID}/groups/{GROUP_ID}` (operationId `updateGroup`).
+/// A [`Client::update_group`](crate::Client::update_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateGroup` does nothing until you `.send()` it"]
 pub struct UpdateGroup {
@@ -744,7 +720,7 @@ impl UpdateGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -755,7 +731,7 @@ impl UpdateGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::GROUP_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -787,11 +763,7 @@ impl UpdateGroup {
     }
 }
 
-/// Delete a group
-///
-/// Removes the group from the account and returns it as it was. Requires an X-Auth-Token with write access to the account.
-///
-/// `DELETE /accounts/{ACCOUNT_ID}/groups/{GROUP_ID}` (operationId `deleteGroup`).
+/// A [`Client::delete_group`](crate::Client::delete_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`DeleteGroup` does nothing until you `.send()` it"]
 pub struct DeleteGroup {
@@ -856,7 +828,7 @@ impl DeleteGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -867,7 +839,7 @@ impl DeleteGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::GROUP_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -886,11 +858,7 @@ impl DeleteGroup {
     }
 }
 
-/// Change some fields of a group
-///
-/// Merges the body into the stored group; the merged group must still be a valid group. Requires an X-Auth-Token with write access to the account.
-///
-/// `PATCH /accounts/{ACCOUNT_ID}/groups/{GROUP_ID}` (operationId `patchGroup`).
+/// A [`Client::patch_group`](crate::Client::patch_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`PatchGroup` does nothing until you `.send()` it"]
 pub struct PatchGroup {
@@ -963,7 +931,7 @@ impl PatchGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -974,7 +942,7 @@ impl PatchGroup {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::GROUP_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -1006,11 +974,7 @@ impl PatchGroup {
     }
 }
 
-/// List the groups that contain a user
-///
-/// Returns a summary of each group in which the user is a `type: user` endpoint. Requires an X-Auth-Token with access to the account.
-///
-/// `GET /accounts/{ACCOUNT_ID}/users/{USER_ID}/groups` (operationId `listUserGroups`).
+/// A [`Client::list_user_groups`](crate::Client::list_user_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListUserGroups` does nothing until you `.send()` it"]
 pub struct ListUserGroups {
@@ -1144,7 +1108,7 @@ impl ListUserGroups {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::ACCOUNT_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -1155,7 +1119,7 @@ impl ListUserGroups {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::USER_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }

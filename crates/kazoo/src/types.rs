@@ -282,7 +282,7 @@ impl dialtone_runtime::Validate for Group {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::GROUP_ID,
                 "^[0-9a-f]{32}$",
             )?;
         }
@@ -1188,7 +1188,7 @@ impl dialtone_runtime::Validate for UserAuthCredentials {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.expose(),
-                &crate::patterns::PATTERN_1,
+                &crate::patterns::USER_AUTH_CREDENTIALS_CREDENTIALS,
                 "^([0-9a-f]{32}|[0-9a-f]{40})$",
             )?;
         }

@@ -4,11 +4,7 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
-/// Start an authorization
-///
-/// The authorization endpoint of the authorization code flow (RFC 6749 section 4.1), with PKCE (RFC 7636): a browser is sent here, the user signs in and grants the app access, and the browser is redirected back to `redirect_uri` with `code` and `state` (or `error`, `error_description` and `state`). The code is exchanged at getToken (grant `authorization_code`, with `code_verifier` when a `code_challenge` was sent). A client id or redirect URI the app did not register is answered here (400) instead of redirecting.
-///
-/// `GET /restapi/oauth/authorize` (operationId `authorize`).
+/// A [`Client::authorize`](crate::Client::authorize) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`Authorize` does nothing until you `.send()` it"]
 pub struct Authorize {
@@ -162,11 +158,7 @@ impl Authorize {
     }
 }
 
-/// Get a token
-///
-/// Issues an access token (and a refresh token) for one of the grants: password, JWT bearer, refresh_token, authorization_code (with the PKCE `code_verifier` when the authorization sent a challenge) or client_credentials. The app's client id and secret go as HTTP Basic auth (confidential apps), or the app authenticates with a signed `client_assertion` (private_key_jwt / client_secret_jwt), or a public app sends only `client_id`. Errors are OAuth error bodies (`error`, `error_description`) with RingCentral's `errors`. Throttling group Auth.
-///
-/// `POST /restapi/oauth/token` (operationId `getToken`).
+/// A [`Client::get_token`](crate::Client::get_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
@@ -263,11 +255,7 @@ impl GetToken {
     }
 }
 
-/// Revoke a token
-///
-/// Revokes an access or refresh token, and with it the whole session. The app's client id and secret go as HTTP Basic auth. Throttling group Auth.
-///
-/// `POST /restapi/oauth/revoke` (operationId `revokeToken`).
+/// A [`Client::revoke_token`](crate::Client::revoke_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`RevokeToken` does nothing until you `.send()` it"]
 pub struct RevokeToken {
@@ -361,13 +349,7 @@ impl RevokeToken {
     }
 }
 
-/// List call monitoring groups
-///
-/// Returns the account's call monitoring groups. App permission ReadAccounts; user permission ReadExtensions. Throttling group Medium.
-///
-/// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `listCallMonitoringGroups`).
-///
-/// Response headers: `X-Rate-Limit-Group`, `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` (read them with `send_raw`).
+/// A [`Client::list_call_monitoring_groups`](crate::Client::list_call_monitoring_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListCallMonitoringGroups` does nothing until you `.send()` it"]
 pub struct ListCallMonitoringGroups {
@@ -543,11 +525,7 @@ impl ListCallMonitoringGroups {
     }
 }
 
-/// Create a call monitoring group
-///
-/// Creates a call monitoring group (members are added with updateCallMonitoringGroupList). App permission EditExtensions; user permission Groups. Throttling group Medium.
-///
-/// `POST /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `createCallMonitoringGroup`).
+/// A [`Client::create_call_monitoring_group`](crate::Client::create_call_monitoring_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateCallMonitoringGroup` does nothing until you `.send()` it"]
 pub struct CreateCallMonitoringGroup {
@@ -629,11 +607,7 @@ impl CreateCallMonitoringGroup {
     }
 }
 
-/// Rename a call monitoring group
-///
-/// Changes a group's name (and site). 400 for an unacceptable name, 403 without permission, 404 when the group is not in the account. App permission EditExtensions; user permission Groups. Throttling group Medium.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}` (operationId `updateCallMonitoringGroup`).
+/// A [`Client::update_call_monitoring_group`](crate::Client::update_call_monitoring_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateCallMonitoringGroup` does nothing until you `.send()` it"]
 pub struct UpdateCallMonitoringGroup {
@@ -722,11 +696,7 @@ impl UpdateCallMonitoringGroup {
     }
 }
 
-/// Delete a call monitoring group
-///
-/// Deletes a group; 404 when it is not in the account. App permission EditExtensions; user permission Groups. Throttling group Medium.
-///
-/// `DELETE /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}` (operationId `deleteCallMonitoringGroup`).
+/// A [`Client::delete_call_monitoring_group`](crate::Client::delete_call_monitoring_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`DeleteCallMonitoringGroup` does nothing until you `.send()` it"]
 pub struct DeleteCallMonitoringGroup {
@@ -791,11 +761,7 @@ impl DeleteCallMonitoringGroup {
     }
 }
 
-/// List a call monitoring group's members
-///
-/// Returns the group's members with their Monitoring/Monitored permissions. App permission ReadAccounts; user permission ReadExtensions. Throttling group Medium.
-///
-/// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}/members` (operationId `listCallMonitoringGroupMembers`).
+/// A [`Client::list_call_monitoring_group_members`](crate::Client::list_call_monitoring_group_members) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListCallMonitoringGroupMembers` does nothing until you `.send()` it"]
 pub struct ListCallMonitoringGroupMembers {
@@ -954,11 +920,7 @@ impl ListCallMonitoringGroupMembers {
     }
 }
 
-/// Add, update and remove call monitoring group members
-///
-/// Adds, updates and removes members and their Monitoring/Monitored permissions in one call. Only User, DigitalUser, VirtualUser, FaxUser and Limited extensions can be members (400 otherwise). App permission EditExtensions; user permission Groups. Throttling group Heavy.
-///
-/// `POST /restapi/v1.0/account/{accountId}/call-monitoring-groups/{groupId}/bulk-assign` (operationId `updateCallMonitoringGroupList`).
+/// A [`Client::update_call_monitoring_group_list`](crate::Client::update_call_monitoring_group_list) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateCallMonitoringGroupList` does nothing until you `.send()` it"]
 pub struct UpdateCallMonitoringGroupList {
@@ -1045,11 +1007,7 @@ impl UpdateCallMonitoringGroupList {
     }
 }
 
-/// Get all user statuses
-///
-/// Returns the presence of every extension of the account. App permission ReadPresence. Throttling group Heavy.
-///
-/// `GET /restapi/v1.0/account/{accountId}/presence` (operationId `readAccountPresence`).
+/// A [`Client::read_account_presence`](crate::Client::read_account_presence) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadAccountPresence` does nothing until you `.send()` it"]
 pub struct ReadAccountPresence {
@@ -1232,11 +1190,7 @@ impl ReadAccountPresence {
     }
 }
 
-/// Get a user's status
-///
-/// Returns the presence of an extension. For non-user extension types (department, IVR, park location, ...) presenceStatus is always Offline and the other statuses are omitted. The batch form takes up to 30 comma-separated extension ids and answers 207 with one result per id (400 InvalidMultipartRequest beyond 30). App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence` (operationId `readUserPresenceStatus`).
+/// A [`Client::read_user_presence_status`](crate::Client::read_user_presence_status) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadUserPresenceStatus` does nothing until you `.send()` it"]
 pub struct ReadUserPresenceStatus {
@@ -1335,11 +1289,7 @@ impl ReadUserPresenceStatus {
     }
 }
 
-/// Get a user's status (batch)
-///
-/// The batch form of `read_user_presence_status`: up to 30 ids in one call, one result per id in request order (HTTP 207).
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence` (operationId `readUserPresenceStatus`).
+/// A [`Client::read_user_presence_status_batch`](crate::Client::read_user_presence_status_batch) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadUserPresenceStatusBatch` does nothing until you `.send()` it"]
 pub struct ReadUserPresenceStatusBatch {
@@ -1504,11 +1454,7 @@ impl ReadUserPresenceStatusBatch {
     }
 }
 
-/// Update a user's status
-///
-/// Changes an extension's user status, do-not-disturb and presence settings; values outside the department's rules give 400. App permission EditPresence. Throttling group Medium.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence` (operationId `updateUserPresenceStatus`).
+/// A [`Client::update_user_presence_status`](crate::Client::update_user_presence_status) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateUserPresenceStatus` does nothing until you `.send()` it"]
 pub struct UpdateUserPresenceStatus {
@@ -1598,11 +1544,7 @@ impl UpdateUserPresenceStatus {
     }
 }
 
-/// Get monitored extensions
-///
-/// Returns the lines (extensions) whose presence the user's BLF-enabled devices show; the first two always describe the user's own extension. App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/line` (operationId `readMonitoredExtensions`).
+/// A [`Client::read_monitored_extensions`](crate::Client::read_monitored_extensions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadMonitoredExtensions` does nothing until you `.send()` it"]
 pub struct ReadMonitoredExtensions {
@@ -1671,11 +1613,7 @@ impl ReadMonitoredExtensions {
     }
 }
 
-/// Update monitored extensions
-///
-/// Sets the lines the user's BLF-enabled devices show (the first two cannot be changed). App permission EditPresence. Throttling group Medium.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/line` (operationId `updateMonitoredExtensions`).
+/// A [`Client::update_monitored_extensions`](crate::Client::update_monitored_extensions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateMonitoredExtensions` does nothing until you `.send()` it"]
 pub struct UpdateMonitoredExtensions {
@@ -1765,11 +1703,7 @@ impl UpdateMonitoredExtensions {
     }
 }
 
-/// Get a monitored extension
-///
-/// Returns one monitored line. App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/line/{lineId}` (operationId `readMonitoredExtension`).
+/// A [`Client::read_monitored_extension`](crate::Client::read_monitored_extension) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadMonitoredExtension` does nothing until you `.send()` it"]
 pub struct ReadMonitoredExtension {
@@ -1842,11 +1776,7 @@ impl ReadMonitoredExtension {
     }
 }
 
-/// Get user presence permissions
-///
-/// Returns the extensions allowed to see the user's presence. App permission ReadPresence. Throttling group Light.
-///
-/// `GET /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/permission` (operationId `readPresencePermissions`).
+/// A [`Client::read_presence_permissions`](crate::Client::read_presence_permissions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ReadPresencePermissions` does nothing until you `.send()` it"]
 pub struct ReadPresencePermissions {
@@ -1920,11 +1850,7 @@ impl ReadPresencePermissions {
     }
 }
 
-/// Update user presence permissions
-///
-/// Sets the extensions allowed to see the user's presence. App permission ReadPresence (as the older description documents). Throttling group Light.
-///
-/// `PUT /restapi/v1.0/account/{accountId}/extension/{extensionId}/presence/permission` (operationId `updatePresencePermissions`).
+/// A [`Client::update_presence_permissions`](crate::Client::update_presence_permissions) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdatePresencePermissions` does nothing until you `.send()` it"]
 pub struct UpdatePresencePermissions {

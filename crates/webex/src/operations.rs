@@ -4,11 +4,7 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
-/// Start an authorization
-///
-/// The authorization endpoint of an integration's authorization code flow, with PKCE: a browser is sent here, the user signs in and grants the integration the scopes it asks for, and the browser is redirected back to `redirect_uri` with `code` and `state` (or `error` and `state`). The code is exchanged at createAccessToken. A client id or redirect URI the integration did not register is answered here (400) instead of redirecting.
-///
-/// `GET /authorize` (operationId `authorize`).
+/// A [`Client::authorize`](crate::Client::authorize) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`Authorize` does nothing until you `.send()` it"]
 pub struct Authorize {
@@ -136,13 +132,7 @@ impl Authorize {
     }
 }
 
-/// Get an integration's access token
-///
-/// Exchanges an authorization code (grant `authorization_code`, with the PKCE `code_verifier` when the authorization sent a challenge) or a refresh token (grant `refresh_token`) for an access token. The integration's client id and secret go in the form body.
-///
-/// `POST /access_token` (operationId `createAccessToken`).
-///
-/// Response headers: `trackingId` (read them with `send_raw`).
+/// A [`Client::create_access_token`](crate::Client::create_access_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateAccessToken` does nothing until you `.send()` it"]
 pub struct CreateAccessToken {
@@ -220,13 +210,7 @@ impl CreateAccessToken {
     }
 }
 
-/// Retrieve a person's monitoring settings
-///
-/// Returns the people, places, virtual lines and call park extensions the person monitors, and whether call park notifications are on. Requires a full, user, or read-only administrator or location administrator token with the scope `spark-admin:people_read`.
-///
-/// `GET /people/{personId}/features/monitoring` (operationId `getMonitoringSettingsPerson`).
-///
-/// Response headers: `trackingId` (read them with `send_raw`).
+/// A [`Client::get_monitoring_settings_person`](crate::Client::get_monitoring_settings_person) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetMonitoringSettingsPerson` does nothing until you `.send()` it"]
 pub struct GetMonitoringSettingsPerson {
@@ -301,13 +285,7 @@ impl GetMonitoringSettingsPerson {
     }
 }
 
-/// Modify a person's monitoring settings
-///
-/// Replaces the person's monitored elements (at most 50) and turns call park notifications on or off. Requires a full or user administrator or location administrator token with the scope `spark-admin:people_write`.
-///
-/// `PUT /people/{personId}/features/monitoring` (operationId `updateMonitoringSettingsPerson`).
-///
-/// Response headers: `trackingId` (read them with `send_raw`).
+/// A [`Client::update_monitoring_settings_person`](crate::Client::update_monitoring_settings_person) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateMonitoringSettingsPerson` does nothing until you `.send()` it"]
 pub struct UpdateMonitoringSettingsPerson {

@@ -3,8 +3,9 @@
 
 //! The spec's `pattern`s, compiled once.
 /// `^[0-9*#+,P]*$`
-pub(crate) static PATTERN_0: std::sync::LazyLock<dialtone_runtime::regex::Regex> = std::sync::LazyLock::new(||
-{
+pub(crate) static MONITORED_ELEMENT_UPDATE_PHONE_NUMBER: std::sync::LazyLock<
+    dialtone_runtime::regex::Regex,
+> = std::sync::LazyLock::new(|| {
     dialtone_runtime::regex::Regex::new("^[0-9*#+,P]*$")
         .expect("dialtone-codegen checked this pattern compiles")
 });

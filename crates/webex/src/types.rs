@@ -858,7 +858,7 @@ impl dialtone_runtime::Validate for MonitoredElementUpdate {
             dialtone_runtime::validate::pattern(
                 &path,
                 value.as_str(),
-                &crate::patterns::PATTERN_0,
+                &crate::patterns::MONITORED_ELEMENT_UPDATE_PHONE_NUMBER,
                 "^[0-9*#+,P]*$",
             )?;
         }

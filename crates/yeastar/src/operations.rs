@@ -4,11 +4,7 @@
 //! One request builder per operation. Create them with the methods of
 //! [`crate::Client`], set optional parameters, then `.send()`.
 use crate::types;
-/// Get an access token
-///
-/// Exchanges the application's client id and secret (API username and password) for an access token (valid 1800 s) and a refresh token (valid 86400 s). Needs no token. On the Cloud edition an application holds at most 8 valid access tokens at once.
-///
-/// `POST /get_token` (operationId `getToken`).
+/// A [`Client::get_token`](crate::Client::get_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
@@ -86,11 +82,7 @@ impl GetToken {
     }
 }
 
-/// Refresh an access token
-///
-/// Exchanges a refresh token for a new access token and refresh token. Needs no access token.
-///
-/// `POST /refresh_token` (operationId `refreshToken`).
+/// A [`Client::refresh_token`](crate::Client::refresh_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`RefreshToken` does nothing until you `.send()` it"]
 pub struct RefreshToken {
@@ -168,11 +160,7 @@ impl RefreshToken {
     }
 }
 
-/// Revoke an access token
-///
-/// Revokes the access token the request carries.
-///
-/// `GET /del_token` (operationId `revokeToken`).
+/// A [`Client::revoke_token`](crate::Client::revoke_token) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`RevokeToken` does nothing until you `.send()` it"]
 pub struct RevokeToken {
@@ -225,11 +213,7 @@ impl RevokeToken {
     }
 }
 
-/// List extension groups
-///
-/// Returns a page of extension groups (group 1 is the built-in Default_All_Extensions). Requires an access token of an application with permission to read extension groups.
-///
-/// `GET /extensiongroup/list` (operationId `listExtensionGroups`).
+/// A [`Client::list_extension_groups`](crate::Client::list_extension_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`ListExtensionGroups` does nothing until you `.send()` it"]
 pub struct ListExtensionGroups {
@@ -429,11 +413,7 @@ impl ListExtensionGroups {
     }
 }
 
-/// Search extension groups
-///
-/// Returns a page of the extension groups whose name matches `search_value`. Requires an access token of an application with permission to read extension groups.
-///
-/// `GET /extensiongroup/search` (operationId `searchExtensionGroups`).
+/// A [`Client::search_extension_groups`](crate::Client::search_extension_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`SearchExtensionGroups` does nothing until you `.send()` it"]
 pub struct SearchExtensionGroups {
@@ -648,11 +628,7 @@ impl SearchExtensionGroups {
     }
 }
 
-/// Get an extension group
-///
-/// Returns one group with its members and every role permission. Requires an access token of an application with permission to read extension groups.
-///
-/// `GET /extensiongroup/get` (operationId `getExtensionGroup`).
+/// A [`Client::get_extension_group`](crate::Client::get_extension_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`GetExtensionGroup` does nothing until you `.send()` it"]
 pub struct GetExtensionGroup {
@@ -707,11 +683,7 @@ impl GetExtensionGroup {
     }
 }
 
-/// Get several extension groups
-///
-/// Returns the groups with the given ids, with their members and role permissions. Requires an access token of an application with permission to read extension groups.
-///
-/// `GET /extensiongroup/query` (operationId `queryExtensionGroups`).
+/// A [`Client::query_extension_groups`](crate::Client::query_extension_groups) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`QueryExtensionGroups` does nothing until you `.send()` it"]
 pub struct QueryExtensionGroups {
@@ -777,11 +749,7 @@ impl QueryExtensionGroups {
     }
 }
 
-/// Add an extension group
-///
-/// Adds and configures an extension group: its members, their roles and what each role may do. Requires an access token of an application with permission to manage extension groups.
-///
-/// `POST /extensiongroup/create` (operationId `createExtensionGroup`).
+/// A [`Client::create_extension_group`](crate::Client::create_extension_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`CreateExtensionGroup` does nothing until you `.send()` it"]
 pub struct CreateExtensionGroup {
@@ -863,11 +831,7 @@ impl CreateExtensionGroup {
     }
 }
 
-/// Edit an extension group
-///
-/// Changes the fields given of the group `id`. Requires an access token of an application with permission to manage extension groups.
-///
-/// `POST /extensiongroup/update` (operationId `updateExtensionGroup`).
+/// A [`Client::update_extension_group`](crate::Client::update_extension_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`UpdateExtensionGroup` does nothing until you `.send()` it"]
 pub struct UpdateExtensionGroup {
@@ -945,11 +909,7 @@ impl UpdateExtensionGroup {
     }
 }
 
-/// Delete an extension group
-///
-/// Deletes the group `id` (a GET, as the vendor documents). Requires an access token of an application with permission to manage extension groups.
-///
-/// `GET /extensiongroup/delete` (operationId `deleteExtensionGroup`).
+/// A [`Client::delete_extension_group`](crate::Client::delete_extension_group) call: set its optional parameters, then `.send()` it.
 #[derive(Debug, Clone)]
 #[must_use = "`DeleteExtensionGroup` does nothing until you `.send()` it"]
 pub struct DeleteExtensionGroup {

@@ -1,0 +1,329 @@
+//! Responses: what a success returns (per status), the error bodies an
+//! operation documents, and the headers its success responses name.
+
+use openapiv3::{ReferenceOr, Response, StatusCode};
+use serde_json::Value;
+
+use super::Lowerer;
+use super::body::{Kind, pick_media};
+use super::extensions::{EXT_BATCH, EXT_ERROR_SCHEMA};
+use crate::error::{Error, push_pointer};
+use crate::ir::*;
+use crate::names::{Scope, camel};
+
+impl<'a> Lowerer<'a> {
+    pub(super) fn response(
+        &self,
+        response: &'a ReferenceOr<Response>,
+        pointer: &str,
+    ) -> Result<(&'a Response, String), Error> {
+        self.component(response, pointer)
+    }
+
+    /// What one response carries: JSON (preferred), text, bytes or nothing.
+    fn response_body(
+        &mut self,
+        response: &Response,
+        response_pointer: &str,
+        hint: &str,
+        enveloped: bool,
+    ) -> Result<One, Error> {
+        let Some((media, key, media_type)) = pick_media(&response.content, false) else {
+            return Ok(One::Empty);
+        };
+        Ok(match media {
+            Kind::Json => {
+                let media_pointer = push_pointer(&push_pointer(response_pointer, "content"), key);
+                let ty = match &media_type.schema {
+                    Some(schema) => {
+                        self.schema_or_ref(schema, &push_pointer(&media_pointer, "schema"), hint)?
+                    }
+                    None => TypeRef::Json,
+                };
+                let envelope = match (enveloped, self.envelope.response.clone()) {
+                    (true, Some(prop)) => {
+                        let (field, field_ty) =
+                            self.envelope_field(&ty, &prop, false, &media_pointer)?;
+                        Some(EnvelopePayload {
+                            field,
+                            ty: field_ty,
+                        })
+                    }
+                    _ => None,
+                };
+                One::Json { ty, envelope }
+            }
+            Kind::Text => One::Text,
+            _ => One::Bytes,
+        })
+    }
+
+    pub(super) fn success(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+        enveloped: bool,
+        builders: &mut Scope,
+        builder: &str,
+    ) -> Result<Success, Error> {
+        let responses = push_pointer(pointer, "responses");
+        let base = camel(op.operation_id.as_deref().unwrap_or("operation"));
+        let mut found: Vec<(Option<u16>, One)> = Vec::new();
+        for (status, response) in &op.responses.responses {
+            let code = match status {
+                StatusCode::Code(code) if (200..300).contains(code) => Some(*code),
+                StatusCode::Range(2) => None,
+                _ => continue,
+            };
+            let batch_status = op
+                .extensions
+                .get(EXT_BATCH)
+                .and_then(|b| b.get("status"))
+                .and_then(Value::as_str);
+            if batch_status == Some(status.to_string().as_str()) {
+                continue;
+            }
+            let status_pointer = push_pointer(&responses, &status.to_string());
+            let (response, response_pointer) = self.response(response, &status_pointer)?;
+            let hint = if found.is_empty() {
+                format!("{base}Response")
+            } else {
+                format!("{base}Response{status}")
+            };
+            let body = self.response_body(response, &response_pointer, &hint, enveloped)?;
+            found.push((code, body));
+        }
+        if found.is_empty() {
+            // Only a `default` response: it describes success too.
+            if let Some(default) = &op.responses.default {
+                let (response, response_pointer) =
+                    self.response(default, &push_pointer(&responses, "default"))?;
+                return self
+                    .response_body(
+                        response,
+                        &response_pointer,
+                        &format!("{base}Response"),
+                        enveloped,
+                    )
+                    .map(One::into_success);
+            }
+            // Only redirects (downloads that live elsewhere): the client
+            // follows them and returns what it finds there.
+            let redirects = op.responses.responses.keys().any(|s| match s {
+                StatusCode::Code(c) => (300..400).contains(c),
+                StatusCode::Range(r) => *r == 3,
+            });
+            if redirects {
+                return Ok(Success::Bytes);
+            }
+            self.soften(
+                self.err(responses, "at least one 2xx or `default` response", None),
+                SkipUnit::Ignored,
+            )?;
+            return Ok(Success::Empty);
+        }
+        if found.iter().all(|(_, body)| *body == found[0].1) {
+            return Ok(found.swap_remove(0).1.into_success());
+        }
+        let mut scope = super::members::response_variants();
+        let variants = found
+            .into_iter()
+            .map(|(status, body)| StatusVariant {
+                status,
+                rust_name: scope.claim(status_name(status)),
+                body: body.into_payload(),
+            })
+            .collect();
+        Ok(Success::Multi {
+            name: builders.claim(format!("{builder}Response")),
+            variants,
+        })
+    }
+
+    /// The names of the headers an operation's success responses document.
+    pub(super) fn response_headers(&self, op: &'a openapiv3::Operation) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (status, response) in &op.responses.responses {
+            let success = match status {
+                StatusCode::Code(c) => (200..300).contains(c),
+                StatusCode::Range(r) => *r == 2,
+            };
+            if !success {
+                continue;
+            }
+            if let Ok((response, _)) = self.response(response, "") {
+                for name in response.headers.keys() {
+                    if !out.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                        out.push(name.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The JSON error bodies an operation documents per status, unless the
+    /// spec names one error schema for all (`x-dialtone-error-schema`).
+    pub(super) fn error_bodies(
+        &mut self,
+        op: &'a openapiv3::Operation,
+        pointer: &str,
+        builders: &mut Scope,
+        builder: &str,
+    ) -> Result<Option<(String, Vec<ErrorVariant>)>, Error> {
+        if self.doc.extensions.contains_key(EXT_ERROR_SCHEMA) {
+            return Ok(None);
+        }
+        let responses = push_pointer(pointer, "responses");
+        let has_success = op.responses.responses.keys().any(|s| match s {
+            StatusCode::Code(c) => (200..300).contains(c),
+            StatusCode::Range(r) => *r == 2,
+        });
+        let mut listed: Vec<(StatusMatch, String, &'a ReferenceOr<Response>)> = op
+            .responses
+            .responses
+            .iter()
+            .filter_map(|(status, r)| match status {
+                StatusCode::Code(c) if *c >= 400 => {
+                    Some((StatusMatch::Code(*c), status.to_string(), r))
+                }
+                StatusCode::Range(d) if *d >= 4 => {
+                    Some((StatusMatch::Range(*d), status.to_string(), r))
+                }
+                _ => None,
+            })
+            .collect();
+        if has_success && let Some(default) = &op.responses.default {
+            listed.push((StatusMatch::Default, "default".to_owned(), default));
+        }
+        let base = camel(op.operation_id.as_deref().unwrap_or(builder));
+        let mut scope = Scope::default();
+        let mut variants = Vec::new();
+        for (status, key, response) in listed {
+            let at = push_pointer(&responses, &key);
+            let (response, response_pointer) = self.response(response, &at)?;
+            let Some((Kind::Json, media_key, media)) = pick_media(&response.content, false) else {
+                continue;
+            };
+            let Some(schema) = &media.schema else {
+                continue;
+            };
+            let schema_pointer = push_pointer(
+                &push_pointer(&push_pointer(&response_pointer, "content"), media_key),
+                "schema",
+            );
+            let ty = self.schema_or_ref(
+                schema,
+                &schema_pointer,
+                &format!("{base}Error{}", camel(&key)),
+            )?;
+            let name = match status {
+                StatusMatch::Code(code) => error_status_name(code),
+                StatusMatch::Range(4) => "ClientError".to_owned(),
+                StatusMatch::Range(5) => "ServerError".to_owned(),
+                StatusMatch::Range(d) => format!("Status{d}xx"),
+                StatusMatch::Default => "Default".to_owned(),
+            };
+            variants.push(ErrorVariant {
+                status,
+                rust_name: scope.claim(name),
+                ty,
+            });
+        }
+        if variants.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((builders.claim(format!("{builder}Error")), variants)))
+    }
+}
+
+pub(super) fn statuses(op: &openapiv3::Operation) -> Vec<String> {
+    let mut out: Vec<String> = op
+        .responses
+        .responses
+        .keys()
+        .map(|s| s.to_string())
+        .collect();
+    if op.responses.default.is_some() {
+        out.push("default".to_owned());
+    }
+    out
+}
+
+/// The variant of an error status (`NotFound`, `Status418`).
+pub(super) fn error_status_name(code: u16) -> String {
+    match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        402 => "PaymentRequired",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        416 => "RangeNotSatisfiable",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return format!("Status{code}"),
+    }
+    .to_owned()
+}
+
+/// The variant of a success status (`Created`, `Status207`).
+pub(super) fn status_name(status: Option<u16>) -> String {
+    match status {
+        None => "Success".to_owned(),
+        Some(200) => "Ok".to_owned(),
+        Some(201) => "Created".to_owned(),
+        Some(202) => "Accepted".to_owned(),
+        Some(203) => "NonAuthoritative".to_owned(),
+        Some(204) => "NoContent".to_owned(),
+        Some(205) => "ResetContent".to_owned(),
+        Some(206) => "PartialContent".to_owned(),
+        Some(207) => "MultiStatus".to_owned(),
+        Some(code) => format!("Status{code}"),
+    }
+}
+
+/// What one response carries.
+#[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)] // plain data, built once per response
+enum One {
+    Empty,
+    Json {
+        ty: TypeRef,
+        envelope: Option<EnvelopePayload>,
+    },
+    Text,
+    Bytes,
+}
+
+impl One {
+    /// The success of an operation with this one body.
+    fn into_success(self) -> Success {
+        match self {
+            One::Empty => Success::Empty,
+            One::Json { ty, envelope } => Success::Json { ty, envelope },
+            One::Text => Success::Text,
+            One::Bytes => Success::Bytes,
+        }
+    }
+
+    /// The body of one status among several (an envelope decodes whole).
+    fn into_payload(self) -> Payload {
+        match self {
+            One::Empty => Payload::Empty,
+            One::Json { ty, .. } => Payload::Json(ty),
+            One::Text => Payload::Text,
+            One::Bytes => Payload::Bytes,
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! `src/operations.rs`: one request builder per operation, in pieces: the
+//! builder itself (its fields, constructor and setters: here), how its
+//! request is encoded (`encode.rs`), how it is sent and its answer decoded
+//! (`send.rs`), how a listing pages (`paging.rs`) and the error bodies the
+//! operation documents (`errors.rs`).
+
+mod encode;
+mod errors;
+mod paging;
+mod send;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{arg_type, doc_attrs, error_type, rust_type, takes_into};
+use crate::escape;
+use crate::ir::{Api, Operation, Param};
+
+pub(super) fn render(api: &Api) -> TokenStream {
+    let builders = api.operations.iter().map(|op| render_op(api, op));
+    let uses_types = !api.types.is_empty() && !api.operations.is_empty();
+    let use_types = uses_types.then(|| {
+        quote!(
+            use crate::types;
+        )
+    });
+    quote! {
+        //! One request builder per operation. Create them with the methods of
+        //! [`crate::Client`], set optional parameters, then `.send()`.
+        #use_types
+        #(#builders)*
+    }
+}
+
+/// The docs of an operation's client method: summary, description,
+/// method and path. Its builder links to them rather than repeat them.
+pub(super) fn op_docs(op: &Operation) -> TokenStream {
+    let mut text = String::new();
+    if let Some(summary) = &op.docs.summary {
+        text.push_str(&escape::markdown(summary));
+        text.push_str("\n\n");
+    }
+    if let Some(description) = &op.docs.description {
+        text.push_str(&escape::markdown(description));
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "{} (operationId {}).",
+        escape::code(&format!(
+            "{} {}",
+            op.http_method.as_upper(),
+            op.path_template
+        )),
+        escape::code(&op.id)
+    ));
+    if !op.response_headers.is_empty() {
+        let names: Vec<String> = op
+            .response_headers
+            .iter()
+            .map(|h| escape::code(h))
+            .collect();
+        text.push_str(&format!(
+            "\n\nResponse headers: {} (read them with `send_raw`).",
+            names.join(", ")
+        ));
+    }
+    doc_attrs(&text)
+}
+
+/// The request builder of `op`, with the enums of its answers.
+fn render_op(api: &Api, op: &Operation) -> TokenStream {
+    let error = error_type(api);
+    let name = format_ident!("{}", op.builder_name);
+    let doc = format!(
+        " A [`Client::{m}`](crate::Client::{m}) call: set its optional parameters, then `.send()` it.",
+        m = op.method_name
+    );
+    let must_use = format!("`{}` does nothing until you `.send()` it", op.builder_name);
+    let Members {
+        fields,
+        ctor_params,
+        ctor_inits,
+        setters,
+    } = members(op);
+    let response_enum = send::response_enum(op);
+    let error_enum = errors::error_enum(op);
+    let send = send::send(op, &error);
+    let send_raw = send::send_raw(&error);
+    let paging = op.paging.as_ref().map(|p| paging::render(op, p, &error));
+    let chunked = send::chunked(op, &error);
+    let into_request = encode::into_request(api, op);
+    quote! {
+        #response_enum
+
+        #error_enum
+
+        #[doc = #doc]
+        #[derive(Debug, Clone)]
+        #[must_use = #must_use]
+        pub struct #name {
+            client: crate::Client,
+            #(#fields)*
+            timeout: Option<std::time::Duration>,
+        }
+
+        impl #name {
+            pub(crate) fn new(client: crate::Client, #(#ctor_params),*) -> Self {
+                Self { client, #(#ctor_inits,)* timeout: None }
+            }
+
+            #(#setters)*
+
+            /// A timeout for this call alone, instead of the client's.
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.timeout = Some(timeout);
+                self
+            }
+
+            #send
+
+            #send_raw
+
+            #paging
+
+            #chunked
+
+            #into_request
+        }
+    }
+}
+
+/// A builder's own members: a field per parameter, the body and HTTP
+/// Basic credentials; the constructor's arguments (required parameters);
+/// a setter per optional parameter, the body and the credentials.
+#[derive(Default)]
+struct Members {
+    fields: Vec<TokenStream>,
+    ctor_params: Vec<TokenStream>,
+    ctor_inits: Vec<TokenStream>,
+    setters: Vec<TokenStream>,
+}
+
+fn members(op: &Operation) -> Members {
+    let mut m = Members::default();
+    for p in &op.params {
+        let ident = format_ident!("{}", p.rust_name);
+        let ty = rust_type(&p.ty, false);
+        if p.required {
+            m.fields.push(quote!(#ident: #ty,));
+            m.ctor_params.push(quote!(#ident: #ty));
+            m.ctor_inits.push(quote!(#ident));
+        } else {
+            m.fields.push(quote!(#ident: Option<#ty>,));
+            m.ctor_inits.push(quote!(#ident: None));
+            m.setters.push(param_setter(p));
+        }
+    }
+    if let Some(body) = &op.body {
+        let ty = rust_type(&body.ty, false);
+        m.fields.push(quote!(body: Option<#ty>,));
+        m.ctor_inits.push(quote!(body: None));
+        let required = if body.required { " (required)" } else { "" };
+        let text = match &body.docs {
+            Some(d) => format!("The request body{required}.\n\n{}", escape::markdown(d)),
+            None => format!("The request body{required}."),
+        };
+        let docs = doc_attrs(&text);
+        let arg = arg_type(&body.ty, false);
+        let value = into_value(&body.ty);
+        m.setters.push(quote! {
+            #docs
+            pub fn body(mut self, value: #arg) -> Self {
+                self.body = Some(#value);
+                self
+            }
+        });
+    }
+    if op.basic_auth {
+        m.fields
+            .push(quote!(basic: Option<(String, dialtone_runtime::Secret)>,));
+        m.ctor_inits.push(quote!(basic: None));
+        m.setters.push(quote! {
+            /// HTTP Basic credentials for this call (e.g. the app's client id
+            /// and secret on a token endpoint).
+            pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<dialtone_runtime::Secret>) -> Self {
+                self.basic = Some((user.into(), password.into()));
+                self
+            }
+        });
+    }
+    m
+}
+
+/// The setter of an optional parameter.
+fn param_setter(p: &Param) -> TokenStream {
+    let ident = format_ident!("{}", p.rust_name);
+    let arg = arg_type(&p.ty, false);
+    let value = into_value(&p.ty);
+    let location = p.location().name();
+    let docs = match &p.docs {
+        Some(d) => doc_attrs(&format!(
+            "{}\n\nThe {} {location} parameter.",
+            escape::markdown(d),
+            escape::code(&p.wire_name),
+        )),
+        None => doc_attrs(&format!(
+            "Sets the {} {location} parameter.",
+            escape::code(&p.wire_name),
+        )),
+    };
+    let deprecated = p
+        .deprecated
+        .then(|| quote!(#[deprecated(note = "the spec deprecates this parameter")]));
+    quote! {
+        #docs
+        #deprecated
+        pub fn #ident(mut self, value: #arg) -> Self {
+            self.#ident = Some(#value);
+            self
+        }
+    }
+}
+
+/// `value`, converted when the setter takes `impl Into<_>`.
+fn into_value(ty: &crate::ir::TypeRef) -> TokenStream {
+    if takes_into(ty) {
+        quote!(value.into())
+    } else {
+        quote!(value)
+    }
+}
