@@ -213,8 +213,9 @@ fn example(api: &Api) -> String {
     let env = api.vendor.to_ascii_uppercase().replace('-', "_");
     writeln!(
         out,
-        "    // The vendor's server, or a fake: `cargo run -p dialtone-fakes -- {}`.",
-        api.vendor
+        "    // The vendor's server, or a mock that checks every request against\n    \
+         // the spec: `dialtone mock --spec {}`.",
+        escape::comment(&api.spec_file)
     )
     .unwrap();
     writeln!(

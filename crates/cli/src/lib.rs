@@ -10,6 +10,31 @@
 //! shares it; the stable interface is the `dialtone` command, and the
 //! build-script API is `dialtone_codegen::Generator`.
 
+/// `println!` that never panics: standard output closed early (`| head`)
+/// stops the printing, not the command, whose exit code still tells.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` that never panics (see `say!`).
+macro_rules! esay {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that never panics (see `say!`).
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -83,7 +108,7 @@ pub fn finish(outcome: Outcome) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            eprintln!("{}", failure.message);
+            esay!("{}", failure.message);
             ExitCode::from(failure.code)
         }
     }
@@ -272,8 +297,8 @@ pub fn generate(args: &GenerateArgs) -> Outcome {
     progress.finish();
     let work = work?;
     let (planned, changes) = &work[0];
-    print!("{}", summary(planned, &label));
-    println!(
+    say_raw!("{}", summary(planned, &label));
+    say!(
         "{} file(s) changed -> {} ({:.1} s)",
         changes.len(),
         visible(&args.out.display().to_string()),
@@ -310,7 +335,7 @@ pub fn check(args: &GenerateArgs) -> Outcome {
     })?;
     let out = visible(&args.out.display().to_string()).into_owned();
     if changes.is_empty() {
-        println!(
+        say!(
             "{out} matches {} ({} files)",
             visible(&label),
             planned.files.len()
@@ -346,7 +371,7 @@ pub fn lint(args: &SpecArgs) -> Outcome {
 
 fn report_findings(findings: &[dialtone_codegen::lint::Finding], what: &str) -> Outcome {
     if findings.is_empty() {
-        println!("{what}: lint clean");
+        say!("{what}: lint clean");
         return Ok(());
     }
     let mut message = String::new();
@@ -407,13 +432,13 @@ pub fn mock(args: &MockArgs) -> Outcome {
         let server = mock::serve(doc, args.port, options)
             .await
             .map_err(|e| Failure::error(format!("error: {e}")))?;
-        println!("mock: {}", server.base_url());
-        println!(
+        say!("mock: {}", server.base_url());
+        say!(
             "mock: every request is checked against {label}; violations are answered \
              400/401/404/405/415 and printed; `{}: <status>` asks for a documented status",
             mock::STATUS_HEADER
         );
-        println!("Ctrl-C stops the mock.");
+        say!("Ctrl-C stops the mock.");
         let _ = std::io::stdout().flush();
         let _ = tokio::signal::ctrl_c().await;
         Ok(())
@@ -429,14 +454,14 @@ pub fn generate_workspace(root: &Path) -> Outcome {
     for (planned, changes) in &work {
         let dir = relative(root, &planned.dir);
         match planned.kind {
-            PlanKind::Crate => println!(
+            PlanKind::Crate => say!(
                 "{}: {} operations, {} types, {} file(s) changed -> {dir}",
                 planned.vendor,
                 planned.operations,
                 planned.types,
                 changes.len(),
             ),
-            PlanKind::SpecCopies => println!(
+            PlanKind::SpecCopies => say!(
                 "{}: {} spec copies, {} file(s) changed -> {dir}",
                 planned.vendor,
                 planned.files.len() - 1,
@@ -444,10 +469,10 @@ pub fn generate_workspace(root: &Path) -> Outcome {
             ),
         }
         for change in changes {
-            println!("  {}", relative_change(root, change));
+            say!("  {}", relative_change(root, change));
         }
     }
-    println!(
+    say!(
         "generated {} crate(s) in {:.0?}",
         work.iter()
             .filter(|(p, _)| p.kind == PlanKind::Crate)
@@ -469,7 +494,7 @@ pub fn check_workspace(root: &Path) -> Outcome {
         drift.extend(changes);
     }
     if drift.is_empty() {
-        println!("crates/ matches specs/ ({} folder(s))", planned.len());
+        say!("crates/ matches specs/ ({} folder(s))", planned.len());
         return Ok(());
     }
     let mut message = String::from("error: crates/ differs from what specs/ generates:\n");
@@ -706,7 +731,7 @@ impl Progress {
         if inner.bar {
             inner.draw(index, label);
         } else {
-            eprintln!(
+            esay!(
                 "dialtone: [{}/{STEPS}] {label} ({:.2} s)",
                 index + 1,
                 inner.started.elapsed().as_secs_f64()

@@ -291,6 +291,34 @@ fn check_names_each_file_that_drifted() {
 }
 
 #[test]
+fn closed_output_stops_the_printing_not_the_command() {
+    // `dialtone generate ... | head -0`: standard output and error are
+    // pipes whose reading ends are closed before the command starts, so
+    // every write fails with EPIPE. The command still does its work and
+    // exits with its own code, not a panic's 101.
+    let scratch = Scratch::new("closed-output");
+    for (args, expected) in [
+        (&["generate", "--spec", "api/petstore.yaml", "--out", "petstore"][..], 0),
+        (&["lint", "--spec", "api/petstore.yaml"][..], 3),
+        (&["check", "--spec", "api/petstore.yaml", "--out", "petstore"][..], 0),
+    ] {
+        let (out_reader, out_writer) = std::io::pipe().unwrap();
+        let (err_reader, err_writer) = std::io::pipe().unwrap();
+        drop((out_reader, err_reader));
+        let status = Command::new(env!("CARGO_BIN_EXE_dialtone"))
+            .args(args)
+            .current_dir(&scratch.0)
+            .stdin(Stdio::null())
+            .stdout(out_writer)
+            .stderr(err_writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(expected), "{args:?}");
+    }
+    assert!(scratch.0.join("petstore/src/lib.rs").is_file());
+}
+
+#[test]
 fn lint_reports_findings_with_exit_3() {
     let scratch = Scratch::new("lint");
     let run = scratch.dialtone(&["lint", "--spec", "api/petstore.yaml"]);
