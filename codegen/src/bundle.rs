@@ -452,10 +452,11 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, (String, Stri
     if meta.len() > cap {
         return Err(too_big());
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| ("a readable file".to_owned(), e.kind().to_string()))?;
-    // The file may have changed since: check what was opened, and read at
-    // most `cap` bytes whatever it claims.
+    let file =
+        open_nonblocking(path).map_err(|e| ("a readable file".to_owned(), e.kind().to_string()))?;
+    // The file may have changed since (a FIFO put in its place opens
+    // without blocking): check what was opened, and read at most `cap`
+    // bytes whatever it claims.
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(("a regular file".into(), "something else".into()));
     }
@@ -472,6 +473,20 @@ pub(crate) fn read_capped(path: &Path, cap: u64) -> Result<String, (String, Stri
             format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
         )
     })
+}
+
+/// Opens `path` for reading without waiting for a writer: a FIFO that
+/// replaced a checked regular file opens at once (and is then refused)
+/// instead of blocking. A regular file reads as usual.
+fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Whether a reference names something on the network or under another
@@ -809,5 +824,33 @@ mod tests {
             "ListDropletsResponseDropletsItem"
         );
         assert_eq!(percent_decode("/a~1%7Bid%7D"), "/a~1{id}");
+    }
+
+    /// A FIFO swapped in after the check must not hang the open: it opens
+    /// at once and the check on what was opened refuses it.
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_opens_without_waiting_for_a_writer() {
+        let dir = std::env::temp_dir().join(format!("dialtone-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("spec.yaml");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let path = fifo.clone();
+        std::thread::spawn(move || {
+            let opened = open_nonblocking(&path).map(|f| f.metadata().unwrap().is_file());
+            let _ = tx.send(opened.map_err(|e| e.kind()));
+        });
+        // A blocking open would never answer (no writer ever comes).
+        let opened = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("the open returned");
+        assert_eq!(opened, Ok(false));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -298,9 +298,21 @@ fn closed_output_stops_the_printing_not_the_command() {
     // exits with its own code, not a panic's 101.
     let scratch = Scratch::new("closed-output");
     for (args, expected) in [
-        (&["generate", "--spec", "api/petstore.yaml", "--out", "petstore"][..], 0),
+        (
+            &[
+                "generate",
+                "--spec",
+                "api/petstore.yaml",
+                "--out",
+                "petstore",
+            ][..],
+            0,
+        ),
         (&["lint", "--spec", "api/petstore.yaml"][..], 3),
-        (&["check", "--spec", "api/petstore.yaml", "--out", "petstore"][..], 0),
+        (
+            &["check", "--spec", "api/petstore.yaml", "--out", "petstore"][..],
+            0,
+        ),
     ] {
         let (out_reader, out_writer) = std::io::pipe().unwrap();
         let (err_reader, err_writer) = std::io::pipe().unwrap();
