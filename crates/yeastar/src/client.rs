@@ -260,6 +260,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Changes the `reqwest::ClientBuilder` Dialtone makes (already
+    /// set with its user agent and timeouts) before it is built:
+    /// proxies, TLS roots and client certificates, DNS, pool
+    /// settings. Ignored when `http_client` gives a client.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(
+            dialtone_runtime::reqwest::ClientBuilder,
+        ) -> dialtone_runtime::reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.inner = self.inner.configure_http(configure);
+        self
+    }
+
+    /// Adds hooks that run around every attempt of every call
+    /// (add headers, observe responses and retries: see
+    /// [`dialtone_runtime::hooks`]); several run in the order added.
+    pub fn hook(mut self, hooks: impl dialtone_runtime::Hooks) -> Self {
+        self.inner = self.inner.hook(hooks);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, crate::Error> {
         Ok(Client {
