@@ -78,6 +78,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
     let group_enum = rate_limit_group_enum(api);
     let digests = api.digests.iter().map(digest_impl);
     let client = client(api);
+    let servers = super::servers::render(api);
     let builder = client_builder(api);
     quote! {
         //! The client and its builder.
@@ -89,6 +90,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
         #(#digests)*
 
         #client
+
+        #servers
 
         #builder
     }

@@ -328,6 +328,13 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
     // What a first program needs without naming `dialtone-runtime`: the
     // OAuth grants, the retry policy, the rate-limit groups.
     let group = (!api.rate_groups.is_empty()).then(|| quote!(, RateLimitGroup));
+    let server_enums = api.servers.iter().flat_map(|s| &s.variables).filter_map(|v| match &v.kind {
+        crate::ir::VarKind::Enum { type_name, .. } => {
+            let ident = quote::format_ident!("{}", type_name);
+            Some(quote!(, #ident))
+        }
+        _ => None,
+    });
     let grant = api
         .auth
         .iter()
@@ -357,7 +364,7 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
         #[rustfmt::skip]
         pub mod types;
 
-        pub use client::{Client, ClientBuilder #group};
+        pub use client::{Client, ClientBuilder #group #(#server_enums)*};
         pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
         #grant
         #use_types

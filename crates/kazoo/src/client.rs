@@ -153,6 +153,54 @@ impl Client {
     }
 }
 
+/// The values of server variable `scheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClusterScheme {
+    /// `http`.
+    Http,
+    /// `https`.
+    Https,
+}
+
+impl ClusterScheme {
+    /// The value, as the spec spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterScheme::Http => "http",
+            ClusterScheme::Https => "https",
+        }
+    }
+}
+
+impl Client {
+    /// A Kazoo cluster's crossbar API.
+    ///
+    /// Starts configuring a client for the server `{scheme}://{host}:{port}/v2`:
+    ///
+    /// - `scheme`: the variable `scheme` (the spec's default: `http`)
+    /// - `host`: the variable `host` (the spec's default: `localhost`)
+    /// - `port`: the variable `port` (the spec's default: `8000`)
+    ///
+    /// Text variables must be a host name, an IP address (IPv6 in brackets) or a path segment: anything else is an `Error::InvalidRequest`.
+    pub fn cluster(
+        scheme: ClusterScheme,
+        host: &str,
+        port: u16,
+    ) -> Result<ClientBuilder, crate::Error> {
+        dialtone_runtime::validate::server_variable("host", host)?;
+        Ok({
+            let mut url = String::new();
+            url.push_str(scheme.as_str());
+            url.push_str("://");
+            url.push_str(host);
+            url.push_str(":");
+            url.push_str(&port.to_string());
+            url.push_str("/v2");
+            Client::builder(url)
+        })
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]

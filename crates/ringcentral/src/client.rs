@@ -349,6 +349,26 @@ impl Client {
     }
 }
 
+impl Client {
+    /// RingCentral's production platform.
+    ///
+    /// Starts configuring a client for the server `https://platform.ringcentral.com`.
+    pub fn production() -> ClientBuilder {
+        let mut url = String::new();
+        url.push_str("https://platform.ringcentral.com");
+        Client::builder(url)
+    }
+
+    /// RingCentral's developer sandbox (apps before they graduate to production).
+    ///
+    /// Starts configuring a client for the server `https://platform.devtest.ringcentral.com`.
+    pub fn sandbox() -> ClientBuilder {
+        let mut url = String::new();
+        url.push_str("https://platform.devtest.ringcentral.com");
+        Client::builder(url)
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]

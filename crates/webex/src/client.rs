@@ -97,6 +97,17 @@ impl Client {
     }
 }
 
+impl Client {
+    /// Webex's public API.
+    ///
+    /// Starts configuring a client for the server `https://webexapis.com/v1`.
+    pub fn production() -> ClientBuilder {
+        let mut url = String::new();
+        url.push_str("https://webexapis.com/v1");
+        Client::builder(url)
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]

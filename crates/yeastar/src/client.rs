@@ -132,6 +132,29 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A P-Series PBX (Cloud edition hosts take the default port 443).
+    ///
+    /// Starts configuring a client for the server `https://{host}:{port}/openapi/v1.0`:
+    ///
+    /// - `host`: the variable `host` (the spec's default: `pbx.example.com`)
+    /// - `port`: the variable `port` (the spec's default: `8088`)
+    ///
+    /// Text variables must be a host name, an IP address (IPv6 in brackets) or a path segment: anything else is an `Error::InvalidRequest`.
+    pub fn pbx(host: &str, port: u16) -> Result<ClientBuilder, crate::Error> {
+        dialtone_runtime::validate::server_variable("host", host)?;
+        Ok({
+            let mut url = String::new();
+            url.push_str("https://");
+            url.push_str(host);
+            url.push_str(":");
+            url.push_str(&port.to_string());
+            url.push_str("/openapi/v1.0");
+            Client::builder(url)
+        })
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]
