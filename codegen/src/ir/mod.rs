@@ -195,6 +195,8 @@ pub enum Lifecycle {
 pub struct Login {
     /// The builder method (`api_key_login`).
     pub method: String,
+    /// Its twin that keeps tokens in a store (`api_key_login_with_store`).
+    pub store_method: String,
     /// The operation.
     pub call: TokenCall,
     /// The type of its whole request body.

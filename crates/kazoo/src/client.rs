@@ -246,6 +246,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Like [`api_key_login`](Self::api_key_login), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).
+    pub fn api_key_login_with_store(
+        mut self,
+        credentials: types::ApiAuthRequest,
+        store: impl dialtone_runtime::store::TokenStore,
+    ) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "createApiAuth",
+                    method: dialtone_runtime::reqwest::Method::PUT,
+                    path: "/api_auth",
+                    rate_group: None,
+                },
+                body,
+                "/auth_token",
+            )
+            .lifetime(std::time::Duration::from_secs(3600))
+            .with_store(store);
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::header("x-auth-token"),
+                ),
+            );
+        self
+    }
+
     /// Logs in with `createUserAuth` (PUT /user_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection. Concurrent calls share one login, which counts against their deadlines.
     ///
     /// The credentials never appear in `Debug` output.
@@ -262,6 +292,36 @@ impl ClientBuilder {
                 "/auth_token",
             )
             .lifetime(std::time::Duration::from_secs(3600));
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::header("x-auth-token"),
+                ),
+            );
+        self
+    }
+
+    /// Like [`user_login`](Self::user_login), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).
+    pub fn user_login_with_store(
+        mut self,
+        credentials: types::UserAuthRequest,
+        store: impl dialtone_runtime::store::TokenStore,
+    ) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "createUserAuth",
+                    method: dialtone_runtime::reqwest::Method::PUT,
+                    path: "/user_auth",
+                    rate_group: None,
+                },
+                body,
+                "/auth_token",
+            )
+            .lifetime(std::time::Duration::from_secs(3600))
+            .with_store(store);
         self.inner = self
             .inner
             .auth(

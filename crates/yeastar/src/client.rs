@@ -224,6 +224,52 @@ impl ClientBuilder {
         self
     }
 
+    /// Like [`login`](Self::login), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).
+    pub fn login_with_store(
+        mut self,
+        credentials: types::GetTokenRequest,
+        store: impl dialtone_runtime::store::TokenStore,
+    ) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "getToken",
+                    method: dialtone_runtime::reqwest::Method::POST,
+                    path: "/get_token",
+                    rate_group: None,
+                },
+                body,
+                "/access_token",
+            )
+            .expires_in_at("/access_token_expire_time")
+            .refresh_with(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "refreshToken",
+                    method: dialtone_runtime::reqwest::Method::POST,
+                    path: "/refresh_token",
+                    rate_group: None,
+                },
+                "refresh_token",
+                "/refresh_token",
+            )
+            .revoke_with(dialtone_runtime::tokens::TokenCall {
+                operation: "revokeToken",
+                method: dialtone_runtime::reqwest::Method::GET,
+                path: "/del_token",
+                rate_group: None,
+            })
+            .with_store(store);
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::Query("access_token"),
+                ),
+            );
+        self
+    }
+
     /// Authenticates with any provider (for example one that
     /// obtains and refreshes tokens).
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
