@@ -81,9 +81,12 @@ fn pieces(url: &str, variables: &[ServerVar]) -> Vec<UrlPiece> {
     let mut rest = url;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
-        let var = after
-            .find('}')
-            .and_then(|close| variables.iter().position(|v| v.wire == after[..close]).map(|i| (i, close)));
+        let var = after.find('}').and_then(|close| {
+            variables
+                .iter()
+                .position(|v| v.wire == after[..close])
+                .map(|i| (i, close))
+        });
         match var {
             Some((index, close)) => {
                 literal.push_str(&rest[..open]);

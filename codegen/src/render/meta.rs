@@ -328,13 +328,17 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
     // What a first program needs without naming `dialtone-runtime`: the
     // OAuth grants, the retry policy, the rate-limit groups.
     let group = (!api.rate_groups.is_empty()).then(|| quote!(, RateLimitGroup));
-    let server_enums = api.servers.iter().flat_map(|s| &s.variables).filter_map(|v| match &v.kind {
-        crate::ir::VarKind::Enum { type_name, .. } => {
-            let ident = quote::format_ident!("{}", type_name);
-            Some(quote!(, #ident))
-        }
-        _ => None,
-    });
+    let server_enums = api
+        .servers
+        .iter()
+        .flat_map(|s| &s.variables)
+        .filter_map(|v| match &v.kind {
+            crate::ir::VarKind::Enum { type_name, .. } => {
+                let ident = quote::format_ident!("{}", type_name);
+                Some(quote!(, #ident))
+            }
+            _ => None,
+        });
     let grant = api
         .auth
         .iter()

@@ -35,10 +35,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
 
 fn var_enum(type_name: &str, wire: &str, variants: &[(String, String)]) -> TokenStream {
     let name = format_ident!("{}", type_name);
-    let doc = format!(
-        " The values of server variable {}.",
-        escape::code(wire)
-    );
+    let doc = format!(" The values of server variable {}.", escape::code(wire));
     let defs = variants.iter().map(|(rust, value)| {
         let ident = format_ident!("{}", rust);
         let doc = format!(" {}.", escape::code(value));

@@ -690,7 +690,11 @@ impl fmt::Debug for CallOptions {
             .field("timeout", &self.timeout)
             .field(
                 "headers",
-                &self.headers.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
             )
             .field("retry", &self.retry)
             .finish()

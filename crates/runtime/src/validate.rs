@@ -328,7 +328,9 @@ pub fn server_variable(name: &str, value: &str) -> Result<(), InvalidRequest> {
     let ipv6 = |inner: &str| {
         !inner.is_empty()
             && inner.contains(':')
-            && inner.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'))
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'))
     };
     let ok = (1..=253).contains(&value.len())
         && (value.chars().all(unreserved)
@@ -352,7 +354,14 @@ mod server_variable_tests {
 
     #[test]
     fn only_hosts_addresses_and_segments_pass() {
-        for ok in ["pbx.example.com", "10.0.0.7", "[::1]", "[fe80::1]", "v2", "a~b_c-d"] {
+        for ok in [
+            "pbx.example.com",
+            "10.0.0.7",
+            "[::1]",
+            "[fe80::1]",
+            "v2",
+            "a~b_c-d",
+        ] {
             assert!(server_variable("host", ok).is_ok(), "{ok}");
         }
         let long = "a".repeat(254);

@@ -279,7 +279,9 @@ pub(super) fn send_meta(op: &Operation, error: &TokenStream) -> Option<TokenStre
         Success::Text | Success::Multi { .. } | Success::Batch { .. } => return None,
     };
     let what = match &op.success {
-        Success::Json { envelope: Some(_), .. } => "the whole response envelope",
+        Success::Json {
+            envelope: Some(_), ..
+        } => "the whole response envelope",
         Success::Empty => "`()` (success has no body)",
         _ => "the decoded body",
     };
