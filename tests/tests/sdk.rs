@@ -328,3 +328,43 @@ async fn a_restarted_yeastar_client_goes_on_from_its_token_file() {
     assert_eq!(fake.tokens().logins, 1, "no new login");
     let _ = std::fs::remove_file(&path);
 }
+
+/// With the `time` feature, `date-time` fields parse on demand; the text
+/// the vendor sent stays the stored value, sent back byte for byte (an
+/// offset, fractional seconds and a value that is no date-time alike).
+#[tokio::test]
+async fn date_times_parse_on_demand_and_round_trip_exactly() {
+    let server = CaptureServer::start().await;
+    let kazoo = capture_client(&server);
+    for stamp in ["2026-12-02T01:00:00.250+01:00", "yesterday"] {
+        server.respond(
+            200,
+            json!({"data": group_json(), "status": "success", "timestamp": stamp}),
+        );
+        let envelope = kazoo
+            .get_group(ACCOUNT_ID, GROUP)
+            .send_enveloped()
+            .await
+            .unwrap();
+        assert_eq!(envelope.timestamp.as_deref(), Some(stamp));
+        match envelope.parse_timestamp().unwrap() {
+            Ok(at) => {
+                assert_eq!(stamp, "2026-12-02T01:00:00.250+01:00");
+                assert_eq!(at.unix_timestamp(), 1_796_169_600);
+                assert_eq!(at.millisecond(), 250);
+                assert_eq!(at.offset().whole_hours(), 1);
+            }
+            Err(_) => assert_eq!(stamp, "yesterday"),
+        }
+        let sent_back = serde_json::to_value(&envelope).unwrap();
+        assert_eq!(sent_back["timestamp"], stamp);
+    }
+    let mut no_stamp = json!({"data": group_json(), "status": "success"});
+    server.respond(200, no_stamp.take());
+    let envelope = kazoo
+        .get_group(ACCOUNT_ID, GROUP)
+        .send_enveloped()
+        .await
+        .unwrap();
+    assert!(envelope.parse_timestamp().is_none());
+}
