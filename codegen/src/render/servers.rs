@@ -118,7 +118,13 @@ fn constructor(server: &Server) -> TokenStream {
             .then(|| quote!(dialtone_runtime::validate::server_variable(#wire, #ident)?;))
     });
     let pushes = server.pieces.iter().map(|piece| match piece {
-        UrlPiece::Literal(text) => quote!(url.push_str(#text);),
+        UrlPiece::Literal(text) => {
+            let mut chars = text.chars();
+            match (chars.next(), chars.next()) {
+                (Some(c), None) => quote!(url.push(#c);),
+                _ => quote!(url.push_str(#text);),
+            }
+        }
         UrlPiece::Var(i) => {
             let v = &server.variables[*i];
             let ident = format_ident!("{}", v.rust_name);

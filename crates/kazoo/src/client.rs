@@ -193,7 +193,7 @@ impl Client {
             url.push_str(scheme.as_str());
             url.push_str("://");
             url.push_str(host);
-            url.push_str(":");
+            url.push(':');
             url.push_str(&port.to_string());
             url.push_str("/v2");
             Client::builder(url)

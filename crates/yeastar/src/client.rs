@@ -147,7 +147,7 @@ impl Client {
             let mut url = String::new();
             url.push_str("https://");
             url.push_str(host);
-            url.push_str(":");
+            url.push(':');
             url.push_str(&port.to_string());
             url.push_str("/openapi/v1.0");
             Client::builder(url)
