@@ -79,6 +79,7 @@
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
 //! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder; `no_rate_limit()` opts out). The groups, with those of `x-throttling-group`, are the generated `RateLimitGroup` enum that `rate_limit(group, ..)` takes. |
 //! | `x-dialtone-digest: {algorithm: md5, of: lowercase-user-colon-password}` | string property | the property carries the md5 hex of `lowercase(user):password` (Kazoo's user login): its struct (whose only required property it must be) gets `from_password(username, password)`, the digest computed by the runtime. |
+//! | `x-dialtone-name: name` | server | the name of the server's `Client` constructor (`Client::sandbox()`, `Client::pbx(host, port)`); default `server`. Its variables are the constructor's arguments: an enum where the spec lists values, `u16` for a numeric `port`, else text checked to be a host, an IP address or a path segment. |
 //! | `x-dialtone-crate: {version?, keywords?, categories?, license?}` | root | the generated crate's package fields where the caller set none ([`Package`]). |
 //! | `x-throttling-group: Light` | operation | RingCentral's rate-limit group: the operation's requests are shaped by that group's limit. |
 //!

@@ -28,6 +28,8 @@ pub struct Api {
     pub description: Option<String>,
     /// The first server's URL with every variable at its default.
     pub default_server: Option<String>,
+    /// The spec's servers, one `Client` constructor each.
+    pub servers: Vec<Server>,
     /// How the client can authenticate.
     pub auth: Vec<AuthScheme>,
     /// Every operation, in spec order.
@@ -193,6 +195,8 @@ pub enum Lifecycle {
 pub struct Login {
     /// The builder method (`api_key_login`).
     pub method: String,
+    /// Its twin that keeps tokens in a store (`api_key_login_with_store`).
+    pub store_method: String,
     /// The operation.
     pub call: TokenCall,
     /// The type of its whole request body.
@@ -253,4 +257,57 @@ pub struct Example {
     pub request: bool,
     /// The value.
     pub value: serde_json::Value,
+}
+
+/// One of the spec's `servers`: a `Client` constructor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Server {
+    /// The constructor's name (`x-dialtone-name`, else `server`).
+    pub method: String,
+    /// The URL template, as written.
+    pub url: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// The template cut into text and variables.
+    pub pieces: Vec<UrlPiece>,
+    /// The variables, in spec order: the constructor's arguments.
+    pub variables: Vec<ServerVar>,
+}
+
+/// A piece of a server's URL template.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UrlPiece {
+    /// Text as written.
+    Literal(String),
+    /// The variable at this index of [`Server::variables`].
+    Var(usize),
+}
+
+/// A server variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerVar {
+    /// Its name in the template.
+    pub wire: String,
+    /// The argument's name.
+    pub rust_name: String,
+    /// `default`.
+    pub default: String,
+    /// `description`.
+    pub description: Option<String>,
+    /// The argument's type.
+    pub kind: VarKind,
+}
+
+/// The type of a server variable's argument.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VarKind {
+    /// Text, checked to be a host name, address or path segment.
+    Text,
+    /// A `port` whose default is a number: `u16`.
+    Port,
+    /// The values the spec lists: an enum of `(variant, value)`.
+    Enum {
+        type_name: String,
+        variants: Vec<(String, String)>,
+    },
 }

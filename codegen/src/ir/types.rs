@@ -73,6 +73,20 @@ pub struct Field {
     /// The method that sets it to `null`, for optional nullable fields
     /// (`with_name_null`).
     pub null_setter: Option<String>,
+    /// A string `format` with a typed accessor behind a feature of the
+    /// generated crate (the `String` stays the stored value).
+    pub format: Option<TextFormat>,
+}
+
+/// String formats that get typed accessors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    /// `date-time`: RFC 3339 (feature `time`).
+    DateTime,
+    /// `date`: `YYYY-MM-DD` (feature `time`).
+    Date,
+    /// `uuid` (feature `uuid`).
+    Uuid,
 }
 
 /// An enum variant.

@@ -164,8 +164,10 @@ impl<'a> Lowerer<'a> {
                 ));
             }
         };
+        let method = scope.claim(snake(&text(item, "method", at)?));
         Ok(Login {
-            method: scope.claim(snake(&text(item, "method", at)?)),
+            store_method: scope.claim(format!("{method}_with_store")),
+            method,
             call,
             body,
             token: text(item, "token", at)?,

@@ -567,6 +567,7 @@ impl<'a> Lowerer<'a> {
                 flatten: true,
                 setter: String::new(),
                 null_setter: None,
+                format: None,
             });
         }
         Ok(())

@@ -21,6 +21,8 @@ pub(super) const EXT_EXAMPLE_OP: &str = "x-dialtone-example-operation";
 pub(super) const EXT_ERRCODE: &str = "x-dialtone-errcode";
 /// Root: client-side rate limits per group.
 pub(super) const EXT_RATE_LIMITS: &str = "x-dialtone-rate-limits";
+/// Server: the name of its `Client` constructor.
+pub(super) const EXT_SERVER_NAME: &str = "x-dialtone-name";
 /// Operation: whether it may be replayed.
 pub(super) const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
 /// Operation: its batch form.

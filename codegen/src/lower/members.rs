@@ -88,7 +88,13 @@ pub(crate) const REQUEST_BUILDER: &[&str] = &[
     "send",
     "send_chunked",
     "send_enveloped",
+    "extra_header",
+    "no_retries",
+    "options",
+    "retry_policy",
     "send_raw",
+    "send_stream",
+    "send_with_meta",
     "timeout",
 ];
 
@@ -97,9 +103,11 @@ pub(crate) const REQUEST_BUILDER: &[&str] = &[
 pub(crate) const CLIENT_BUILDER: &[&str] = &[
     "auth",
     "build",
+    "configure_http",
     "connect_timeout",
     "default_header",
     "fmt",
+    "hook",
     "http_client",
     "inner",
     "new",

@@ -25,6 +25,7 @@ mod params;
 mod refs;
 mod response;
 mod schema;
+mod servers;
 
 use extensions::*;
 use refs::component_key;
@@ -61,7 +62,8 @@ pub fn lower(
     lowerer.envelope = lowerer.envelope_config()?;
     lowerer.name_components();
     lowerer.lower_components()?;
-    let (operations, examples) = lowerer.operations()?;
+    let (operations, examples, mut methods) = lowerer.operations()?;
+    let servers = lowerer.servers(&mut methods)?;
     lowerer.break_alias_cycles();
     lowerer.box_cycles();
     lowerer.box_deep_nesting();
@@ -87,6 +89,7 @@ pub fn lower(
             }
             url
         }),
+        servers,
         auth,
         operations,
         types: lowerer.types,

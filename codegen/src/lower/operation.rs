@@ -35,7 +35,9 @@ struct Input<'o> {
 
 impl<'a> Lowerer<'a> {
     /// Every operation (and batch form) and the examples they document.
-    pub(super) fn operations(&mut self) -> Result<(Vec<Operation>, Vec<Example>), Error> {
+    pub(super) fn operations(
+        &mut self,
+    ) -> Result<(Vec<Operation>, Vec<Example>, crate::names::Scope), Error> {
         let mut names = Names {
             methods: members::client_methods(),
             builders: members::builder_types(),
@@ -87,7 +89,7 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        Ok((operations, examples))
+        Ok((operations, examples, names.methods))
     }
 
     /// Records an operation left out, with where inside it the problem is;

@@ -338,6 +338,10 @@ impl<'a> Lowerer<'a> {
             };
             let mut lenient = false;
             let nullable = matches!(prop, ReferenceOr::Item(s) if s.schema_data.nullable);
+            let format = match prop {
+                ReferenceOr::Item(s) if matches!(ty, TypeRef::String(_)) => text_format(s),
+                _ => None,
+            };
             let docs = match prop {
                 ReferenceOr::Item(s) => {
                     if s.schema_data.extensions.get(EXT_SECRET) == Some(&Value::Bool(true)) {
@@ -370,6 +374,7 @@ impl<'a> Lowerer<'a> {
                 // Named once the struct is complete (`members::name_setters`).
                 setter: String::new(),
                 null_setter: None,
+                format,
             });
         }
         let extra = extra.then(|| scope.claim("extra".to_owned()));
@@ -586,5 +591,21 @@ impl Patterns {
         };
         self.at.insert(pointer.to_owned(), index);
         index
+    }
+}
+
+/// The format of a string schema that gets a typed accessor, if any.
+fn text_format(s: &openapiv3::Schema) -> Option<crate::ir::TextFormat> {
+    use crate::ir::TextFormat;
+    let openapiv3::SchemaKind::Type(openapiv3::Type::String(t)) = &s.schema_kind else {
+        return None;
+    };
+    match &t.format {
+        VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::DateTime) => {
+            Some(TextFormat::DateTime)
+        }
+        VariantOrUnknownOrEmpty::Item(openapiv3::StringFormat::Date) => Some(TextFormat::Date),
+        VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid" => Some(TextFormat::Uuid),
+        _ => None,
     }
 }

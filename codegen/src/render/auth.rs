@@ -147,6 +147,11 @@ fn login_method(
         login.call.http_method.as_upper(),
         escape::markdown_line(&login.call.path),
     ));
+    let store_method = format_ident!("{}", login.store_method);
+    let store_docs = doc_attrs(&format!(
+        "Like [`{m}`](Self::{m}), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).",
+        m = login.method
+    ));
     quote! {
         #docs
         pub fn #method(mut self, credentials: #body) -> Self {
@@ -156,6 +161,19 @@ fn login_method(
                 #lifetime
                 #refresh_call
                 #revoke_call;
+            self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
+            self
+        }
+
+        #store_docs
+        pub fn #store_method(mut self, credentials: #body, store: impl dialtone_runtime::store::TokenStore) -> Self {
+            let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+            let source = dialtone_runtime::tokens::TokenExchange::new(#call, body, #token)
+                #expires
+                #lifetime
+                #refresh_call
+                #revoke_call
+                .with_store(store);
             self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
             self
         }

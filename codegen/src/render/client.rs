@@ -78,6 +78,7 @@ pub(super) fn render(api: &Api) -> TokenStream {
     let group_enum = rate_limit_group_enum(api);
     let digests = api.digests.iter().map(digest_impl);
     let client = client(api);
+    let servers = super::servers::render(api);
     let builder = client_builder(api);
     quote! {
         //! The client and its builder.
@@ -89,6 +90,8 @@ pub(super) fn render(api: &Api) -> TokenStream {
         #(#digests)*
 
         #client
+
+        #servers
 
         #builder
     }
@@ -255,6 +258,26 @@ fn client_builder(api: &Api) -> TokenStream {
             /// timeout does).
             pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
                 self.inner = self.inner.http_client(http);
+                self
+            }
+
+            /// Changes the `reqwest::ClientBuilder` Dialtone makes (already
+            /// set with its user agent and timeouts) before it is built:
+            /// proxies, TLS roots and client certificates, DNS, pool
+            /// settings. Ignored when `http_client` gives a client.
+            pub fn configure_http(
+                mut self,
+                configure: impl FnOnce(dialtone_runtime::reqwest::ClientBuilder) -> dialtone_runtime::reqwest::ClientBuilder + Send + 'static,
+            ) -> Self {
+                self.inner = self.inner.configure_http(configure);
+                self
+            }
+
+            /// Adds hooks that run around every attempt of every call
+            /// (add headers, observe responses and retries: see
+            /// [`dialtone_runtime::hooks`]); several run in the order added.
+            pub fn hook(mut self, hooks: impl dialtone_runtime::Hooks) -> Self {
+                self.inner = self.inner.hook(hooks);
                 self
             }
 

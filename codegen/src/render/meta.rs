@@ -65,9 +65,16 @@ pub(super) fn cargo_toml(api: &Api, mode: &CrateMode) -> String {
                 "dialtone-runtime.workspace = true\n",
                 "serde.workspace = true\n",
                 "serde_json.workspace = true\n",
-                "\n[dev-dependencies]\n",
-                "tokio.workspace = true\n",
             ));
+            let (time, uuid) = typed_formats(api);
+            if time {
+                out.push_str("time = { workspace = true, optional = true }\n");
+            }
+            if uuid {
+                out.push_str("uuid = { workspace = true, optional = true }\n");
+            }
+            out.push_str("\n[dev-dependencies]\ntokio.workspace = true\n");
+            features(&mut out, time, uuid);
         }
         CrateMode::Standalone(standalone) => {
             writeln!(out, "edition = \"2024\"\nrust-version = \"{RUST_VERSION}\"").unwrap();
@@ -95,8 +102,20 @@ pub(super) fn cargo_toml(api: &Api, mode: &CrateMode) -> String {
             out.push_str(concat!(
                 "serde = { version = \"1\", features = [\"derive\"] }\n",
                 "serde_json = \"1\"\n",
+            ));
+            let (time, uuid) = typed_formats(api);
+            if time {
+                out.push_str("time = { version = \"0.3.47\", optional = true, default-features = false, features = [\"std\", \"parsing\"] }\n");
+            }
+            if uuid {
+                out.push_str("uuid = { version = \"1\", optional = true, default-features = false, features = [\"std\"] }\n");
+            }
+            out.push_str(concat!(
                 "\n[dev-dependencies]\n",
                 "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }\n",
+            ));
+            features(&mut out, time, uuid);
+            out.push_str(concat!(
                 "\n# A crate of its own, even when generated inside another workspace.\n",
                 "[workspace]\n",
             ));
@@ -329,6 +348,17 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
     // What a first program needs without naming `dialtone-runtime`: the
     // OAuth grants, the retry policy, the rate-limit groups.
     let group = (!api.rate_groups.is_empty()).then(|| quote!(, RateLimitGroup));
+    let server_enums = api
+        .servers
+        .iter()
+        .flat_map(|s| &s.variables)
+        .filter_map(|v| match &v.kind {
+            crate::ir::VarKind::Enum { type_name, .. } => {
+                let ident = quote::format_ident!("{}", type_name);
+                Some(quote!(, #ident))
+            }
+            _ => None,
+        });
     let grant = api
         .auth
         .iter()
@@ -358,7 +388,7 @@ pub(super) fn lib_rs(api: &Api) -> TokenStream {
         #[rustfmt::skip]
         pub mod types;
 
-        pub use client::{Client, ClientBuilder #group};
+        pub use client::{Client, ClientBuilder #group #(#server_enums)*};
         pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
         #grant
         #use_types
@@ -433,5 +463,34 @@ pub(super) fn examples_test(api: &Api) -> TokenStream {
         }
 
         #(#tests)*
+    }
+}
+
+/// Whether any struct field has a `date-time`/`date` format (the `time`
+/// feature) or a `uuid` one (the `uuid` feature).
+fn typed_formats(api: &Api) -> (bool, bool) {
+    use crate::ir::{TextFormat, TypeKind};
+    let formats = api.types.iter().flat_map(|t| match &t.kind {
+        TypeKind::Struct { fields, .. } => fields.iter().filter_map(|f| f.format).collect(),
+        _ => Vec::new(),
+    });
+    formats.fold((false, false), |(time, uuid), f| match f {
+        TextFormat::Uuid => (time, true),
+        _ => (true, uuid),
+    })
+}
+
+/// `[features]`: the typed accessors of dates and ids, off by default
+/// (none when no field has such a format). TLS is chosen by
+/// `dialtone-runtime`'s features.
+fn features(out: &mut String, time: bool, uuid: bool) {
+    if time || uuid {
+        out.push_str("\n[features]\n");
+    }
+    if time {
+        out.push_str("# `parse_<field>` accessors of `date-time` and `date` fields.\ntime = [\"dep:time\"]\n");
+    }
+    if uuid {
+        out.push_str("# `parse_<field>` accessors of `uuid` fields.\nuuid = [\"dep:uuid\"]\n");
     }
 }

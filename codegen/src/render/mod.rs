@@ -6,6 +6,7 @@ mod client;
 mod meta;
 mod operation;
 mod rust;
+mod servers;
 mod surface;
 #[cfg(test)]
 mod tests;

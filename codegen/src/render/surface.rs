@@ -20,6 +20,9 @@ pub fn surface(api: &Api) -> String {
         visible(&api.version)
     )
     .unwrap();
+    for server in &api.servers {
+        server_line(server, &mut out);
+    }
     for scheme in &api.auth {
         auth_lines(api, scheme, &mut out);
     }
@@ -158,6 +161,12 @@ fn type_line(api: &Api, t: &TypeDef, out: &mut String) {
                         (false, false) => format!("Option<{}>", show(api, &f.ty)),
                     };
                     let ty = if f.boxed { format!("Box<{ty}>") } else { ty };
+                    let ty = match f.format {
+                        Some(crate::ir::TextFormat::DateTime) => format!("{ty} (date-time)"),
+                        Some(crate::ir::TextFormat::Date) => format!("{ty} (date)"),
+                        Some(crate::ir::TextFormat::Uuid) => format!("{ty} (uuid)"),
+                        None => ty,
+                    };
                     let flat = if f.flatten { "..flatten " } else { "" };
                     format!("{flat}{}{wire}: {ty}", f.rust_name)
                 })
@@ -293,4 +302,38 @@ fn show(api: &Api, ty: &TypeRef) -> String {
         TypeRef::Base64 => "Base64".to_owned(),
         TypeRef::Binary => "Binary".to_owned(),
     }
+}
+
+/// A server's constructor: its typed variables and URL template.
+fn server_line(server: &crate::ir::Server, out: &mut String) {
+    use crate::ir::VarKind;
+    let args: Vec<String> = server
+        .variables
+        .iter()
+        .map(|v| {
+            let ty = match &v.kind {
+                VarKind::Text => "&str (checked)".to_owned(),
+                VarKind::Port => "u16".to_owned(),
+                VarKind::Enum {
+                    type_name,
+                    variants,
+                } => {
+                    let values: Vec<String> = variants
+                        .iter()
+                        .map(|(r, w)| format!("{r} = {w:?}"))
+                        .collect();
+                    format!("{type_name} {{ {} }}", values.join(", "))
+                }
+            };
+            format!("{}: {ty}", v.rust_name)
+        })
+        .collect();
+    writeln!(
+        out,
+        "server Client::{}({})  # {}",
+        server.method,
+        args.join(", "),
+        visible(&server.url)
+    )
+    .unwrap();
 }

@@ -138,7 +138,10 @@ components:
 
 /// Whether `name` comes from the spec.
 fn from_spec(name: &str) -> bool {
-    let name = name.strip_prefix("with_").unwrap_or(name);
+    let name = name
+        .strip_prefix("with_")
+        .or_else(|| name.strip_prefix("parse_"))
+        .unwrap_or(name);
     name.starts_with("zz") || name.starts_with("Zz")
 }
 

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::{arg_type, docs_or, needs_checks, rust_type, takes_into, validate_stmts};
 use crate::escape;
-use crate::ir::{Api, Field, TypeDef, TypeKind, UnionVariant, Variant};
+use crate::ir::{Api, Field, TextFormat, TypeDef, TypeKind, UnionVariant, Variant};
 
 pub(super) fn render(api: &Api) -> TokenStream {
     let items = api.types.iter().map(|t| match &t.kind {
@@ -45,6 +45,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
     });
     let ctor = constructor(fields, extra);
     let setters = fields.iter().map(setter);
+    let typed = typed_accessors(&name, fields);
     let checks: Vec<TokenStream> = fields
         .iter()
         .filter(|f| needs_checks(api, &f.ty))
@@ -68,6 +69,8 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             #ctor
             #(#setters)*
         }
+
+        #typed
 
         impl dialtone_runtime::Validate for #name {
             fn validate(&self, #path_arg: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
@@ -487,4 +490,86 @@ fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {
             }
         }
     }
+}
+
+/// `parse_<field>` for each field with a `date-time`, `date` or `uuid`
+/// format: the stored text parsed on demand, behind the generated crate's
+/// `time` or `uuid` feature (the `String` stays what is sent back, so
+/// values round-trip exactly). A block per feature, none when no field has
+/// one.
+fn typed_accessors(name: &proc_macro2::Ident, fields: &[Field]) -> TokenStream {
+    let mut time = Vec::new();
+    let mut uuid = Vec::new();
+    for f in fields {
+        let Some(format) = f.format else { continue };
+        let ident = format_ident!("{}", f.rust_name);
+        let method = format_ident!("parse_{}", f.rust_name.trim_start_matches("r#"));
+        let (ty, err, parse, what) = match format {
+            TextFormat::DateTime => (
+                quote!(::time::OffsetDateTime),
+                quote!(::time::error::Parse),
+                quote!(|v: &str| ::time::OffsetDateTime::parse(
+                    v,
+                    &::time::format_description::well_known::Rfc3339
+                )),
+                "an RFC 3339 date-time",
+            ),
+            TextFormat::Date => (
+                quote!(::time::Date),
+                quote!(::time::error::Parse),
+                quote!(|v: &str| ::time::Date::parse(
+                    v,
+                    &::time::format_description::well_known::Iso8601::DATE
+                )),
+                "an ISO 8601 date",
+            ),
+            TextFormat::Uuid => (
+                quote!(::uuid::Uuid),
+                quote!(::uuid::Error),
+                quote!(|v: &str| ::uuid::Uuid::parse_str(v)),
+                "a UUID",
+            ),
+        };
+        let (ret, body) = if f.required && !f.nullable {
+            (quote!(Result<#ty, #err>), quote!((#parse)(&self.#ident)))
+        } else if tri_state(f) {
+            (
+                quote!(Option<Result<#ty, #err>>),
+                quote!(self.#ident.as_value().map(|v| (#parse)(v))),
+            )
+        } else {
+            (
+                quote!(Option<Result<#ty, #err>>),
+                quote!(self.#ident.as_deref().map(#parse)),
+            )
+        };
+        let doc = format!(
+            " {} parsed as {what} ({} stays the stored text, sent back as it came).",
+            escape::code(&f.wire_name),
+            escape::code(&f.rust_name),
+        );
+        let accessor = quote! {
+            #[doc = #doc]
+            pub fn #method(&self) -> #ret {
+                #body
+            }
+        };
+        match format {
+            TextFormat::Uuid => uuid.push(accessor),
+            _ => time.push(accessor),
+        }
+    }
+    let block = |feature: &str, items: Vec<TokenStream>| {
+        (!items.is_empty()).then(|| {
+            quote! {
+                #[cfg(feature = #feature)]
+                impl #name {
+                    #(#items)*
+                }
+            }
+        })
+    };
+    let time = block("time", time);
+    let uuid = block("uuid", uuid);
+    quote!(#time #uuid)
 }

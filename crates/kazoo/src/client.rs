@@ -153,6 +153,54 @@ impl Client {
     }
 }
 
+/// The values of server variable `scheme`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ClusterScheme {
+    /// `http`.
+    Http,
+    /// `https`.
+    Https,
+}
+
+impl ClusterScheme {
+    /// The value, as the spec spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterScheme::Http => "http",
+            ClusterScheme::Https => "https",
+        }
+    }
+}
+
+impl Client {
+    /// A Kazoo cluster's crossbar API.
+    ///
+    /// Starts configuring a client for the server `{scheme}://{host}:{port}/v2`:
+    ///
+    /// - `scheme`: the variable `scheme` (the spec's default: `http`)
+    /// - `host`: the variable `host` (the spec's default: `localhost`)
+    /// - `port`: the variable `port` (the spec's default: `8000`)
+    ///
+    /// Text variables must be a host name, an IP address (IPv6 in brackets) or a path segment: anything else is an `Error::InvalidRequest`.
+    pub fn cluster(
+        scheme: ClusterScheme,
+        host: &str,
+        port: u16,
+    ) -> Result<ClientBuilder, crate::Error> {
+        dialtone_runtime::validate::server_variable("host", host)?;
+        Ok({
+            let mut url = String::new();
+            url.push_str(scheme.as_str());
+            url.push_str("://");
+            url.push_str(host);
+            url.push(':');
+            url.push_str(&port.to_string());
+            url.push_str("/v2");
+            Client::builder(url)
+        })
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]
@@ -198,6 +246,36 @@ impl ClientBuilder {
         self
     }
 
+    /// Like [`api_key_login`](Self::api_key_login), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).
+    pub fn api_key_login_with_store(
+        mut self,
+        credentials: types::ApiAuthRequest,
+        store: impl dialtone_runtime::store::TokenStore,
+    ) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "createApiAuth",
+                    method: dialtone_runtime::reqwest::Method::PUT,
+                    path: "/api_auth",
+                    rate_group: None,
+                },
+                body,
+                "/auth_token",
+            )
+            .lifetime(std::time::Duration::from_secs(3600))
+            .with_store(store);
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::header("x-auth-token"),
+                ),
+            );
+        self
+    }
+
     /// Logs in with `createUserAuth` (PUT /user_auth) when first needed and sends the token it returns in the `x-auth-token` header; the token is renewed by logging in again a tenth of its lifetime (at most 60 s) before it expires and once after a rejection. Concurrent calls share one login, which counts against their deadlines.
     ///
     /// The credentials never appear in `Debug` output.
@@ -214,6 +292,36 @@ impl ClientBuilder {
                 "/auth_token",
             )
             .lifetime(std::time::Duration::from_secs(3600));
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::header("x-auth-token"),
+                ),
+            );
+        self
+    }
+
+    /// Like [`user_login`](Self::user_login), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).
+    pub fn user_login_with_store(
+        mut self,
+        credentials: types::UserAuthRequest,
+        store: impl dialtone_runtime::store::TokenStore,
+    ) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "createUserAuth",
+                    method: dialtone_runtime::reqwest::Method::PUT,
+                    path: "/user_auth",
+                    rate_group: None,
+                },
+                body,
+                "/auth_token",
+            )
+            .lifetime(std::time::Duration::from_secs(3600))
+            .with_store(store);
         self.inner = self
             .inner
             .auth(
@@ -281,6 +389,28 @@ impl ClientBuilder {
     /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
+        self
+    }
+
+    /// Changes the `reqwest::ClientBuilder` Dialtone makes (already
+    /// set with its user agent and timeouts) before it is built:
+    /// proxies, TLS roots and client certificates, DNS, pool
+    /// settings. Ignored when `http_client` gives a client.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(
+            dialtone_runtime::reqwest::ClientBuilder,
+        ) -> dialtone_runtime::reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.inner = self.inner.configure_http(configure);
+        self
+    }
+
+    /// Adds hooks that run around every attempt of every call
+    /// (add headers, observe responses and retries: see
+    /// [`dialtone_runtime::hooks`]); several run in the order added.
+    pub fn hook(mut self, hooks: impl dialtone_runtime::Hooks) -> Self {
+        self.inner = self.inner.hook(hooks);
         self
     }
 

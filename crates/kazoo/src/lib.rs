@@ -13,7 +13,7 @@ pub mod operations;
 mod patterns;
 #[rustfmt::skip]
 pub mod types;
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, ClusterScheme};
 pub use dialtone_runtime::{InvalidRequest, RetryPolicy, Secret};
 pub use types::*;
 /// The error of every call; vendor errors carry a decoded [`types::ErrorEnvelope`].

@@ -10,7 +10,7 @@ use crate::types;
 pub struct CreateUserAuth {
     client: crate::Client,
     body: Option<types::UserAuthRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl CreateUserAuth {
@@ -18,7 +18,7 @@ impl CreateUserAuth {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -30,7 +30,32 @@ impl CreateUserAuth {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -43,6 +68,18 @@ impl CreateUserAuth {
         client
             .runtime()
             .send_json::<types::AuthResponse, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::AuthResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::AuthResponse, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -64,8 +101,7 @@ impl CreateUserAuth {
             )
             .literal("/user_auth")
             .without_auth()
-            .idempotent(false)
-            .timeout(self.timeout);
+            .idempotent(false);
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -79,6 +115,7 @@ impl CreateUserAuth {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -89,7 +126,7 @@ impl CreateUserAuth {
 pub struct CreateApiAuth {
     client: crate::Client,
     body: Option<types::ApiAuthRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl CreateApiAuth {
@@ -97,7 +134,7 @@ impl CreateApiAuth {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -109,7 +146,32 @@ impl CreateApiAuth {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -122,6 +184,18 @@ impl CreateApiAuth {
         client
             .runtime()
             .send_json::<types::AuthResponse, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::AuthResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::AuthResponse, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -143,8 +217,7 @@ impl CreateApiAuth {
             )
             .literal("/api_auth")
             .without_auth()
-            .idempotent(false)
-            .timeout(self.timeout);
+            .idempotent(false);
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -158,6 +231,7 @@ impl CreateApiAuth {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -178,7 +252,7 @@ pub struct ListGroups {
     created_to: Option<i64>,
     modified_from: Option<i64>,
     modified_to: Option<i64>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ListGroups {
@@ -196,7 +270,7 @@ impl ListGroups {
             created_to: None,
             modified_from: None,
             modified_to: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -282,7 +356,32 @@ impl ListGroups {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -301,6 +400,21 @@ impl ListGroups {
         client
             .runtime()
             .send_json::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::GroupListEnvelope>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -397,8 +511,7 @@ impl ListGroups {
             )
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
-            .literal("/groups")
-            .timeout(self.timeout);
+            .literal("/groups");
         let request = match &self.page_size {
             Some(value) => request.query("page_size", value),
             None => request,
@@ -449,6 +562,7 @@ impl ListGroups {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -460,7 +574,7 @@ pub struct CreateGroup {
     client: crate::Client,
     account_id: String,
     body: Option<types::Group>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl CreateGroup {
@@ -469,7 +583,7 @@ impl CreateGroup {
             client,
             account_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -481,7 +595,32 @@ impl CreateGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -500,6 +639,18 @@ impl CreateGroup {
         client
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::GroupEnvelope>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -533,8 +684,7 @@ impl CreateGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups")
-            .idempotent(false)
-            .timeout(self.timeout);
+            .idempotent(false);
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -548,6 +698,7 @@ impl CreateGroup {
         }
 
         let request = request.json(&types::GroupRequest::new(body));
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -559,7 +710,7 @@ pub struct GetGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl GetGroup {
@@ -572,13 +723,38 @@ impl GetGroup {
             client,
             account_id,
             group_id,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -597,6 +773,18 @@ impl GetGroup {
         client
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::GroupEnvelope>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -641,8 +829,8 @@ impl GetGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id)
-            .timeout(self.timeout);
+            .param("GROUP_ID", &self.group_id);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -655,7 +843,7 @@ pub struct UpdateGroup {
     account_id: String,
     group_id: String,
     body: Option<types::Group>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateGroup {
@@ -669,7 +857,7 @@ impl UpdateGroup {
             account_id,
             group_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -681,7 +869,32 @@ impl UpdateGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -700,6 +913,18 @@ impl UpdateGroup {
         client
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::GroupEnvelope>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -744,8 +969,7 @@ impl UpdateGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id)
-            .timeout(self.timeout);
+            .param("GROUP_ID", &self.group_id);
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -759,6 +983,7 @@ impl UpdateGroup {
         }
 
         let request = request.json(&types::GroupRequest::new(body));
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -770,7 +995,7 @@ pub struct DeleteGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl DeleteGroup {
@@ -783,13 +1008,38 @@ impl DeleteGroup {
             client,
             account_id,
             group_id,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -808,6 +1058,18 @@ impl DeleteGroup {
         client
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::GroupEnvelope>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -852,8 +1114,8 @@ impl DeleteGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id)
-            .timeout(self.timeout);
+            .param("GROUP_ID", &self.group_id);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -866,7 +1128,7 @@ pub struct PatchGroup {
     account_id: String,
     group_id: String,
     body: Option<types::GroupPatch>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl PatchGroup {
@@ -880,7 +1142,7 @@ impl PatchGroup {
             account_id,
             group_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -892,7 +1154,32 @@ impl PatchGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -911,6 +1198,18 @@ impl PatchGroup {
         client
             .runtime()
             .send_json::<types::GroupEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::GroupEnvelope>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -955,8 +1254,7 @@ impl PatchGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id)
-            .timeout(self.timeout);
+            .param("GROUP_ID", &self.group_id);
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -970,6 +1268,7 @@ impl PatchGroup {
         }
 
         let request = request.json(&types::GroupPatchRequest::new(body));
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -984,7 +1283,7 @@ pub struct ListUserGroups {
     page_size: Option<i32>,
     start_key: Option<String>,
     paginate: Option<bool>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ListUserGroups {
@@ -1000,7 +1299,7 @@ impl ListUserGroups {
             page_size: None,
             start_key: None,
             paginate: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1030,7 +1329,32 @@ impl ListUserGroups {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1049,6 +1373,21 @@ impl ListUserGroups {
         client
             .runtime()
             .send_json::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
+            .await
+    }
+
+    /// Sends the request and returns the whole response envelope with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::GroupListEnvelope>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::GroupListEnvelope, types::ErrorEnvelope>(request)
             .await
     }
 
@@ -1138,8 +1477,7 @@ impl ListUserGroups {
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/users/")
             .param("USER_ID", &self.user_id)
-            .literal("/groups")
-            .timeout(self.timeout);
+            .literal("/groups");
         let request = match &self.page_size {
             Some(value) => request.query("page_size", value),
             None => request,
@@ -1155,6 +1493,7 @@ impl ListUserGroups {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }

@@ -799,6 +799,21 @@ impl GroupEnvelope {
     }
 }
 
+#[cfg(feature = "time")]
+impl GroupEnvelope {
+    /// `timestamp` parsed as an RFC 3339 date-time (`timestamp` stays the stored text, sent back as it came).
+    pub fn parse_timestamp(
+        &self,
+    ) -> Option<Result<::time::OffsetDateTime, ::time::error::Parse>> {
+        self.timestamp
+            .as_deref()
+            .map(|v: &str| ::time::OffsetDateTime::parse(
+                v,
+                &::time::format_description::well_known::Rfc3339,
+            ))
+    }
+}
+
 impl dialtone_runtime::Validate for GroupEnvelope {
     fn validate(
         &self,
@@ -959,6 +974,21 @@ impl GroupListEnvelope {
     }
 }
 
+#[cfg(feature = "time")]
+impl GroupListEnvelope {
+    /// `timestamp` parsed as an RFC 3339 date-time (`timestamp` stays the stored text, sent back as it came).
+    pub fn parse_timestamp(
+        &self,
+    ) -> Option<Result<::time::OffsetDateTime, ::time::error::Parse>> {
+        self.timestamp
+            .as_deref()
+            .map(|v: &str| ::time::OffsetDateTime::parse(
+                v,
+                &::time::format_description::well_known::Rfc3339,
+            ))
+    }
+}
+
 impl dialtone_runtime::Validate for GroupListEnvelope {
     fn validate(
         &self,
@@ -1094,6 +1124,21 @@ impl ErrorEnvelope {
     pub fn with_version(mut self, value: impl Into<String>) -> Self {
         self.version = Some(value.into());
         self
+    }
+}
+
+#[cfg(feature = "time")]
+impl ErrorEnvelope {
+    /// `timestamp` parsed as an RFC 3339 date-time (`timestamp` stays the stored text, sent back as it came).
+    pub fn parse_timestamp(
+        &self,
+    ) -> Option<Result<::time::OffsetDateTime, ::time::error::Parse>> {
+        self.timestamp
+            .as_deref()
+            .map(|v: &str| ::time::OffsetDateTime::parse(
+                v,
+                &::time::format_description::well_known::Rfc3339,
+            ))
     }
 }
 
@@ -1557,6 +1602,21 @@ impl AuthResponse {
     pub fn with_version(mut self, value: impl Into<String>) -> Self {
         self.version = Some(value.into());
         self
+    }
+}
+
+#[cfg(feature = "time")]
+impl AuthResponse {
+    /// `timestamp` parsed as an RFC 3339 date-time (`timestamp` stays the stored text, sent back as it came).
+    pub fn parse_timestamp(
+        &self,
+    ) -> Option<Result<::time::OffsetDateTime, ::time::error::Parse>> {
+        self.timestamp
+            .as_deref()
+            .map(|v: &str| ::time::OffsetDateTime::parse(
+                v,
+                &::time::format_description::well_known::Rfc3339,
+            ))
     }
 }
 

@@ -349,6 +349,26 @@ impl Client {
     }
 }
 
+impl Client {
+    /// RingCentral's production platform.
+    ///
+    /// Starts configuring a client for the server `https://platform.ringcentral.com`.
+    pub fn production() -> ClientBuilder {
+        let mut url = String::new();
+        url.push_str("https://platform.ringcentral.com");
+        Client::builder(url)
+    }
+
+    /// RingCentral's developer sandbox (apps before they graduate to production).
+    ///
+    /// Starts configuring a client for the server `https://platform.devtest.ringcentral.com`.
+    pub fn sandbox() -> ClientBuilder {
+        let mut url = String::new();
+        url.push_str("https://platform.devtest.ringcentral.com");
+        Client::builder(url)
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]
@@ -467,6 +487,28 @@ impl ClientBuilder {
     /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
+        self
+    }
+
+    /// Changes the `reqwest::ClientBuilder` Dialtone makes (already
+    /// set with its user agent and timeouts) before it is built:
+    /// proxies, TLS roots and client certificates, DNS, pool
+    /// settings. Ignored when `http_client` gives a client.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(
+            dialtone_runtime::reqwest::ClientBuilder,
+        ) -> dialtone_runtime::reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.inner = self.inner.configure_http(configure);
+        self
+    }
+
+    /// Adds hooks that run around every attempt of every call
+    /// (add headers, observe responses and retries: see
+    /// [`dialtone_runtime::hooks`]); several run in the order added.
+    pub fn hook(mut self, hooks: impl dialtone_runtime::Hooks) -> Self {
+        self.inner = self.inner.hook(hooks);
         self
     }
 

@@ -17,7 +17,7 @@ pub struct Authorize {
     code_challenge: Option<String>,
     code_challenge_method: Option<types::CodeChallengeMethod>,
     prompt: Option<String>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl Authorize {
@@ -37,7 +37,7 @@ impl Authorize {
             code_challenge: None,
             code_challenge_method: None,
             prompt: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -83,7 +83,32 @@ impl Authorize {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -124,8 +149,7 @@ impl Authorize {
                 "/restapi/oauth/authorize",
             )
             .literal("/restapi/oauth/authorize")
-            .without_auth()
-            .timeout(self.timeout);
+            .without_auth();
         let request = request.query("response_type", &self.response_type);
         let request = request.query("client_id", &self.client_id);
         let request = request.query("redirect_uri", &self.redirect_uri);
@@ -154,6 +178,7 @@ impl Authorize {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -165,7 +190,7 @@ pub struct GetToken {
     client: crate::Client,
     body: Option<types::TokenRequest>,
     basic: Option<(String, dialtone_runtime::Secret)>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl GetToken {
@@ -174,7 +199,7 @@ impl GetToken {
             client,
             body: None,
             basic: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -197,7 +222,32 @@ impl GetToken {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -210,6 +260,18 @@ impl GetToken {
         client
             .runtime()
             .send_json::<types::TokenInfo, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::TokenInfo>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::TokenInfo, types::ApiErrorResponse>(request)
             .await
     }
 
@@ -231,8 +293,7 @@ impl GetToken {
             )
             .literal("/restapi/oauth/token")
             .without_auth()
-            .rate_group("Auth")
-            .timeout(self.timeout);
+            .rate_group("Auth");
         let request = match &self.basic {
             Some((user, password)) => request.basic_auth(user, password),
             None => request,
@@ -251,6 +312,7 @@ impl GetToken {
         }
 
         let request = request.form(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -262,7 +324,7 @@ pub struct RevokeToken {
     client: crate::Client,
     body: Option<types::RevokeTokenRequest>,
     basic: Option<(String, dialtone_runtime::Secret)>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl RevokeToken {
@@ -271,7 +333,7 @@ impl RevokeToken {
             client,
             body: None,
             basic: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -294,7 +356,32 @@ impl RevokeToken {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -305,6 +392,21 @@ impl RevokeToken {
     pub async fn send(self) -> Result<(), crate::Error> {
         let (client, request) = self.into_request()?;
         client.runtime().send_empty::<types::ApiErrorResponse>(request).await
+    }
+
+    /// Sends the request and returns `()` (success has no body) with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<()>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        Ok(
+            client
+                .runtime()
+                .execute::<types::ApiErrorResponse>(request)
+                .await?
+                .into_meta(),
+        )
     }
 
     /// Sends the request and returns the response undecoded: status,
@@ -325,8 +427,7 @@ impl RevokeToken {
             )
             .literal("/restapi/oauth/revoke")
             .without_auth()
-            .rate_group("Auth")
-            .timeout(self.timeout);
+            .rate_group("Auth");
         let request = match &self.basic {
             Some((user, password)) => request.basic_auth(user, password),
             None => request,
@@ -345,6 +446,7 @@ impl RevokeToken {
         }
 
         let request = request.form(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -359,7 +461,7 @@ pub struct ListCallMonitoringGroups {
     per_page: Option<i32>,
     member_extension_id: Option<String>,
     site_id: Option<Vec<String>>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ListCallMonitoringGroups {
@@ -371,7 +473,7 @@ impl ListCallMonitoringGroups {
             per_page: None,
             member_extension_id: None,
             site_id: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -409,7 +511,32 @@ impl ListCallMonitoringGroups {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -422,6 +549,24 @@ impl ListCallMonitoringGroups {
         client
             .runtime()
             .send_json::<types::CallMonitoringGroups, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::CallMonitoringGroups>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::CallMonitoringGroups,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -499,8 +644,7 @@ impl ListCallMonitoringGroups {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups")
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
         let request = match &self.page {
             Some(value) => request.query("page", value),
             None => request,
@@ -521,6 +665,7 @@ impl ListCallMonitoringGroups {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -532,7 +677,7 @@ pub struct CreateCallMonitoringGroup {
     client: crate::Client,
     account_id: String,
     body: Option<types::CreateCallMonitoringGroupRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl CreateCallMonitoringGroup {
@@ -541,7 +686,7 @@ impl CreateCallMonitoringGroup {
             client,
             account_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -553,7 +698,32 @@ impl CreateCallMonitoringGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -566,6 +736,24 @@ impl CreateCallMonitoringGroup {
         client
             .runtime()
             .send_json::<types::CallMonitoringGroup, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::CallMonitoringGroup>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::CallMonitoringGroup,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -588,8 +776,7 @@ impl CreateCallMonitoringGroup {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups")
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -603,6 +790,7 @@ impl CreateCallMonitoringGroup {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -615,7 +803,7 @@ pub struct UpdateCallMonitoringGroup {
     account_id: String,
     group_id: String,
     body: Option<types::CreateCallMonitoringGroupRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateCallMonitoringGroup {
@@ -629,7 +817,7 @@ impl UpdateCallMonitoringGroup {
             account_id,
             group_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -641,7 +829,32 @@ impl UpdateCallMonitoringGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -654,6 +867,24 @@ impl UpdateCallMonitoringGroup {
         client
             .runtime()
             .send_json::<types::CallMonitoringGroup, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::CallMonitoringGroup>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::CallMonitoringGroup,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -677,8 +908,7 @@ impl UpdateCallMonitoringGroup {
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -692,6 +922,7 @@ impl UpdateCallMonitoringGroup {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -703,7 +934,7 @@ pub struct DeleteCallMonitoringGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl DeleteCallMonitoringGroup {
@@ -716,13 +947,38 @@ impl DeleteCallMonitoringGroup {
             client,
             account_id,
             group_id,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -733,6 +989,21 @@ impl DeleteCallMonitoringGroup {
     pub async fn send(self) -> Result<(), crate::Error> {
         let (client, request) = self.into_request()?;
         client.runtime().send_empty::<types::ApiErrorResponse>(request).await
+    }
+
+    /// Sends the request and returns `()` (success has no body) with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<()>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        Ok(
+            client
+                .runtime()
+                .execute::<types::ApiErrorResponse>(request)
+                .await?
+                .into_meta(),
+        )
     }
 
     /// Sends the request and returns the response undecoded: status,
@@ -755,8 +1026,8 @@ impl DeleteCallMonitoringGroup {
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -770,7 +1041,7 @@ pub struct ListCallMonitoringGroupMembers {
     group_id: String,
     page: Option<i32>,
     per_page: Option<i32>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ListCallMonitoringGroupMembers {
@@ -785,7 +1056,7 @@ impl ListCallMonitoringGroupMembers {
             group_id,
             page: None,
             per_page: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -807,7 +1078,32 @@ impl ListCallMonitoringGroupMembers {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -822,6 +1118,24 @@ impl ListCallMonitoringGroupMembers {
         client
             .runtime()
             .send_json::<
+                types::CallMonitoringGroupMemberList,
+                types::ApiErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::CallMonitoringGroupMemberList>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::CallMonitoringGroupMemberList,
                 types::ApiErrorResponse,
             >(request)
@@ -904,8 +1218,7 @@ impl ListCallMonitoringGroupMembers {
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
             .literal("/members")
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
         let request = match &self.page {
             Some(value) => request.query("page", value),
             None => request,
@@ -916,6 +1229,7 @@ impl ListCallMonitoringGroupMembers {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -928,7 +1242,7 @@ pub struct UpdateCallMonitoringGroupList {
     account_id: String,
     group_id: String,
     body: Option<types::CallMonitoringBulkAssign>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateCallMonitoringGroupList {
@@ -942,7 +1256,7 @@ impl UpdateCallMonitoringGroupList {
             account_id,
             group_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -954,7 +1268,32 @@ impl UpdateCallMonitoringGroupList {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -965,6 +1304,21 @@ impl UpdateCallMonitoringGroupList {
     pub async fn send(self) -> Result<(), crate::Error> {
         let (client, request) = self.into_request()?;
         client.runtime().send_empty::<types::ApiErrorResponse>(request).await
+    }
+
+    /// Sends the request and returns `()` (success has no body) with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<()>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        Ok(
+            client
+                .runtime()
+                .execute::<types::ApiErrorResponse>(request)
+                .await?
+                .into_meta(),
+        )
     }
 
     /// Sends the request and returns the response undecoded: status,
@@ -988,8 +1342,7 @@ impl UpdateCallMonitoringGroupList {
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
             .literal("/bulk-assign")
-            .rate_group("Heavy")
-            .timeout(self.timeout);
+            .rate_group("Heavy");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -1003,6 +1356,7 @@ impl UpdateCallMonitoringGroupList {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1017,7 +1371,7 @@ pub struct ReadAccountPresence {
     sip_data: Option<bool>,
     page: Option<i32>,
     per_page: Option<i32>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ReadAccountPresence {
@@ -1029,7 +1383,7 @@ impl ReadAccountPresence {
             sip_data: None,
             page: None,
             per_page: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1067,7 +1421,32 @@ impl ReadAccountPresence {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1080,6 +1459,24 @@ impl ReadAccountPresence {
         client
             .runtime()
             .send_json::<types::AccountPresenceInfo, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::AccountPresenceInfo>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::AccountPresenceInfo,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -1164,8 +1561,7 @@ impl ReadAccountPresence {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/presence")
-            .rate_group("Heavy")
-            .timeout(self.timeout);
+            .rate_group("Heavy");
         let request = match &self.detailed_telephony_state {
             Some(value) => request.query("detailedTelephonyState", value),
             None => request,
@@ -1186,6 +1582,7 @@ impl ReadAccountPresence {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1199,7 +1596,7 @@ pub struct ReadUserPresenceStatus {
     extension_id: String,
     detailed_telephony_state: Option<bool>,
     sip_data: Option<bool>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ReadUserPresenceStatus {
@@ -1214,7 +1611,7 @@ impl ReadUserPresenceStatus {
             extension_id,
             detailed_telephony_state: None,
             sip_data: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1236,7 +1633,32 @@ impl ReadUserPresenceStatus {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1249,6 +1671,24 @@ impl ReadUserPresenceStatus {
         client
             .runtime()
             .send_json::<types::PresenceInfoResponse, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::PresenceInfoResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::PresenceInfoResponse,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -1273,8 +1713,7 @@ impl ReadUserPresenceStatus {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence")
-            .rate_group("Light")
-            .timeout(self.timeout);
+            .rate_group("Light");
         let request = match &self.detailed_telephony_state {
             Some(value) => request.query("detailedTelephonyState", value),
             None => request,
@@ -1285,6 +1724,7 @@ impl ReadUserPresenceStatus {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1298,7 +1738,7 @@ pub struct ReadUserPresenceStatusBatch {
     extension_ids: Vec<String>,
     detailed_telephony_state: Option<bool>,
     sip_data: Option<bool>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ReadUserPresenceStatusBatch {
@@ -1313,7 +1753,7 @@ impl ReadUserPresenceStatusBatch {
             extension_ids,
             detailed_telephony_state: None,
             sip_data: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1335,7 +1775,32 @@ impl ReadUserPresenceStatusBatch {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1438,8 +1903,7 @@ impl ReadUserPresenceStatusBatch {
             .param_list("extensionId", &self.extension_ids, ",")
             .literal("/presence")
             .rate_group("Light")
-            .header("accept", "application/vnd.ringcentral.multipart+json")
-            .timeout(self.timeout);
+            .header("accept", "application/vnd.ringcentral.multipart+json");
         let request = match &self.detailed_telephony_state {
             Some(value) => request.query("detailedTelephonyState", value),
             None => request,
@@ -1450,6 +1914,7 @@ impl ReadUserPresenceStatusBatch {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1462,7 +1927,7 @@ pub struct UpdateUserPresenceStatus {
     account_id: String,
     extension_id: String,
     body: Option<types::PresenceInfoRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateUserPresenceStatus {
@@ -1476,7 +1941,7 @@ impl UpdateUserPresenceStatus {
             account_id,
             extension_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1488,7 +1953,32 @@ impl UpdateUserPresenceStatus {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1501,6 +1991,24 @@ impl UpdateUserPresenceStatus {
         client
             .runtime()
             .send_json::<types::PresenceInfoResponse, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::PresenceInfoResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::PresenceInfoResponse,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -1525,8 +2033,7 @@ impl UpdateUserPresenceStatus {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence")
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -1540,6 +2047,7 @@ impl UpdateUserPresenceStatus {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1551,7 +2059,7 @@ pub struct ReadMonitoredExtensions {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ReadMonitoredExtensions {
@@ -1564,13 +2072,38 @@ impl ReadMonitoredExtensions {
             client,
             account_id,
             extension_id,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1583,6 +2116,18 @@ impl ReadMonitoredExtensions {
         client
             .runtime()
             .send_json::<types::PresenceLines, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::PresenceLines>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::PresenceLines, types::ApiErrorResponse>(request)
             .await
     }
 
@@ -1607,8 +2152,8 @@ impl ReadMonitoredExtensions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/line")
-            .rate_group("Light")
-            .timeout(self.timeout);
+            .rate_group("Light");
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1621,7 +2166,7 @@ pub struct UpdateMonitoredExtensions {
     account_id: String,
     extension_id: String,
     body: Option<types::UpdatePresenceLinesRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateMonitoredExtensions {
@@ -1635,7 +2180,7 @@ impl UpdateMonitoredExtensions {
             account_id,
             extension_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1647,7 +2192,32 @@ impl UpdateMonitoredExtensions {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1660,6 +2230,18 @@ impl UpdateMonitoredExtensions {
         client
             .runtime()
             .send_json::<types::PresenceLines, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::PresenceLines>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::PresenceLines, types::ApiErrorResponse>(request)
             .await
     }
 
@@ -1684,8 +2266,7 @@ impl UpdateMonitoredExtensions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/line")
-            .rate_group("Medium")
-            .timeout(self.timeout);
+            .rate_group("Medium");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -1699,6 +2280,7 @@ impl UpdateMonitoredExtensions {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1711,7 +2293,7 @@ pub struct ReadMonitoredExtension {
     account_id: String,
     extension_id: String,
     line_id: String,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ReadMonitoredExtension {
@@ -1726,13 +2308,38 @@ impl ReadMonitoredExtension {
             account_id,
             extension_id,
             line_id,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1745,6 +2352,24 @@ impl ReadMonitoredExtension {
         client
             .runtime()
             .send_json::<types::PresenceLineResource, types::ApiErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::PresenceLineResource>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::PresenceLineResource,
+                types::ApiErrorResponse,
+            >(request)
             .await
     }
 
@@ -1770,8 +2395,8 @@ impl ReadMonitoredExtension {
             .param("extensionId", &self.extension_id)
             .literal("/presence/line/")
             .param("lineId", &self.line_id)
-            .rate_group("Light")
-            .timeout(self.timeout);
+            .rate_group("Light");
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1783,7 +2408,7 @@ pub struct ReadPresencePermissions {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ReadPresencePermissions {
@@ -1796,13 +2421,38 @@ impl ReadPresencePermissions {
             client,
             account_id,
             extension_id,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1817,6 +2467,24 @@ impl ReadPresencePermissions {
         client
             .runtime()
             .send_json::<
+                types::MonitoringExtensionsResource,
+                types::ApiErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::MonitoringExtensionsResource>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::MonitoringExtensionsResource,
                 types::ApiErrorResponse,
             >(request)
@@ -1844,8 +2512,8 @@ impl ReadPresencePermissions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/permission")
-            .rate_group("Light")
-            .timeout(self.timeout);
+            .rate_group("Light");
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -1858,7 +2526,7 @@ pub struct UpdatePresencePermissions {
     account_id: String,
     extension_id: String,
     body: Option<types::UserPresencePermissionsUpdateRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdatePresencePermissions {
@@ -1872,7 +2540,7 @@ impl UpdatePresencePermissions {
             account_id,
             extension_id,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -1884,7 +2552,32 @@ impl UpdatePresencePermissions {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -1899,6 +2592,24 @@ impl UpdatePresencePermissions {
         client
             .runtime()
             .send_json::<
+                types::MonitoringExtensionsResource,
+                types::ApiErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::MonitoringExtensionsResource>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::MonitoringExtensionsResource,
                 types::ApiErrorResponse,
             >(request)
@@ -1926,8 +2637,7 @@ impl UpdatePresencePermissions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/permission")
-            .rate_group("Light")
-            .timeout(self.timeout);
+            .rate_group("Light");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -1941,6 +2651,7 @@ impl UpdatePresencePermissions {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }

@@ -878,6 +878,21 @@ impl TokenInfo {
     }
 }
 
+#[cfg(feature = "time")]
+impl TokenInfo {
+    /// `session_expiration_time` parsed as an RFC 3339 date-time (`session_expiration_time` stays the stored text, sent back as it came).
+    pub fn parse_session_expiration_time(
+        &self,
+    ) -> Option<Result<::time::OffsetDateTime, ::time::error::Parse>> {
+        self.session_expiration_time
+            .as_deref()
+            .map(|v: &str| ::time::OffsetDateTime::parse(
+                v,
+                &::time::format_description::well_known::Rfc3339,
+            ))
+    }
+}
+
 impl dialtone_runtime::Validate for TokenInfo {
     fn validate(
         &self,
@@ -3048,6 +3063,21 @@ impl ActiveCallInfo {
     pub fn with_appearance_info(mut self, value: AppearanceInfo) -> Self {
         self.appearance_info = Some(value);
         self
+    }
+}
+
+#[cfg(feature = "time")]
+impl ActiveCallInfo {
+    /// `startTime` parsed as an RFC 3339 date-time (`start_time` stays the stored text, sent back as it came).
+    pub fn parse_start_time(
+        &self,
+    ) -> Option<Result<::time::OffsetDateTime, ::time::error::Parse>> {
+        self.start_time
+            .as_deref()
+            .map(|v: &str| ::time::OffsetDateTime::parse(
+                v,
+                &::time::format_description::well_known::Rfc3339,
+            ))
     }
 }
 

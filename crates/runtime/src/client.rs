@@ -436,6 +436,19 @@ impl Response {
         })
     }
 
+    /// The response's metadata, its body dropped (an operation whose
+    /// success has no body: whatever the vendor sent is not decoded).
+    pub fn into_meta(mut self) -> ResponseValue<()> {
+        let headers = std::mem::take(&mut self.headers);
+        ResponseValue {
+            status: self.status,
+            rate_limit: RateLimitInfo::from_headers(&headers),
+            headers,
+            request_id: self.request_id.take(),
+            body: (),
+        }
+    }
+
     /// The body as bytes.
     pub fn into_bytes(self) -> bytes::Bytes {
         self.body

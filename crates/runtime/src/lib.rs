@@ -54,7 +54,7 @@ pub use hooks::Hooks;
 pub use meta::{RateLimitInfo, ResponseValue};
 pub use patch::Patch;
 pub use ratelimit::Limit;
-pub use request::{Request, RequestBody};
+pub use request::{CallOptions, Request, RequestBody};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use validate::{FieldPath, InvalidRequest, Validate};

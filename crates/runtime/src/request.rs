@@ -672,3 +672,61 @@ mod tests {
         assert!(!shown.contains("canary"), "{shown}");
     }
 }
+
+/// What a generated request builder lets a caller change for one call: a
+/// timeout, extra headers and the retry policy, applied to its
+/// [`Request`] by [`CallOptions::apply`]. `Debug` shows header names,
+/// never their values.
+#[derive(Clone, Default)]
+pub struct CallOptions {
+    timeout: Option<Duration>,
+    headers: Vec<(String, String)>,
+    retry: Option<crate::retry::RetryPolicy>,
+}
+
+impl fmt::Debug for CallOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallOptions")
+            .field("timeout", &self.timeout)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+impl CallOptions {
+    /// A timeout for this call alone, instead of the client's.
+    pub fn timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// A header for this call (see [`Request::extra_header`]: an invalid
+    /// name or value fails the call before anything is sent).
+    pub fn extra_header(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.headers.push((name.into(), value.into()));
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(&mut self, policy: crate::retry::RetryPolicy) {
+        self.retry = Some(policy);
+    }
+
+    /// Applies the options to `request`.
+    pub fn apply(self, mut request: Request) -> Request {
+        request = request.timeout(self.timeout);
+        for (name, value) in &self.headers {
+            request = request.extra_header(name, value);
+        }
+        if let Some(policy) = self.retry {
+            request = request.retry_policy(policy);
+        }
+        request
+    }
+}

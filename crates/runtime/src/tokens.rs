@@ -140,6 +140,7 @@ pub struct TokenExchange {
     refresh_token: Option<&'static str>,
     refresh: Option<(TokenCall, &'static str)>,
     revoke: Option<TokenCall>,
+    store: Option<Arc<dyn TokenStore>>,
 }
 
 impl TokenExchange {
@@ -155,7 +156,16 @@ impl TokenExchange {
             refresh_token: None,
             refresh: None,
             revoke: None,
+            store: None,
         }
+    }
+
+    /// Keeps the tokens it obtains in `store` (see [`crate::store`]): a
+    /// client started later from the same store uses the saved token (and
+    /// refresh token) until it expires instead of logging in again.
+    pub fn with_store(mut self, store: impl TokenStore) -> Self {
+        self.store = Some(Arc::new(store));
+        self
     }
 
     /// The token's lifetime in seconds is at this JSON pointer of the answer.
@@ -263,6 +273,10 @@ impl TokenSource for TokenExchange {
 
     fn known_secrets(&self) -> Vec<Secret> {
         self.body.secrets()
+    }
+
+    fn token_store(&self) -> Option<Arc<dyn TokenStore>> {
+        self.store.clone()
     }
 
     fn revoke<'a>(

@@ -317,3 +317,71 @@ mod tests {
         );
     }
 }
+
+/// `value` may stand for server variable `name` in a server URL: a host
+/// name, an IPv4 address or a bracketed IPv6 address, or a path segment —
+/// 1 to 253 of RFC 3986's unreserved characters (letters, digits, `-`,
+/// `.`, `_`, `~`), or `[` hex digits, `:` and `.` `]`. Nothing that could
+/// add a user, port, path, query or fragment to the URL passes.
+pub fn server_variable(name: &str, value: &str) -> Result<(), InvalidRequest> {
+    let unreserved = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~');
+    let ipv6 = |inner: &str| {
+        !inner.is_empty()
+            && inner.contains(':')
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.'))
+    };
+    let ok = (1..=253).contains(&value.len())
+        && (value.chars().all(unreserved)
+            || value
+                .strip_prefix('[')
+                .and_then(|v| v.strip_suffix(']'))
+                .is_some_and(ipv6));
+    if ok {
+        Ok(())
+    } else {
+        Err(InvalidRequest::new(
+            format_args!("server.{name}"),
+            "must be a host name, an IP address or a path segment (letters, digits, `-`, `.`, `_`, `~`; IPv6 in brackets)",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod server_variable_tests {
+    use super::server_variable;
+
+    #[test]
+    fn only_hosts_addresses_and_segments_pass() {
+        for ok in [
+            "pbx.example.com",
+            "10.0.0.7",
+            "[::1]",
+            "[fe80::1]",
+            "v2",
+            "a~b_c-d",
+        ] {
+            assert!(server_variable("host", ok).is_ok(), "{ok}");
+        }
+        let long = "a".repeat(254);
+        for bad in [
+            "",
+            "evil.com/x",
+            "evil.com?",
+            "a#b",
+            "user@host",
+            "host:1",
+            "a b",
+            "[]",
+            "[::1",
+            "[g::1]",
+            "é.example",
+            "%2F",
+            long.as_str(),
+        ] {
+            let err = server_variable("host", bad).unwrap_err();
+            assert!(err.to_string().starts_with("`server.host`"), "{bad}: {err}");
+        }
+    }
+}

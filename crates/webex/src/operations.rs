@@ -16,7 +16,7 @@ pub struct Authorize {
     state: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<types::CodeChallengeMethod>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl Authorize {
@@ -36,7 +36,7 @@ impl Authorize {
             state: None,
             code_challenge: None,
             code_challenge_method: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -66,7 +66,32 @@ impl Authorize {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -107,8 +132,7 @@ impl Authorize {
                 "/authorize",
             )
             .literal("/authorize")
-            .without_auth()
-            .timeout(self.timeout);
+            .without_auth();
         let request = request.query("response_type", &self.response_type);
         let request = request.query("client_id", &self.client_id);
         let request = request.query("redirect_uri", &self.redirect_uri);
@@ -128,6 +152,7 @@ impl Authorize {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -138,7 +163,7 @@ impl Authorize {
 pub struct CreateAccessToken {
     client: crate::Client,
     body: Option<types::AccessTokenRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl CreateAccessToken {
@@ -146,7 +171,7 @@ impl CreateAccessToken {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -158,7 +183,32 @@ impl CreateAccessToken {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -171,6 +221,18 @@ impl CreateAccessToken {
         client
             .runtime()
             .send_json::<types::AccessToken, types::WebexError>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::AccessToken>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::AccessToken, types::WebexError>(request)
             .await
     }
 
@@ -191,8 +253,7 @@ impl CreateAccessToken {
                 "/access_token",
             )
             .literal("/access_token")
-            .without_auth()
-            .timeout(self.timeout);
+            .without_auth();
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -206,6 +267,7 @@ impl CreateAccessToken {
         }
 
         let request = request.form(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -217,7 +279,7 @@ pub struct GetMonitoringSettingsPerson {
     client: crate::Client,
     person_id: String,
     org_id: Option<String>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl GetMonitoringSettingsPerson {
@@ -226,7 +288,7 @@ impl GetMonitoringSettingsPerson {
             client,
             person_id,
             org_id: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -240,7 +302,32 @@ impl GetMonitoringSettingsPerson {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -253,6 +340,24 @@ impl GetMonitoringSettingsPerson {
         client
             .runtime()
             .send_json::<types::PersonMonitoringSettings, types::WebexError>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::PersonMonitoringSettings>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::PersonMonitoringSettings,
+                types::WebexError,
+            >(request)
             .await
     }
 
@@ -274,13 +379,13 @@ impl GetMonitoringSettingsPerson {
             )
             .literal("/people/")
             .param("personId", &self.person_id)
-            .literal("/features/monitoring")
-            .timeout(self.timeout);
+            .literal("/features/monitoring");
         let request = match &self.org_id {
             Some(value) => request.query("orgId", value),
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -293,7 +398,7 @@ pub struct UpdateMonitoringSettingsPerson {
     person_id: String,
     org_id: Option<String>,
     body: Option<types::PersonMonitoringSettingsUpdate>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateMonitoringSettingsPerson {
@@ -303,7 +408,7 @@ impl UpdateMonitoringSettingsPerson {
             person_id,
             org_id: None,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -323,7 +428,32 @@ impl UpdateMonitoringSettingsPerson {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -334,6 +464,15 @@ impl UpdateMonitoringSettingsPerson {
     pub async fn send(self) -> Result<(), crate::Error> {
         let (client, request) = self.into_request()?;
         client.runtime().send_empty::<types::WebexError>(request).await
+    }
+
+    /// Sends the request and returns `()` (success has no body) with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<()>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        Ok(client.runtime().execute::<types::WebexError>(request).await?.into_meta())
     }
 
     /// Sends the request and returns the response undecoded: status,
@@ -354,8 +493,7 @@ impl UpdateMonitoringSettingsPerson {
             )
             .literal("/people/")
             .param("personId", &self.person_id)
-            .literal("/features/monitoring")
-            .timeout(self.timeout);
+            .literal("/features/monitoring");
         let request = match &self.org_id {
             Some(value) => request.query("orgId", value),
             None => request,
@@ -374,6 +512,7 @@ impl UpdateMonitoringSettingsPerson {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }

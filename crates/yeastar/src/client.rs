@@ -132,6 +132,29 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A P-Series PBX (Cloud edition hosts take the default port 443).
+    ///
+    /// Starts configuring a client for the server `https://{host}:{port}/openapi/v1.0`:
+    ///
+    /// - `host`: the variable `host` (the spec's default: `pbx.example.com`)
+    /// - `port`: the variable `port` (the spec's default: `8088`)
+    ///
+    /// Text variables must be a host name, an IP address (IPv6 in brackets) or a path segment: anything else is an `Error::InvalidRequest`.
+    pub fn pbx(host: &str, port: u16) -> Result<ClientBuilder, crate::Error> {
+        dialtone_runtime::validate::server_variable("host", host)?;
+        Ok({
+            let mut url = String::new();
+            url.push_str("https://");
+            url.push_str(host);
+            url.push(':');
+            url.push_str(&port.to_string());
+            url.push_str("/openapi/v1.0");
+            Client::builder(url)
+        })
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until you `.build()` it"]
@@ -201,6 +224,52 @@ impl ClientBuilder {
         self
     }
 
+    /// Like [`login`](Self::login), keeping every token obtained in `store` (saved before any call uses it; cleared by `Client::revoke_auth`): a client built later with the same store uses the saved token until it expires instead of logging in again. See [`dialtone_runtime::store`] for the stores (in memory, or a file readable by its owner only).
+    pub fn login_with_store(
+        mut self,
+        credentials: types::GetTokenRequest,
+        store: impl dialtone_runtime::store::TokenStore,
+    ) -> Self {
+        let body = serde_json::to_value(&credentials).unwrap_or(serde_json::Value::Null);
+        let source = dialtone_runtime::tokens::TokenExchange::new(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "getToken",
+                    method: dialtone_runtime::reqwest::Method::POST,
+                    path: "/get_token",
+                    rate_group: None,
+                },
+                body,
+                "/access_token",
+            )
+            .expires_in_at("/access_token_expire_time")
+            .refresh_with(
+                dialtone_runtime::tokens::TokenCall {
+                    operation: "refreshToken",
+                    method: dialtone_runtime::reqwest::Method::POST,
+                    path: "/refresh_token",
+                    rate_group: None,
+                },
+                "refresh_token",
+                "/refresh_token",
+            )
+            .revoke_with(dialtone_runtime::tokens::TokenCall {
+                operation: "revokeToken",
+                method: dialtone_runtime::reqwest::Method::GET,
+                path: "/del_token",
+                rate_group: None,
+            })
+            .with_store(store);
+        self.inner = self
+            .inner
+            .auth(
+                dialtone_runtime::RefreshingToken::new(
+                    source,
+                    dialtone_runtime::Placement::Query("access_token"),
+                ),
+            );
+        self
+    }
+
     /// Authenticates with any provider (for example one that
     /// obtains and refreshes tokens).
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
@@ -257,6 +326,28 @@ impl ClientBuilder {
     /// timeout does).
     pub fn http_client(mut self, http: dialtone_runtime::reqwest::Client) -> Self {
         self.inner = self.inner.http_client(http);
+        self
+    }
+
+    /// Changes the `reqwest::ClientBuilder` Dialtone makes (already
+    /// set with its user agent and timeouts) before it is built:
+    /// proxies, TLS roots and client certificates, DNS, pool
+    /// settings. Ignored when `http_client` gives a client.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(
+            dialtone_runtime::reqwest::ClientBuilder,
+        ) -> dialtone_runtime::reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.inner = self.inner.configure_http(configure);
+        self
+    }
+
+    /// Adds hooks that run around every attempt of every call
+    /// (add headers, observe responses and retries: see
+    /// [`dialtone_runtime::hooks`]); several run in the order added.
+    pub fn hook(mut self, hooks: impl dialtone_runtime::Hooks) -> Self {
+        self.inner = self.inner.hook(hooks);
         self
     }
 

@@ -10,7 +10,7 @@ use crate::types;
 pub struct GetToken {
     client: crate::Client,
     body: Option<types::GetTokenRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl GetToken {
@@ -18,7 +18,7 @@ impl GetToken {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -30,7 +30,32 @@ impl GetToken {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -43,6 +68,18 @@ impl GetToken {
         client
             .runtime()
             .send_json::<types::TokenResponse, types::ErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::TokenResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::TokenResponse, types::ErrorResponse>(request)
             .await
     }
 
@@ -63,8 +100,7 @@ impl GetToken {
                 "/get_token",
             )
             .literal("/get_token")
-            .without_auth()
-            .timeout(self.timeout);
+            .without_auth();
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -78,6 +114,7 @@ impl GetToken {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -88,7 +125,7 @@ impl GetToken {
 pub struct RefreshToken {
     client: crate::Client,
     body: Option<types::RefreshTokenRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl RefreshToken {
@@ -96,7 +133,7 @@ impl RefreshToken {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -108,7 +145,32 @@ impl RefreshToken {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -121,6 +183,18 @@ impl RefreshToken {
         client
             .runtime()
             .send_json::<types::TokenResponse, types::ErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::TokenResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::TokenResponse, types::ErrorResponse>(request)
             .await
     }
 
@@ -141,8 +215,7 @@ impl RefreshToken {
                 "/refresh_token",
             )
             .literal("/refresh_token")
-            .without_auth()
-            .timeout(self.timeout);
+            .without_auth();
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -156,6 +229,7 @@ impl RefreshToken {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -165,17 +239,45 @@ impl RefreshToken {
 #[must_use = "`RevokeToken` does nothing until you `.send()` it"]
 pub struct RevokeToken {
     client: crate::Client,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl RevokeToken {
     pub(crate) fn new(client: crate::Client) -> Self {
-        Self { client, timeout: None }
+        Self {
+            client,
+            options: dialtone_runtime::CallOptions::default(),
+        }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -188,6 +290,18 @@ impl RevokeToken {
         client
             .runtime()
             .send_json::<types::BasicResponse, types::ErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::BasicResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::BasicResponse, types::ErrorResponse>(request)
             .await
     }
 
@@ -207,8 +321,8 @@ impl RevokeToken {
                 "revokeToken",
                 "/del_token",
             )
-            .literal("/del_token")
-            .timeout(self.timeout);
+            .literal("/del_token");
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -222,7 +336,7 @@ pub struct ListExtensionGroups {
     page_size: Option<i32>,
     sort_by: Option<types::SortBy>,
     order_by: Option<types::OrderBy>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl ListExtensionGroups {
@@ -233,7 +347,7 @@ impl ListExtensionGroups {
             page_size: None,
             sort_by: None,
             order_by: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -271,7 +385,32 @@ impl ListExtensionGroups {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -284,6 +423,24 @@ impl ListExtensionGroups {
         client
             .runtime()
             .send_json::<
+                types::ListExtensionGroupsResponse,
+                types::ErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::ListExtensionGroupsResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::ListExtensionGroupsResponse,
                 types::ErrorResponse,
             >(request)
@@ -387,8 +544,7 @@ impl ListExtensionGroups {
                 "listExtensionGroups",
                 "/extensiongroup/list",
             )
-            .literal("/extensiongroup/list")
-            .timeout(self.timeout);
+            .literal("/extensiongroup/list");
         let request = match &self.page {
             Some(value) => request.query("page", value),
             None => request,
@@ -409,6 +565,7 @@ impl ListExtensionGroups {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -423,7 +580,7 @@ pub struct SearchExtensionGroups {
     sort_by: Option<types::SortBy>,
     order_by: Option<types::OrderBy>,
     search_value: Option<String>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl SearchExtensionGroups {
@@ -435,7 +592,7 @@ impl SearchExtensionGroups {
             sort_by: None,
             order_by: None,
             search_value: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -481,7 +638,32 @@ impl SearchExtensionGroups {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -494,6 +676,24 @@ impl SearchExtensionGroups {
         client
             .runtime()
             .send_json::<
+                types::ListExtensionGroupsResponse,
+                types::ErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::ListExtensionGroupsResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::ListExtensionGroupsResponse,
                 types::ErrorResponse,
             >(request)
@@ -597,8 +797,7 @@ impl SearchExtensionGroups {
                 "searchExtensionGroups",
                 "/extensiongroup/search",
             )
-            .literal("/extensiongroup/search")
-            .timeout(self.timeout);
+            .literal("/extensiongroup/search");
         let request = match &self.page {
             Some(value) => request.query("page", value),
             None => request,
@@ -624,6 +823,7 @@ impl SearchExtensionGroups {
             None => request,
         };
 
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -634,17 +834,46 @@ impl SearchExtensionGroups {
 pub struct GetExtensionGroup {
     client: crate::Client,
     id: i64,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl GetExtensionGroup {
     pub(crate) fn new(client: crate::Client, id: i64) -> Self {
-        Self { client, id, timeout: None }
+        Self {
+            client,
+            id,
+            options: dialtone_runtime::CallOptions::default(),
+        }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -657,6 +886,24 @@ impl GetExtensionGroup {
         client
             .runtime()
             .send_json::<types::GetExtensionGroupResponse, types::ErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::GetExtensionGroupResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
+                types::GetExtensionGroupResponse,
+                types::ErrorResponse,
+            >(request)
             .await
     }
 
@@ -676,9 +923,9 @@ impl GetExtensionGroup {
                 "getExtensionGroup",
                 "/extensiongroup/get",
             )
-            .literal("/extensiongroup/get")
-            .timeout(self.timeout);
+            .literal("/extensiongroup/get");
         let request = request.query("id", self.id);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -689,17 +936,46 @@ impl GetExtensionGroup {
 pub struct QueryExtensionGroups {
     client: crate::Client,
     ids: Vec<i64>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl QueryExtensionGroups {
     pub(crate) fn new(client: crate::Client, ids: Vec<i64>) -> Self {
-        Self { client, ids, timeout: None }
+        Self {
+            client,
+            ids,
+            options: dialtone_runtime::CallOptions::default(),
+        }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -714,6 +990,24 @@ impl QueryExtensionGroups {
         client
             .runtime()
             .send_json::<
+                types::QueryExtensionGroupsResponse,
+                types::ErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::QueryExtensionGroupsResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::QueryExtensionGroupsResponse,
                 types::ErrorResponse,
             >(request)
@@ -742,9 +1036,9 @@ impl QueryExtensionGroups {
                 "queryExtensionGroups",
                 "/extensiongroup/query",
             )
-            .literal("/extensiongroup/query")
-            .timeout(self.timeout);
+            .literal("/extensiongroup/query");
         let request = request.query_csv("ids", &self.ids);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -755,7 +1049,7 @@ impl QueryExtensionGroups {
 pub struct CreateExtensionGroup {
     client: crate::Client,
     body: Option<types::CreateExtensionGroupRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl CreateExtensionGroup {
@@ -763,7 +1057,7 @@ impl CreateExtensionGroup {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -775,7 +1069,32 @@ impl CreateExtensionGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -790,6 +1109,24 @@ impl CreateExtensionGroup {
         client
             .runtime()
             .send_json::<
+                types::CreateExtensionGroupResponse,
+                types::ErrorResponse,
+            >(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<
+        dialtone_runtime::ResponseValue<types::CreateExtensionGroupResponse>,
+        crate::Error,
+    > {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<
                 types::CreateExtensionGroupResponse,
                 types::ErrorResponse,
             >(request)
@@ -812,8 +1149,7 @@ impl CreateExtensionGroup {
                 "createExtensionGroup",
                 "/extensiongroup/create",
             )
-            .literal("/extensiongroup/create")
-            .timeout(self.timeout);
+            .literal("/extensiongroup/create");
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -827,6 +1163,7 @@ impl CreateExtensionGroup {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -837,7 +1174,7 @@ impl CreateExtensionGroup {
 pub struct UpdateExtensionGroup {
     client: crate::Client,
     body: Option<types::UpdateExtensionGroupRequest>,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateExtensionGroup {
@@ -845,7 +1182,7 @@ impl UpdateExtensionGroup {
         Self {
             client,
             body: None,
-            timeout: None,
+            options: dialtone_runtime::CallOptions::default(),
         }
     }
 
@@ -857,7 +1194,32 @@ impl UpdateExtensionGroup {
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -870,6 +1232,18 @@ impl UpdateExtensionGroup {
         client
             .runtime()
             .send_json::<types::BasicResponse, types::ErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::BasicResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::BasicResponse, types::ErrorResponse>(request)
             .await
     }
 
@@ -890,8 +1264,7 @@ impl UpdateExtensionGroup {
                 "/extensiongroup/update",
             )
             .literal("/extensiongroup/update")
-            .idempotent(true)
-            .timeout(self.timeout);
+            .idempotent(true);
         let Some(body) = self.body else {
             return Err(
                 dialtone_runtime::InvalidRequest::new("body", "is required").into(),
@@ -905,6 +1278,7 @@ impl UpdateExtensionGroup {
         }
 
         let request = request.json(&body);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }
@@ -915,17 +1289,46 @@ impl UpdateExtensionGroup {
 pub struct DeleteExtensionGroup {
     client: crate::Client,
     id: i64,
-    timeout: Option<std::time::Duration>,
+    options: dialtone_runtime::CallOptions,
 }
 
 impl DeleteExtensionGroup {
     pub(crate) fn new(client: crate::Client, id: i64) -> Self {
-        Self { client, id, timeout: None }
+        Self {
+            client,
+            id,
+            options: dialtone_runtime::CallOptions::default(),
+        }
     }
 
     /// A timeout for this call alone, instead of the client's.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.options.timeout(timeout);
+        self
+    }
+
+    /// A header for this call alone (a tenant id, a trace
+    /// context...). An invalid name or value fails the call before
+    /// anything is sent; the client's credential replaces a header
+    /// of the same name.
+    pub fn extra_header(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.options.extra_header(name, value);
+        self
+    }
+
+    /// Retries this call as `policy` says instead of the client's policy.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry_policy(policy);
+        self
+    }
+
+    /// Never retries this call.
+    pub fn no_retries(mut self) -> Self {
+        self.options.retry_policy(crate::RetryPolicy::none());
         self
     }
 
@@ -938,6 +1341,18 @@ impl DeleteExtensionGroup {
         client
             .runtime()
             .send_json::<types::BasicResponse, types::ErrorResponse>(request)
+            .await
+    }
+
+    /// Sends the request and returns the decoded body with the response's status,
+    /// headers, request id and rate-limit headers.
+    pub async fn send_with_meta(
+        self,
+    ) -> Result<dialtone_runtime::ResponseValue<types::BasicResponse>, crate::Error> {
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_with_meta::<types::BasicResponse, types::ErrorResponse>(request)
             .await
     }
 
@@ -957,9 +1372,9 @@ impl DeleteExtensionGroup {
                 "deleteExtensionGroup",
                 "/extensiongroup/delete",
             )
-            .literal("/extensiongroup/delete")
-            .timeout(self.timeout);
+            .literal("/extensiongroup/delete");
         let request = request.query("id", self.id);
+        let request = self.options.apply(request);
         Ok((self.client, request))
     }
 }

@@ -53,11 +53,11 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
                 #no_auth
                 #replay_safe
                 #rate_group
-                #accept
-                .timeout(self.timeout);
+                #accept;
             #(#params)*
             #basic
             #body
+            let request = self.options.apply(request);
             Ok((self.client, request))
         }
     }

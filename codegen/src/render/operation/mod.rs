@@ -86,6 +86,7 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let error_enum = errors::error_enum(op);
     let send = send::send(op, &error);
     let send_raw = send::send_raw(&error);
+    let send_meta = send::send_meta(op, &error);
     let paging = op.paging.as_ref().map(|p| paging::render(op, p, &error));
     let chunked = send::chunked(op, &error);
     let into_request = encode::into_request(api, op);
@@ -100,23 +101,46 @@ fn render_op(api: &Api, op: &Operation) -> TokenStream {
         pub struct #name {
             client: crate::Client,
             #(#fields)*
-            timeout: Option<std::time::Duration>,
+            options: dialtone_runtime::CallOptions,
         }
 
         impl #name {
             pub(crate) fn new(client: crate::Client, #(#ctor_params),*) -> Self {
-                Self { client, #(#ctor_inits,)* timeout: None }
+                Self { client, #(#ctor_inits,)* options: dialtone_runtime::CallOptions::default() }
             }
 
             #(#setters)*
 
             /// A timeout for this call alone, instead of the client's.
             pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.timeout = Some(timeout);
+                self.options.timeout(timeout);
+                self
+            }
+
+            /// A header for this call alone (a tenant id, a trace
+            /// context...). An invalid name or value fails the call before
+            /// anything is sent; the client's credential replaces a header
+            /// of the same name.
+            pub fn extra_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+                self.options.extra_header(name, value);
+                self
+            }
+
+            /// Retries this call as `policy` says instead of the client's policy.
+            pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+                self.options.retry_policy(policy);
+                self
+            }
+
+            /// Never retries this call.
+            pub fn no_retries(mut self) -> Self {
+                self.options.retry_policy(crate::RetryPolicy::none());
                 self
             }
 
             #send
+
+            #send_meta
 
             #send_raw
 

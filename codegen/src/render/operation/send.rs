@@ -254,3 +254,50 @@ pub(super) fn chunked(op: &Operation, error: &TokenStream) -> Option<TokenStream
         }
     })
 }
+
+/// `send_with_meta`: the typed body (the whole envelope, where there is
+/// one) with the response's status, headers, request id and rate-limit
+/// headers; `send_stream` instead where the success is binary (`None` for
+/// text, and answers decoded by status or per id, which `send_raw` covers).
+pub(super) fn send_meta(op: &Operation, error: &TokenStream) -> Option<TokenStream> {
+    let ty = match &op.success {
+        Success::Empty => quote!(()),
+        Success::Json { ty, .. } => rust_type(ty, false),
+        Success::Bytes => {
+            return Some(quote! {
+                /// Sends the request and returns the body as a stream of chunks,
+                /// read as they arrive (downloads too large to hold in memory),
+                /// with the response's status, headers, request id and
+                /// rate-limit headers. The call's timeout bounds the body too:
+                /// raise it with `.timeout` for a long download.
+                pub async fn send_stream(self) -> Result<dialtone_runtime::ResponseValue<dialtone_runtime::stream::ByteStream<#error>>, crate::Error> {
+                    let (client, request) = self.into_request()?;
+                    client.runtime().send_stream::<#error>(request).await
+                }
+            });
+        }
+        Success::Text | Success::Multi { .. } | Success::Batch { .. } => return None,
+    };
+    let what = match &op.success {
+        Success::Json {
+            envelope: Some(_), ..
+        } => "the whole response envelope",
+        Success::Empty => "`()` (success has no body)",
+        _ => "the decoded body",
+    };
+    let docs = doc_attrs(&format!(
+        "Sends the request and returns {what} with the response's status,\nheaders, request id and rate-limit headers."
+    ));
+    let call = if matches!(op.success, Success::Empty) {
+        quote!(Ok(client.runtime().execute::<#error>(request).await?.into_meta()))
+    } else {
+        quote!(client.runtime().send_with_meta::<#ty, #error>(request).await)
+    };
+    Some(quote! {
+        #docs
+        pub async fn send_with_meta(self) -> Result<dialtone_runtime::ResponseValue<#ty>, crate::Error> {
+            let (client, request) = self.into_request()?;
+            #call
+        }
+    })
+}
