@@ -4,6 +4,7 @@
 //! The models of the API: one type per schema of the spec.
 /// One error.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The logical error code, e.g. CMN-102.
     #[serde(rename = "errorCode")]
@@ -65,6 +66,7 @@ impl dialtone_runtime::Validate for ApiError {
 
 /// RingCentral's error body; clients key on `errorCode`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiErrorResponse {
     /// The errors (at least one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +138,7 @@ impl dialtone_runtime::Validate for ApiErrorResponse {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OAuthErrorCode {
     /// `invalid_request`
     InvalidRequest,
@@ -248,6 +251,7 @@ impl dialtone_runtime::Validate for OAuthErrorCode {
 
 /// The OAuth error body (RFC 6749 section 5.2), with RingCentral's `errors`, `errorCode` and `message` too.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OAuthError {
     /// An OAuth error code (RFC 6749 sections 4.1.2.1 and 5.2; RFC 7009 section 2.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,6 +345,7 @@ impl dialtone_runtime::Validate for OAuthError {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GrantType {
     /// `password`
     Password,
@@ -435,6 +440,7 @@ impl dialtone_runtime::Validate for GrantType {
 
 /// A token request (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenRequest {
     /// An OAuth grant.
     pub grant_type: GrantType,
@@ -652,6 +658,7 @@ impl dialtone_runtime::Validate for TokenRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClientAssertionType {
     /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
     UrnIetfParamsOauthClientAssertionTypeJwtBearer,
@@ -730,6 +737,7 @@ impl dialtone_runtime::Validate for ClientAssertionType {
 
 /// Issued tokens.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenInfo {
     /// The access token.
     pub access_token: dialtone_runtime::Secret,
@@ -889,6 +897,7 @@ impl dialtone_runtime::Validate for TokenInfo {
 
 /// A token to revoke (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RevokeTokenRequest {
     /// The access or refresh token.
     pub token: dialtone_runtime::Secret,
@@ -948,6 +957,7 @@ impl dialtone_runtime::Validate for RevokeTokenRequest {
 
 /// A link to a page.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PageNavigationUri {
     /// The page's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -978,6 +988,7 @@ impl dialtone_runtime::Validate for PageNavigationUri {
 
 /// Links to the first, next, previous and last pages; `nextPage` is absent on the last page.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PageNavigationModel {
     /// A link to a page.
     #[serde(rename = "firstPage", default, skip_serializing_if = "Option::is_none")]
@@ -1055,6 +1066,7 @@ impl dialtone_runtime::Validate for PageNavigationModel {
 
 /// Where a page sits in the listing.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnumeratedPagingModel {
     /// Records per page.
     #[serde(rename = "perPage")]
@@ -1150,6 +1162,7 @@ impl dialtone_runtime::Validate for EnumeratedPagingModel {
 
 /// A site.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SiteReference {
     /// The site's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1189,6 +1202,7 @@ impl dialtone_runtime::Validate for SiteReference {
 
 /// A call monitoring group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroup {
     /// The group's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1251,6 +1265,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroup {
 
 /// A page of call monitoring groups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroups {
     /// This page's URI.
     pub uri: String,
@@ -1336,6 +1351,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroups {
 
 /// A site, by id.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SiteId {
     /// The site's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1366,6 +1382,7 @@ impl dialtone_runtime::Validate for SiteId {
 
 /// A group's name and site.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateCallMonitoringGroupRequest {
     /// The group's name.
     pub name: String,
@@ -1422,6 +1439,7 @@ impl dialtone_runtime::Validate for CreateCallMonitoringGroupRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MonitoringPermission {
     /// `Monitoring`
     Monitoring,
@@ -1498,6 +1516,7 @@ impl dialtone_runtime::Validate for MonitoringPermission {
 
 /// A member of a call monitoring group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroupMemberInfo {
     /// The extension's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1568,6 +1587,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroupMemberInfo {
 
 /// A page of a group's members.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroupMemberList {
     /// This page's URI.
     pub uri: String,
@@ -1653,6 +1673,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroupMemberList {
 
 /// A member to add, update or remove (the seed calls it CallMonitoringExtensionUpdate). Only User, DigitalUser, VirtualUser, FaxUser and Limited extensions are allowed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringExtensionInfo {
     /// The extension's id.
     pub id: String,
@@ -1703,6 +1724,7 @@ impl dialtone_runtime::Validate for CallMonitoringExtensionInfo {
 
 /// Members to add, update and remove in one call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringBulkAssign {
     /// Members to add.
     #[serde(
@@ -1803,6 +1825,7 @@ impl dialtone_runtime::Validate for CallMonitoringBulkAssign {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PresenceStatus {
     /// `Offline`
     Offline,
@@ -1887,6 +1910,7 @@ impl dialtone_runtime::Validate for PresenceStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserStatus {
     /// `Offline`
     Offline,
@@ -1971,6 +1995,7 @@ impl dialtone_runtime::Validate for UserStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DndStatus {
     /// `TakeAllCalls`
     TakeAllCalls,
@@ -2063,6 +2088,7 @@ impl dialtone_runtime::Validate for DndStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DndStatusPersonal {
     /// `TakeAllCalls`
     TakeAllCalls,
@@ -2147,6 +2173,7 @@ impl dialtone_runtime::Validate for DndStatusPersonal {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CallerIdVisibility {
     /// `All`
     All,
@@ -2231,6 +2258,7 @@ impl dialtone_runtime::Validate for CallerIdVisibility {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MeetingStatus {
     /// `Connected`
     Connected,
@@ -2311,6 +2339,7 @@ impl dialtone_runtime::Validate for MeetingStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TelephonyStatus {
     /// `NoCall`
     NoCall,
@@ -2403,6 +2432,7 @@ impl dialtone_runtime::Validate for TelephonyStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxTelephonyStatus {
     /// `NoCall`
     NoCall,
@@ -2483,6 +2513,7 @@ impl dialtone_runtime::Validate for CxTelephonyStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CallDirection {
     /// `Inbound`
     Inbound,
@@ -2563,6 +2594,7 @@ impl dialtone_runtime::Validate for CallDirection {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CallInfoType {
     /// `PhoneNumberLabel`
     PhoneNumberLabel,
@@ -2659,6 +2691,7 @@ impl dialtone_runtime::Validate for CallInfoType {
 
 /// One piece of call info.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallInfoItem {
     /// What a call info value is.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -2703,6 +2736,7 @@ impl dialtone_runtime::Validate for CallInfoItem {
 
 /// What the phone shows about a call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallInfo {
     /// One piece of call info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2752,6 +2786,7 @@ impl dialtone_runtime::Validate for CallInfo {
 
 /// SIP data of an active call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SipData {
     /// The SIP call id.
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
@@ -2827,6 +2862,7 @@ impl dialtone_runtime::Validate for SipData {
 
 /// The shared line appearance of a call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AppearanceInfo {
     /// The shared line's number.
     #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
@@ -2876,6 +2912,7 @@ impl dialtone_runtime::Validate for AppearanceInfo {
 
 /// A call in progress.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ActiveCallInfo {
     /// The call's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3087,6 +3124,7 @@ impl dialtone_runtime::Validate for ActiveCallInfo {
 
 /// The extension a presence record describes.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceExtension {
     /// The extension's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3139,6 +3177,7 @@ impl dialtone_runtime::Validate for PresenceExtension {
 
 /// An extension's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceInfoResponse {
     /// This resource's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3413,6 +3452,7 @@ impl dialtone_runtime::Validate for PresenceInfoResponse {
 
 /// Changes to an extension's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceInfoRequest {
     /// The status the user set.
     #[serde(rename = "userStatus", default, skip_serializing_if = "Option::is_none")]
@@ -3564,6 +3604,7 @@ impl dialtone_runtime::Validate for PresenceInfoRequest {
 
 /// A page of the account's presence records.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountPresenceInfo {
     /// This page's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3640,6 +3681,7 @@ impl dialtone_runtime::Validate for AccountPresenceInfo {
 
 /// The result for one extension of a batch presence call.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceBatchItem {
     /// The extension id this result is for.
     #[serde(rename = "resourceId")]
@@ -3698,6 +3740,7 @@ impl dialtone_runtime::Validate for PresenceBatchItem {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LineExtensionType {
     /// `User`
     User,
@@ -3794,6 +3837,7 @@ impl dialtone_runtime::Validate for LineExtensionType {
 
 /// The extension on a monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LineExtension {
     /// The extension's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3860,6 +3904,7 @@ impl dialtone_runtime::Validate for LineExtension {
 
 /// A monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LineInfo {
     /// The line's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3913,6 +3958,7 @@ impl dialtone_runtime::Validate for LineInfo {
 
 /// The monitored lines.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceLines {
     /// This resource's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3998,6 +4044,7 @@ impl dialtone_runtime::Validate for PresenceLines {
 
 /// An extension, by id.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExtensionRef {
     /// The extension's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4028,6 +4075,7 @@ impl dialtone_runtime::Validate for ExtensionRef {
 
 /// A line to set.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LineUpdate {
     /// The line's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4072,6 +4120,7 @@ impl dialtone_runtime::Validate for LineUpdate {
 
 /// The lines to set.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdatePresenceLinesRequest {
     /// The lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4115,6 +4164,7 @@ impl dialtone_runtime::Validate for UpdatePresenceLinesRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PresenceLineExtensionType {
     /// `Unknown`
     Unknown,
@@ -4235,6 +4285,7 @@ impl dialtone_runtime::Validate for PresenceLineExtensionType {
 
 /// The extension on a line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceLineExtension {
     /// The extension's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4301,6 +4352,7 @@ impl dialtone_runtime::Validate for PresenceLineExtension {
 
 /// One monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceLineResource {
     /// The line's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4345,6 +4397,7 @@ impl dialtone_runtime::Validate for PresenceLineResource {
 
 /// An extension permitted to see the user's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoringExtension {
     /// The extension's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4397,6 +4450,7 @@ impl dialtone_runtime::Validate for MonitoringExtension {
 
 /// The extensions permitted to see the user's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoringExtensionsResource {
     /// This resource's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4473,6 +4527,7 @@ impl dialtone_runtime::Validate for MonitoringExtensionsResource {
 
 /// The extensions to permit.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserPresencePermissionsUpdateRequest {
     /// The extensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4516,6 +4571,7 @@ impl dialtone_runtime::Validate for UserPresencePermissionsUpdateRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AuthorizeResponseType {
     /// `code`
     Code,
@@ -4592,6 +4648,7 @@ impl dialtone_runtime::Validate for AuthorizeResponseType {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CodeChallengeMethod {
     /// `S256`
     S256,
