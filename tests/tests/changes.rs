@@ -7,8 +7,8 @@
 //! against the crate generated from `old.yaml`, whose header says whether
 //! it compiles against the crate generated from `new.yaml`. Both crates
 //! are generated into `target/changes/` (one crate per distinct spec) and
-//! the program is `cargo check`ed against each, offline, with one shared
-//! target directory. A few proofs run in every `cargo test`; all of them
+//! the program is `cargo check`ed against each, offline, in the target
+//! directory `tests/corpus.rs` uses (the runtime is built once for both). A few proofs run in every `cargo test`; all of them
 //! with `DIALTONE_CHANGES_ALL=1` (as `.ci/run` does).
 
 use std::collections::BTreeMap;
@@ -145,12 +145,30 @@ fn every_pair_reports_its_expected_impact() {
 #[test]
 fn version_bumps_follow_the_policy() {
     let v = |s: &str| semver::Version::parse(s).unwrap();
-    assert_eq!(diff::suggested_version(&v("0.1.0"), Impact::Breaking), v("0.2.0"));
-    assert_eq!(diff::suggested_version(&v("0.1.3"), Impact::Additive), v("0.1.4"));
-    assert_eq!(diff::suggested_version(&v("0.1.3"), Impact::None), v("0.1.4"));
-    assert_eq!(diff::suggested_version(&v("1.4.2"), Impact::Breaking), v("2.0.0"));
-    assert_eq!(diff::suggested_version(&v("1.4.2"), Impact::Additive), v("1.5.0"));
-    assert_eq!(diff::suggested_version(&v("1.4.2"), Impact::None), v("1.4.3"));
+    assert_eq!(
+        diff::suggested_version(&v("0.1.0"), Impact::Breaking),
+        v("0.2.0")
+    );
+    assert_eq!(
+        diff::suggested_version(&v("0.1.3"), Impact::Additive),
+        v("0.1.4")
+    );
+    assert_eq!(
+        diff::suggested_version(&v("0.1.3"), Impact::None),
+        v("0.1.4")
+    );
+    assert_eq!(
+        diff::suggested_version(&v("1.4.2"), Impact::Breaking),
+        v("2.0.0")
+    );
+    assert_eq!(
+        diff::suggested_version(&v("1.4.2"), Impact::Additive),
+        v("1.5.0")
+    );
+    assert_eq!(
+        diff::suggested_version(&v("1.4.2"), Impact::None),
+        v("1.4.3")
+    );
 }
 
 /// Whether the proof's program must compile against the new crate.
@@ -195,7 +213,9 @@ fn crate_of(spec: &Path, made: &mut BTreeMap<String, (PathBuf, String)>) -> (Pat
 /// A crate holding `user` as its lib, depending on the generated crate
 /// as `widgets`.
 fn user_crate(case: &str, side: &str, user: &str, dep: &(PathBuf, String)) -> PathBuf {
-    let dir = root().join("target/changes/users").join(format!("{case}-{side}"));
+    let dir = root()
+        .join("target/changes/users")
+        .join(format!("{case}-{side}"));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("src")).unwrap();
     std::fs::write(
@@ -220,7 +240,10 @@ fn cargo_check(dir: &Path) -> Result<(), String> {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO"))
         .args(["check", "--quiet", "--offline", "--message-format", "short"])
-        .env("CARGO_TARGET_DIR", root().join("target/changes/target"))
+        // The corpus test's target directory and flags: the runtime and its
+        // dependencies are built once for both.
+        .env("CARGO_TARGET_DIR", root().join("target/corpus"))
+        .env("RUSTFLAGS", "-D warnings")
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

@@ -1088,7 +1088,7 @@ impl Cx<'_> {
                 }
             }
             (a, b) if a == b => {}
-            (Success::Empty, _) | (_, Success::Empty) | (_, _) => {
+            _ => {
                 let at = at(self);
                 let (wire, rust) = if matches!(o.success, Success::Empty)
                     && !matches!(n.success, Success::Multi { .. })
@@ -1179,7 +1179,7 @@ impl Cx<'_> {
                 self.push(
                     "error-status-added",
                     Impact::Additive,
-                    if old_m.is_empty() { Impact::Additive } else { Impact::Additive },
+                    Impact::Additive,
                     a,
                     format!("`{id}` documents error {}: new variant `{name}::{}` (the enum is non-exhaustive)", show_match(v.status), v.rust_name),
                 );

@@ -96,9 +96,6 @@ pub(crate) fn compare_ty(cx: &mut Cx, a: &TypeRef, b: &TypeRef, dir: Dir, what: 
 /// checked against constraints, so for a type only answers use nothing
 /// changes for users.
 fn constraints(cx: &mut Cx, x: &Constraints, y: &Constraints, dir: Dir, what: &str, at: At) {
-    if x == y {
-        return;
-    }
     let mut tightened = Vec::new();
     let mut loosened = Vec::new();
     let mut lower = |name: &str, a: Option<f64>, b: Option<f64>| match (a, b) {
@@ -477,7 +474,7 @@ pub(crate) fn types(cx: &mut Cx) {
                         }
                     }
                 }
-                for (r, _) in &mb {
+                for r in mb.keys() {
                     if !ma.contains_key(r) {
                         let item = cx.item(&format!("types::{name}::{r}"));
                         cx.push(
