@@ -3,6 +3,11 @@
 //! must name (`expect`: `breaking field-removed`). Every pair is diffed
 //! here through the IR, as `dialtone diff` does.
 //!
+//! Pairs with a `behaviour.rs` carry a behaviour proof: a test written
+//! against the old crate that passes there and, against the new crate,
+//! compiles and fails (a request refused, an answer decoded differently)
+//! or passes (its header says which).
+//!
 //! Pairs with a `user.rs` carry a compile proof: a tiny program written
 //! against the crate generated from `old.yaml`, whose header says whether
 //! it compiles against the crate generated from `new.yaml`. Both crates
@@ -28,6 +33,8 @@ const ALWAYS: &[&str] = &[
     "enum-value-removed",
     "operation-removed",
 ];
+/// Behaviour proofs that run in every `cargo test`.
+const ALWAYS_BEHAVIOUR: &[&str] = &["request-field-max-length-lowered"];
 /// The most one `cargo check` may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -234,12 +241,20 @@ fn user_crate(case: &str, side: &str, user: &str, dep: &(PathBuf, String)) -> Pa
 }
 
 /// `cargo check` in `dir`: `Ok` when it compiles, `Err(diagnostics)`
-/// when it does not; a check past `CHECK_TIMEOUT` is killed and fails the
-/// test.
+/// when it does not; a check past `CHECK_TIMEOUT` fails the test.
 fn cargo_check(dir: &Path) -> Result<(), String> {
+    cargo(
+        dir,
+        &["check", "--quiet", "--offline", "--message-format", "short"],
+    )
+}
+
+/// Runs `cargo ARGS` in `dir`, polling it at most `CHECK_TIMEOUT / 100ms`
+/// times.
+fn cargo(dir: &Path, args: &[&str]) -> Result<(), String> {
     let started = Instant::now();
     let mut child = Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--offline", "--message-format", "short"])
+        .args(args)
         // The corpus test's target directory and flags: the runtime and its
         // dependencies are built once for both.
         .env("CARGO_TARGET_DIR", root().join("target/corpus"))
@@ -331,4 +346,104 @@ fn compile_proofs_agree_with_the_report() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
     assert!(proved >= if all { 25 } else { ALWAYS.len() });
+}
+
+/// A crate whose test is `behaviour`, depending on the generated crate as
+/// `widgets`, on its runtime and on serde_json.
+fn behaviour_crate(case: &str, side: &str, test: &str, dep: &(PathBuf, String)) -> PathBuf {
+    let dir = root()
+        .join("target/changes/behaviour")
+        .join(format!("{case}-{side}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::create_dir_all(dir.join("tests")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"behaviour-{case}-{side}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+             [dependencies]\nwidgets = {{ package = \"{}\", path = {:?} }}\n\
+             dialtone-runtime = {{ path = {:?} }}\nserde_json = \"1\"\n\n[workspace]\n",
+            dep.1,
+            dep.0.to_string_lossy(),
+            root().join("crates/runtime").to_string_lossy()
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("src/lib.rs"), "").unwrap();
+    std::fs::write(dir.join("tests/behaviour.rs"), test).unwrap();
+    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    dir
+}
+
+#[test]
+fn behaviour_proofs_agree_with_the_report() {
+    let all = std::env::var_os("DIALTONE_CHANGES_ALL").is_some();
+    let mut made = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut proved = 0;
+    for case in cases() {
+        let case_name = name(&case);
+        let Ok(test) = std::fs::read_to_string(case.join("behaviour.rs")) else {
+            continue;
+        };
+        if !all && !ALWAYS_BEHAVIOUR.contains(&case_name.as_str()) {
+            continue;
+        }
+        let header = test.lines().next().unwrap_or_default().to_owned();
+        let same = if header.contains("passes against the new one") {
+            true
+        } else if header.contains("fails against the new one") {
+            false
+        } else {
+            panic!("{case_name}: behaviour.rs must say what it proves: {header}")
+        };
+        // The claim agrees with the report's impact on the wire.
+        let report = diff::diff(
+            &lower(&case.join("old.yaml")),
+            &lower(&case.join("new.yaml")),
+        );
+        let wire = report.changes.iter().map(|c| c.wire).max();
+        assert_eq!(
+            wire == Some(Impact::Breaking),
+            !same,
+            "{case_name}: {report:#?}"
+        );
+        let old = crate_of(&case.join("old.yaml"), &mut made);
+        let new = crate_of(&case.join("new.yaml"), &mut made);
+        let test_args = ["test", "--quiet", "--offline", "--test", "behaviour"];
+        let build_args = [
+            "test",
+            "--quiet",
+            "--offline",
+            "--test",
+            "behaviour",
+            "--no-run",
+        ];
+        let against_old = behaviour_crate(&case_name, "old", &test, &old);
+        if let Err(err) = cargo(&against_old, &test_args) {
+            failures.push(format!(
+                "{case_name}: the test fails against the old crate:\n{err}"
+            ));
+            continue;
+        }
+        let against_new = behaviour_crate(&case_name, "new", &test, &new);
+        if let Err(err) = cargo(&against_new, &build_args) {
+            failures.push(format!(
+                "{case_name}: the test does not compile against the new crate (a behaviour proof must):\n{err}"
+            ));
+            continue;
+        }
+        match (cargo(&against_new, &test_args), same) {
+            (Ok(()), true) | (Err(_), false) => proved += 1,
+            (Ok(()), false) => failures.push(format!(
+                "{case_name}: reported breaking on the wire, but the test still passes against the new crate"
+            )),
+            (Err(err), true) => failures.push(format!(
+                "{case_name}: the test fails against the new crate:\n{err}"
+            )),
+        }
+    }
+    eprintln!("{proved} behaviour proof(s)");
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(proved >= if all { 4 } else { ALWAYS_BEHAVIOUR.len() });
 }

@@ -909,15 +909,13 @@ fn package_version(toml: &str) -> Option<semver::Version> {
         let line = line.trim();
         if line.starts_with('[') {
             in_package = line == "[package]";
-        } else if in_package {
-            if let Some(rest) = line.strip_prefix("version") {
-                let v = rest
-                    .trim_start()
-                    .strip_prefix('=')?
-                    .trim()
-                    .trim_matches('"');
-                return semver::Version::parse(v).ok();
-            }
+        } else if in_package && let Some(rest) = line.strip_prefix("version") {
+            let v = rest
+                .trim_start()
+                .strip_prefix('=')?
+                .trim()
+                .trim_matches('"');
+            return semver::Version::parse(v).ok();
         }
     }
     None
