@@ -52,7 +52,7 @@ pub fn markdown(report: &Report, version: Option<&semver::Version>) -> String {
     let impact = report.impact();
     let _ = write!(out, "### `{}`: {}", report.crate_name, impact.as_str());
     if report.changes.is_empty() {
-        out.push_str(" (no change)\n");
+        out.push_str(" (the spec text changed; nothing generated changes)\n");
         return out;
     }
     let _ = write!(

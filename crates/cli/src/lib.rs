@@ -1006,7 +1006,7 @@ pub fn changes_workspace(root: &Path, args: &ChangesArgs) -> Outcome {
             .map_err(|e| Failure::error(format!("error: reading specs/{file}: {e}")))?;
         let shown = git(root, &["show", &format!("{base}:specs/{file}")])?;
         if !shown.status.success() {
-            println!("specs/{file}: new since {base} (a new crate; nothing to compare)");
+            eprintln!("specs/{file}: new since {base} (a new crate; nothing to compare)");
             continue;
         }
         let old_text = String::from_utf8_lossy(&shown.stdout).into_owned();
