@@ -215,78 +215,105 @@ fn constraints(cx: &mut Cx, x: &Constraints, y: &Constraints, dir: Dir, what: &s
 }
 
 /// Named types reached from requests and from answers.
+/// The types an operation sends and those it answers with.
+fn op_roots(op: &crate::ir::Operation) -> (Vec<TypeRef>, Vec<TypeRef>) {
+    let mut requests = Vec::new();
+    let mut responses = Vec::new();
+    for p in &op.params {
+        requests.push(p.ty.clone());
+    }
+    if let Some(b) = &op.body {
+        requests.push(b.ty.clone());
+    }
+    match &op.success {
+        Success::Json { ty, envelope } => {
+            responses.push(ty.clone());
+            if let Some(e) = envelope {
+                responses.push(e.ty.clone());
+            }
+        }
+        Success::Multi { variants, .. } => {
+            for v in variants {
+                if let crate::ir::Payload::Json(t) = &v.body {
+                    responses.push(t.clone());
+                }
+            }
+        }
+        Success::Batch { answer, .. } => match answer {
+            crate::ir::BatchAnswer::Parts { item, .. } => responses.push(item.clone()),
+            crate::ir::BatchAnswer::Whole(t) => responses.push(t.clone()),
+        },
+        Success::Empty | Success::Text | Success::Bytes => {}
+    }
+    if let Some((_, v)) = &op.errors {
+        responses.extend(v.iter().map(|e| e.ty.clone()));
+    }
+    if let Some(p) = &op.paging {
+        responses.push(p.page.clone());
+        responses.push(p.item.clone());
+    }
+    (requests, responses)
+}
+
+/// Every named type reached from `roots`.
+fn reach(by_name: &BTreeMap<&str, &TypeDef>, roots: Vec<TypeRef>) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let mut stack = roots;
+    // Each named type is expanded once: bounded by the number of types.
+    while let Some(t) = stack.pop() {
+        match t {
+            TypeRef::Named(n) => {
+                if !seen.insert(n.clone()) {
+                    continue;
+                }
+                match by_name.get(n.as_str()).map(|t| &t.kind) {
+                    Some(TypeKind::Struct { fields, .. }) => {
+                        stack.extend(fields.iter().map(|f| f.ty.clone()))
+                    }
+                    Some(TypeKind::Union { variants, .. }) => {
+                        stack.extend(variants.iter().map(|v| v.ty.clone()))
+                    }
+                    Some(TypeKind::Alias(t)) => stack.push(t.clone()),
+                    Some(TypeKind::Enum { .. }) | None => {}
+                }
+            }
+            TypeRef::Array(inner, _) | TypeRef::Map(inner) => stack.push(*inner),
+            _ => {}
+        }
+    }
+    seen
+}
+
+/// The operations that send or answer with each named type.
+fn users(api: &Api) -> BTreeMap<String, BTreeSet<String>> {
+    let by_name: BTreeMap<&str, &TypeDef> =
+        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for op in &api.operations {
+        let (mut roots, responses) = op_roots(op);
+        roots.extend(responses);
+        for name in reach(&by_name, roots) {
+            out.entry(name).or_default().insert(op.id.clone());
+        }
+    }
+    out
+}
+
 fn directions(api: &Api) -> BTreeMap<String, Dir> {
     let by_name: BTreeMap<&str, &TypeDef> =
         api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut requests = Vec::new();
     let mut responses = Vec::new();
     for op in &api.operations {
-        for p in &op.params {
-            requests.push(p.ty.clone());
-        }
-        if let Some(b) = &op.body {
-            requests.push(b.ty.clone());
-        }
-        match &op.success {
-            Success::Json { ty, envelope } => {
-                responses.push(ty.clone());
-                if let Some(e) = envelope {
-                    responses.push(e.ty.clone());
-                }
-            }
-            Success::Multi { variants, .. } => {
-                for v in variants {
-                    if let crate::ir::Payload::Json(t) = &v.body {
-                        responses.push(t.clone());
-                    }
-                }
-            }
-            Success::Batch { answer, .. } => match answer {
-                crate::ir::BatchAnswer::Parts { item, .. } => responses.push(item.clone()),
-                crate::ir::BatchAnswer::Whole(t) => responses.push(t.clone()),
-            },
-            Success::Empty | Success::Text | Success::Bytes => {}
-        }
-        if let Some((_, v)) = &op.errors {
-            responses.extend(v.iter().map(|e| e.ty.clone()));
-        }
-        if let Some(p) = &op.paging {
-            responses.push(p.page.clone());
-            responses.push(p.item.clone());
-        }
+        let (req, resp) = op_roots(op);
+        requests.extend(req);
+        responses.extend(resp);
     }
     if let Some(t) = &api.error_type {
         responses.push(t.clone());
     }
-    let reach = |roots: Vec<TypeRef>| -> BTreeSet<String> {
-        let mut seen = BTreeSet::new();
-        let mut stack = roots;
-        // Each named type is expanded once: bounded by the number of types.
-        while let Some(t) = stack.pop() {
-            match t {
-                TypeRef::Named(n) => {
-                    if !seen.insert(n.clone()) {
-                        continue;
-                    }
-                    match by_name.get(n.as_str()).map(|t| &t.kind) {
-                        Some(TypeKind::Struct { fields, .. }) => {
-                            stack.extend(fields.iter().map(|f| f.ty.clone()))
-                        }
-                        Some(TypeKind::Union { variants, .. }) => {
-                            stack.extend(variants.iter().map(|v| v.ty.clone()))
-                        }
-                        Some(TypeKind::Alias(t)) => stack.push(t.clone()),
-                        Some(TypeKind::Enum { .. }) | None => {}
-                    }
-                }
-                TypeRef::Array(inner, _) | TypeRef::Map(inner) => stack.push(*inner),
-                _ => {}
-            }
-        }
-        seen
-    };
-    let req = reach(requests);
-    let resp = reach(responses);
+    let req = reach(&by_name, requests);
+    let resp = reach(&by_name, responses);
     let mut out = BTreeMap::new();
     for t in &api.types {
         let dir = match (req.contains(&t.name), resp.contains(&t.name)) {
@@ -311,6 +338,35 @@ fn merge(a: Option<Dir>, b: Option<Dir>) -> Dir {
 
 /// Every named type in either spec.
 pub(crate) fn types(cx: &mut Cx) {
+    let start = cx.out.len();
+    compare_types(cx);
+    // Name the operations each changed type reaches, for the reviewer.
+    let (used_old, used_new) = (users(cx.old), users(cx.new));
+    let prefix = format!("{}::types::", cx.krate);
+    for c in &mut cx.out[start..] {
+        let Some(rest) = c.rust_item.strip_prefix(&prefix) else {
+            continue;
+        };
+        let ty = rest.split("::").next().unwrap_or(rest);
+        let ops: BTreeSet<&String> = used_old
+            .get(ty)
+            .into_iter()
+            .chain(used_new.get(ty))
+            .flatten()
+            .collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let mut shown: Vec<String> = ops.iter().take(5).map(|o| format!("`{o}`")).collect();
+        if ops.len() > 5 {
+            shown.push(format!("{} more", ops.len() - 5));
+        }
+        c.message
+            .push_str(&format!("; used by {}", shown.join(", ")));
+    }
+}
+
+fn compare_types(cx: &mut Cx) {
     let (old, new) = (cx.old, cx.new);
     let dir_old = directions(old);
     let dir_new = directions(new);
