@@ -303,6 +303,50 @@ impl Cx<'_> {
                 ),
             );
         }
+        let pointer_of = |api: &Api, name: &str| {
+            api.types
+                .iter()
+                .find(|t| t.name == name)
+                .map_or_else(|| "/components/schemas".to_owned(), |t| t.pointer.clone())
+        };
+        for d in &old.digests {
+            if !new.digests.iter().any(|e| e.type_name == d.type_name) {
+                let item = self.item(&format!("types::{}::from_password", d.type_name));
+                self.push(
+                    "digest-removed",
+                    Impact::Breaking,
+                    Impact::Breaking,
+                    At::both(
+                        &pointer_of(old, &d.type_name),
+                        &pointer_of(new, &d.type_name),
+                        item,
+                    ),
+                    format!(
+                        "`{}` no longer carries a credentials digest (`x-dialtone-digest`): `from_password` is removed",
+                        d.type_name
+                    ),
+                );
+            }
+        }
+        for d in &new.digests {
+            if !old.digests.iter().any(|e| e.type_name == d.type_name) {
+                let item = self.item(&format!("types::{}::from_password", d.type_name));
+                self.push(
+                    "digest-added",
+                    Impact::Additive,
+                    Impact::Additive,
+                    At::both(
+                        &pointer_of(old, &d.type_name),
+                        &pointer_of(new, &d.type_name),
+                        item,
+                    ),
+                    format!(
+                        "`{}` carries a credentials digest (`x-dialtone-digest`): `from_password` is new",
+                        d.type_name
+                    ),
+                );
+            }
+        }
         let old_groups: BTreeMap<&str, _> = old
             .rate_groups
             .iter()
