@@ -91,6 +91,7 @@
 #![allow(clippy::needless_doctest_main)]
 
 mod bundle;
+pub mod diff;
 pub mod error;
 pub mod escape;
 pub mod ir;

@@ -1,4 +1,4 @@
-//! Maintainer chores: `cargo xtask generate | check | lint` over the
+//! Maintainer chores: `cargo xtask generate | check | lint | changes` over the
 //! workspace's specs, and `cargo xtask generate --spec FILE --out DIR`,
 //! which is `dialtone generate`. Both call the `dialtone-cli` library, so
 //! there is one implementation.
@@ -40,6 +40,10 @@ enum Command {
     /// (operationIds, summaries, documented responses, valid examples,
     /// described models).
     Lint,
+    /// Report what each spec changed since a git revision does to users
+    /// of its crate (Markdown or JSON), suggest the version bump, and
+    /// with --gate fail when a breaking change lacks it.
+    Changes(dialtone_cli::ChangesArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         Command::Generate { .. } => dialtone_cli::generate_workspace(&root),
         Command::Check => dialtone_cli::check_workspace(&root),
         Command::Lint => dialtone_cli::lint_workspace(&root),
+        Command::Changes(args) => dialtone_cli::changes_workspace(&root, args),
     })
 }
 

@@ -35,6 +35,7 @@ pub(super) fn rate_limit_group_enum(api: &Api) -> TokenStream {
         /// shaped by the group's limit on the client (see
         /// [`ClientBuilder::rate_limit`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum RateLimitGroup {
             #(#variants)*
         }

@@ -60,6 +60,7 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
         pub struct #name {
             #(#field_defs)*
             #extra_def
@@ -326,6 +327,7 @@ fn render_union(
             #[doc = #how]
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             #[serde(untagged)]
+            #[non_exhaustive]
             pub enum #name {
                 #(#defs)*
                 /// A value no variant accepts, kept as it came.
@@ -359,6 +361,7 @@ fn render_union(
         ///
         #[doc = #how]
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #name {
             #(#defs)*
             /// A value with a tag this version does not know, kept as it came.
@@ -429,6 +432,7 @@ fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {
         /// vendor adding a value never breaks a response; they are refused
         /// when sending.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
         pub enum #name {
             #(#defs)*
             /// A value the spec does not list, kept as it came.

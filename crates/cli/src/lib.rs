@@ -43,6 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use dialtone_codegen::diff::{self, Impact, Report};
 use dialtone_codegen::escape::visible;
 use dialtone_codegen::workspace::{self, Change, PlanKind, PlannedCrate};
 use dialtone_codegen::{Generator, Phase};
@@ -59,6 +60,10 @@ pub mod exit {
     /// `check` found drift, or `lint` found something: the files or the
     /// spec need attention, the tool itself did its job.
     pub const FOUND: u8 = 3;
+    /// `diff --deny-breaking` found a breaking change, or `xtask changes
+    /// --gate` found one without the version bump or changelog entry the
+    /// versioning policy requires.
+    pub const BREAKING: u8 = 4;
     /// Interrupted (SIGINT, SIGTERM, SIGHUP) while writing: the staged
     /// files were removed (or, once renaming began, the renames finished).
     pub const INTERRUPTED: u8 = 130;
@@ -72,6 +77,8 @@ Exit codes:
        the JSON pointer); nothing was written
   2    usage error
   3    `check` found drift, or `lint` found something
+  4    `diff --deny-breaking`: a change breaks users of the crate
+       (`cargo xtask changes --gate`: without the bump and changelog entry)
   130  interrupted while writing; no half-written file is left";
 
 /// Why a command failed: what to print, and the exit code.
@@ -783,4 +790,349 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// How `diff` and `changes` print their report.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    /// For a pull request: grouped by impact, then by operation.
+    #[default]
+    Markdown,
+    /// `{"impact", "changes": [{"impact", "kind", "operation",
+    /// "pointer_old", "pointer_new", "rust_item", "message"}]}`.
+    Json,
+}
+
+/// `dialtone diff`.
+#[derive(Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The spec before the change.
+    #[arg(value_name = "OLD")]
+    pub old: PathBuf,
+    /// The spec after the change.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// The API's short name (the crate `dialtone-NAME`) [default: NEW's file stem].
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// Exit 4 when a change is breaking.
+    #[arg(long)]
+    pub deny_breaking: bool,
+    /// The crate's version before the change, for the suggested bump
+    /// [default: OLD's `x-dialtone-crate.version`].
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+}
+
+/// Lowers one side of a comparison.
+fn lower_side(generator: Generator, what: &str) -> Result<dialtone_codegen::ir::Api, Failure> {
+    generator
+        .lower()
+        .map_err(|e| Failure::error(format!("error: {what}: {e}")))
+}
+
+/// The `x-dialtone-crate.version` of a spec's text, if it says one.
+fn spec_crate_version(text: &str) -> Option<semver::Version> {
+    let doc: serde_json::Value = serde_norway::from_str(text).ok()?;
+    let v = doc.get("x-dialtone-crate")?.get("version")?.as_str()?;
+    semver::Version::parse(v).ok()
+}
+
+/// `dialtone diff OLD NEW`: what the change from OLD to NEW does to users
+/// of the crate generated from it, as Markdown or JSON; with
+/// `--deny-breaking`, exit [`exit::BREAKING`] when a change is breaking.
+pub fn diff(args: &DiffArgs) -> Outcome {
+    let name = match &args.name {
+        Some(n) => n.clone(),
+        None => Generator::new(&args.new)
+            .vendor()
+            .map_err(|e| Failure::error(format!("error: {e}")))?,
+    };
+    let old = lower_side(Generator::new(&args.old).name(&name), "OLD")?;
+    let new = lower_side(Generator::new(&args.new).name(&name), "NEW")?;
+    let version = match &args.version {
+        Some(v) => Some(semver::Version::parse(v).map_err(|e| Failure {
+            code: exit::USAGE,
+            message: format!("error: --version {}: {e}", visible(v)),
+        })?),
+        None => std::fs::read_to_string(&args.old)
+            .ok()
+            .and_then(|t| spec_crate_version(&t)),
+    };
+    let report = dialtone_codegen::diff::diff(&old, &new);
+    print_report(&report, version.as_ref(), args.format);
+    if args.deny_breaking && report.impact() == Impact::Breaking {
+        return Err(Failure {
+            code: exit::BREAKING,
+            message: format!(
+                "error: {} change(s) break users of {} (--deny-breaking)",
+                report
+                    .changes
+                    .iter()
+                    .filter(|c| c.impact() == Impact::Breaking)
+                    .count(),
+                report.crate_name
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn print_report(report: &Report, version: Option<&semver::Version>, format: ReportFormat) {
+    let text = match format {
+        ReportFormat::Markdown => diff::markdown(report, version),
+        ReportFormat::Json => {
+            serde_json::to_string_pretty(&report.to_json()).unwrap_or_default() + "\n"
+        }
+    };
+    out(&text);
+}
+
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// `cargo xtask changes`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ChangesArgs {
+    /// The git revision to compare with [default: HEAD].
+    #[arg(long, value_name = "GIT-REV", default_value = "HEAD")]
+    pub base: String,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Markdown)]
+    pub format: ReportFormat,
+    /// Fail (exit 4) when a spec changed in a breaking way and its crate's
+    /// version lacks the bump the versioning policy requires, or its
+    /// CHANGELOG has no entry for that version.
+    #[arg(long)]
+    pub gate: bool,
+    /// Write a draft entry for each changed crate into its
+    /// `specs/<vendor>.CHANGELOG.md` (unless it has one for the version).
+    #[arg(long)]
+    pub write_changelog: bool,
+}
+
+fn git(root: &Path, args: &[&str]) -> Result<std::process::Output, Failure> {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .map_err(|e| Failure::error(format!("error: running git: {e}")))
+}
+
+/// The `version` of a Cargo.toml's `[package]`.
+fn package_version(toml: &str) -> Option<semver::Version> {
+    let mut in_package = false;
+    for line in toml.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if in_package && let Some(rest) = line.strip_prefix("version") {
+            let v = rest
+                .trim_start()
+                .strip_prefix('=')?
+                .trim()
+                .trim_matches('"');
+            return semver::Version::parse(v).ok();
+        }
+    }
+    None
+}
+
+/// Whether a changelog has an entry (a `## VERSION` heading) for `version`.
+fn changelog_has(changelog: &str, version: &semver::Version) -> bool {
+    let v = version.to_string();
+    changelog.lines().any(|l| {
+        l.strip_prefix("## ")
+            .is_some_and(|rest| rest.split_whitespace().next() == Some(v.as_str()))
+    })
+}
+
+/// A draft changelog entry for `report` as `version`.
+pub fn changelog_entry(report: &Report, version: &semver::Version) -> String {
+    let mut out = format!("## {version} (unreleased)\n\n");
+    for (level, title) in [(Impact::Breaking, "Breaking"), (Impact::Additive, "Added")] {
+        for c in report.changes.iter().filter(|c| c.impact() == level) {
+            let message = c.message.replace('\n', " ");
+            out.push_str(&format!("- {title}: {message} (`{}`)\n", c.rust_item));
+        }
+    }
+    let docs = report
+        .changes
+        .iter()
+        .filter(|c| c.impact() == Impact::None)
+        .count();
+    if docs > 0 {
+        out.push_str(&format!("- Documentation: {docs} change(s).\n"));
+    }
+    out.push('\n');
+    out
+}
+
+/// Inserts `entry` before the first `## ` heading of a changelog.
+fn insert_entry(changelog: &str, entry: &str) -> String {
+    match changelog.find("\n## ") {
+        Some(at) => format!("{}{}{}", &changelog[..=at], entry, &changelog[at + 1..]),
+        None => format!("{}\n{entry}", changelog.trim_end()),
+    }
+}
+
+/// `cargo xtask changes`: every spec under `specs/` that differs from
+/// `--base`, compared through the IR, with the suggested version of its
+/// crate; `--gate` enforces the versioning policy for breaking changes,
+/// `--write-changelog` drafts the entries.
+pub fn changes_workspace(root: &Path, args: &ChangesArgs) -> Outcome {
+    let base = &args.base;
+    let verify = git(
+        root,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{base}^{{commit}}"),
+        ],
+    )?;
+    if !verify.status.success() {
+        return Err(Failure::error(format!(
+            "error: --base {}: no such commit in this clone",
+            visible(base)
+        )));
+    }
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(root.join("specs"))
+        .map_err(|e| Failure::error(format!("error: reading specs/: {e}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        })
+        .collect();
+    specs.sort();
+    let mut failures = Vec::new();
+    let mut reports = Vec::new();
+    for spec in &specs {
+        let file = spec
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let vendor = spec
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let new_text = std::fs::read_to_string(spec)
+            .map_err(|e| Failure::error(format!("error: reading specs/{file}: {e}")))?;
+        let shown = git(root, &["show", &format!("{base}:specs/{file}")])?;
+        if !shown.status.success() {
+            eprintln!("specs/{file}: new since {base} (a new crate; nothing to compare)");
+            continue;
+        }
+        let old_text = String::from_utf8_lossy(&shown.stdout).into_owned();
+        if old_text == new_text {
+            continue;
+        }
+        let dir = root.join("specs");
+        let old = lower_side(
+            Generator::from_text(format!("{base}:specs/{file}"), old_text)
+                .refs_relative_to(&dir)
+                .name(&vendor),
+            &format!("{base}:specs/{file}"),
+        )?;
+        let new = lower_side(Generator::new(spec).name(&vendor), &format!("specs/{file}"))?;
+        let report = diff::diff(&old, &new);
+        let manifest = format!("crates/{vendor}/Cargo.toml");
+        let old_version = git(root, &["show", &format!("{base}:{manifest}")])
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| package_version(&String::from_utf8_lossy(&o.stdout)));
+        let new_version = std::fs::read_to_string(root.join(&manifest))
+            .ok()
+            .and_then(|t| package_version(&t));
+        reports.push((vendor, report, old_version, new_version));
+    }
+    match args.format {
+        ReportFormat::Markdown => {
+            let mut text = format!("## Spec changes since `{}`\n\n", visible(base));
+            if reports.is_empty() {
+                text.push_str("No spec under `specs/` changed.\n");
+            }
+            for (_, report, old_version, _) in &reports {
+                text.push_str(&diff::markdown(report, old_version.as_ref()));
+                text.push('\n');
+            }
+            out(&text);
+        }
+        ReportFormat::Json => {
+            // One report for the workspace: each `rust_item` names its crate.
+            let all = Report {
+                crate_name: String::new(),
+                changes: reports
+                    .iter()
+                    .flat_map(|(_, r, _, _)| r.changes.iter().cloned())
+                    .collect(),
+            };
+            out(&(serde_json::to_string_pretty(&all.to_json()).unwrap_or_default() + "\n"));
+        }
+    }
+    for (vendor, report, old_version, new_version) in &reports {
+        let impact = report.impact();
+        let changelog_path = root.join(format!("specs/{vendor}.CHANGELOG.md"));
+        let changelog = std::fs::read_to_string(&changelog_path).unwrap_or_default();
+        let (Some(old_version), Some(new_version)) = (old_version, new_version) else {
+            continue;
+        };
+        let required = diff::suggested_version(old_version, impact);
+        if args.write_changelog && !report.changes.is_empty() {
+            let version = if *new_version >= required {
+                new_version.clone()
+            } else {
+                required.clone()
+            };
+            if changelog_has(&changelog, &version) {
+                eprintln!(
+                    "specs/{vendor}.CHANGELOG.md already has an entry for {version}: not written"
+                );
+            } else {
+                let text = insert_entry(&changelog, &changelog_entry(report, &version));
+                std::fs::write(&changelog_path, text).map_err(|e| {
+                    Failure::error(format!("error: writing specs/{vendor}.CHANGELOG.md: {e}"))
+                })?;
+                eprintln!(
+                    "specs/{vendor}.CHANGELOG.md: drafted an entry for {version}; edit it, and set x-dialtone-crate.version in specs/{vendor}.yaml to {version}"
+                );
+            }
+        }
+        if args.gate && impact == Impact::Breaking {
+            if *new_version < required {
+                failures.push(format!(
+                    "dialtone-{vendor}: breaking changes need version {required} or later (x-dialtone-crate.version in specs/{vendor}.yaml), but it is {new_version}"
+                ));
+            } else {
+                let changelog = std::fs::read_to_string(&changelog_path).unwrap_or_default();
+                if !changelog_has(&changelog, new_version) {
+                    failures.push(format!(
+                        "dialtone-{vendor}: specs/{vendor}.CHANGELOG.md has no entry (`## {new_version}`) for its breaking changes (`cargo xtask changes --write-changelog` drafts one)"
+                    ));
+                }
+            }
+        }
+    }
+    if failures.is_empty() {
+        if args.gate {
+            eprintln!("gate: every breaking spec change has its version bump and changelog entry");
+        }
+        Ok(())
+    } else {
+        Err(Failure {
+            code: exit::BREAKING,
+            message: format!("error: {}", failures.join("\nerror: ")),
+        })
+    }
 }

@@ -35,6 +35,10 @@ enum Command {
     /// examples, described models; exit 3 with the findings.
     #[command(after_long_help = LINT_EXAMPLES)]
     Lint(SpecArgs),
+    /// What a spec change does to users of the generated crate: each
+    /// change breaking, additive or docs only, with the suggested version.
+    #[command(after_long_help = DIFF_EXAMPLES)]
+    Diff(dialtone_cli::DiffArgs),
     /// Serve a mock of a spec on 127.0.0.1 that checks every request
     /// against it and answers from its examples and schemas.
     #[cfg(feature = "mock")]
@@ -61,6 +65,14 @@ Examples:
   # In CI: fail when crates/acme-api is not what api/openapi.json generates
   dialtone check --spec api/openapi.json --out crates/acme-api --name acme --package-name acme-api";
 
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  # A pull-request comment: the changes grouped by impact, then by operation
+  dialtone diff old/petstore.yaml petstore.yaml
+
+  # In CI: JSON, and exit 4 when a change breaks users of the crate
+  dialtone diff old/petstore.yaml petstore.yaml --format json --deny-breaking";
+
 const LINT_EXAMPLES: &str = "\
 Examples:
   dialtone lint --spec petstore.yaml";
@@ -82,6 +94,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => dialtone_cli::generate(args),
         Command::Check(args) => dialtone_cli::check(args),
         Command::Lint(args) => dialtone_cli::lint(args),
+        Command::Diff(args) => dialtone_cli::diff(args),
         #[cfg(feature = "mock")]
         Command::Mock(args) => dialtone_cli::mock(args),
     })

@@ -468,3 +468,164 @@ fn mock_refuses_a_spec_it_cannot_read() {
         text(&run.stderr)
     );
 }
+
+#[test]
+fn diff_reports_each_change_and_exits_4_on_breaking_when_asked() {
+    let scratch = Scratch::new("diff");
+    let old = scratch.spec();
+    let spec = fs::read_to_string(&old).unwrap();
+    let add = scratch.0.join("api/added.yaml");
+    assert!(spec.contains("enum: [cat, dog, fish]"));
+    fs::write(
+        &add,
+        spec.replace("enum: [cat, dog, fish]", "enum: [cat, dog, fish, bird]"),
+    )
+    .unwrap();
+    let remove = scratch.0.join("api/removed.yaml");
+    fs::write(
+        &remove,
+        spec.replace("enum: [cat, dog, fish]", "enum: [cat, dog]"),
+    )
+    .unwrap();
+    let (old, add, remove) = (
+        old.to_str().unwrap(),
+        add.to_str().unwrap(),
+        remove.to_str().unwrap(),
+    );
+
+    // Additive: exit 0 even with --deny-breaking; the Markdown says so.
+    let out = scratch.dialtone(&["diff", old, add, "--name", "petstore", "--deny-breaking"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(md.contains("`dialtone-petstore`: additive"), "{md}");
+    assert!(md.contains("enum-value-added"), "{md}");
+
+    // Breaking: exit 0 without --deny-breaking, 4 with it.
+    let out = scratch.dialtone(&[
+        "diff", old, remove, "--name", "petstore", "--format", "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["impact"], "breaking");
+    let change = &json["changes"][0];
+    assert_eq!(change["kind"], "enum-value-removed");
+    assert_eq!(
+        change["rust_item"],
+        "dialtone_petstore::types::Species::Fish"
+    );
+    assert!(change["pointer_old"].as_str().unwrap().ends_with("/enum"));
+    let out = scratch.dialtone(&["diff", old, remove, "--name", "petstore", "--deny-breaking"]);
+    assert_eq!(code(&out), 4);
+    assert!(text(&out.stderr).contains("break users of dialtone-petstore"));
+
+    // The same spec: nothing changed.
+    let out = scratch.dialtone(&["diff", old, old, "--name", "petstore", "--format", "json"]);
+    assert_eq!(code(&out), 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json, serde_json::json!({"impact": "none", "changes": []}));
+}
+
+/// A git repository laid out as the workspace: `specs/`, the crate's
+/// Cargo.toml and its changelog, one commit.
+fn workspace_repo(scratch: &Scratch, spec: &str) -> PathBuf {
+    let root = scratch.0.join("ws");
+    fs::create_dir_all(root.join("specs")).unwrap();
+    fs::create_dir_all(root.join("crates/petstore")).unwrap();
+    fs::write(root.join("specs/petstore.yaml"), spec).unwrap();
+    fs::write(
+        root.join("crates/petstore/Cargo.toml"),
+        "[package]\nname = \"dialtone-petstore\"\nversion = \"0.3.0\"\n",
+    )
+    .unwrap();
+    fs::write(
+        root.join("specs/petstore.CHANGELOG.md"),
+        "# Changelog\n\nIntro.\n\n## 0.3.0\n\n- Earlier.\n",
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(&root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-qm", "base"]);
+    root
+}
+
+#[test]
+fn the_changes_gate_asks_breaking_changes_for_a_bump_and_a_changelog_entry() {
+    use dialtone_cli::{ChangesArgs, changes_workspace, exit};
+    let scratch = Scratch::new("gate");
+    let spec = fs::read_to_string(scratch.spec()).unwrap();
+    let root = workspace_repo(&scratch, &spec);
+    let gate = ChangesArgs {
+        base: "HEAD".to_owned(),
+        gate: true,
+        ..ChangesArgs::default()
+    };
+    // Nothing changed: the gate passes.
+    changes_workspace(&root, &gate).unwrap();
+    // An additive change passes without a bump.
+    fs::write(
+        root.join("specs/petstore.yaml"),
+        spec.replace("enum: [cat, dog, fish]", "enum: [cat, dog, fish, bird]"),
+    )
+    .unwrap();
+    changes_workspace(&root, &gate).unwrap();
+    // A breaking one fails until the version moves to 0.4.0...
+    fs::write(
+        root.join("specs/petstore.yaml"),
+        spec.replace("enum: [cat, dog, fish]", "enum: [cat, dog]"),
+    )
+    .unwrap();
+    let failure = changes_workspace(&root, &gate).unwrap_err();
+    assert_eq!(failure.code, exit::BREAKING);
+    assert!(
+        failure.message.contains("need version 0.4.0"),
+        "{}",
+        failure.message
+    );
+    fs::write(
+        root.join("crates/petstore/Cargo.toml"),
+        "[package]\nname = \"dialtone-petstore\"\nversion = \"0.4.0\"\n",
+    )
+    .unwrap();
+    // ...and the changelog has an entry for it, which --write-changelog drafts.
+    let failure = changes_workspace(&root, &gate).unwrap_err();
+    assert!(failure.message.contains("no entry"), "{}", failure.message);
+    changes_workspace(
+        &root,
+        &ChangesArgs {
+            base: "HEAD".to_owned(),
+            write_changelog: true,
+            ..ChangesArgs::default()
+        },
+    )
+    .unwrap();
+    let changelog = fs::read_to_string(root.join("specs/petstore.CHANGELOG.md")).unwrap();
+    assert!(
+        changelog.starts_with("# Changelog\n\nIntro.\n\n## 0.4.0 (unreleased)\n\n- Breaking: "),
+        "{changelog}"
+    );
+    assert!(changelog.contains("Species::Fish"), "{changelog}");
+    assert!(changelog.contains("## 0.3.0"), "{changelog}");
+    changes_workspace(&root, &gate).unwrap();
+    // A base that is not a commit is an error, not a pass.
+    let failure = changes_workspace(
+        &root,
+        &ChangesArgs {
+            base: "no-such-rev".to_owned(),
+            gate: true,
+            ..ChangesArgs::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(failure.code, exit::ERROR);
+}

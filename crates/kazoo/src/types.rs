@@ -8,6 +8,7 @@
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum EndpointType {
     /// `user`
     User,
@@ -84,6 +85,7 @@ impl dialtone_runtime::Validate for EndpointType {
 
 /// How one endpoint (a user or a device) takes part in a group.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupEndpoint {
     /// What kind of endpoint a group member is.
     #[serde(rename = "type")]
@@ -168,6 +170,7 @@ impl dialtone_runtime::Validate for GroupEndpoint {
 
 /// The music on hold parameters of a group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MusicOnHold {
     /// The id of the media object played as music on hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,6 +206,7 @@ impl dialtone_runtime::Validate for MusicOnHold {
 
 /// A group of users and devices. Keys the schema does not list (such as `ui_metadata`) are kept.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct Group {
     /// The group's id (32 lower-case hex characters); set by the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -314,6 +318,7 @@ impl dialtone_runtime::Validate for Group {
 
 /// The fields of a group to change; fields left out keep their stored value and a `null` removes a field. The merged group must still be a valid group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupPatch {
     /// A friendly name for the group.
     #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
@@ -416,6 +421,7 @@ impl dialtone_runtime::Validate for GroupPatch {
 
 /// One group in a listing.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupSummary {
     /// The group's id.
     pub id: String,
@@ -486,6 +492,7 @@ impl dialtone_runtime::Validate for GroupSummary {
 
 /// The request envelope of a group write.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupRequest {
     /// A group of users and devices. Keys the schema does not list (such as `ui_metadata`) are kept.
     pub data: Group,
@@ -530,6 +537,7 @@ impl dialtone_runtime::Validate for GroupRequest {
 
 /// The request envelope of a group patch.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupPatchRequest {
     /// The fields of a group to change; fields left out keep their stored value and a `null` removes a field. The merged group must still be a valid group.
     pub data: GroupPatch,
@@ -578,6 +586,7 @@ impl dialtone_runtime::Validate for GroupPatchRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ResponseStatus {
     /// `success`
     Success,
@@ -658,6 +667,7 @@ impl dialtone_runtime::Validate for ResponseStatus {
 
 /// The account's rate-limit token bucket after this request.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenUsage {
     /// Tokens this request consumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -697,6 +707,7 @@ impl dialtone_runtime::Validate for TokenUsage {
 
 /// The response envelope around one group.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupEnvelope {
     /// A group of users and devices. Keys the schema does not list (such as `ui_metadata`) are kept.
     pub data: Group,
@@ -842,6 +853,7 @@ impl dialtone_runtime::Validate for GroupEnvelope {
 
 /// The response envelope around a page of group summaries.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GroupListEnvelope {
     /// The groups on this page.
     pub data: Vec<GroupSummary>,
@@ -1021,6 +1033,7 @@ impl dialtone_runtime::Validate for GroupListEnvelope {
 
 /// Kazoo's error body. For validation errors (400) `data` maps each dotted field path to `{<validator>: {message, target?, value?}}`; otherwise `data` is `{message, cause?}`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ErrorEnvelope {
     /// Whether the request succeeded.
     pub status: ResponseStatus,
@@ -1159,6 +1172,7 @@ impl dialtone_runtime::Validate for ErrorEnvelope {
 
 /// A user's credentials and where to find the user.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserAuthCredentials {
     /// The md5 (or sha1) hex digest of `lowercase(username):password`.
     pub credentials: dialtone_runtime::Secret,
@@ -1253,6 +1267,7 @@ impl dialtone_runtime::Validate for UserAuthCredentials {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CredentialsHash {
     /// `md5`
     Md5,
@@ -1329,6 +1344,7 @@ impl dialtone_runtime::Validate for CredentialsHash {
 
 /// The request envelope of a user login.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserAuthRequest {
     /// A user's credentials and where to find the user.
     pub data: UserAuthCredentials,
@@ -1364,6 +1380,7 @@ impl dialtone_runtime::Validate for UserAuthRequest {
 
 /// An account's API key.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiKeyCredentials {
     /// The account's 64-character API key.
     pub api_key: dialtone_runtime::Secret,
@@ -1400,6 +1417,7 @@ impl dialtone_runtime::Validate for ApiKeyCredentials {
 
 /// The request envelope of an API-key login.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiAuthRequest {
     /// An account's API key.
     pub data: ApiKeyCredentials,
@@ -1435,6 +1453,7 @@ impl dialtone_runtime::Validate for ApiAuthRequest {
 
 /// Who the token belongs to.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthInfo {
     /// The account the token acts in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1510,6 +1529,7 @@ impl dialtone_runtime::Validate for AuthInfo {
 
 /// The response to a login; `auth_token` is the X-Auth-Token.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AuthResponse {
     /// The token to send as X-Auth-Token.
     pub auth_token: dialtone_runtime::Secret,

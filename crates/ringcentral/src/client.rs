@@ -8,6 +8,7 @@ use crate::types;
 /// shaped by the group's limit on the client (see
 /// [`ClientBuilder::rate_limit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RateLimitGroup {
     /// `Light`: 50 requests per 60 s by default.
     Light,

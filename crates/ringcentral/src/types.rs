@@ -4,6 +4,7 @@
 //! The models of the API: one type per schema of the spec.
 /// One error.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiError {
     /// The logical error code, e.g. CMN-102.
     #[serde(rename = "errorCode")]
@@ -65,6 +66,7 @@ impl dialtone_runtime::Validate for ApiError {
 
 /// RingCentral's error body; clients key on `errorCode`.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ApiErrorResponse {
     /// The errors (at least one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -136,6 +138,7 @@ impl dialtone_runtime::Validate for ApiErrorResponse {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OAuthErrorCode {
     /// `invalid_request`
     InvalidRequest,
@@ -248,6 +251,7 @@ impl dialtone_runtime::Validate for OAuthErrorCode {
 
 /// The OAuth error body (RFC 6749 section 5.2), with RingCentral's `errors`, `errorCode` and `message` too.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct OAuthError {
     /// An OAuth error code (RFC 6749 sections 4.1.2.1 and 5.2; RFC 7009 section 2.2.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -341,6 +345,7 @@ impl dialtone_runtime::Validate for OAuthError {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum GrantType {
     /// `password`
     Password,
@@ -435,6 +440,7 @@ impl dialtone_runtime::Validate for GrantType {
 
 /// A token request (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenRequest {
     /// An OAuth grant.
     pub grant_type: GrantType,
@@ -652,6 +658,7 @@ impl dialtone_runtime::Validate for TokenRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum ClientAssertionType {
     /// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer`
     UrnIetfParamsOauthClientAssertionTypeJwtBearer,
@@ -730,6 +737,7 @@ impl dialtone_runtime::Validate for ClientAssertionType {
 
 /// Issued tokens.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenInfo {
     /// The access token.
     pub access_token: dialtone_runtime::Secret,
@@ -904,6 +912,7 @@ impl dialtone_runtime::Validate for TokenInfo {
 
 /// A token to revoke (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RevokeTokenRequest {
     /// The access or refresh token.
     pub token: dialtone_runtime::Secret,
@@ -963,6 +972,7 @@ impl dialtone_runtime::Validate for RevokeTokenRequest {
 
 /// A link to a page.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PageNavigationUri {
     /// The page's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -993,6 +1003,7 @@ impl dialtone_runtime::Validate for PageNavigationUri {
 
 /// Links to the first, next, previous and last pages; `nextPage` is absent on the last page.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PageNavigationModel {
     /// A link to a page.
     #[serde(rename = "firstPage", default, skip_serializing_if = "Option::is_none")]
@@ -1070,6 +1081,7 @@ impl dialtone_runtime::Validate for PageNavigationModel {
 
 /// Where a page sits in the listing.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct EnumeratedPagingModel {
     /// Records per page.
     #[serde(rename = "perPage")]
@@ -1165,6 +1177,7 @@ impl dialtone_runtime::Validate for EnumeratedPagingModel {
 
 /// A site.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SiteReference {
     /// The site's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1204,6 +1217,7 @@ impl dialtone_runtime::Validate for SiteReference {
 
 /// A call monitoring group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroup {
     /// The group's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1266,6 +1280,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroup {
 
 /// A page of call monitoring groups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroups {
     /// This page's URI.
     pub uri: String,
@@ -1351,6 +1366,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroups {
 
 /// A site, by id.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SiteId {
     /// The site's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1381,6 +1397,7 @@ impl dialtone_runtime::Validate for SiteId {
 
 /// A group's name and site.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateCallMonitoringGroupRequest {
     /// The group's name.
     pub name: String,
@@ -1437,6 +1454,7 @@ impl dialtone_runtime::Validate for CreateCallMonitoringGroupRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MonitoringPermission {
     /// `Monitoring`
     Monitoring,
@@ -1513,6 +1531,7 @@ impl dialtone_runtime::Validate for MonitoringPermission {
 
 /// A member of a call monitoring group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroupMemberInfo {
     /// The extension's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1583,6 +1602,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroupMemberInfo {
 
 /// A page of a group's members.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringGroupMemberList {
     /// This page's URI.
     pub uri: String,
@@ -1668,6 +1688,7 @@ impl dialtone_runtime::Validate for CallMonitoringGroupMemberList {
 
 /// A member to add, update or remove (the seed calls it CallMonitoringExtensionUpdate). Only User, DigitalUser, VirtualUser, FaxUser and Limited extensions are allowed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringExtensionInfo {
     /// The extension's id.
     pub id: String,
@@ -1718,6 +1739,7 @@ impl dialtone_runtime::Validate for CallMonitoringExtensionInfo {
 
 /// Members to add, update and remove in one call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallMonitoringBulkAssign {
     /// Members to add.
     #[serde(
@@ -1818,6 +1840,7 @@ impl dialtone_runtime::Validate for CallMonitoringBulkAssign {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PresenceStatus {
     /// `Offline`
     Offline,
@@ -1902,6 +1925,7 @@ impl dialtone_runtime::Validate for PresenceStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum UserStatus {
     /// `Offline`
     Offline,
@@ -1986,6 +2010,7 @@ impl dialtone_runtime::Validate for UserStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DndStatus {
     /// `TakeAllCalls`
     TakeAllCalls,
@@ -2078,6 +2103,7 @@ impl dialtone_runtime::Validate for DndStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DndStatusPersonal {
     /// `TakeAllCalls`
     TakeAllCalls,
@@ -2162,6 +2188,7 @@ impl dialtone_runtime::Validate for DndStatusPersonal {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CallerIdVisibility {
     /// `All`
     All,
@@ -2246,6 +2273,7 @@ impl dialtone_runtime::Validate for CallerIdVisibility {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MeetingStatus {
     /// `Connected`
     Connected,
@@ -2326,6 +2354,7 @@ impl dialtone_runtime::Validate for MeetingStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum TelephonyStatus {
     /// `NoCall`
     NoCall,
@@ -2418,6 +2447,7 @@ impl dialtone_runtime::Validate for TelephonyStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CxTelephonyStatus {
     /// `NoCall`
     NoCall,
@@ -2498,6 +2528,7 @@ impl dialtone_runtime::Validate for CxTelephonyStatus {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CallDirection {
     /// `Inbound`
     Inbound,
@@ -2578,6 +2609,7 @@ impl dialtone_runtime::Validate for CallDirection {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CallInfoType {
     /// `PhoneNumberLabel`
     PhoneNumberLabel,
@@ -2674,6 +2706,7 @@ impl dialtone_runtime::Validate for CallInfoType {
 
 /// One piece of call info.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallInfoItem {
     /// What a call info value is.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -2718,6 +2751,7 @@ impl dialtone_runtime::Validate for CallInfoItem {
 
 /// What the phone shows about a call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CallInfo {
     /// One piece of call info.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2767,6 +2801,7 @@ impl dialtone_runtime::Validate for CallInfo {
 
 /// SIP data of an active call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct SipData {
     /// The SIP call id.
     #[serde(rename = "callId", default, skip_serializing_if = "Option::is_none")]
@@ -2842,6 +2877,7 @@ impl dialtone_runtime::Validate for SipData {
 
 /// The shared line appearance of a call.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AppearanceInfo {
     /// The shared line's number.
     #[serde(rename = "phoneNumber", default, skip_serializing_if = "Option::is_none")]
@@ -2891,6 +2927,7 @@ impl dialtone_runtime::Validate for AppearanceInfo {
 
 /// A call in progress.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ActiveCallInfo {
     /// The call's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3117,6 +3154,7 @@ impl dialtone_runtime::Validate for ActiveCallInfo {
 
 /// The extension a presence record describes.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceExtension {
     /// The extension's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3169,6 +3207,7 @@ impl dialtone_runtime::Validate for PresenceExtension {
 
 /// An extension's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceInfoResponse {
     /// This resource's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3443,6 +3482,7 @@ impl dialtone_runtime::Validate for PresenceInfoResponse {
 
 /// Changes to an extension's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceInfoRequest {
     /// The status the user set.
     #[serde(rename = "userStatus", default, skip_serializing_if = "Option::is_none")]
@@ -3594,6 +3634,7 @@ impl dialtone_runtime::Validate for PresenceInfoRequest {
 
 /// A page of the account's presence records.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccountPresenceInfo {
     /// This page's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3670,6 +3711,7 @@ impl dialtone_runtime::Validate for AccountPresenceInfo {
 
 /// The result for one extension of a batch presence call.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceBatchItem {
     /// The extension id this result is for.
     #[serde(rename = "resourceId")]
@@ -3728,6 +3770,7 @@ impl dialtone_runtime::Validate for PresenceBatchItem {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum LineExtensionType {
     /// `User`
     User,
@@ -3824,6 +3867,7 @@ impl dialtone_runtime::Validate for LineExtensionType {
 
 /// The extension on a monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LineExtension {
     /// The extension's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3890,6 +3934,7 @@ impl dialtone_runtime::Validate for LineExtension {
 
 /// A monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LineInfo {
     /// The line's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3943,6 +3988,7 @@ impl dialtone_runtime::Validate for LineInfo {
 
 /// The monitored lines.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceLines {
     /// This resource's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4028,6 +4074,7 @@ impl dialtone_runtime::Validate for PresenceLines {
 
 /// An extension, by id.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExtensionRef {
     /// The extension's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4058,6 +4105,7 @@ impl dialtone_runtime::Validate for ExtensionRef {
 
 /// A line to set.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct LineUpdate {
     /// The line's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4102,6 +4150,7 @@ impl dialtone_runtime::Validate for LineUpdate {
 
 /// The lines to set.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdatePresenceLinesRequest {
     /// The lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4145,6 +4194,7 @@ impl dialtone_runtime::Validate for UpdatePresenceLinesRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum PresenceLineExtensionType {
     /// `Unknown`
     Unknown,
@@ -4265,6 +4315,7 @@ impl dialtone_runtime::Validate for PresenceLineExtensionType {
 
 /// The extension on a line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceLineExtension {
     /// The extension's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4331,6 +4382,7 @@ impl dialtone_runtime::Validate for PresenceLineExtension {
 
 /// One monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PresenceLineResource {
     /// The line's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4375,6 +4427,7 @@ impl dialtone_runtime::Validate for PresenceLineResource {
 
 /// An extension permitted to see the user's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoringExtension {
     /// The extension's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4427,6 +4480,7 @@ impl dialtone_runtime::Validate for MonitoringExtension {
 
 /// The extensions permitted to see the user's presence.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoringExtensionsResource {
     /// This resource's URI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4503,6 +4557,7 @@ impl dialtone_runtime::Validate for MonitoringExtensionsResource {
 
 /// The extensions to permit.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UserPresencePermissionsUpdateRequest {
     /// The extensions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4546,6 +4601,7 @@ impl dialtone_runtime::Validate for UserPresencePermissionsUpdateRequest {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AuthorizeResponseType {
     /// `code`
     Code,
@@ -4622,6 +4678,7 @@ impl dialtone_runtime::Validate for AuthorizeResponseType {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CodeChallengeMethod {
     /// `S256`
     S256,

@@ -4,6 +4,7 @@
 //! The models of the API: one type per schema of the spec.
 /// Who and what a person monitors.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonMonitoringSettings {
     /// Whether call park notification is enabled.
     #[serde(rename = "callParkNotificationEnabled")]
@@ -76,6 +77,7 @@ impl dialtone_runtime::Validate for PersonMonitoringSettings {
 
 /// One monitored element: exactly one of `member` (a person, place or virtual line), `callparkextension` or `speedDial` is present.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoredElement {
     /// A monitored person, place (workspace) or virtual line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,6 +145,7 @@ impl dialtone_runtime::Validate for MonitoredElement {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MemberType {
     /// `PEOPLE`
     People,
@@ -223,6 +226,7 @@ impl dialtone_runtime::Validate for MemberType {
 
 /// A monitored person, place (workspace) or virtual line.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoredMember {
     /// The identifier of the monitored person, place or virtual line.
     pub id: String,
@@ -362,6 +366,7 @@ impl dialtone_runtime::Validate for MonitoredMember {
 
 /// A phone number of a monitored member.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoredNumber {
     /// The external phone number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -432,6 +437,7 @@ impl dialtone_runtime::Validate for MonitoredNumber {
 
 /// A monitored call park extension.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoredCallParkExtension {
     /// The identifier of the call park extension.
     pub id: String,
@@ -536,6 +542,7 @@ impl dialtone_runtime::Validate for MonitoredCallParkExtension {
 
 /// A speed dial on a monitoring line key.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoredSpeedDial {
     /// The identifier of the speed dial's target, if it is a member.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -647,6 +654,7 @@ impl dialtone_runtime::Validate for MonitoredSpeedDial {
 
 /// The new monitoring settings of a person.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct PersonMonitoringSettingsUpdate {
     /// Whether call park notification is enabled.
     #[serde(
@@ -711,6 +719,7 @@ impl dialtone_runtime::Validate for PersonMonitoringSettingsUpdate {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MonitoredElementType {
     /// `MEMBER`
     Member,
@@ -791,6 +800,7 @@ impl dialtone_runtime::Validate for MonitoredElementType {
 
 /// One element to monitor. `id` is required except for a custom speed dial, which requires `lineKeyLabel` and `phoneNumber` instead.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MonitoredElementUpdate {
     /// The identifier of the person, place, virtual line or call park extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -869,6 +879,7 @@ impl dialtone_runtime::Validate for MonitoredElementUpdate {
 
 /// One error of a Webex error body.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct WebexErrorItem {
     /// What went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -899,6 +910,7 @@ impl dialtone_runtime::Validate for WebexErrorItem {
 
 /// Webex's error body.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct WebexError {
     /// What went wrong.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -960,6 +972,7 @@ impl dialtone_runtime::Validate for WebexError {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AccessTokenGrantType {
     /// `authorization_code`
     AuthorizationCode,
@@ -1036,6 +1049,7 @@ impl dialtone_runtime::Validate for AccessTokenGrantType {
 
 /// An access token request (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccessTokenRequest {
     /// The grant of an access token request.
     pub grant_type: AccessTokenGrantType,
@@ -1144,6 +1158,7 @@ impl dialtone_runtime::Validate for AccessTokenRequest {
 
 /// An integration's tokens.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct AccessToken {
     /// The access token.
     pub access_token: dialtone_runtime::Secret,
@@ -1237,6 +1252,7 @@ impl dialtone_runtime::Validate for AccessToken {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum AuthorizeResponseType {
     /// `code`
     Code,
@@ -1313,6 +1329,7 @@ impl dialtone_runtime::Validate for AuthorizeResponseType {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CodeChallengeMethod {
     /// `S256`
     S256,

@@ -8,6 +8,7 @@
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum SortBy {
     /// `id`
     Id,
@@ -88,6 +89,7 @@ impl dialtone_runtime::Validate for SortBy {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum OrderBy {
     /// `asc`
     Asc,
@@ -168,6 +170,7 @@ impl dialtone_runtime::Validate for OrderBy {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MemberSelect {
     /// `sel_all_ext`
     SelAllExt,
@@ -248,6 +251,7 @@ impl dialtone_runtime::Validate for MemberSelect {
 /// vendor adding a value never breaks a response; they are refused
 /// when sending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum MemberRole {
     /// `manager`
     Manager,
@@ -328,6 +332,7 @@ impl dialtone_runtime::Validate for MemberRole {
 
 /// A member extension and its role; the `enb_*` flags apply to custom members.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct MemberInfo {
     /// The extension's id (see Search Specific Extensions).
     pub ext_id: i64,
@@ -644,6 +649,7 @@ impl dialtone_runtime::Validate for MemberInfo {
 
 /// A new extension group. `members` is required when `member_select` is `sel_specific`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateExtensionGroupRequest {
     /// The group's name.
     pub name: String,
@@ -1225,6 +1231,7 @@ impl dialtone_runtime::Validate for CreateExtensionGroupRequest {
 
 /// The fields of group `id` to change.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct UpdateExtensionGroupRequest {
     /// The group's id.
     pub id: i64,
@@ -1815,6 +1822,7 @@ impl dialtone_runtime::Validate for UpdateExtensionGroupRequest {
 
 /// One group in a listing.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExtGroupInfo {
     /// The group's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1877,6 +1885,7 @@ impl dialtone_runtime::Validate for ExtGroupInfo {
 
 /// A group with its members and every role permission.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ExtGroupDetail {
     /// The group's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2424,6 +2433,7 @@ impl dialtone_runtime::Validate for ExtGroupDetail {
 
 /// An application's API credentials.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GetTokenRequest {
     /// The application's client id (API username).
     pub username: String,
@@ -2467,6 +2477,7 @@ impl dialtone_runtime::Validate for GetTokenRequest {
 
 /// A refresh token.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct RefreshTokenRequest {
     /// The refresh token from getToken or refreshToken.
     pub refresh_token: dialtone_runtime::Secret,
@@ -2501,6 +2512,7 @@ impl dialtone_runtime::Validate for RefreshTokenRequest {
 
 /// New tokens. Errors arrive as HTTP 200 too, with only errcode and errmsg, so every other field may be absent on the wire (the client turns such answers into errors before decoding).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct TokenResponse {
     /// 0 on success.
     pub errcode: i64,
@@ -2587,6 +2599,7 @@ impl dialtone_runtime::Validate for TokenResponse {
 
 /// A success with nothing more to say.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct BasicResponse {
     /// 0 on success.
     pub errcode: i64,
@@ -2627,6 +2640,7 @@ impl dialtone_runtime::Validate for BasicResponse {
 
 /// A page of groups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ListExtensionGroupsResponse {
     /// 0 on success.
     pub errcode: i64,
@@ -2696,6 +2710,7 @@ impl dialtone_runtime::Validate for ListExtensionGroupsResponse {
 
 /// One group. Errors arrive as HTTP 200 too, with only errcode and errmsg, so `data` may be absent on the wire (the client turns such answers into errors before decoding).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct GetExtensionGroupResponse {
     /// 0 on success.
     pub errcode: i64,
@@ -2751,6 +2766,7 @@ impl dialtone_runtime::Validate for GetExtensionGroupResponse {
 
 /// Several groups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct QueryExtensionGroupsResponse {
     /// 0 on success.
     pub errcode: i64,
@@ -2810,6 +2826,7 @@ impl dialtone_runtime::Validate for QueryExtensionGroupsResponse {
 
 /// The new group's id; on an error (errcode != 0, still HTTP 200) the error fields instead.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct CreateExtensionGroupResponse {
     /// 0 on success.
     pub errcode: i64,
@@ -2879,6 +2896,7 @@ impl dialtone_runtime::Validate for CreateExtensionGroupResponse {
 
 /// A missing or invalid parameter.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct InvalidParam {
     /// The parameter.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2927,6 +2945,7 @@ impl dialtone_runtime::Validate for InvalidParam {
 
 /// Yeastar's error body (arrives as HTTP 200 with errcode != 0).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
 pub struct ErrorResponse {
     /// The error code (0 is success; -1 FAILURE; 40002 PARAMETER ERROR).
     pub errcode: i64,

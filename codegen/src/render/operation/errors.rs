@@ -74,6 +74,7 @@ fn render(op: &Operation, name: &str, variants: &[ErrorVariant]) -> TokenStream 
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #ident {
             #(#defs)*
         }

@@ -185,6 +185,7 @@ pub(super) fn response_enum(op: &Operation) -> Option<TokenStream> {
     Some(quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
         pub enum #enum_name {
             #(#defs)*
             /// A 2xx status the spec does not document, with its body.
