@@ -212,6 +212,105 @@ impl Cx<'_> {
         format!("{}::{path}", self.krate)
     }
 
+    /// The named servers: one `Client` constructor each, whose arguments
+    /// are the server's variables.
+    fn servers(&mut self) {
+        let (old, new) = (self.old, self.new);
+        let arguments = |s: &crate::ir::Server| {
+            s.variables
+                .iter()
+                .map(|v| (v.rust_name.clone(), v.kind.clone()))
+                .collect::<Vec<_>>()
+        };
+        for (i, was) in old.servers.iter().enumerate() {
+            let item = self.item(&format!("Client::{}", was.method));
+            let pointer_old = format!("/servers/{i}");
+            let Some((j, now)) = new
+                .servers
+                .iter()
+                .enumerate()
+                .find(|(_, n)| n.method == was.method)
+            else {
+                self.push(
+                    "server-constructor-removed",
+                    Impact::None,
+                    Impact::Breaking,
+                    At {
+                        old: Some(pointer_old),
+                        item,
+                        ..At::default()
+                    },
+                    format!(
+                        "the server `{}` is gone, and with it `Client::{}`: code calling it stops compiling",
+                        was.url, was.method
+                    ),
+                );
+                continue;
+            };
+            let at = At::both(&pointer_old, &format!("/servers/{j}"), item);
+            if arguments(was) != arguments(now) {
+                self.push(
+                    "server-variables-changed",
+                    Impact::None,
+                    Impact::Breaking,
+                    at,
+                    format!(
+                        "the variables of the server `{}` change, so `Client::{}` takes other arguments: calls to it stop compiling",
+                        now.url, now.method
+                    ),
+                );
+            } else if was.pieces != now.pieces {
+                self.push(
+                    "server-url-changed",
+                    Impact::Breaking,
+                    Impact::None,
+                    at,
+                    format!(
+                        "`Client::{}` now sends to `{}` instead of `{}`",
+                        now.method, now.url, was.url
+                    ),
+                );
+            } else if was.description != now.description
+                || was
+                    .variables
+                    .iter()
+                    .zip(&now.variables)
+                    .any(|(a, b)| a.default != b.default || a.description != b.description)
+            {
+                self.push(
+                    "server-docs-changed",
+                    Impact::None,
+                    Impact::None,
+                    at,
+                    format!(
+                        "the description or a documented default of the server `{}` changed (docs of `Client::{}` only)",
+                        now.url, now.method
+                    ),
+                );
+            }
+        }
+        for (j, now) in new.servers.iter().enumerate() {
+            if old.servers.iter().any(|o| o.method == now.method) {
+                continue;
+            }
+            let item = self.item(&format!("Client::{}", now.method));
+            self.push(
+                "server-constructor-added",
+                Impact::None,
+                Impact::Additive,
+                At {
+                    new: Some(format!("/servers/{j}")),
+                    item,
+                    ..At::default()
+                },
+                format!(
+                    "a new server `{}`: `Client::{}` builds a client for it",
+                    now.url, now.method
+                ),
+            );
+        }
+    }
+
     /// Crate-wide settings: servers, auth, error schema, rate-limit groups.
     fn api(&mut self) {
         let (old, new) = (self.old, self.new);
@@ -257,6 +356,7 @@ impl Cx<'_> {
                 "the API's title or description changed (crate docs only)".to_owned(),
             );
         }
+        self.servers();
         self.auth();
         if old.error_type != new.error_type {
             let item = self.item("Error");
