@@ -346,3 +346,55 @@ async fn fault_matrix() {
         .unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
 }
+
+/// Client-wide credentials per scheme: the HTTP Basic scheme's
+/// `client_credentials` goes on the token endpoints (whose requirement
+/// names it) and the bearer token on the rest; neither crosses over.
+#[tokio::test]
+async fn each_scheme_credential_goes_where_its_requirement_says() {
+    let fake = dialtone_fakes::start("ringcentral", 0, false)
+        .await
+        .unwrap();
+    let rc = Client::builder(fake.base_url())
+        .bearer_auth(SANDBOX_TOKEN)
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    // No per-call `basic_auth`: the fake refuses a token request without
+    // the app's Basic credentials (the last call below shows it).
+    let token = rc
+        .get_token()
+        .body(
+            dialtone_ringcentral::TokenRequest::new(
+                dialtone_ringcentral::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+            )
+            .with_assertion(JWT),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(!token.access_token.expose().is_empty());
+    // The bearer token still reaches the data operations.
+    rc.read_user_presence_status("~", "~").send().await.unwrap();
+
+    // Without the Basic credentials, the token endpoint (`{}` allowed)
+    // gets none, and the fake says so.
+    let bare = Client::builder(fake.base_url())
+        .bearer_auth(SANDBOX_TOKEN)
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let refused = bare
+        .get_token()
+        .body(
+            dialtone_ringcentral::TokenRequest::new(
+                dialtone_ringcentral::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+            )
+            .with_assertion(JWT),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(refused.status(), Some(400 | 401)), "{refused:?}");
+}

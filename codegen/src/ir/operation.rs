@@ -34,11 +34,16 @@ pub struct Operation {
     pub response_headers: Vec<String>,
     /// Summary and description.
     pub docs: Docs,
-    /// False when the operation declares `security: []`, or only HTTP
-    /// Basic (then `basic_auth` is true).
+    /// False when the operation's security requirement is `[]` or only
+    /// empty alternatives (`[{}]`): it never carries credentials.
     pub authenticated: bool,
-    /// The operation authenticates with HTTP Basic credentials given per
-    /// call (OAuth token endpoints).
+    /// The security requirement's alternatives, each the scheme keys whose
+    /// credentials go together (an empty one: credentials optional);
+    /// `None` when the spec states none (every configured credential is
+    /// sent).
+    pub security: Option<Vec<Vec<String>>>,
+    /// The operation authenticates with HTTP Basic only, so it also takes
+    /// credentials per call (OAuth token endpoints).
     pub basic_auth: bool,
     /// Whether the spec deprecates it.
     pub deprecated: bool,

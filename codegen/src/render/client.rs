@@ -168,7 +168,10 @@ fn client(api: &Api) -> TokenStream {
 /// client has.
 fn client_builder(api: &Api) -> TokenStream {
     let error = super::error_type(api);
-    let auth_methods = api.auth.iter().map(auth::scheme_method);
+    let auth_methods = api
+        .auth
+        .iter()
+        .map(|scheme| auth::scheme_method(api, scheme));
     let lifecycle_methods = api.auth.iter().filter_map(auth::lifecycle_methods);
     let rate_limit_methods = (!api.rate_groups.is_empty()).then(|| {
         quote! {
@@ -202,7 +205,9 @@ fn client_builder(api: &Api) -> TokenStream {
             #(#lifecycle_methods)*
 
             /// Authenticates with any provider (for example one that
-            /// obtains and refreshes tokens).
+            /// obtains and refreshes tokens). Where the spec's schemes have
+            /// credentials set with the methods above, this provider is
+            /// used only on operations none of those credentials satisfies.
             pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
                 self.inner = self.inner.auth(provider);
                 self

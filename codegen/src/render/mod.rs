@@ -2,6 +2,8 @@
 //! could be wrong was refused by lowering.
 
 mod auth;
+#[cfg(test)]
+mod auth_tests;
 mod client;
 mod meta;
 mod operation;

@@ -50,7 +50,11 @@ pub fn surface(api: &Api) -> String {
 
 /// The builder methods of one security scheme.
 fn auth_lines(api: &Api, scheme: &AuthScheme, out: &mut String) {
-    writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
+    let args = match scheme.kind {
+        crate::ir::AuthKind::Basic => "user, password: Secret",
+        _ => "token: Secret",
+    };
+    writeln!(out, "auth ClientBuilder::{}({args})", scheme.method).unwrap();
     match &scheme.lifecycle {
         None => {}
         Some(Lifecycle::Exchange {
@@ -134,7 +138,7 @@ fn op_line(api: &Api, op: &Operation, out: &mut String) {
         returns,
         op.http_method.as_upper(),
         visible(&op.path_template),
-        if op.authenticated { "" } else { " (no auth)" }
+        security_note(op)
     )
     .unwrap();
 }
@@ -292,5 +296,28 @@ fn show(api: &Api, ty: &TypeRef) -> String {
         TypeRef::Json => "Json".to_owned(),
         TypeRef::Base64 => "Base64".to_owned(),
         TypeRef::Binary => "Binary".to_owned(),
+    }
+}
+
+/// What credentials an operation takes, where it is not the one scheme.
+fn security_note(op: &crate::ir::Operation) -> String {
+    if !op.authenticated {
+        return " (no auth)".to_owned();
+    }
+    match &op.security {
+        Some(alts) if alts.len() > 1 || alts.iter().any(|a| a.len() != 1) => {
+            let alts: Vec<String> = alts
+                .iter()
+                .map(|a| {
+                    if a.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        a.join("+")
+                    }
+                })
+                .collect();
+            format!(" (auth: {})", visible(&alts.join(" | ")))
+        }
+        _ => String::new(),
     }
 }

@@ -161,13 +161,16 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` in the `x-auth-token` header of every request.
+    /// Sends `token` in the `x-auth-token` header of every request whose operation accepts security scheme `authToken`.
     ///
     /// The token from `createUserAuth` or `createApiAuth` (at least 32 characters). Expired or invalid tokens get 401 `invalid_credentials`.
     pub fn auth_token(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
         self.inner = self
             .inner
-            .auth(dialtone_runtime::HeaderToken::new("x-auth-token", token));
+            .scheme_auth(
+                "authToken",
+                dialtone_runtime::HeaderToken::new("x-auth-token", token),
+            );
         self
     }
 
@@ -189,7 +192,8 @@ impl ClientBuilder {
             .lifetime(std::time::Duration::from_secs(3600));
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "authToken",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::header("x-auth-token"),
@@ -216,7 +220,8 @@ impl ClientBuilder {
             .lifetime(std::time::Duration::from_secs(3600));
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "authToken",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::header("x-auth-token"),
@@ -226,7 +231,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

@@ -398,6 +398,7 @@ impl ListGroups {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups")
+            .security(&[&["authToken"]])
             .timeout(self.timeout);
         let request = match &self.page_size {
             Some(value) => request.query("page_size", value),
@@ -533,6 +534,7 @@ impl CreateGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups")
+            .security(&[&["authToken"]])
             .idempotent(false)
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -642,6 +644,7 @@ impl GetGroup {
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
             .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]])
             .timeout(self.timeout);
         Ok((self.client, request))
     }
@@ -745,6 +748,7 @@ impl UpdateGroup {
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
             .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]])
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(
@@ -853,6 +857,7 @@ impl DeleteGroup {
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
             .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]])
             .timeout(self.timeout);
         Ok((self.client, request))
     }
@@ -956,6 +961,7 @@ impl PatchGroup {
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
             .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]])
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(
@@ -1139,6 +1145,7 @@ impl ListUserGroups {
             .literal("/users/")
             .param("USER_ID", &self.user_id)
             .literal("/groups")
+            .security(&[&["authToken"]])
             .timeout(self.timeout);
         let request = match &self.page_size {
             Some(value) => request.query("page_size", value),

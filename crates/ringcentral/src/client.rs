@@ -63,6 +63,7 @@ impl Client {
     /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
     ///
     /// - Tokens from `oauth`: revoked with `revokeToken` (POST /restapi/oauth/revoke), which ends the session. A token set with `bearer_auth` is left as is (revoking needs the app's client credentials: use `revoke_token()` with `basic_auth`).
+    /// - A token set with `client_credentials`: left as is (the spec declares no way to revoke it).
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
     }
@@ -357,11 +358,30 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` as `Authorization: Bearer` on every request.
+    /// Sends `token` as `Authorization: Bearer` on every request whose operation accepts security scheme `bearerAuth`.
     ///
     /// An access token from getToken.
     pub fn bearer_auth(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
-        self.inner = self.inner.auth(dialtone_runtime::BearerToken::new(token));
+        self.inner = self
+            .inner
+            .scheme_auth("bearerAuth", dialtone_runtime::BearerToken::new(token));
+        self
+    }
+
+    /// Sends `user` and `password` as HTTP Basic auth (`Authorization: Basic`) on every request whose operation accepts security scheme `clientCredentials`. The password never appears in `Debug` output.
+    ///
+    /// The app's client id and secret, on the OAuth endpoints.
+    pub fn client_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.inner = self
+            .inner
+            .scheme_auth(
+                "clientCredentials",
+                dialtone_runtime::BasicAuth::new(user, password),
+            );
         self
     }
 
@@ -382,7 +402,8 @@ impl ClientBuilder {
             .rate_group("Auth");
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "bearerAuth",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::Bearer,
@@ -392,7 +413,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

@@ -230,11 +230,11 @@ impl GetToken {
                 "/restapi/oauth/token",
             )
             .literal("/restapi/oauth/token")
-            .without_auth()
+            .security(&[&["clientCredentials"], &[]])
             .rate_group("Auth")
             .timeout(self.timeout);
         let request = match &self.basic {
-            Some((user, password)) => request.basic_auth(user, password),
+            Some((user, password)) => request.basic_auth(user, password).without_auth(),
             None => request,
         };
 
@@ -324,11 +324,11 @@ impl RevokeToken {
                 "/restapi/oauth/revoke",
             )
             .literal("/restapi/oauth/revoke")
-            .without_auth()
+            .security(&[&["clientCredentials"]])
             .rate_group("Auth")
             .timeout(self.timeout);
         let request = match &self.basic {
-            Some((user, password)) => request.basic_auth(user, password),
+            Some((user, password)) => request.basic_auth(user, password).without_auth(),
             None => request,
         };
 
@@ -499,6 +499,7 @@ impl ListCallMonitoringGroups {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         let request = match &self.page {
@@ -588,6 +589,7 @@ impl CreateCallMonitoringGroup {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -677,6 +679,7 @@ impl UpdateCallMonitoringGroup {
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -755,6 +758,7 @@ impl DeleteCallMonitoringGroup {
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         Ok((self.client, request))
@@ -904,6 +908,7 @@ impl ListCallMonitoringGroupMembers {
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
             .literal("/members")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         let request = match &self.page {
@@ -988,6 +993,7 @@ impl UpdateCallMonitoringGroupList {
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
             .literal("/bulk-assign")
+            .security(&[&["bearerAuth"]])
             .rate_group("Heavy")
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -1164,6 +1170,7 @@ impl ReadAccountPresence {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Heavy")
             .timeout(self.timeout);
         let request = match &self.detailed_telephony_state {
@@ -1273,6 +1280,7 @@ impl ReadUserPresenceStatus {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .timeout(self.timeout);
         let request = match &self.detailed_telephony_state {
@@ -1437,6 +1445,7 @@ impl ReadUserPresenceStatusBatch {
             .literal("/extension/")
             .param_list("extensionId", &self.extension_ids, ",")
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .header("accept", "application/vnd.ringcentral.multipart+json")
             .timeout(self.timeout);
@@ -1525,6 +1534,7 @@ impl UpdateUserPresenceStatus {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -1607,6 +1617,7 @@ impl ReadMonitoredExtensions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/line")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .timeout(self.timeout);
         Ok((self.client, request))
@@ -1684,6 +1695,7 @@ impl UpdateMonitoredExtensions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/line")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -1770,6 +1782,7 @@ impl ReadMonitoredExtension {
             .param("extensionId", &self.extension_id)
             .literal("/presence/line/")
             .param("lineId", &self.line_id)
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .timeout(self.timeout);
         Ok((self.client, request))
@@ -1844,6 +1857,7 @@ impl ReadPresencePermissions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/permission")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .timeout(self.timeout);
         Ok((self.client, request))
@@ -1926,6 +1940,7 @@ impl UpdatePresencePermissions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/permission")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .timeout(self.timeout);
         let Some(body) = self.body else {

@@ -275,6 +275,7 @@ impl GetMonitoringSettingsPerson {
             .literal("/people/")
             .param("personId", &self.person_id)
             .literal("/features/monitoring")
+            .security(&[&["bearerAuth"]])
             .timeout(self.timeout);
         let request = match &self.org_id {
             Some(value) => request.query("orgId", value),
@@ -355,6 +356,7 @@ impl UpdateMonitoringSettingsPerson {
             .literal("/people/")
             .param("personId", &self.person_id)
             .literal("/features/monitoring")
+            .security(&[&["bearerAuth"]])
             .timeout(self.timeout);
         let request = match &self.org_id {
             Some(value) => request.query("orgId", value),

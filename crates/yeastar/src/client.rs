@@ -140,13 +140,14 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` as the `access_token` query parameter of every request.
+    /// Sends `token` as the `access_token` query parameter of every request whose operation accepts security scheme `accessToken`.
     ///
     /// The access token from getToken or refreshToken (valid 1800 s).
     pub fn access_token(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "accessToken",
                 dialtone_runtime::QueryToken::new("access_token", token)
                     .revoke_with(dialtone_runtime::tokens::TokenCall {
                         operation: "revokeToken",
@@ -192,7 +193,8 @@ impl ClientBuilder {
             });
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "accessToken",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::Query("access_token"),
@@ -202,7 +204,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

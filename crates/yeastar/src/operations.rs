@@ -208,6 +208,7 @@ impl RevokeToken {
                 "/del_token",
             )
             .literal("/del_token")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         Ok((self.client, request))
     }
@@ -388,6 +389,7 @@ impl ListExtensionGroups {
                 "/extensiongroup/list",
             )
             .literal("/extensiongroup/list")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         let request = match &self.page {
             Some(value) => request.query("page", value),
@@ -598,6 +600,7 @@ impl SearchExtensionGroups {
                 "/extensiongroup/search",
             )
             .literal("/extensiongroup/search")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         let request = match &self.page {
             Some(value) => request.query("page", value),
@@ -677,6 +680,7 @@ impl GetExtensionGroup {
                 "/extensiongroup/get",
             )
             .literal("/extensiongroup/get")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         let request = request.query("id", self.id);
         Ok((self.client, request))
@@ -743,6 +747,7 @@ impl QueryExtensionGroups {
                 "/extensiongroup/query",
             )
             .literal("/extensiongroup/query")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         let request = request.query_csv("ids", &self.ids);
         Ok((self.client, request))
@@ -813,6 +818,7 @@ impl CreateExtensionGroup {
                 "/extensiongroup/create",
             )
             .literal("/extensiongroup/create")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         let Some(body) = self.body else {
             return Err(
@@ -890,6 +896,7 @@ impl UpdateExtensionGroup {
                 "/extensiongroup/update",
             )
             .literal("/extensiongroup/update")
+            .security(&[&["accessToken"]])
             .idempotent(true)
             .timeout(self.timeout);
         let Some(body) = self.body else {
@@ -958,6 +965,7 @@ impl DeleteExtensionGroup {
                 "/extensiongroup/delete",
             )
             .literal("/extensiongroup/delete")
+            .security(&[&["accessToken"]])
             .timeout(self.timeout);
         let request = request.query("id", self.id);
         Ok((self.client, request))

@@ -28,6 +28,14 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
         Segment::Param(index) => path_call(&op.params[*index]),
     });
     let no_auth = (!op.authenticated).then(|| quote!(.without_auth()));
+    let security = op
+        .security
+        .as_ref()
+        .filter(|_| op.authenticated)
+        .map(|alts| {
+            let alts = alts.iter().map(|alt| quote!(&[#(#alt),*]));
+            quote!(.security(&[#(#alts),*]))
+        });
     let replay_safe = op.idempotent.map(|i| quote!(.idempotent(#i)));
     let rate_group = op
         .throttling_group
@@ -38,7 +46,7 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
     let basic = op.basic_auth.then(|| {
         quote! {
             let request = match &self.basic {
-                Some((user, password)) => request.basic_auth(user, password),
+                Some((user, password)) => request.basic_auth(user, password).without_auth(),
                 None => request,
             };
         }
@@ -51,6 +59,7 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
             let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
                 #(#path)*
                 #no_auth
+                #security
                 #replay_safe
                 #rate_group
                 #accept
