@@ -301,6 +301,18 @@ pub struct Body {
     pub envelope: Option<Envelope>,
     /// The body's description.
     pub docs: Option<String>,
+    /// A form body's properties that its `encoding` gives a style other
+    /// than the default (`form`, exploded), by wire name.
+    pub form_styles: Vec<(String, FormStyle)>,
+}
+
+/// How a form body's property is encoded, by its `encoding` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormStyle {
+    /// A `style` with `explode`.
+    Styled(QueryStyle, bool),
+    /// `contentType: application/json`: the value as JSON text.
+    Json,
 }
 
 /// A payload wrapped in a property of an envelope struct.

@@ -4,6 +4,8 @@
 mod auth;
 #[cfg(test)]
 mod auth_tests;
+#[cfg(test)]
+mod form_tests;
 mod client;
 mod meta;
 mod operation;

@@ -231,11 +231,22 @@ impl Request {
         self
     }
 
-    /// Sets an `application/x-www-form-urlencoded` body from an object:
-    /// properties by name, nested objects and arrays in brackets
-    /// (`metadata[key]=v`, `items[0][price]=3`), `null`s left out.
-    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        let pairs = encode::to_value(body).and_then(|value| encode::form_pairs(&value));
+    /// Sets an `application/x-www-form-urlencoded` body from an object, as
+    /// OpenAPI's defaults say: each property `style: form, explode: true`
+    /// (arrays repeat the name, `k=a&k=b`), `null`s left out.
+    pub fn form<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.form_styled(body, &[])
+    }
+
+    /// A form body whose properties named in `styles` are encoded in that
+    /// style (the media type's `encoding` object: `deepObject` gives
+    /// `k[a]=1`, `pipeDelimited` `k=a|b`, ...); the others as [`Request::form`].
+    pub fn form_styled<T: Serialize + ?Sized>(
+        mut self,
+        body: &T,
+        styles: &[(&str, encode::QueryStyle)],
+    ) -> Self {
+        let pairs = encode::to_value(body).and_then(|value| encode::form_pairs(&value, styles));
         match pairs {
             Ok(pairs) => {
                 let mut form = url::form_urlencoded::Serializer::new(String::new());

@@ -7,8 +7,8 @@ use quote::{format_ident, quote};
 use super::super::rust::is_copy;
 use super::super::{needs_checks, validate_stmts};
 use crate::ir::{
-    Api, Body, Encoding, Media, Operation, Param, PartContent, Parts, Presence, QueryStyle,
-    Segment, Shape, Success,
+    Api, Body, Encoding, FormStyle, Media, Operation, Param, PartContent, Parts, Presence,
+    QueryStyle, Segment, Shape, Success,
 };
 
 /// `into_request`: everything the spec constrains is checked, then the
@@ -202,13 +202,7 @@ fn param_call(p: &Param, value: TokenStream) -> Option<TokenStream> {
             explode,
             shape: Shape::List { .. } | Shape::Structured,
         } => {
-            let style = match (style, explode) {
-                (QueryStyle::Form, false) => quote!(FormFlat),
-                (QueryStyle::Form, true) => quote!(Form),
-                (QueryStyle::SpaceDelimited, _) => quote!(SpaceDelimited),
-                (QueryStyle::PipeDelimited, _) => quote!(PipeDelimited),
-                (QueryStyle::DeepObject, _) => quote!(DeepObject),
-            };
+            let style = runtime_style(style, explode);
             quote!(request.query_value(#wire, &#value, dialtone_runtime::QueryStyle::#style))
         }
     })
@@ -240,7 +234,19 @@ fn body_stmt(api: &Api, body: &Body) -> TokenStream {
         .map(|ct| quote!(.content_type(#ct)));
     let encoded = match &body.media {
         Media::Json => quote!(request.json(&#wrapped) #content_type),
-        Media::Form => quote!(request.form(&#wrapped) #content_type),
+        Media::Form if body.form_styles.is_empty() => {
+            quote!(request.form(&#wrapped) #content_type)
+        }
+        Media::Form => {
+            let styles = body.form_styles.iter().map(|(name, style)| {
+                let style = match style {
+                    FormStyle::Styled(style, explode) => runtime_style(*style, *explode),
+                    FormStyle::Json => quote!(Json),
+                };
+                quote!((#name, dialtone_runtime::QueryStyle::#style))
+            });
+            quote!(request.form_styled(&#wrapped, &[#(#styles),*]) #content_type)
+        }
         Media::Text => quote!(request #content_type .text(#wrapped)),
         Media::Bytes => quote!(request #content_type .bytes(#wrapped.0)),
         Media::Multipart(parts) => {
@@ -316,4 +322,15 @@ fn multipart_parts(parts: &Parts) -> TokenStream {
         }
     });
     quote!(#(#pushes)*)
+}
+
+/// The runtime's name of a `style` with `explode`.
+fn runtime_style(style: QueryStyle, explode: bool) -> TokenStream {
+    match (style, explode) {
+        (QueryStyle::Form, false) => quote!(FormFlat),
+        (QueryStyle::Form, true) => quote!(Form),
+        (QueryStyle::SpaceDelimited, _) => quote!(SpaceDelimited),
+        (QueryStyle::PipeDelimited, _) => quote!(PipeDelimited),
+        (QueryStyle::DeepObject, _) => quote!(DeepObject),
+    }
 }
