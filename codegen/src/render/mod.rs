@@ -4,9 +4,9 @@
 mod auth;
 #[cfg(test)]
 mod auth_tests;
+mod client;
 #[cfg(test)]
 mod form_tests;
-mod client;
 mod meta;
 mod operation;
 mod rust;
