@@ -55,6 +55,10 @@ pub(super) fn render(api: &Api) -> TokenStream {
         op.params
             .iter()
             .any(|p| p.required && super::mentions_named(&p.ty))
+            || op
+                .body
+                .as_ref()
+                .is_some_and(|b| b.required && super::mentions_named(&b.ty))
     });
     // Login methods take their operation's body.
     let named_logins = api.auth.iter().any(|scheme| match &scheme.lifecycle {
@@ -285,14 +289,28 @@ fn op_method(op: &Operation) -> TokenStream {
         let ty = arg_type(&p.ty, false);
         quote!(#ident: #ty)
     });
-    let args = required.iter().map(|p| {
-        let ident = format_ident!("{}", p.rust_name);
-        if takes_into(&p.ty) {
+    let mut args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let ident = format_ident!("{}", p.rust_name);
+            if takes_into(&p.ty) {
+                quote!(#ident.into())
+            } else {
+                quote!(#ident)
+            }
+        })
+        .collect();
+    let mut params: Vec<TokenStream> = params.collect();
+    if let Some(body) = op.body.as_ref().filter(|b| b.required) {
+        let ident = format_ident!("{}", super::operation::body_arg(op));
+        let ty = arg_type(&body.ty, false);
+        params.push(quote!(#ident: #ty));
+        args.push(if takes_into(&body.ty) {
             quote!(#ident.into())
         } else {
             quote!(#ident)
-        }
-    });
+        });
+    }
     let deprecated = op
         .deprecated
         .then(|| quote!(#[deprecated = "the spec marks this operation deprecated"]));

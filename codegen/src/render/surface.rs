@@ -110,6 +110,12 @@ fn op_line(api: &Api, op: &Operation, out: &mut String) {
         .iter()
         .filter(|p| p.required)
         .map(|p| format!("{}: {}", p.rust_name, show(api, &p.ty)))
+        .chain(
+            op.body
+                .iter()
+                .filter(|b| b.required)
+                .map(|b| format!("body: {}", show(api, &b.ty))),
+        )
         .collect();
     let optional: Vec<String> = op
         .params
@@ -120,13 +126,12 @@ fn op_line(api: &Api, op: &Operation, out: &mut String) {
             op.basic_auth
                 .then(|| ".basic_auth(user, Secret)".to_owned()),
         )
-        .chain(op.body.iter().map(|b| {
-            format!(
-                ".body({}{})",
-                show(api, &b.ty),
-                if b.required { ", required" } else { "" }
-            )
-        }))
+        .chain(
+            op.body
+                .iter()
+                .filter(|b| !b.required)
+                .map(|b| format!(".body({})", show(api, &b.ty))),
+        )
         .collect();
     let returns = show_success(api, &op.success);
     writeln!(

@@ -9,23 +9,17 @@ use crate::types;
 #[must_use = "`CreateUserAuth` does nothing until you `.send()` it"]
 pub struct CreateUserAuth {
     client: crate::Client,
-    body: Option<types::UserAuthRequest>,
+    body: types::UserAuthRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl CreateUserAuth {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::UserAuthRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UserAuthRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -66,12 +60,7 @@ impl CreateUserAuth {
             .without_auth()
             .idempotent(false)
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -88,23 +77,17 @@ impl CreateUserAuth {
 #[must_use = "`CreateApiAuth` does nothing until you `.send()` it"]
 pub struct CreateApiAuth {
     client: crate::Client,
-    body: Option<types::ApiAuthRequest>,
+    body: types::ApiAuthRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl CreateApiAuth {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::ApiAuthRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::ApiAuthRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -145,12 +128,7 @@ impl CreateApiAuth {
             .without_auth()
             .idempotent(false)
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -460,24 +438,22 @@ impl ListGroups {
 pub struct CreateGroup {
     client: crate::Client,
     account_id: String,
-    body: Option<types::Group>,
+    body: types::Group,
     timeout: Option<std::time::Duration>,
 }
 
 impl CreateGroup {
-    pub(crate) fn new(client: crate::Client, account_id: String) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        account_id: String,
+        body: types::Group,
+    ) -> Self {
         Self {
             client,
             account_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::Group) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -537,12 +513,7 @@ impl CreateGroup {
             .security(&[&["authToken"]])
             .idempotent(false)
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -657,7 +628,7 @@ pub struct UpdateGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::Group>,
+    body: types::Group,
     timeout: Option<std::time::Duration>,
 }
 
@@ -666,20 +637,15 @@ impl UpdateGroup {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::Group,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::Group) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -750,12 +716,7 @@ impl UpdateGroup {
             .param("GROUP_ID", &self.group_id)
             .security(&[&["authToken"]])
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -870,7 +831,7 @@ pub struct PatchGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::GroupPatch>,
+    body: types::GroupPatch,
     timeout: Option<std::time::Duration>,
 }
 
@@ -879,20 +840,15 @@ impl PatchGroup {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::GroupPatch,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::GroupPatch) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -963,12 +919,7 @@ impl PatchGroup {
             .param("GROUP_ID", &self.group_id)
             .security(&[&["authToken"]])
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;

@@ -92,8 +92,8 @@ impl Client {
     /// Issues an access token (and a refresh token) for one of the grants: password, JWT bearer, refresh_token, authorization_code (with the PKCE `code_verifier` when the authorization sent a challenge) or client_credentials. The app's client id and secret go as HTTP Basic auth (confidential apps), or the app authenticates with a signed `client_assertion` (private_key_jwt / client_secret_jwt), or a public app sends only `client_id`. Errors are OAuth error bodies (`error`, `error_description`) with RingCentral's `errors`. Throttling group Auth.
     ///
     /// `POST /restapi/oauth/token` (operationId `getToken`).
-    pub fn get_token(&self) -> operations::GetToken {
-        operations::GetToken::new(self.clone())
+    pub fn get_token(&self, body: types::TokenRequest) -> operations::GetToken {
+        operations::GetToken::new(self.clone(), body)
     }
 
     /// Revoke a token
@@ -101,8 +101,11 @@ impl Client {
     /// Revokes an access or refresh token, and with it the whole session. The app's client id and secret go as HTTP Basic auth. Throttling group Auth.
     ///
     /// `POST /restapi/oauth/revoke` (operationId `revokeToken`).
-    pub fn revoke_token(&self) -> operations::RevokeToken {
-        operations::RevokeToken::new(self.clone())
+    pub fn revoke_token(
+        &self,
+        body: types::RevokeTokenRequest,
+    ) -> operations::RevokeToken {
+        operations::RevokeToken::new(self.clone(), body)
     }
 
     /// List call monitoring groups
@@ -127,8 +130,9 @@ impl Client {
     pub fn create_call_monitoring_group(
         &self,
         account_id: impl Into<String>,
+        body: types::CreateCallMonitoringGroupRequest,
     ) -> operations::CreateCallMonitoringGroup {
-        operations::CreateCallMonitoringGroup::new(self.clone(), account_id.into())
+        operations::CreateCallMonitoringGroup::new(self.clone(), account_id.into(), body)
     }
 
     /// Rename a call monitoring group
@@ -140,11 +144,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         group_id: impl Into<String>,
+        body: types::CreateCallMonitoringGroupRequest,
     ) -> operations::UpdateCallMonitoringGroup {
         operations::UpdateCallMonitoringGroup::new(
             self.clone(),
             account_id.into(),
             group_id.into(),
+            body,
         )
     }
 
@@ -191,11 +197,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         group_id: impl Into<String>,
+        body: types::CallMonitoringBulkAssign,
     ) -> operations::UpdateCallMonitoringGroupList {
         operations::UpdateCallMonitoringGroupList::new(
             self.clone(),
             account_id.into(),
             group_id.into(),
+            body,
         )
     }
 
@@ -254,11 +262,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         extension_id: impl Into<String>,
+        body: types::PresenceInfoRequest,
     ) -> operations::UpdateUserPresenceStatus {
         operations::UpdateUserPresenceStatus::new(
             self.clone(),
             account_id.into(),
             extension_id.into(),
+            body,
         )
     }
 
@@ -288,11 +298,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         extension_id: impl Into<String>,
+        body: types::UpdatePresenceLinesRequest,
     ) -> operations::UpdateMonitoredExtensions {
         operations::UpdateMonitoredExtensions::new(
             self.clone(),
             account_id.into(),
             extension_id.into(),
+            body,
         )
     }
 
@@ -341,11 +353,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         extension_id: impl Into<String>,
+        body: types::UserPresencePermissionsUpdateRequest,
     ) -> operations::UpdatePresencePermissions {
         operations::UpdatePresencePermissions::new(
             self.clone(),
             account_id.into(),
             extension_id.into(),
+            body,
         )
     }
 }

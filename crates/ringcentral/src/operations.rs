@@ -163,25 +163,19 @@ impl Authorize {
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
     client: crate::Client,
-    body: Option<types::TokenRequest>,
+    body: types::TokenRequest,
     basic: Option<(String, dialtone_runtime::Secret)>,
     timeout: Option<std::time::Duration>,
 }
 
 impl GetToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::TokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             basic: None,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::TokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// HTTP Basic credentials for this call (e.g. the app's client id
@@ -238,12 +232,7 @@ impl GetToken {
             None => request,
         };
 
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -260,25 +249,19 @@ impl GetToken {
 #[must_use = "`RevokeToken` does nothing until you `.send()` it"]
 pub struct RevokeToken {
     client: crate::Client,
-    body: Option<types::RevokeTokenRequest>,
+    body: types::RevokeTokenRequest,
     basic: Option<(String, dialtone_runtime::Secret)>,
     timeout: Option<std::time::Duration>,
 }
 
 impl RevokeToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::RevokeTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             basic: None,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::RevokeTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// HTTP Basic credentials for this call (e.g. the app's client id
@@ -332,12 +315,7 @@ impl RevokeToken {
             None => request,
         };
 
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -532,24 +510,22 @@ impl ListCallMonitoringGroups {
 pub struct CreateCallMonitoringGroup {
     client: crate::Client,
     account_id: String,
-    body: Option<types::CreateCallMonitoringGroupRequest>,
+    body: types::CreateCallMonitoringGroupRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl CreateCallMonitoringGroup {
-    pub(crate) fn new(client: crate::Client, account_id: String) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        account_id: String,
+        body: types::CreateCallMonitoringGroupRequest,
+    ) -> Self {
         Self {
             client,
             account_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CreateCallMonitoringGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -592,12 +568,7 @@ impl CreateCallMonitoringGroup {
             .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -616,7 +587,7 @@ pub struct UpdateCallMonitoringGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::CreateCallMonitoringGroupRequest>,
+    body: types::CreateCallMonitoringGroupRequest,
     timeout: Option<std::time::Duration>,
 }
 
@@ -625,20 +596,15 @@ impl UpdateCallMonitoringGroup {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::CreateCallMonitoringGroupRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CreateCallMonitoringGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -682,12 +648,7 @@ impl UpdateCallMonitoringGroup {
             .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -932,7 +893,7 @@ pub struct UpdateCallMonitoringGroupList {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::CallMonitoringBulkAssign>,
+    body: types::CallMonitoringBulkAssign,
     timeout: Option<std::time::Duration>,
 }
 
@@ -941,20 +902,15 @@ impl UpdateCallMonitoringGroupList {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::CallMonitoringBulkAssign,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CallMonitoringBulkAssign) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -996,12 +952,7 @@ impl UpdateCallMonitoringGroupList {
             .security(&[&["bearerAuth"]])
             .rate_group("Heavy")
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1470,7 +1421,7 @@ pub struct UpdateUserPresenceStatus {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    body: Option<types::PresenceInfoRequest>,
+    body: types::PresenceInfoRequest,
     timeout: Option<std::time::Duration>,
 }
 
@@ -1479,20 +1430,15 @@ impl UpdateUserPresenceStatus {
         client: crate::Client,
         account_id: String,
         extension_id: String,
+        body: types::PresenceInfoRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             extension_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::PresenceInfoRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1537,12 +1483,7 @@ impl UpdateUserPresenceStatus {
             .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1631,7 +1572,7 @@ pub struct UpdateMonitoredExtensions {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    body: Option<types::UpdatePresenceLinesRequest>,
+    body: types::UpdatePresenceLinesRequest,
     timeout: Option<std::time::Duration>,
 }
 
@@ -1640,20 +1581,15 @@ impl UpdateMonitoredExtensions {
         client: crate::Client,
         account_id: String,
         extension_id: String,
+        body: types::UpdatePresenceLinesRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             extension_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UpdatePresenceLinesRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1698,12 +1634,7 @@ impl UpdateMonitoredExtensions {
             .security(&[&["bearerAuth"]])
             .rate_group("Medium")
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1871,7 +1802,7 @@ pub struct UpdatePresencePermissions {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    body: Option<types::UserPresencePermissionsUpdateRequest>,
+    body: types::UserPresencePermissionsUpdateRequest,
     timeout: Option<std::time::Duration>,
 }
 
@@ -1880,20 +1811,15 @@ impl UpdatePresencePermissions {
         client: crate::Client,
         account_id: String,
         extension_id: String,
+        body: types::UserPresencePermissionsUpdateRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             extension_id,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UserPresencePermissionsUpdateRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1943,12 +1869,7 @@ impl UpdatePresencePermissions {
             .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;

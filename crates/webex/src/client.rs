@@ -64,8 +64,11 @@ impl Client {
     /// `POST /access_token` (operationId `createAccessToken`).
     ///
     /// Response headers: `trackingId` (read them with `send_raw`).
-    pub fn create_access_token(&self) -> operations::CreateAccessToken {
-        operations::CreateAccessToken::new(self.clone())
+    pub fn create_access_token(
+        &self,
+        body: types::AccessTokenRequest,
+    ) -> operations::CreateAccessToken {
+        operations::CreateAccessToken::new(self.clone(), body)
     }
 
     /// Retrieve a person's monitoring settings
@@ -92,8 +95,13 @@ impl Client {
     pub fn update_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,
+        body: types::PersonMonitoringSettingsUpdate,
     ) -> operations::UpdateMonitoringSettingsPerson {
-        operations::UpdateMonitoringSettingsPerson::new(self.clone(), person_id.into())
+        operations::UpdateMonitoringSettingsPerson::new(
+            self.clone(),
+            person_id.into(),
+            body,
+        )
     }
 }
 

@@ -137,23 +137,17 @@ impl Authorize {
 #[must_use = "`CreateAccessToken` does nothing until you `.send()` it"]
 pub struct CreateAccessToken {
     client: crate::Client,
-    body: Option<types::AccessTokenRequest>,
+    body: types::AccessTokenRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl CreateAccessToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::AccessTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::AccessTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -193,12 +187,7 @@ impl CreateAccessToken {
             .literal("/access_token")
             .without_auth()
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -293,17 +282,21 @@ pub struct UpdateMonitoringSettingsPerson {
     client: crate::Client,
     person_id: String,
     org_id: Option<String>,
-    body: Option<types::PersonMonitoringSettingsUpdate>,
+    body: types::PersonMonitoringSettingsUpdate,
     timeout: Option<std::time::Duration>,
 }
 
 impl UpdateMonitoringSettingsPerson {
-    pub(crate) fn new(client: crate::Client, person_id: String) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        person_id: String,
+        body: types::PersonMonitoringSettingsUpdate,
+    ) -> Self {
         Self {
             client,
             person_id,
             org_id: None,
-            body: None,
+            body,
             timeout: None,
         }
     }
@@ -313,12 +306,6 @@ impl UpdateMonitoringSettingsPerson {
     /// The `orgId` query parameter.
     pub fn org_id(mut self, value: impl Into<String>) -> Self {
         self.org_id = Some(value.into());
-        self
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::PersonMonitoringSettingsUpdate) -> Self {
-        self.body = Some(value);
         self
     }
 
@@ -363,12 +350,7 @@ impl UpdateMonitoringSettingsPerson {
             None => request,
         };
 
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;

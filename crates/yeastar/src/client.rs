@@ -43,8 +43,8 @@ impl Client {
     /// Exchanges the application's client id and secret (API username and password) for an access token (valid 1800 s) and a refresh token (valid 86400 s). Needs no token. On the Cloud edition an application holds at most 8 valid access tokens at once.
     ///
     /// `POST /get_token` (operationId `getToken`).
-    pub fn get_token(&self) -> operations::GetToken {
-        operations::GetToken::new(self.clone())
+    pub fn get_token(&self, body: types::GetTokenRequest) -> operations::GetToken {
+        operations::GetToken::new(self.clone(), body)
     }
 
     /// Refresh an access token
@@ -52,8 +52,11 @@ impl Client {
     /// Exchanges a refresh token for a new access token and refresh token. Needs no access token.
     ///
     /// `POST /refresh_token` (operationId `refreshToken`).
-    pub fn refresh_token(&self) -> operations::RefreshToken {
-        operations::RefreshToken::new(self.clone())
+    pub fn refresh_token(
+        &self,
+        body: types::RefreshTokenRequest,
+    ) -> operations::RefreshToken {
+        operations::RefreshToken::new(self.clone(), body)
     }
 
     /// Revoke an access token
@@ -109,8 +112,11 @@ impl Client {
     /// Adds and configures an extension group: its members, their roles and what each role may do. Requires an access token of an application with permission to manage extension groups.
     ///
     /// `POST /extensiongroup/create` (operationId `createExtensionGroup`).
-    pub fn create_extension_group(&self) -> operations::CreateExtensionGroup {
-        operations::CreateExtensionGroup::new(self.clone())
+    pub fn create_extension_group(
+        &self,
+        body: types::CreateExtensionGroupRequest,
+    ) -> operations::CreateExtensionGroup {
+        operations::CreateExtensionGroup::new(self.clone(), body)
     }
 
     /// Edit an extension group
@@ -118,8 +124,11 @@ impl Client {
     /// Changes the fields given of the group `id`. Requires an access token of an application with permission to manage extension groups.
     ///
     /// `POST /extensiongroup/update` (operationId `updateExtensionGroup`).
-    pub fn update_extension_group(&self) -> operations::UpdateExtensionGroup {
-        operations::UpdateExtensionGroup::new(self.clone())
+    pub fn update_extension_group(
+        &self,
+        body: types::UpdateExtensionGroupRequest,
+    ) -> operations::UpdateExtensionGroup {
+        operations::UpdateExtensionGroup::new(self.clone(), body)
     }
 
     /// Delete an extension group

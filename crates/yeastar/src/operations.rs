@@ -9,23 +9,17 @@ use crate::types;
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
     client: crate::Client,
-    body: Option<types::GetTokenRequest>,
+    body: types::GetTokenRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl GetToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::GetTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::GetTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -65,12 +59,7 @@ impl GetToken {
             .literal("/get_token")
             .without_auth()
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -87,23 +76,17 @@ impl GetToken {
 #[must_use = "`RefreshToken` does nothing until you `.send()` it"]
 pub struct RefreshToken {
     client: crate::Client,
-    body: Option<types::RefreshTokenRequest>,
+    body: types::RefreshTokenRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl RefreshToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::RefreshTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::RefreshTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -143,12 +126,7 @@ impl RefreshToken {
             .literal("/refresh_token")
             .without_auth()
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -759,23 +737,20 @@ impl QueryExtensionGroups {
 #[must_use = "`CreateExtensionGroup` does nothing until you `.send()` it"]
 pub struct CreateExtensionGroup {
     client: crate::Client,
-    body: Option<types::CreateExtensionGroupRequest>,
+    body: types::CreateExtensionGroupRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl CreateExtensionGroup {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: types::CreateExtensionGroupRequest,
+    ) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CreateExtensionGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -820,12 +795,7 @@ impl CreateExtensionGroup {
             .literal("/extensiongroup/create")
             .security(&[&["accessToken"]])
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -842,23 +812,20 @@ impl CreateExtensionGroup {
 #[must_use = "`UpdateExtensionGroup` does nothing until you `.send()` it"]
 pub struct UpdateExtensionGroup {
     client: crate::Client,
-    body: Option<types::UpdateExtensionGroupRequest>,
+    body: types::UpdateExtensionGroupRequest,
     timeout: Option<std::time::Duration>,
 }
 
 impl UpdateExtensionGroup {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: types::UpdateExtensionGroupRequest,
+    ) -> Self {
         Self {
             client,
-            body: None,
+            body,
             timeout: None,
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UpdateExtensionGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -899,12 +866,7 @@ impl UpdateExtensionGroup {
             .security(&[&["accessToken"]])
             .idempotent(true)
             .timeout(self.timeout);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;

@@ -261,9 +261,7 @@ fn body_stmt(api: &Api, body: &Body) -> TokenStream {
     };
     if body.required {
         quote! {
-            let Some(body) = self.body else {
-                return Err(dialtone_runtime::InvalidRequest::new("body", "is required").into());
-            };
+            let body = self.body;
             #check
             let request = #encoded;
         }
