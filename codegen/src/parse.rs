@@ -56,6 +56,7 @@ pub fn parse_with(
         downgrade_31(&mut raw);
     }
     crate::bundle::bundle(&mut raw, source, file)?;
+    explode_defaults(&mut raw);
     let mut skipped = Vec::new();
     let mut pruned = false;
     // Each round removes one node, so this ends; the bound is a backstop.
@@ -105,6 +106,52 @@ pub fn parse_with(
         "a spec with fewer invalid nodes",
         None,
     ))
+}
+
+/// Writes out the default `explode` of every request body's `encoding`
+/// entry that states none (true for `style: form`, the default style;
+/// false for the others), since `openapiv3` reads a missing `explode` as
+/// false whatever the style.
+fn explode_defaults(raw: &mut Value) {
+    fn in_body(body: &mut Value) {
+        let Some(Value::Object(content)) = body.get_mut("content") else {
+            return;
+        };
+        for media in content.values_mut() {
+            let Some(Value::Object(encoding)) = media.get_mut("encoding") else {
+                continue;
+            };
+            for entry in encoding.values_mut() {
+                let Value::Object(entry) = entry else {
+                    continue;
+                };
+                if entry.contains_key("explode") {
+                    continue;
+                }
+                let form = entry
+                    .get("style")
+                    .is_none_or(|style| style.as_str() == Some("form"));
+                entry.insert("explode".to_owned(), Value::Bool(form));
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = raw.get_mut("paths") {
+        for item in paths.values_mut() {
+            let Value::Object(item) = item else { continue };
+            for (key, op) in item.iter_mut() {
+                if is_method(key)
+                    && let Some(body) = op.get_mut("requestBody")
+                {
+                    in_body(body);
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(bodies)) = raw.pointer_mut("/components/requestBodies") {
+        for body in bodies.values_mut() {
+            in_body(body);
+        }
+    }
 }
 
 /// The number of entries of every `properties` mapping, counted without

@@ -48,8 +48,7 @@ async fn story_log_in_create_find_rename_delete() {
         .build()
         .unwrap();
     let created = kazoo
-        .create_group(ACCOUNT_ID)
-        .body(group("Night shift", &[USER_ID, OTHER_USER]))
+        .create_group(ACCOUNT_ID, group("Night shift", &[USER_ID, OTHER_USER]))
         .send()
         .await
         .unwrap();
@@ -64,8 +63,11 @@ async fn story_log_in_create_find_rename_delete() {
         [id.as_str()]
     );
     let renamed = kazoo
-        .patch_group(ACCOUNT_ID, &id)
-        .body(GroupPatch::new().with_name("Night shift (EMEA)"))
+        .patch_group(
+            ACCOUNT_ID,
+            &id,
+            GroupPatch::new().with_name("Night shift (EMEA)"),
+        )
         .send()
         .await
         .unwrap();
@@ -108,8 +110,7 @@ async fn every_operation_changes_state_as_kazoo_does() {
     );
 
     let created = kazoo
-        .create_group(ACCOUNT_ID)
-        .body(group("Support", &[USER_ID]))
+        .create_group(ACCOUNT_ID, group("Support", &[USER_ID]))
         .send()
         .await
         .unwrap();
@@ -124,8 +125,11 @@ async fn every_operation_changes_state_as_kazoo_does() {
         GroupEndpoint::new(EndpointType::Device, 1),
     );
     let replaced = kazoo
-        .update_group(ACCOUNT_ID, &id)
-        .body(Group::new("Support (devices)", endpoints).with_flags(vec!["vip".into()]))
+        .update_group(
+            ACCOUNT_ID,
+            &id,
+            Group::new("Support (devices)", endpoints).with_flags(vec!["vip".into()]),
+        )
         .send()
         .await
         .unwrap();
@@ -167,8 +171,7 @@ async fn every_operation_changes_state_as_kazoo_does() {
 
     // User login.
     let login = kazoo
-        .create_user_auth()
-        .body(UserAuthRequest::new(
+        .create_user_auth(UserAuthRequest::new(
             UserAuthCredentials::new(USER_CREDENTIALS).with_account_name(ACCOUNT_NAME),
         ))
         .send()
@@ -191,8 +194,7 @@ async fn documented_errors() {
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     // 401 on a bad login.
     let err = kazoo
-        .create_api_auth()
-        .body(ApiAuthRequest::new(ApiKeyCredentials::new("0".repeat(64))))
+        .create_api_auth(ApiAuthRequest::new(ApiKeyCredentials::new("0".repeat(64))))
         .send()
         .await
         .unwrap_err();
@@ -212,21 +214,22 @@ async fn documented_errors() {
         .id
         .clone();
     kazoo
-        .patch_group(ACCOUNT_ID, &id)
-        .body(GroupPatch::new().with_flags(vec!["vip".into()]))
+        .patch_group(
+            ACCOUNT_ID,
+            &id,
+            GroupPatch::new().with_flags(vec!["vip".into()]),
+        )
         .send()
         .await
         .unwrap();
     let unflagged = kazoo
-        .patch_group(ACCOUNT_ID, &id)
-        .body(GroupPatch::new().with_flags_null())
+        .patch_group(ACCOUNT_ID, &id, GroupPatch::new().with_flags_null())
         .send()
         .await
         .unwrap();
     assert_eq!(unflagged.flags, None, "null removed the flags");
     let err = kazoo
-        .patch_group(ACCOUNT_ID, &id)
-        .body(GroupPatch::new().with_name_null())
+        .patch_group(ACCOUNT_ID, &id, GroupPatch::new().with_name_null())
         .send()
         .await
         .unwrap_err();
@@ -324,8 +327,7 @@ async fn fault_matrix() {
     for fault in [Fault::Unavailable, Fault::DropAfterRead, Fault::Truncated] {
         fake.inject(fault.clone());
         let err = kazoo
-            .create_group(ACCOUNT_ID)
-            .body(group("Once", &[USER_ID]))
+            .create_group(ACCOUNT_ID, group("Once", &[USER_ID]))
             .send()
             .await
             .unwrap_err();
@@ -336,8 +338,7 @@ async fn fault_matrix() {
     }
     fake.inject(Fault::Slow(Duration::from_millis(900)));
     let err = kazoo
-        .create_group(ACCOUNT_ID)
-        .body(group("Once", &[USER_ID]))
+        .create_group(ACCOUNT_ID, group("Once", &[USER_ID]))
         .timeout(Duration::from_millis(300))
         .send()
         .await
@@ -346,8 +347,7 @@ async fn fault_matrix() {
     // 429 is refused by the server without acting, so even a create is retried.
     fake.inject(Fault::TooManyRequests { retry_after: 1 });
     kazoo
-        .create_group(ACCOUNT_ID)
-        .body(group("After 429", &[USER_ID]))
+        .create_group(ACCOUNT_ID, group("After 429", &[USER_ID]))
         .send()
         .await
         .unwrap();

@@ -49,8 +49,10 @@ async fn story_group_members_pages_and_dnd() {
         .build()
         .unwrap();
     let group = rc
-        .create_call_monitoring_group("~")
-        .body(CreateCallMonitoringGroupRequest::new("Night supervisors"))
+        .create_call_monitoring_group(
+            "~",
+            CreateCallMonitoringGroupRequest::new("Night supervisors"),
+        )
         .send()
         .await
         .unwrap();
@@ -66,8 +68,7 @@ async fn story_group_members_pages_and_dnd() {
             ],
         ),
     ]);
-    rc.update_call_monitoring_group_list("~", &id)
-        .body(assign)
+    rc.update_call_monitoring_group_list("~", &id, assign)
         .send()
         .await
         .unwrap();
@@ -86,11 +87,14 @@ async fn story_group_members_pages_and_dnd() {
         .collect();
     assert_eq!(ids, ["101", "102", "103"]);
     // Do not disturb, read back through presence.
-    rc.update_user_presence_status("~", "102")
-        .body(PresenceInfoRequest::new().with_dnd_status(DndStatus::DoNotAcceptAnyCalls))
-        .send()
-        .await
-        .unwrap();
+    rc.update_user_presence_status(
+        "~",
+        "102",
+        PresenceInfoRequest::new().with_dnd_status(DndStatus::DoNotAcceptAnyCalls),
+    )
+    .send()
+    .await
+    .unwrap();
     let presence = rc
         .read_user_presence_status("~", "102")
         .send()
@@ -126,20 +130,24 @@ async fn every_operation() {
     assert_eq!(groups.records.len(), 1);
     let id = groups.records[0].id.clone().unwrap();
     let renamed = rc
-        .update_call_monitoring_group("~", &id)
-        .body(CreateCallMonitoringGroupRequest::new("Support leads"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(renamed.name.as_deref(), Some("Support leads"));
-    rc.update_call_monitoring_group_list("~", &id)
-        .body(
-            CallMonitoringBulkAssign::new()
-                .with_removed_extensions(vec![CallMonitoringExtensionInfo::new("101")]),
+        .update_call_monitoring_group(
+            "~",
+            &id,
+            CreateCallMonitoringGroupRequest::new("Support leads"),
         )
         .send()
         .await
         .unwrap();
+    assert_eq!(renamed.name.as_deref(), Some("Support leads"));
+    rc.update_call_monitoring_group_list(
+        "~",
+        &id,
+        CallMonitoringBulkAssign::new()
+            .with_removed_extensions(vec![CallMonitoringExtensionInfo::new("101")]),
+    )
+    .send()
+    .await
+    .unwrap();
     assert!(
         rc.list_call_monitoring_group_members("~", &id)
             .send()
@@ -174,10 +182,15 @@ async fn every_operation() {
         [200, 404]
     );
     let lines = rc
-        .update_monitored_extensions("~", "~")
-        .body(UpdatePresenceLinesRequest::new().with_records(
-            vec![LineUpdate::new().with_id("3").with_extension(ExtensionRef::new().with_id("102"))],
-        ))
+        .update_monitored_extensions(
+            "~",
+            "~",
+            UpdatePresenceLinesRequest::new().with_records(vec![
+                LineUpdate::new()
+                    .with_id("3")
+                    .with_extension(ExtensionRef::new().with_id("102")),
+            ]),
+        )
         .send()
         .await
         .unwrap();
@@ -197,48 +210,46 @@ async fn every_operation() {
         .await
         .unwrap();
     assert_eq!(line.extension.unwrap().id.as_deref(), Some("102"));
-    rc.update_presence_permissions("~", "~")
-        .body(
-            UserPresencePermissionsUpdateRequest::new()
-                .with_extensions(vec![ExtensionRef::new().with_id("104")]),
-        )
-        .send()
-        .await
-        .unwrap();
+    rc.update_presence_permissions(
+        "~",
+        "~",
+        UserPresencePermissionsUpdateRequest::new()
+            .with_extensions(vec![ExtensionRef::new().with_id("104")]),
+    )
+    .send()
+    .await
+    .unwrap();
     let permitted = rc.read_presence_permissions("~", "~").send().await.unwrap();
     assert_eq!(permitted.records.unwrap()[0].id.as_deref(), Some("104"));
     // OAuth: JWT grant and a refresh with rotation.
     let token = rc
-        .get_token()
-        .basic_auth(CLIENT_ID, CLIENT_SECRET)
-        .body(
+        .get_token(
             dialtone_ringcentral::TokenRequest::new(
                 dialtone_ringcentral::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
             )
             .with_assertion(JWT),
         )
+        .basic_auth(CLIENT_ID, CLIENT_SECRET)
         .send()
         .await
         .unwrap();
     let refresh = token.refresh_token.unwrap();
     let again = rc
-        .get_token()
-        .basic_auth(CLIENT_ID, CLIENT_SECRET)
-        .body(
+        .get_token(
             dialtone_ringcentral::TokenRequest::new(dialtone_ringcentral::GrantType::RefreshToken)
                 .with_refresh_token(refresh.clone()),
         )
+        .basic_auth(CLIENT_ID, CLIENT_SECRET)
         .send()
         .await
         .unwrap();
     assert_ne!(again.access_token, token.access_token);
     let reused = rc
-        .get_token()
-        .basic_auth(CLIENT_ID, CLIENT_SECRET)
-        .body(
+        .get_token(
             dialtone_ringcentral::TokenRequest::new(dialtone_ringcentral::GrantType::RefreshToken)
                 .with_refresh_token(refresh),
         )
+        .basic_auth(CLIENT_ID, CLIENT_SECRET)
         .send()
         .await
         .unwrap_err();
@@ -247,14 +258,13 @@ async fn every_operation() {
         Some(400),
         "a rotated refresh token works once"
     );
-    rc.revoke_token()
-        .basic_auth(CLIENT_ID, CLIENT_SECRET)
-        .body(dialtone_ringcentral::RevokeTokenRequest::new(
-            again.access_token.expose(),
-        ))
-        .send()
-        .await
-        .unwrap();
+    rc.revoke_token(dialtone_ringcentral::RevokeTokenRequest::new(
+        again.access_token.expose(),
+    ))
+    .basic_auth(CLIENT_ID, CLIENT_SECRET)
+    .send()
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -280,8 +290,7 @@ async fn documented_errors() {
     let park = CallMonitoringBulkAssign::new()
         .with_added_extensions(vec![member("900", &[MonitoringPermission::Monitored])]);
     let err = rc
-        .update_call_monitoring_group_list("~", "2415005")
-        .body(park)
+        .update_call_monitoring_group_list("~", "2415005", park)
         .send()
         .await
         .unwrap_err();
@@ -291,13 +300,12 @@ async fn documented_errors() {
         "a park location cannot be a member"
     );
     let bad_login = rc
-        .get_token()
-        .basic_auth(CLIENT_ID, CLIENT_SECRET)
-        .body(
+        .get_token(
             dialtone_ringcentral::TokenRequest::new(dialtone_ringcentral::GrantType::Password)
                 .with_username(USERNAME)
                 .with_password("wrong"),
         )
+        .basic_auth(CLIENT_ID, CLIENT_SECRET)
         .send()
         .await
         .unwrap_err();
@@ -339,10 +347,59 @@ async fn fault_matrix() {
     // A create is a POST: not replayed after the server may have acted.
     fake.inject(Fault::DropAfterRead);
     let err = rc
-        .create_call_monitoring_group("~")
-        .body(CreateCallMonitoringGroupRequest::new("Once"))
+        .create_call_monitoring_group("~", CreateCallMonitoringGroupRequest::new("Once"))
         .send()
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Connection { .. }), "{err:?}");
+}
+
+/// Client-wide credentials per scheme: the HTTP Basic scheme's
+/// `client_credentials` goes on the token endpoints (whose requirement
+/// names it) and the bearer token on the rest; neither crosses over.
+#[tokio::test]
+async fn each_scheme_credential_goes_where_its_requirement_says() {
+    let fake = dialtone_fakes::start("ringcentral", 0, false)
+        .await
+        .unwrap();
+    let rc = Client::builder(fake.base_url())
+        .bearer_auth(SANDBOX_TOKEN)
+        .client_credentials(CLIENT_ID, CLIENT_SECRET)
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    // No per-call `basic_auth`: the fake refuses a token request without
+    // the app's Basic credentials (the last call below shows it).
+    let token = rc
+        .get_token(
+            dialtone_ringcentral::TokenRequest::new(
+                dialtone_ringcentral::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+            )
+            .with_assertion(JWT),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(!token.access_token.expose().is_empty());
+    // The bearer token still reaches the data operations.
+    rc.read_user_presence_status("~", "~").send().await.unwrap();
+
+    // Without the Basic credentials, the token endpoint (`{}` allowed)
+    // gets none, and the fake says so.
+    let bare = Client::builder(fake.base_url())
+        .bearer_auth(SANDBOX_TOKEN)
+        .no_rate_limit()
+        .build()
+        .unwrap();
+    let refused = bare
+        .get_token(
+            dialtone_ringcentral::TokenRequest::new(
+                dialtone_ringcentral::GrantType::UrnIetfParamsOauthGrantTypeJwtBearer,
+            )
+            .with_assertion(JWT),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(refused.status(), Some(400 | 401)), "{refused:?}");
 }

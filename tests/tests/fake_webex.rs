@@ -45,9 +45,8 @@ async fn story_monitor_a_colleague_and_a_park_extension() {
                 .with_phone_number("+19075550100"),
         ]);
     webex
-        .update_monitoring_settings_person(PERSON_ID)
+        .update_monitoring_settings_person(PERSON_ID, update)
         .org_id(ORG_ID)
-        .body(update)
         .send()
         .await
         .unwrap();
@@ -117,8 +116,7 @@ async fn documented_errors() {
             .with_type(MonitoredElementType::Member),
     ]);
     let err = webex
-        .update_monitoring_settings_person(PERSON_ID)
-        .body(unknown)
+        .update_monitoring_settings_person(PERSON_ID, unknown)
         .send()
         .await
         .unwrap_err();
@@ -171,8 +169,10 @@ async fn fault_matrix() {
     // PUT is idempotent here: retried after a 503.
     fake.inject(Fault::Unavailable);
     webex
-        .update_monitoring_settings_person(PERSON_ID)
-        .body(PersonMonitoringSettingsUpdate::new().with_enable_call_park_notification(true))
+        .update_monitoring_settings_person(
+            PERSON_ID,
+            PersonMonitoringSettingsUpdate::new().with_enable_call_park_notification(true),
+        )
         .send()
         .await
         .unwrap();

@@ -33,8 +33,7 @@ async fn story_log_in_create_find_update_delete() {
         ])
         .with_mgr_enb_monitor(1);
     let id = pbx
-        .create_extension_group()
-        .body(body)
+        .create_extension_group(body)
         .send()
         .await
         .unwrap()
@@ -47,8 +46,7 @@ async fn story_log_in_create_find_update_delete() {
         .await
         .unwrap();
     assert_eq!(found.data.unwrap()[0].id, Some(id));
-    pbx.update_extension_group()
-        .body(UpdateExtensionGroupRequest::new(id).with_name("Front desk (day)"))
+    pbx.update_extension_group(UpdateExtensionGroupRequest::new(id).with_name("Front desk (day)"))
         .send()
         .await
         .unwrap();
@@ -71,14 +69,12 @@ async fn story_log_in_create_find_update_delete() {
 async fn every_operation() {
     let (_fake, pbx) = fake().await;
     let tokens = pbx
-        .get_token()
-        .body(GetTokenRequest::new(CLIENT_ID, CLIENT_SECRET))
+        .get_token(GetTokenRequest::new(CLIENT_ID, CLIENT_SECRET))
         .send()
         .await
         .unwrap();
     let refreshed = pbx
-        .refresh_token()
-        .body(dialtone_yeastar::RefreshTokenRequest::new(
+        .refresh_token(dialtone_yeastar::RefreshTokenRequest::new(
             tokens.refresh_token.unwrap().expose(),
         ))
         .send()
@@ -121,19 +117,13 @@ async fn every_operation() {
 async fn errors_arrive_as_errcode() {
     let (_fake, pbx) = fake().await;
     let dup = CreateExtensionGroupRequest::new("Reception", MemberSelect::SelAllExt);
-    let err = pbx
-        .create_extension_group()
-        .body(dup)
-        .send()
-        .await
-        .unwrap_err();
+    let err = pbx.create_extension_group(dup).send().await.unwrap_err();
     assert_eq!(err.status(), Some(200));
     let body = err.body().unwrap();
     assert_eq!(body.errcode, 40002);
     assert!(body.duplicate_field_list.is_some());
     let bad = pbx
-        .get_token()
-        .body(GetTokenRequest::new(CLIENT_ID, "wrong"))
+        .get_token(GetTokenRequest::new(CLIENT_ID, "wrong"))
         .send()
         .await
         .unwrap_err();
@@ -204,8 +194,7 @@ async fn fault_matrix() {
     // Create is a POST: not replayed after the server may have acted.
     fake.inject(Fault::Unavailable);
     let err = pbx
-        .create_extension_group()
-        .body(CreateExtensionGroupRequest::new(
+        .create_extension_group(CreateExtensionGroupRequest::new(
             "Once",
             MemberSelect::SelAllExt,
         ))
@@ -215,8 +204,7 @@ async fn fault_matrix() {
     assert_eq!(err.status(), Some(503));
     // Update is marked safe to replay (x-dialtone-idempotent).
     fake.inject(Fault::Unavailable);
-    pbx.update_extension_group()
-        .body(UpdateExtensionGroupRequest::new(300).with_name("Reception 2"))
+    pbx.update_extension_group(UpdateExtensionGroupRequest::new(300).with_name("Reception 2"))
         .send()
         .await
         .unwrap();

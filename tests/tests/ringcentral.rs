@@ -53,9 +53,8 @@ async fn get_token() {
         .with_password("canary-password")
         .with_access_token_ttl(600);
     let info = client
-        .get_token()
+        .get_token(body)
         .basic_auth("client-id", "client-secret")
-        .body(body)
         .send()
         .await
         .unwrap();
@@ -76,9 +75,8 @@ async fn revoke_token() {
     let (server, client) = setup().await;
     server.respond_with(200, &[], String::new());
     client
-        .revoke_token()
+        .revoke_token(RevokeTokenRequest::new("old-token"))
         .basic_auth("client-id", "client-secret")
-        .body(RevokeTokenRequest::new("old-token"))
         .send()
         .await
         .unwrap();
@@ -118,8 +116,8 @@ async fn create_call_monitoring_group() {
         json!({"id": "2415005", "name": "Support supervisors", "site": {"id": "main-site"}}),
     );
     let group = client
-        .create_call_monitoring_group("~")
-        .body(
+        .create_call_monitoring_group(
+            "~",
             CreateCallMonitoringGroupRequest::new("Support supervisors")
                 .with_site(SiteId::new().with_id("main-site")),
         )
@@ -135,8 +133,11 @@ async fn update_call_monitoring_group() {
     let (server, client) = setup().await;
     server.respond(200, json!({"id": "2415005", "name": "Support leads"}));
     client
-        .update_call_monitoring_group("~", "2415005")
-        .body(CreateCallMonitoringGroupRequest::new("Support leads"))
+        .update_call_monitoring_group(
+            "~",
+            "2415005",
+            CreateCallMonitoringGroupRequest::new("Support leads"),
+        )
         .send()
         .await
         .unwrap();
@@ -190,8 +191,7 @@ async fn update_call_monitoring_group_list() {
         ])
         .with_removed_extensions(vec![CallMonitoringExtensionInfo::new("44444444")]);
     client
-        .update_call_monitoring_group_list("~", "2415005")
-        .body(body)
+        .update_call_monitoring_group_list("~", "2415005", body)
         .send()
         .await
         .unwrap();
@@ -339,8 +339,7 @@ async fn update_user_presence_status() {
         .with_dnd_status(DndStatus::DoNotAcceptAnyCalls)
         .with_message("Focus time");
     let presence = client
-        .update_user_presence_status("~", "~")
-        .body(body)
+        .update_user_presence_status("~", "~", body)
         .send()
         .await
         .unwrap();
@@ -376,8 +375,7 @@ async fn update_monitored_extensions() {
             .with_extension(ExtensionRef::new().with_id("2732155017")),
     ]);
     client
-        .update_monitored_extensions("~", "~")
-        .body(body)
+        .update_monitored_extensions("~", "~", body)
         .send()
         .await
         .unwrap();
@@ -425,8 +423,7 @@ async fn update_presence_permissions() {
     let body = UserPresencePermissionsUpdateRequest::new()
         .with_extensions(vec![ExtensionRef::new().with_id("2732155017")]);
     client
-        .update_presence_permissions("~", "~")
-        .body(body)
+        .update_presence_permissions("~", "~", body)
         .send()
         .await
         .unwrap();
@@ -549,8 +546,7 @@ async fn throttling_groups_shape_bursts() {
     for _ in 0..5 {
         // bulk-assign is in the Heavy group.
         client
-            .update_call_monitoring_group_list("~", "1")
-            .body(CallMonitoringBulkAssign::new())
+            .update_call_monitoring_group_list("~", "1", CallMonitoringBulkAssign::new())
             .send()
             .await
             .unwrap();

@@ -297,13 +297,7 @@ async fn soak_kazoo() -> (String, Vec<String>) {
                     dialtone_kazoo::GroupEndpoint::new(dialtone_kazoo::EndpointType::User, 1),
                 );
                 let group = dialtone_kazoo::Group::new(format!("soak {task}-{n}"), endpoints);
-                report.record(
-                    kazoo
-                        .create_group(kazoo::ACCOUNT_ID)
-                        .body(group)
-                        .send()
-                        .await,
-                );
+                report.record(kazoo.create_group(kazoo::ACCOUNT_ID, group).send().await);
             } else {
                 report.record(
                     kazoo
@@ -370,7 +364,7 @@ async fn soak_ringcentral() -> (String, Vec<String>) {
                     let body = dialtone_ringcentral::CreateCallMonitoringGroupRequest::new(
                         format!("soak {task}-{n}"),
                     );
-                    report.record(rc.create_call_monitoring_group("~").body(body).send().await);
+                    report.record(rc.create_call_monitoring_group("~", body).send().await);
                 }
                 3 => report.record(rc.list_call_monitoring_groups("~").per_page(5).send().await),
                 _ => report.record(rc.read_user_presence_status("~", "~").send().await),
@@ -421,7 +415,7 @@ async fn soak_yeastar() -> (String, Vec<String>) {
                         format!("soak {task}-{n}"),
                         dialtone_yeastar::MemberSelect::SelAllExt,
                     );
-                    report.record(pbx.create_extension_group().body(body).send().await);
+                    report.record(pbx.create_extension_group(body).send().await);
                 }
                 3 => report.record(pbx.get_extension_group(1).send().await),
                 _ => report.record(pbx.list_extension_groups().page_size(5).send().await),
@@ -472,8 +466,7 @@ async fn soak_webex() -> (String, Vec<String>) {
                 let body = dialtone_webex::PersonMonitoringSettingsUpdate::new()
                     .with_enable_call_park_notification(n % 2 == 0);
                 report.record(
-                    wx.update_monitoring_settings_person(webex::PERSON_ID)
-                        .body(body)
+                    wx.update_monitoring_settings_person(webex::PERSON_ID, body)
                         .send()
                         .await,
                 );

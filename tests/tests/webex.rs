@@ -78,8 +78,7 @@ async fn update_monitoring_settings_person() {
                 .with_phone_number("+19075550100"),
         ]);
     client
-        .update_monitoring_settings_person(PERSON)
-        .body(body)
+        .update_monitoring_settings_person(PERSON, body)
         .send()
         .await
         .unwrap();
@@ -106,8 +105,7 @@ async fn limits_are_checked_before_sending() {
         (long_label, "body.monitoredElements.0.lineKeyLabel"),
     ] {
         match client
-            .update_monitoring_settings_person(PERSON)
-            .body(body)
+            .update_monitoring_settings_person(PERSON, body)
             .send()
             .await
         {

@@ -45,8 +45,7 @@ async fn get_token() {
         .unwrap();
     server.respond(200, json!({"errcode": 0, "errmsg": "SUCCESS", "access_token": "a1", "access_token_expire_time": 1800, "refresh_token": "r1", "refresh_token_expire_time": 86400}));
     let tokens = client
-        .get_token()
-        .body(GetTokenRequest::new("client-id", "client-secret"))
+        .get_token(GetTokenRequest::new("client-id", "client-secret"))
         .send()
         .await
         .unwrap();
@@ -67,8 +66,7 @@ async fn refresh_token() {
         json!({"errcode": 0, "errmsg": "SUCCESS", "access_token": "a2", "refresh_token": "r2"}),
     );
     client
-        .refresh_token()
-        .body(RefreshTokenRequest::new("r1"))
+        .refresh_token(RefreshTokenRequest::new("r1"))
         .send()
         .await
         .unwrap();
@@ -159,12 +157,7 @@ async fn create_extension_group() {
         ])
         .with_mgr_enb_monitor(1)
         .with_user_enb_monitor(0);
-    let created = client
-        .create_extension_group()
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let created = client.create_extension_group(body).send().await.unwrap();
     assert_eq!(created.id, Some(306));
     insta::assert_snapshot!(only_request(&server));
 }
@@ -174,8 +167,7 @@ async fn update_extension_group() {
     let (server, client) = setup().await;
     server.respond(200, ok());
     client
-        .update_extension_group()
-        .body(
+        .update_extension_group(
             UpdateExtensionGroupRequest::new(306)
                 .with_name("Front desk")
                 .with_mgr_enb_mgr_recording(1),
@@ -199,8 +191,7 @@ async fn errors_arrive_as_http_200_with_errcode() {
     let (server, client) = setup().await;
     server.respond(200, json!({"errcode": 40002, "errmsg": "PARAMETER ERROR", "invalid_param_list": [{"field": "name", "validation_type": "required"}]}));
     let err = client
-        .create_extension_group()
-        .body(CreateExtensionGroupRequest::new(
+        .create_extension_group(CreateExtensionGroupRequest::new(
             "x",
             MemberSelect::SelAllExt,
         ))
@@ -240,8 +231,7 @@ async fn errors_arrive_as_http_200_with_errcode() {
 async fn flags_are_zero_or_one_before_sending() {
     let (server, client) = setup().await;
     let err = client
-        .create_extension_group()
-        .body(
+        .create_extension_group(
             CreateExtensionGroupRequest::new("x", MemberSelect::SelAllExt).with_mgr_enb_monitor(2),
         )
         .send()

@@ -524,7 +524,14 @@ impl Cx<'_> {
                         self.push(
                             "auth-scheme-changed",
                             Impact::Breaking,
-                            if n.method == s.method { Impact::None } else { Impact::Breaking },
+                            // Basic takes a user and a password, the others one secret.
+                            if n.method == s.method
+                                && (n.kind == AuthKind::Basic) == (s.kind == AuthKind::Basic)
+                            {
+                                Impact::None
+                            } else {
+                                Impact::Breaking
+                            },
                             At::both(&pointer(key), &pointer(key), item.clone()),
                             format!(
                                 "security scheme `{key}` now sends its credential {} instead of {}",
@@ -1499,6 +1506,8 @@ fn show_auth(k: &AuthKind) -> String {
         AuthKind::Header(h) => format!("in header `{h}`"),
         AuthKind::Query(q) => format!("in query parameter `{q}`"),
         AuthKind::Bearer => "as a bearer token".to_owned(),
+        AuthKind::Cookie(c) => format!("in cookie `{c}`"),
+        AuthKind::Basic => "as HTTP Basic (user and password)".to_owned(),
     }
 }
 

@@ -240,8 +240,12 @@ pub enum AuthKind {
     Header(String),
     /// In a query parameter.
     Query(String),
-    /// `Authorization: Bearer`.
+    /// `Authorization: Bearer` (http bearer, oauth2, openIdConnect).
     Bearer,
+    /// In a cookie.
+    Cookie(String),
+    /// `Authorization: Basic` with a user name and password.
+    Basic,
 }
 
 /// An example from the spec.

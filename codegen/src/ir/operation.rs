@@ -34,11 +34,16 @@ pub struct Operation {
     pub response_headers: Vec<String>,
     /// Summary and description.
     pub docs: Docs,
-    /// False when the operation declares `security: []`, or only HTTP
-    /// Basic (then `basic_auth` is true).
+    /// False when the operation's security requirement is `[]` or only
+    /// empty alternatives (`[{}]`): it never carries credentials.
     pub authenticated: bool,
-    /// The operation authenticates with HTTP Basic credentials given per
-    /// call (OAuth token endpoints).
+    /// The security requirement's alternatives, each the scheme keys whose
+    /// credentials go together (an empty one: credentials optional);
+    /// `None` when the spec states none (every configured credential is
+    /// sent).
+    pub security: Option<Vec<Vec<String>>>,
+    /// The operation authenticates with HTTP Basic only, so it also takes
+    /// credentials per call (OAuth token endpoints).
     pub basic_auth: bool,
     /// Whether the spec deprecates it.
     pub deprecated: bool,
@@ -296,6 +301,18 @@ pub struct Body {
     pub envelope: Option<Envelope>,
     /// The body's description.
     pub docs: Option<String>,
+    /// A form body's properties that its `encoding` gives a style other
+    /// than the default (`form`, exploded), by wire name.
+    pub form_styles: Vec<(String, FormStyle)>,
+}
+
+/// How a form body's property is encoded, by its `encoding` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormStyle {
+    /// A `style` with `explode`.
+    Styled(QueryStyle, bool),
+    /// `contentType: application/json`: the value as JSON text.
+    Json,
 }
 
 /// A payload wrapped in a property of an envelope struct.

@@ -213,6 +213,12 @@ impl<'a> Lowerer<'a> {
                     description,
                     extensions,
                 } => (AuthKind::Query(name.clone()), description, extensions),
+                SecurityScheme::APIKey {
+                    location: APIKeyLocation::Cookie,
+                    name,
+                    description,
+                    extensions,
+                } => (AuthKind::Cookie(name.clone()), description, extensions),
                 SecurityScheme::HTTP {
                     scheme,
                     description,
@@ -221,6 +227,17 @@ impl<'a> Lowerer<'a> {
                 } if scheme.eq_ignore_ascii_case("bearer") => {
                     (AuthKind::Bearer, description, extensions)
                 }
+                SecurityScheme::HTTP {
+                    scheme,
+                    description,
+                    extensions,
+                    ..
+                } if scheme.eq_ignore_ascii_case("basic") => {
+                    (AuthKind::Basic, description, extensions)
+                }
+                // Other HTTP schemes (digest, ...) need a provider of the
+                // user's own (`ClientBuilder::auth`): no method is offered.
+                SecurityScheme::HTTP { .. } => continue,
                 SecurityScheme::OAuth2 {
                     description,
                     extensions,
@@ -231,11 +248,26 @@ impl<'a> Lowerer<'a> {
                     extensions,
                     ..
                 } => (AuthKind::Bearer, description, extensions),
-                // Cookie API keys and HTTP basic (only used to obtain
-                // tokens) get no builder method; the runtime's auth
-                // providers handle token endpoints.
-                _ => continue,
             };
+            // A scheme no operation accepts gets no method: it would do
+            // nothing.
+            let used = ops.iter().any(|op| {
+                op.authenticated
+                    && op
+                        .security
+                        .as_ref()
+                        .is_none_or(|alts| alts.iter().flatten().any(|k| k == key))
+            });
+            if !used {
+                continue;
+            }
+            if matches!(kind, AuthKind::Basic) && extensions.contains_key(EXT_AUTH) {
+                return Err(self.err(
+                    push_pointer(&pointer, EXT_AUTH),
+                    "no token lifecycle on an HTTP Basic scheme (Basic sends the user's credentials as they are)",
+                    None,
+                ));
+            }
             if let AuthKind::Header(name) = &kind
                 && reqwest_header_ok(name).is_err()
             {

@@ -63,6 +63,27 @@ impl<'a> Lowerer<'a> {
             Kind::Text => Media::Text,
             Kind::Bytes => Media::Bytes,
         };
+        let form_styles = match kind {
+            Kind::Form => media_type
+                .encoding
+                .iter()
+                .filter_map(|(name, encoding)| {
+                    let style = match encoding.style {
+                        None | Some(openapiv3::QueryStyle::Form) => QueryStyle::Form,
+                        Some(openapiv3::QueryStyle::SpaceDelimited) => QueryStyle::SpaceDelimited,
+                        Some(openapiv3::QueryStyle::PipeDelimited) => QueryStyle::PipeDelimited,
+                        Some(openapiv3::QueryStyle::DeepObject) => QueryStyle::DeepObject,
+                    };
+                    if encoding.content_type.as_deref().is_some_and(is_json) {
+                        return Some((name.clone(), FormStyle::Json));
+                    }
+                    // `parse` wrote out the default `explode`.
+                    (style != QueryStyle::Form || !encoding.explode)
+                        .then(|| (name.clone(), FormStyle::Styled(style, encoding.explode)))
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(Body {
             media,
             content_type,
@@ -70,6 +91,7 @@ impl<'a> Lowerer<'a> {
             required: body.required,
             envelope,
             docs: body.description.clone(),
+            form_styles,
         })
     }
 

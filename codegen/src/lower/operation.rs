@@ -186,7 +186,7 @@ impl<'a> Lowerer<'a> {
                 &success,
             )?),
         };
-        let (authenticated, basic_auth) = self.security(op);
+        let (authenticated, security, basic_auth) = self.security(op);
         let idempotent = match op.extensions.get(EXT_IDEMPOTENT) {
             None => None,
             Some(Value::Bool(b)) => Some(*b),
@@ -216,6 +216,7 @@ impl<'a> Lowerer<'a> {
                 description: op.description.clone(),
             },
             authenticated,
+            security,
             basic_auth,
             deprecated: op.deprecated,
             idempotent,
@@ -226,20 +227,25 @@ impl<'a> Lowerer<'a> {
         })
     }
 
-    /// Whether an operation carries the client's credential, and whether
-    /// it takes HTTP Basic credentials per call instead (OAuth token
-    /// endpoints, whose only scheme is Basic).
-    fn security(&self, op: &openapiv3::Operation) -> (bool, bool) {
-        let effective = op.security.as_ref().or(self.doc.security.as_ref());
-        let schemes: Vec<&str> = effective
+    /// Whether an operation carries credentials, its security requirement
+    /// (alternatives of scheme keys; `None` when the spec states none, so
+    /// every configured credential applies), and whether it takes HTTP
+    /// Basic credentials per call too (OAuth token endpoints, whose only
+    /// scheme is Basic).
+    fn security(&self, op: &openapiv3::Operation) -> (bool, Option<Vec<Vec<String>>>, bool) {
+        let Some(requirement) = op.security.as_ref().or(self.doc.security.as_ref()) else {
+            return (true, None, false);
+        };
+        let alternatives: Vec<Vec<String>> = requirement
             .iter()
-            .flat_map(|reqs| reqs.iter())
-            .flat_map(|req| req.keys())
-            .map(String::as_str)
+            .map(|alt| alt.keys().cloned().collect())
             .collect();
-        let basic_auth =
-            !schemes.is_empty() && schemes.iter().all(|name| self.is_basic_scheme(name));
-        (!schemes.is_empty() && !basic_auth, basic_auth)
+        let schemes: Vec<&str> = alternatives.iter().flatten().map(String::as_str).collect();
+        if schemes.is_empty() {
+            return (false, None, false);
+        }
+        let basic_auth = schemes.iter().all(|name| self.is_basic_scheme(name));
+        (true, Some(alternatives), basic_auth)
     }
 
     /// The parameters of an operation (the path item's, overridden by the

@@ -10,9 +10,27 @@ use super::{doc_attrs, rust_type};
 use crate::escape;
 use crate::ir::{Api, AuthKind, AuthScheme, Lifecycle, Login, Refresh, TokenCall};
 
-/// The method that sets a token given as is.
-pub(super) fn scheme_method(scheme: &AuthScheme) -> TokenStream {
+/// Which operations carry `scheme`'s credential, in words for docs.
+fn where_sent(api: &Api, scheme: &AuthScheme) -> String {
+    if api
+        .operations
+        .iter()
+        .any(|op| op.authenticated && op.security.is_none())
+    {
+        "every request (the spec states no security requirement, so every credential configured is sent on every call)".to_owned()
+    } else {
+        format!(
+            "every request whose operation accepts security scheme {}",
+            escape::code(&scheme.key)
+        )
+    }
+}
+
+/// The method that sets a credential given as is.
+pub(super) fn scheme_method(api: &Api, scheme: &AuthScheme) -> TokenStream {
     let method = format_ident!("{}", scheme.method);
+    let key = &scheme.key;
+    let sent = where_sent(api, scheme);
     // A token the vendor revokes with a call that carries just the
     // token can be revoked by `revoke_auth` too.
     let revoke = match &scheme.lifecycle {
@@ -24,35 +42,57 @@ pub(super) fn scheme_method(scheme: &AuthScheme) -> TokenStream {
         }
         _ => None,
     };
+    let with_docs = |fallback: String| {
+        let text = match &scheme.docs {
+            Some(d) => format!("{fallback}\n\n{}", escape::markdown(d)),
+            None => fallback,
+        };
+        doc_attrs(&text)
+    };
     let (provider, fallback) = match &scheme.kind {
         AuthKind::Header(header) => (
             quote!(dialtone_runtime::HeaderToken::new(#header, token)),
             format!(
-                "Sends `token` in the {} header of every request.",
+                "Sends `token` in the {} header of {sent}.",
                 escape::code(header)
             ),
         ),
         AuthKind::Query(name) => (
             quote!(dialtone_runtime::QueryToken::new(#name, token)),
             format!(
-                "Sends `token` as the {} query parameter of every request.",
+                "Sends `token` as the {} query parameter of {sent}.",
+                escape::code(name)
+            ),
+        ),
+        AuthKind::Cookie(name) => (
+            quote!(dialtone_runtime::CookieToken::new(#name, token)),
+            format!(
+                "Sends `token` as the {} cookie of {sent}.",
                 escape::code(name)
             ),
         ),
         AuthKind::Bearer => (
             quote!(dialtone_runtime::BearerToken::new(token)),
-            "Sends `token` as `Authorization: Bearer` on every request.".to_owned(),
+            format!("Sends `token` as `Authorization: Bearer` on {sent}."),
         ),
+        AuthKind::Basic => {
+            let docs = with_docs(format!(
+                "Sends `user` and `password` as HTTP Basic auth (`Authorization: Basic`) on {sent}. The password never appears in `Debug` output."
+            ));
+            return quote! {
+                #docs
+                pub fn #method(mut self, user: impl Into<String>, password: impl Into<dialtone_runtime::Secret>) -> Self {
+                    self.inner = self.inner.scheme_auth(#key, dialtone_runtime::BasicAuth::new(user, password));
+                    self
+                }
+            };
+        }
     };
-    let text = match &scheme.docs {
-        Some(d) => format!("{fallback}\n\n{}", escape::markdown(d)),
-        None => fallback,
-    };
-    let docs = doc_attrs(&text);
+    let docs = with_docs(fallback);
     quote! {
         #docs
         pub fn #method(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
-            self.inner = self.inner.auth(#provider #revoke);
+            self.inner = self.inner.scheme_auth(#key, #provider #revoke);
             self
         }
     }
@@ -71,20 +111,27 @@ pub(super) fn lifecycle_methods(scheme: &AuthScheme) -> Option<TokenStream> {
             tokens: quote!(dialtone_runtime::Placement::Query(#q)),
             words: format!("the {} query parameter", escape::code(q)),
         },
+        AuthKind::Cookie(c) => Placement {
+            tokens: quote!(dialtone_runtime::Placement::Cookie(#c)),
+            words: format!("the {} cookie", escape::code(c)),
+        },
         AuthKind::Bearer => Placement {
             tokens: quote!(dialtone_runtime::Placement::Bearer),
             words: "`Authorization: Bearer`".to_owned(),
         },
+        // Lowering refuses a lifecycle on Basic.
+        AuthKind::Basic => return None,
     };
+    let key = &scheme.key;
     Some(match lifecycle {
         Lifecycle::Exchange {
             logins,
             refresh,
             revoke,
         } => {
-            let methods = logins
-                .iter()
-                .map(|login| login_method(login, refresh.as_ref(), revoke.as_ref(), &placement));
+            let methods = logins.iter().map(|login| {
+                login_method(key, login, refresh.as_ref(), revoke.as_ref(), &placement)
+            });
             quote!(#(#methods)*)
         }
         Lifecycle::OAuth2 {
@@ -92,7 +139,14 @@ pub(super) fn lifecycle_methods(scheme: &AuthScheme) -> Option<TokenStream> {
             token,
             revoke,
             client_basic,
-        } => oauth_method(method, token, revoke.as_ref(), *client_basic, &placement),
+        } => oauth_method(
+            key,
+            method,
+            token,
+            revoke.as_ref(),
+            *client_basic,
+            &placement,
+        ),
     })
 }
 
@@ -104,6 +158,7 @@ struct Placement {
 
 /// The method that logs in with `login` when a token is first needed.
 fn login_method(
+    key: &str,
     login: &Login,
     refresh: Option<&Refresh>,
     revoke: Option<&TokenCall>,
@@ -161,7 +216,7 @@ fn login_method(
                 #lifetime
                 #refresh_call
                 #revoke_call;
-            self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
+            self.inner = self.inner.scheme_auth(#key, dialtone_runtime::RefreshingToken::new(source, #placement));
             self
         }
 
@@ -184,6 +239,7 @@ fn login_method(
 /// client's credentials as HTTP Basic auth (`client_basic`) or in the form
 /// body.
 fn oauth_method(
+    key: &str,
     method: &str,
     token: &TokenCall,
     revoke: Option<&TokenCall>,
@@ -229,7 +285,7 @@ fn oauth_method(
             grant: crate::Grant,
         ) -> Self {
             let source = dialtone_runtime::tokens::OAuth2::new(#path, client_id, client_secret, grant) #client_auth #revoke_path #token_group;
-            self.inner = self.inner.auth(dialtone_runtime::RefreshingToken::new(source, #placement));
+            self.inner = self.inner.scheme_auth(#key, dialtone_runtime::RefreshingToken::new(source, #placement));
             self
         }
     }

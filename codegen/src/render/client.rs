@@ -56,6 +56,10 @@ pub(super) fn render(api: &Api) -> TokenStream {
         op.params
             .iter()
             .any(|p| p.required && super::mentions_named(&p.ty))
+            || op
+                .body
+                .as_ref()
+                .is_some_and(|b| b.required && super::mentions_named(&b.ty))
     });
     // Login methods take their operation's body.
     let named_logins = api.auth.iter().any(|scheme| match &scheme.lifecycle {
@@ -172,7 +176,10 @@ fn client(api: &Api) -> TokenStream {
 /// client has.
 fn client_builder(api: &Api) -> TokenStream {
     let error = super::error_type(api);
-    let auth_methods = api.auth.iter().map(auth::scheme_method);
+    let auth_methods = api
+        .auth
+        .iter()
+        .map(|scheme| auth::scheme_method(api, scheme));
     let lifecycle_methods = api.auth.iter().filter_map(auth::lifecycle_methods);
     let rate_limit_methods = (!api.rate_groups.is_empty()).then(|| {
         quote! {
@@ -206,7 +213,9 @@ fn client_builder(api: &Api) -> TokenStream {
             #(#lifecycle_methods)*
 
             /// Authenticates with any provider (for example one that
-            /// obtains and refreshes tokens).
+            /// obtains and refreshes tokens). Where the spec's schemes have
+            /// credentials set with the methods above, this provider is
+            /// used only on operations none of those credentials satisfies.
             pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
                 self.inner = self.inner.auth(provider);
                 self
@@ -304,14 +313,28 @@ fn op_method(op: &Operation) -> TokenStream {
         let ty = arg_type(&p.ty, false);
         quote!(#ident: #ty)
     });
-    let args = required.iter().map(|p| {
-        let ident = format_ident!("{}", p.rust_name);
-        if takes_into(&p.ty) {
+    let mut args: Vec<TokenStream> = required
+        .iter()
+        .map(|p| {
+            let ident = format_ident!("{}", p.rust_name);
+            if takes_into(&p.ty) {
+                quote!(#ident.into())
+            } else {
+                quote!(#ident)
+            }
+        })
+        .collect();
+    let mut params: Vec<TokenStream> = params.collect();
+    if let Some(body) = op.body.as_ref().filter(|b| b.required) {
+        let ident = format_ident!("{}", super::operation::body_arg(op));
+        let ty = arg_type(&body.ty, false);
+        params.push(quote!(#ident: #ty));
+        args.push(if takes_into(&body.ty) {
             quote!(#ident.into())
         } else {
             quote!(#ident)
-        }
-    });
+        });
+    }
     let deprecated = op
         .deprecated
         .then(|| quote!(#[deprecated = "the spec marks this operation deprecated"]));

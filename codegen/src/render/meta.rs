@@ -249,15 +249,26 @@ fn example(api: &Api) -> String {
         let what = match &scheme.kind {
             AuthKind::Header(h) => format!("the {} header", escape::comment(h)),
             AuthKind::Query(q) => format!("the {} query parameter", escape::comment(q)),
+            AuthKind::Cookie(c) => format!("the {} cookie", escape::comment(c)),
             AuthKind::Bearer => "a bearer token".to_owned(),
+            AuthKind::Basic => "HTTP Basic credentials".to_owned(),
         };
         writeln!(out, "        // Sent as {what}; never shown by Debug.").unwrap();
-        writeln!(
-            out,
-            "        .{}(std::env::var(\"{var}\").unwrap_or_default())",
-            scheme.method
-        )
-        .unwrap();
+        if matches!(scheme.kind, AuthKind::Basic) {
+            writeln!(
+                out,
+                "        .{}(std::env::var(\"{var}_USER\").unwrap_or_default(), std::env::var(\"{var}_PASSWORD\").unwrap_or_default())",
+                scheme.method
+            )
+            .unwrap();
+        } else {
+            writeln!(
+                out,
+                "        .{}(std::env::var(\"{var}\").unwrap_or_default())",
+                scheme.method
+            )
+            .unwrap();
+        }
     }
     out.push_str("        .build()?;\n");
     let op = api

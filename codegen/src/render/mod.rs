@@ -2,7 +2,11 @@
 //! could be wrong was refused by lowering.
 
 mod auth;
+#[cfg(test)]
+mod auth_tests;
 mod client;
+#[cfg(test)]
+mod form_tests;
 mod meta;
 mod operation;
 mod rust;

@@ -53,7 +53,11 @@ pub fn surface(api: &Api) -> String {
 
 /// The builder methods of one security scheme.
 fn auth_lines(api: &Api, scheme: &AuthScheme, out: &mut String) {
-    writeln!(out, "auth ClientBuilder::{}(token: Secret)", scheme.method).unwrap();
+    let args = match scheme.kind {
+        crate::ir::AuthKind::Basic => "user, password: Secret",
+        _ => "token: Secret",
+    };
+    writeln!(out, "auth ClientBuilder::{}({args})", scheme.method).unwrap();
     match &scheme.lifecycle {
         None => {}
         Some(Lifecycle::Exchange {
@@ -109,6 +113,12 @@ fn op_line(api: &Api, op: &Operation, out: &mut String) {
         .iter()
         .filter(|p| p.required)
         .map(|p| format!("{}: {}", p.rust_name, show(api, &p.ty)))
+        .chain(
+            op.body
+                .iter()
+                .filter(|b| b.required)
+                .map(|b| format!("body: {}", show(api, &b.ty))),
+        )
         .collect();
     let optional: Vec<String> = op
         .params
@@ -119,13 +129,12 @@ fn op_line(api: &Api, op: &Operation, out: &mut String) {
             op.basic_auth
                 .then(|| ".basic_auth(user, Secret)".to_owned()),
         )
-        .chain(op.body.iter().map(|b| {
-            format!(
-                ".body({}{})",
-                show(api, &b.ty),
-                if b.required { ", required" } else { "" }
-            )
-        }))
+        .chain(
+            op.body
+                .iter()
+                .filter(|b| !b.required)
+                .map(|b| format!(".body({})", show(api, &b.ty))),
+        )
         .collect();
     let returns = show_success(api, &op.success);
     writeln!(
@@ -137,7 +146,7 @@ fn op_line(api: &Api, op: &Operation, out: &mut String) {
         returns,
         op.http_method.as_upper(),
         visible(&op.path_template),
-        if op.authenticated { "" } else { " (no auth)" }
+        security_note(op)
     )
     .unwrap();
 }
@@ -336,4 +345,27 @@ fn server_line(server: &crate::ir::Server, out: &mut String) {
         visible(&server.url)
     )
     .unwrap();
+}
+
+/// What credentials an operation takes, where it is not the one scheme.
+fn security_note(op: &crate::ir::Operation) -> String {
+    if !op.authenticated {
+        return " (no auth)".to_owned();
+    }
+    match &op.security {
+        Some(alts) if alts.len() > 1 || alts.iter().any(|a| a.len() != 1) => {
+            let alts: Vec<String> = alts
+                .iter()
+                .map(|a| {
+                    if a.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        a.join("+")
+                    }
+                })
+                .collect();
+            format!(" (auth: {})", visible(&alts.join(" | ")))
+        }
+        _ => String::new(),
+    }
 }

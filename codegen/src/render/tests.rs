@@ -84,6 +84,7 @@ paths:
   /zz-revoke:
     post:
       operationId: zzRevoke
+      security: [{zzKey: []}, {zzBearer: []}]
       responses:
         '204': {description: revoked}
 components:

@@ -53,8 +53,11 @@ impl Client {
     /// Exchanges the md5 hash of `lowercase(username):password` plus one of the account name, realm or a phone number for an X-Auth-Token (top level `auth_token` of the response). No token is needed to call it. Tokens expire after 3600 s by default; there is no refresh: log in again.
     ///
     /// `PUT /user_auth` (operationId `createUserAuth`).
-    pub fn create_user_auth(&self) -> operations::CreateUserAuth {
-        operations::CreateUserAuth::new(self.clone())
+    pub fn create_user_auth(
+        &self,
+        body: types::UserAuthRequest,
+    ) -> operations::CreateUserAuth {
+        operations::CreateUserAuth::new(self.clone(), body)
     }
 
     /// Log in with an account's API key
@@ -62,8 +65,11 @@ impl Client {
     /// Exchanges an account's 64-character API key for an X-Auth-Token (top level `auth_token` of the response). No token is needed to call it.
     ///
     /// `PUT /api_auth` (operationId `createApiAuth`).
-    pub fn create_api_auth(&self) -> operations::CreateApiAuth {
-        operations::CreateApiAuth::new(self.clone())
+    pub fn create_api_auth(
+        &self,
+        body: types::ApiAuthRequest,
+    ) -> operations::CreateApiAuth {
+        operations::CreateApiAuth::new(self.clone(), body)
     }
 
     /// List the groups of an account
@@ -83,8 +89,9 @@ impl Client {
     pub fn create_group(
         &self,
         account_id: impl Into<String>,
+        body: types::Group,
     ) -> operations::CreateGroup {
-        operations::CreateGroup::new(self.clone(), account_id.into())
+        operations::CreateGroup::new(self.clone(), account_id.into(), body)
     }
 
     /// Get a group
@@ -109,8 +116,14 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         group_id: impl Into<String>,
+        body: types::Group,
     ) -> operations::UpdateGroup {
-        operations::UpdateGroup::new(self.clone(), account_id.into(), group_id.into())
+        operations::UpdateGroup::new(
+            self.clone(),
+            account_id.into(),
+            group_id.into(),
+            body,
+        )
     }
 
     /// Delete a group
@@ -135,8 +148,14 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         group_id: impl Into<String>,
+        body: types::GroupPatch,
     ) -> operations::PatchGroup {
-        operations::PatchGroup::new(self.clone(), account_id.into(), group_id.into())
+        operations::PatchGroup::new(
+            self.clone(),
+            account_id.into(),
+            group_id.into(),
+            body,
+        )
     }
 
     /// List the groups that contain a user
@@ -209,13 +228,16 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` in the `x-auth-token` header of every request.
+    /// Sends `token` in the `x-auth-token` header of every request whose operation accepts security scheme `authToken`.
     ///
     /// The token from `createUserAuth` or `createApiAuth` (at least 32 characters). Expired or invalid tokens get 401 `invalid_credentials`.
     pub fn auth_token(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
         self.inner = self
             .inner
-            .auth(dialtone_runtime::HeaderToken::new("x-auth-token", token));
+            .scheme_auth(
+                "authToken",
+                dialtone_runtime::HeaderToken::new("x-auth-token", token),
+            );
         self
     }
 
@@ -237,7 +259,8 @@ impl ClientBuilder {
             .lifetime(std::time::Duration::from_secs(3600));
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "authToken",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::header("x-auth-token"),
@@ -294,7 +317,8 @@ impl ClientBuilder {
             .lifetime(std::time::Duration::from_secs(3600));
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "authToken",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::header("x-auth-token"),
@@ -334,7 +358,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

@@ -9,23 +9,17 @@ use crate::types;
 #[must_use = "`CreateUserAuth` does nothing until you `.send()` it"]
 pub struct CreateUserAuth {
     client: crate::Client,
-    body: Option<types::UserAuthRequest>,
+    body: types::UserAuthRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl CreateUserAuth {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::UserAuthRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UserAuthRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -102,12 +96,7 @@ impl CreateUserAuth {
             .literal("/user_auth")
             .without_auth()
             .idempotent(false);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -125,23 +114,17 @@ impl CreateUserAuth {
 #[must_use = "`CreateApiAuth` does nothing until you `.send()` it"]
 pub struct CreateApiAuth {
     client: crate::Client,
-    body: Option<types::ApiAuthRequest>,
+    body: types::ApiAuthRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl CreateApiAuth {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::ApiAuthRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::ApiAuthRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -218,12 +201,7 @@ impl CreateApiAuth {
             .literal("/api_auth")
             .without_auth()
             .idempotent(false);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -511,7 +489,8 @@ impl ListGroups {
             )
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
-            .literal("/groups");
+            .literal("/groups")
+            .security(&[&["authToken"]]);
         let request = match &self.page_size {
             Some(value) => request.query("page_size", value),
             None => request,
@@ -573,24 +552,22 @@ impl ListGroups {
 pub struct CreateGroup {
     client: crate::Client,
     account_id: String,
-    body: Option<types::Group>,
+    body: types::Group,
     options: dialtone_runtime::CallOptions,
 }
 
 impl CreateGroup {
-    pub(crate) fn new(client: crate::Client, account_id: String) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        account_id: String,
+        body: types::Group,
+    ) -> Self {
         Self {
             client,
             account_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::Group) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -684,13 +661,9 @@ impl CreateGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups")
+            .security(&[&["authToken"]])
             .idempotent(false);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -829,7 +802,8 @@ impl GetGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id);
+            .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]]);
         let request = self.options.apply(request);
         Ok((self.client, request))
     }
@@ -842,7 +816,7 @@ pub struct UpdateGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::Group>,
+    body: types::Group,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -851,20 +825,15 @@ impl UpdateGroup {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::Group,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::Group) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -969,13 +938,9 @@ impl UpdateGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+            .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]]);
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1114,7 +1079,8 @@ impl DeleteGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id);
+            .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]]);
         let request = self.options.apply(request);
         Ok((self.client, request))
     }
@@ -1127,7 +1093,7 @@ pub struct PatchGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::GroupPatch>,
+    body: types::GroupPatch,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -1136,20 +1102,15 @@ impl PatchGroup {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::GroupPatch,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::GroupPatch) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1254,13 +1215,9 @@ impl PatchGroup {
             .literal("/accounts/")
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/groups/")
-            .param("GROUP_ID", &self.group_id);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+            .param("GROUP_ID", &self.group_id)
+            .security(&[&["authToken"]]);
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1477,7 +1434,8 @@ impl ListUserGroups {
             .param("ACCOUNT_ID", &self.account_id)
             .literal("/users/")
             .param("USER_ID", &self.user_id)
-            .literal("/groups");
+            .literal("/groups")
+            .security(&[&["authToken"]]);
         let request = match &self.page_size {
             Some(value) => request.query("page_size", value),
             None => request,

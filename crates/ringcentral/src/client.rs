@@ -64,6 +64,7 @@ impl Client {
     /// Revokes the client's credential with the vendor, then forgets it; the next call obtains a new one where a login is configured. It does nothing when there is nothing to revoke (no token obtained yet, or already revoked).
     ///
     /// - Tokens from `oauth`: revoked with `revokeToken` (POST /restapi/oauth/revoke), which ends the session. A token set with `bearer_auth` is left as is (revoking needs the app's client credentials: use `revoke_token()` with `basic_auth`).
+    /// - A token set with `client_credentials`: left as is (the spec declares no way to revoke it).
     pub async fn revoke_auth(&self) -> Result<(), crate::Error> {
         self.runtime.revoke_auth().await
     }
@@ -92,8 +93,8 @@ impl Client {
     /// Issues an access token (and a refresh token) for one of the grants: password, JWT bearer, refresh_token, authorization_code (with the PKCE `code_verifier` when the authorization sent a challenge) or client_credentials. The app's client id and secret go as HTTP Basic auth (confidential apps), or the app authenticates with a signed `client_assertion` (private_key_jwt / client_secret_jwt), or a public app sends only `client_id`. Errors are OAuth error bodies (`error`, `error_description`) with RingCentral's `errors`. Throttling group Auth.
     ///
     /// `POST /restapi/oauth/token` (operationId `getToken`).
-    pub fn get_token(&self) -> operations::GetToken {
-        operations::GetToken::new(self.clone())
+    pub fn get_token(&self, body: types::TokenRequest) -> operations::GetToken {
+        operations::GetToken::new(self.clone(), body)
     }
 
     /// Revoke a token
@@ -101,8 +102,11 @@ impl Client {
     /// Revokes an access or refresh token, and with it the whole session. The app's client id and secret go as HTTP Basic auth. Throttling group Auth.
     ///
     /// `POST /restapi/oauth/revoke` (operationId `revokeToken`).
-    pub fn revoke_token(&self) -> operations::RevokeToken {
-        operations::RevokeToken::new(self.clone())
+    pub fn revoke_token(
+        &self,
+        body: types::RevokeTokenRequest,
+    ) -> operations::RevokeToken {
+        operations::RevokeToken::new(self.clone(), body)
     }
 
     /// List call monitoring groups
@@ -127,8 +131,9 @@ impl Client {
     pub fn create_call_monitoring_group(
         &self,
         account_id: impl Into<String>,
+        body: types::CreateCallMonitoringGroupRequest,
     ) -> operations::CreateCallMonitoringGroup {
-        operations::CreateCallMonitoringGroup::new(self.clone(), account_id.into())
+        operations::CreateCallMonitoringGroup::new(self.clone(), account_id.into(), body)
     }
 
     /// Rename a call monitoring group
@@ -140,11 +145,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         group_id: impl Into<String>,
+        body: types::CreateCallMonitoringGroupRequest,
     ) -> operations::UpdateCallMonitoringGroup {
         operations::UpdateCallMonitoringGroup::new(
             self.clone(),
             account_id.into(),
             group_id.into(),
+            body,
         )
     }
 
@@ -191,11 +198,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         group_id: impl Into<String>,
+        body: types::CallMonitoringBulkAssign,
     ) -> operations::UpdateCallMonitoringGroupList {
         operations::UpdateCallMonitoringGroupList::new(
             self.clone(),
             account_id.into(),
             group_id.into(),
+            body,
         )
     }
 
@@ -254,11 +263,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         extension_id: impl Into<String>,
+        body: types::PresenceInfoRequest,
     ) -> operations::UpdateUserPresenceStatus {
         operations::UpdateUserPresenceStatus::new(
             self.clone(),
             account_id.into(),
             extension_id.into(),
+            body,
         )
     }
 
@@ -288,11 +299,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         extension_id: impl Into<String>,
+        body: types::UpdatePresenceLinesRequest,
     ) -> operations::UpdateMonitoredExtensions {
         operations::UpdateMonitoredExtensions::new(
             self.clone(),
             account_id.into(),
             extension_id.into(),
+            body,
         )
     }
 
@@ -341,11 +354,13 @@ impl Client {
         &self,
         account_id: impl Into<String>,
         extension_id: impl Into<String>,
+        body: types::UserPresencePermissionsUpdateRequest,
     ) -> operations::UpdatePresencePermissions {
         operations::UpdatePresencePermissions::new(
             self.clone(),
             account_id.into(),
             extension_id.into(),
+            body,
         )
     }
 }
@@ -378,11 +393,30 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` as `Authorization: Bearer` on every request.
+    /// Sends `token` as `Authorization: Bearer` on every request whose operation accepts security scheme `bearerAuth`.
     ///
     /// An access token from getToken.
     pub fn bearer_auth(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
-        self.inner = self.inner.auth(dialtone_runtime::BearerToken::new(token));
+        self.inner = self
+            .inner
+            .scheme_auth("bearerAuth", dialtone_runtime::BearerToken::new(token));
+        self
+    }
+
+    /// Sends `user` and `password` as HTTP Basic auth (`Authorization: Basic`) on every request whose operation accepts security scheme `clientCredentials`. The password never appears in `Debug` output.
+    ///
+    /// The app's client id and secret, on the OAuth endpoints.
+    pub fn client_credentials(
+        mut self,
+        user: impl Into<String>,
+        password: impl Into<dialtone_runtime::Secret>,
+    ) -> Self {
+        self.inner = self
+            .inner
+            .scheme_auth(
+                "clientCredentials",
+                dialtone_runtime::BasicAuth::new(user, password),
+            );
         self
     }
 
@@ -403,7 +437,8 @@ impl ClientBuilder {
             .rate_group("Auth");
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "bearerAuth",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::Bearer,
@@ -413,7 +448,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

@@ -188,25 +188,19 @@ impl Authorize {
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
     client: crate::Client,
-    body: Option<types::TokenRequest>,
+    body: types::TokenRequest,
     basic: Option<(String, dialtone_runtime::Secret)>,
     options: dialtone_runtime::CallOptions,
 }
 
 impl GetToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::TokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             basic: None,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::TokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// HTTP Basic credentials for this call (e.g. the app's client id
@@ -292,19 +286,14 @@ impl GetToken {
                 "/restapi/oauth/token",
             )
             .literal("/restapi/oauth/token")
-            .without_auth()
+            .security(&[&["clientCredentials"], &[]])
             .rate_group("Auth");
         let request = match &self.basic {
-            Some((user, password)) => request.basic_auth(user, password),
+            Some((user, password)) => request.basic_auth(user, password).without_auth(),
             None => request,
         };
 
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -322,25 +311,19 @@ impl GetToken {
 #[must_use = "`RevokeToken` does nothing until you `.send()` it"]
 pub struct RevokeToken {
     client: crate::Client,
-    body: Option<types::RevokeTokenRequest>,
+    body: types::RevokeTokenRequest,
     basic: Option<(String, dialtone_runtime::Secret)>,
     options: dialtone_runtime::CallOptions,
 }
 
 impl RevokeToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::RevokeTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             basic: None,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::RevokeTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// HTTP Basic credentials for this call (e.g. the app's client id
@@ -426,19 +409,14 @@ impl RevokeToken {
                 "/restapi/oauth/revoke",
             )
             .literal("/restapi/oauth/revoke")
-            .without_auth()
+            .security(&[&["clientCredentials"]])
             .rate_group("Auth");
         let request = match &self.basic {
-            Some((user, password)) => request.basic_auth(user, password),
+            Some((user, password)) => request.basic_auth(user, password).without_auth(),
             None => request,
         };
 
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -644,6 +622,7 @@ impl ListCallMonitoringGroups {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
         let request = match &self.page {
             Some(value) => request.query("page", value),
@@ -676,24 +655,22 @@ impl ListCallMonitoringGroups {
 pub struct CreateCallMonitoringGroup {
     client: crate::Client,
     account_id: String,
-    body: Option<types::CreateCallMonitoringGroupRequest>,
+    body: types::CreateCallMonitoringGroupRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl CreateCallMonitoringGroup {
-    pub(crate) fn new(client: crate::Client, account_id: String) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        account_id: String,
+        body: types::CreateCallMonitoringGroupRequest,
+    ) -> Self {
         Self {
             client,
             account_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CreateCallMonitoringGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -776,13 +753,9 @@ impl CreateCallMonitoringGroup {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -802,7 +775,7 @@ pub struct UpdateCallMonitoringGroup {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::CreateCallMonitoringGroupRequest>,
+    body: types::CreateCallMonitoringGroupRequest,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -811,20 +784,15 @@ impl UpdateCallMonitoringGroup {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::CreateCallMonitoringGroupRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CreateCallMonitoringGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -908,13 +876,9 @@ impl UpdateCallMonitoringGroup {
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1026,6 +990,7 @@ impl DeleteCallMonitoringGroup {
             .param("accountId", &self.account_id)
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
         let request = self.options.apply(request);
         Ok((self.client, request))
@@ -1218,6 +1183,7 @@ impl ListCallMonitoringGroupMembers {
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
             .literal("/members")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
         let request = match &self.page {
             Some(value) => request.query("page", value),
@@ -1241,7 +1207,7 @@ pub struct UpdateCallMonitoringGroupList {
     client: crate::Client,
     account_id: String,
     group_id: String,
-    body: Option<types::CallMonitoringBulkAssign>,
+    body: types::CallMonitoringBulkAssign,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -1250,20 +1216,15 @@ impl UpdateCallMonitoringGroupList {
         client: crate::Client,
         account_id: String,
         group_id: String,
+        body: types::CallMonitoringBulkAssign,
     ) -> Self {
         Self {
             client,
             account_id,
             group_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CallMonitoringBulkAssign) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1342,13 +1303,9 @@ impl UpdateCallMonitoringGroupList {
             .literal("/call-monitoring-groups/")
             .param("groupId", &self.group_id)
             .literal("/bulk-assign")
+            .security(&[&["bearerAuth"]])
             .rate_group("Heavy");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1561,6 +1518,7 @@ impl ReadAccountPresence {
             .literal("/restapi/v1.0/account/")
             .param("accountId", &self.account_id)
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Heavy");
         let request = match &self.detailed_telephony_state {
             Some(value) => request.query("detailedTelephonyState", value),
@@ -1713,6 +1671,7 @@ impl ReadUserPresenceStatus {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light");
         let request = match &self.detailed_telephony_state {
             Some(value) => request.query("detailedTelephonyState", value),
@@ -1902,6 +1861,7 @@ impl ReadUserPresenceStatusBatch {
             .literal("/extension/")
             .param_list("extensionId", &self.extension_ids, ",")
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light")
             .header("accept", "application/vnd.ringcentral.multipart+json");
         let request = match &self.detailed_telephony_state {
@@ -1926,7 +1886,7 @@ pub struct UpdateUserPresenceStatus {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    body: Option<types::PresenceInfoRequest>,
+    body: types::PresenceInfoRequest,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -1935,20 +1895,15 @@ impl UpdateUserPresenceStatus {
         client: crate::Client,
         account_id: String,
         extension_id: String,
+        body: types::PresenceInfoRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             extension_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::PresenceInfoRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -2033,13 +1988,9 @@ impl UpdateUserPresenceStatus {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -2152,6 +2103,7 @@ impl ReadMonitoredExtensions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/line")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light");
         let request = self.options.apply(request);
         Ok((self.client, request))
@@ -2165,7 +2117,7 @@ pub struct UpdateMonitoredExtensions {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    body: Option<types::UpdatePresenceLinesRequest>,
+    body: types::UpdatePresenceLinesRequest,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -2174,20 +2126,15 @@ impl UpdateMonitoredExtensions {
         client: crate::Client,
         account_id: String,
         extension_id: String,
+        body: types::UpdatePresenceLinesRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             extension_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UpdatePresenceLinesRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -2266,13 +2213,9 @@ impl UpdateMonitoredExtensions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/line")
+            .security(&[&["bearerAuth"]])
             .rate_group("Medium");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -2395,6 +2338,7 @@ impl ReadMonitoredExtension {
             .param("extensionId", &self.extension_id)
             .literal("/presence/line/")
             .param("lineId", &self.line_id)
+            .security(&[&["bearerAuth"]])
             .rate_group("Light");
         let request = self.options.apply(request);
         Ok((self.client, request))
@@ -2512,6 +2456,7 @@ impl ReadPresencePermissions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/permission")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light");
         let request = self.options.apply(request);
         Ok((self.client, request))
@@ -2525,7 +2470,7 @@ pub struct UpdatePresencePermissions {
     client: crate::Client,
     account_id: String,
     extension_id: String,
-    body: Option<types::UserPresencePermissionsUpdateRequest>,
+    body: types::UserPresencePermissionsUpdateRequest,
     options: dialtone_runtime::CallOptions,
 }
 
@@ -2534,20 +2479,15 @@ impl UpdatePresencePermissions {
         client: crate::Client,
         account_id: String,
         extension_id: String,
+        body: types::UserPresencePermissionsUpdateRequest,
     ) -> Self {
         Self {
             client,
             account_id,
             extension_id,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UserPresencePermissionsUpdateRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -2637,13 +2577,9 @@ impl UpdatePresencePermissions {
             .literal("/extension/")
             .param("extensionId", &self.extension_id)
             .literal("/presence/permission")
+            .security(&[&["bearerAuth"]])
             .rate_group("Light");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;

@@ -235,6 +235,8 @@ pub enum Placement {
     Bearer,
     /// In a query parameter, e.g. Yeastar's `access_token`.
     Query(&'static str),
+    /// In a cookie (an `apiKey` scheme `in: cookie`).
+    Cookie(&'static str),
 }
 
 impl Placement {
@@ -257,6 +259,7 @@ impl Placement {
                 request.set_header(AUTHORIZATION, value, true);
             }
             Placement::Query(name) => request.set_query(name, token.expose()),
+            Placement::Cookie(name) => request.set_cookie(name, token.expose())?,
         }
         Ok(())
     }
@@ -384,6 +387,175 @@ impl QueryToken {
     #[allow(clippy::new_ret_no_self)]
     pub fn new(name: &'static str, token: impl Into<Secret>) -> StaticToken {
         StaticToken::new(Placement::Query(name), token)
+    }
+}
+
+/// A token in a cookie (an `apiKey` scheme `in: cookie`).
+pub struct CookieToken;
+
+impl CookieToken {
+    /// Cookie `name` carries `token` on every request.
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(name: &'static str, token: impl Into<Secret>) -> StaticToken {
+        StaticToken::new(Placement::Cookie(name), token)
+    }
+}
+
+/// HTTP Basic credentials sent on every request (an `http` scheme
+/// `basic`). The password never appears in `Debug` output.
+pub struct BasicAuth {
+    user: String,
+    password: Secret,
+}
+
+impl BasicAuth {
+    /// `user` and `password`, as `Authorization: Basic`.
+    pub fn new(user: impl Into<String>, password: impl Into<Secret>) -> Self {
+        BasicAuth {
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl fmt::Debug for BasicAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BasicAuth")
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+impl Authenticate for BasicAuth {
+    fn authorize<'a>(
+        &'a self,
+        _: &'a Client,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move { request.set_basic_auth(&self.user, &self.password) })
+    }
+
+    fn known_secrets(&self) -> Vec<Secret> {
+        vec![self.password.clone()]
+    }
+}
+
+/// The credentials of each security scheme a spec declares, applied per
+/// operation as its `security` requirement says (see
+/// [`Request::security`]): the first alternative whose every scheme has a
+/// credential is used; when none has, nothing is sent if an alternative is
+/// empty (`{}`: credentials optional), else `fallback` (a provider set
+/// with [`crate::ClientBuilder::auth`]), if any. An operation
+/// that states no requirement (the spec declares no security) carries
+/// every configured credential.
+pub struct Schemes {
+    schemes: Vec<(&'static str, Arc<dyn Authenticate>)>,
+    fallback: Option<Arc<dyn Authenticate>>,
+}
+
+impl Schemes {
+    /// Credentials per scheme name, and a provider for what they cannot
+    /// satisfy.
+    pub fn new(
+        schemes: Vec<(&'static str, Arc<dyn Authenticate>)>,
+        fallback: Option<Arc<dyn Authenticate>>,
+    ) -> Self {
+        Schemes { schemes, fallback }
+    }
+
+    fn get(&self, key: &str) -> Option<&Arc<dyn Authenticate>> {
+        self.schemes.iter().find(|(k, _)| *k == key).map(|(_, a)| a)
+    }
+
+    /// The providers whose credentials `request` carries.
+    fn chosen(&self, request: &Request) -> Vec<&Arc<dyn Authenticate>> {
+        let Some(alternatives) = request.security else {
+            return self
+                .schemes
+                .iter()
+                .map(|(_, a)| a)
+                .chain(self.fallback.as_ref())
+                .collect();
+        };
+        for alternative in alternatives.iter().filter(|alt| !alt.is_empty()) {
+            let providers: Option<Vec<_>> = alternative.iter().map(|k| self.get(k)).collect();
+            if let Some(providers) = providers {
+                return providers;
+            }
+        }
+        if alternatives.iter().any(|alt| alt.is_empty()) {
+            return Vec::new(); // credentials are optional
+        }
+        self.fallback.iter().collect()
+    }
+}
+
+impl fmt::Debug for Schemes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (key, provider) in &self.schemes {
+            map.entry(key, provider);
+        }
+        if let Some(fallback) = &self.fallback {
+            map.entry(&"(fallback)", fallback);
+        }
+        map.finish()
+    }
+}
+
+impl Authenticate for Schemes {
+    fn authorize<'a>(
+        &'a self,
+        client: &'a Client,
+        request: &'a mut Request,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            for provider in self.chosen(request) {
+                provider.authorize(client, request).await?;
+            }
+            Ok(())
+        })
+    }
+
+    fn rejected<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            let mut retry = false;
+            for provider in self.chosen(request) {
+                retry |= provider.rejected(request).await;
+            }
+            retry
+        })
+    }
+
+    fn revoke<'a>(
+        &'a self,
+        client: &'a Client,
+        deadline: Option<Deadline>,
+    ) -> BoxFuture<'a, Result<(), AuthError>> {
+        Box::pin(async move {
+            let mut first = None;
+            for provider in self
+                .schemes
+                .iter()
+                .map(|(_, a)| a)
+                .chain(self.fallback.as_ref())
+            {
+                if let Err(err) = provider.revoke(client, deadline).await {
+                    first.get_or_insert(err);
+                }
+            }
+            first.map_or(Ok(()), Err)
+        })
+    }
+
+    fn known_secrets(&self) -> Vec<Secret> {
+        self.schemes
+            .iter()
+            .map(|(_, a)| a)
+            .chain(self.fallback.as_ref())
+            .flat_map(|a| a.known_secrets())
+            .collect()
     }
 }
 

@@ -38,7 +38,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     headers: Vec<(String, String)>,
-    auth: Arc<dyn Authenticate>,
+    auth: Option<Arc<dyn Authenticate>>,
+    schemes: Vec<(&'static str, Arc<dyn Authenticate>)>,
     request_id_header: Option<HeaderName>,
     errcode: Option<ErrCode>,
     retry: RetryPolicy,
@@ -74,6 +75,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("headers", &headers)
             .field("auth", &self.auth)
+            .field("schemes", &self.schemes)
             .field("retry", &self.retry)
             .field("rate_limits", &self.rate_limits)
             .field("own_http_client", &self.http.is_some())
@@ -108,7 +110,8 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             headers: Vec::new(),
-            auth: Arc::new(NoAuth),
+            auth: None,
+            schemes: Vec::new(),
             request_id_header: None,
             errcode: None,
             retry: RetryPolicy::default(),
@@ -146,9 +149,21 @@ impl ClientBuilder {
         self
     }
 
-    /// How requests are authenticated.
+    /// How requests are authenticated: with schemes configured too (see
+    /// [`ClientBuilder::scheme_auth`]), only where none of the operation's
+    /// alternatives has credentials.
     pub fn auth(mut self, auth: impl Authenticate) -> Self {
-        self.auth = Arc::new(auth);
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// The credentials of security scheme `key` (its name in the spec's
+    /// `components/securitySchemes`), used on the operations whose
+    /// security requirement names it ([`crate::Schemes`]); replaces any
+    /// set before for `key`.
+    pub fn scheme_auth(mut self, key: &'static str, auth: impl Authenticate) -> Self {
+        self.schemes.retain(|(k, _)| *k != key);
+        self.schemes.push((key, Arc::new(auth)));
         self
     }
 
@@ -300,7 +315,11 @@ impl ClientBuilder {
                 base,
                 http,
                 headers,
-                auth: self.auth,
+                auth: match (self.auth, self.schemes.is_empty()) {
+                    (auth, false) => Arc::new(crate::auth::Schemes::new(self.schemes, auth)),
+                    (Some(auth), true) => auth,
+                    (None, true) => Arc::new(NoAuth),
+                },
                 request_id_header: self.request_id_header,
                 errcode: self.errcode,
                 retry: self.retry,

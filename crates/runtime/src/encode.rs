@@ -21,6 +21,9 @@ pub enum QueryStyle {
     PipeDelimited,
     /// `style: deepObject`: `k[a]=1&k[b][0]=x` (nested as brackets).
     DeepObject,
+    /// The value as JSON text (a form property whose `encoding` says
+    /// `contentType: application/json`).
+    Json,
 }
 
 /// Serializes `value` to JSON, naming what could not be encoded.
@@ -65,20 +68,31 @@ pub fn query_pairs(name: &str, value: &Value, style: QueryStyle) -> Vec<(String,
     match (value, style) {
         (Value::Null, _) => {}
         (_, QueryStyle::DeepObject) => brackets(name.to_owned(), value, &mut out),
+        (_, QueryStyle::Json) => out.push((name.to_owned(), value.to_string())),
         (Value::Array(items), QueryStyle::Form) => {
             out.extend(items.iter().map(|v| (name.to_owned(), scalar_text(v))));
         }
         (Value::Object(map), QueryStyle::Form) => {
             out.extend(map.iter().map(|(k, v)| (k.clone(), scalar_text(v))));
         }
-        (Value::Array(items), QueryStyle::SpaceDelimited | QueryStyle::PipeDelimited) => {
+        (
+            Value::Array(_) | Value::Object(_),
+            QueryStyle::SpaceDelimited | QueryStyle::PipeDelimited,
+        ) => {
             let sep = if style == QueryStyle::SpaceDelimited {
                 " "
             } else {
                 "|"
             };
-            let joined = items.iter().map(scalar_text).collect::<Vec<_>>().join(sep);
-            out.push((name.to_owned(), joined));
+            let texts: Vec<String> = match value {
+                Value::Array(items) => items.iter().map(scalar_text).collect(),
+                Value::Object(map) => map
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), scalar_text(v)])
+                    .collect(),
+                _ => Vec::new(),
+            };
+            out.push((name.to_owned(), texts.join(sep)));
         }
         (Value::Array(_) | Value::Object(_), _) => {
             out.push((name.to_owned(), simple(value, false)))
@@ -108,15 +122,25 @@ pub fn brackets(prefix: String, value: &Value, out: &mut Vec<(String, String)>) 
     }
 }
 
-/// The fields of an `application/x-www-form-urlencoded` body: top-level
-/// properties by name, nested values in brackets.
-pub(crate) fn form_pairs(value: &Value) -> Result<Vec<(String, String)>, String> {
+/// The fields of an `application/x-www-form-urlencoded` body, as OpenAPI
+/// encodes them: each top-level property by its `encoding` style (`styles`,
+/// by property name), else `style: form, explode: true` (arrays repeat the
+/// name, `k=a&k=b`; objects spread their properties); `deepObject` gives
+/// brackets (`k[a]=1`). `null`s are left out.
+pub(crate) fn form_pairs(
+    value: &Value,
+    styles: &[(&str, QueryStyle)],
+) -> Result<Vec<(String, String)>, String> {
     let Value::Object(map) = value else {
         return Err("must be an object to send as a form".to_owned());
     };
     let mut out = Vec::new();
     for (k, v) in map {
-        brackets(k.clone(), v, &mut out);
+        let style = styles
+            .iter()
+            .find(|(name, _)| name == k)
+            .map_or(QueryStyle::Form, |(_, style)| *style);
+        out.extend(query_pairs(k, v, style));
     }
     Ok(out)
 }
@@ -245,20 +269,143 @@ mod tests {
         assert_eq!(simple(&json!({"a": 1}), true), "a=1");
     }
 
+    /// The style table of the OpenAPI 3.0 specification (Parameter
+    /// Object, "Style Examples"): a parameter `color` holding the string
+    /// `blue`, the array `["blue", "black", "brown"]` and the object
+    /// `{"R": 100, "G": 200, "B": 150}`, as (name, value) pairs before
+    /// percent-encoding. Form bodies use the same table per property.
     #[test]
-    fn forms_nest_in_brackets() {
-        let body =
-            json!({"name": "x", "metadata": {"k": "v"}, "items": [{"price": 3}], "gone": null});
+    fn the_style_table_of_the_openapi_specification() {
+        let primitive = json!("blue");
+        let array = json!(["blue", "black", "brown"]);
+        let object = json!({"R": 100, "G": 200, "B": 150});
+        type Row = (
+            QueryStyle,
+            &'static str,
+            &'static [(&'static str, &'static str)],
+        );
+        let rows: &[(&Value, &[Row])] = &[
+            (
+                &primitive,
+                &[
+                    (QueryStyle::FormFlat, "form", &[("color", "blue")]),
+                    (QueryStyle::Form, "form*", &[("color", "blue")]),
+                ],
+            ),
+            (
+                &array,
+                &[
+                    (
+                        QueryStyle::FormFlat,
+                        "form",
+                        &[("color", "blue,black,brown")],
+                    ),
+                    (
+                        QueryStyle::Form,
+                        "form*",
+                        &[("color", "blue"), ("color", "black"), ("color", "brown")],
+                    ),
+                    (
+                        QueryStyle::SpaceDelimited,
+                        "spaceDelimited",
+                        &[("color", "blue black brown")],
+                    ),
+                    (
+                        QueryStyle::PipeDelimited,
+                        "pipeDelimited",
+                        &[("color", "blue|black|brown")],
+                    ),
+                ],
+            ),
+            (
+                &object,
+                &[
+                    (
+                        QueryStyle::FormFlat,
+                        "form",
+                        &[("color", "R,100,G,200,B,150")],
+                    ),
+                    (
+                        QueryStyle::Form,
+                        "form*",
+                        &[("R", "100"), ("G", "200"), ("B", "150")],
+                    ),
+                    (
+                        QueryStyle::SpaceDelimited,
+                        "spaceDelimited",
+                        &[("color", "R 100 G 200 B 150")],
+                    ),
+                    (
+                        QueryStyle::PipeDelimited,
+                        "pipeDelimited",
+                        &[("color", "R|100|G|200|B|150")],
+                    ),
+                    (
+                        QueryStyle::DeepObject,
+                        "deepObject*",
+                        &[
+                            ("color[R]", "100"),
+                            ("color[G]", "200"),
+                            ("color[B]", "150"),
+                        ],
+                    ),
+                ],
+            ),
+        ];
+        for (value, styles) in rows {
+            for (style, label, expected) in *styles {
+                let expected: Vec<(String, String)> = expected
+                    .iter()
+                    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+                    .collect();
+                assert_eq!(
+                    query_pairs("color", value, *style),
+                    expected,
+                    "{label} of {value}"
+                );
+                // A form body's property encodes the same way.
+                let body = json!({"color": value});
+                assert_eq!(
+                    form_pairs(&body, &[("color", *style)]).unwrap(),
+                    expected,
+                    "form body, {label} of {value}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn forms_default_to_exploded_form_style() {
+        let body = json!({
+            "To": "+15550100",
+            "StatusCallbackEvent": ["initiated", "answered"],
+            "gone": null,
+            "metadata": {"k": "v"}
+        });
         assert_eq!(
-            form_pairs(&body).unwrap(),
+            form_pairs(&body, &[]).unwrap(),
             [
-                ("name", "x"),
-                ("metadata[k]", "v"),
-                ("items[0][price]", "3")
+                ("To", "+15550100"),
+                ("StatusCallbackEvent", "initiated"),
+                ("StatusCallbackEvent", "answered"),
+                ("k", "v")
             ]
             .map(|(a, b)| (a.to_owned(), b.to_owned()))
         );
-        assert!(form_pairs(&json!([1])).is_err());
+        // JSON text where the encoding's contentType says so.
+        assert_eq!(
+            form_pairs(&body, &[("StatusCallbackEvent", QueryStyle::Json)]).unwrap()[1],
+            (
+                "StatusCallbackEvent".to_owned(),
+                r#"["initiated","answered"]"#.to_owned()
+            )
+        );
+        // Brackets only where the encoding asks for deepObject.
+        assert_eq!(
+            form_pairs(&body, &[("metadata", QueryStyle::DeepObject)]).unwrap()[3],
+            ("metadata[k]".to_owned(), "v".to_owned())
+        );
+        assert!(form_pairs(&json!([1]), &[]).is_err());
     }
 
     #[test]

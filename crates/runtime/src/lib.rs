@@ -40,8 +40,9 @@ pub mod union;
 pub mod validate;
 
 pub use auth::{
-    AuthError, Authenticate, BearerToken, BoxFuture, HeaderToken, NoAuth, Placement, QueryToken,
-    RefreshingToken, Renewal, Revocation, StaticToken, Token, TokenSource,
+    AuthError, Authenticate, BasicAuth, BearerToken, BoxFuture, CookieToken, HeaderToken, NoAuth,
+    Placement, QueryToken, RefreshingToken, Renewal, Revocation, Schemes, StaticToken, Token,
+    TokenSource,
 };
 pub use binary::{Base64, Binary};
 pub use client::{

@@ -64,6 +64,9 @@ pub struct Request {
     pub(crate) content_type: Option<HeaderValue>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
+    /// The operation's security requirement: alternatives, each the
+    /// schemes whose credentials it carries together (`None`: any).
+    pub(crate) security: Option<&'static [&'static [&'static str]]>,
     /// The epoch of the credential it carries (see `RefreshingToken`).
     pub(crate) auth_epoch: Option<u64>,
     pub(crate) deadline: Option<Deadline>,
@@ -92,6 +95,7 @@ impl Request {
             content_type: None,
             timeout: None,
             authenticate: true,
+            security: None,
             auth_epoch: None,
             deadline: None,
             secrets: Vec::new(),
@@ -227,11 +231,22 @@ impl Request {
         self
     }
 
-    /// Sets an `application/x-www-form-urlencoded` body from an object:
-    /// properties by name, nested objects and arrays in brackets
-    /// (`metadata[key]=v`, `items[0][price]=3`), `null`s left out.
-    pub fn form<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        let pairs = encode::to_value(body).and_then(|value| encode::form_pairs(&value));
+    /// Sets an `application/x-www-form-urlencoded` body from an object, as
+    /// OpenAPI's defaults say: each property `style: form, explode: true`
+    /// (arrays repeat the name, `k=a&k=b`), `null`s left out.
+    pub fn form<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        self.form_styled(body, &[])
+    }
+
+    /// A form body whose properties named in `styles` are encoded in that
+    /// style (the media type's `encoding` object: `deepObject` gives
+    /// `k[a]=1`, `pipeDelimited` `k=a|b`, ...); the others as [`Request::form`].
+    pub fn form_styled<T: Serialize + ?Sized>(
+        mut self,
+        body: &T,
+        styles: &[(&str, encode::QueryStyle)],
+    ) -> Self {
+        let pairs = encode::to_value(body).and_then(|value| encode::form_pairs(&value, styles));
         match pairs {
             Ok(pairs) => {
                 let mut form = url::form_urlencoded::Serializer::new(String::new());
@@ -489,6 +504,15 @@ impl Request {
         self
     }
 
+    /// The operation's security requirement, as the spec's `security`
+    /// says: alternatives, each naming the schemes (by their key in
+    /// `components/securitySchemes`) whose credentials go together; an
+    /// empty alternative makes credentials optional. See [`crate::Schemes`].
+    pub fn security(mut self, alternatives: &'static [&'static [&'static str]]) -> Self {
+        self.security = Some(alternatives);
+        self
+    }
+
     /// Overrides what the method says about replaying this request: `true`
     /// for a POST the vendor documents as safe to send twice, `false` for a
     /// PUT that creates something new each time (the spec says so with
@@ -531,18 +555,64 @@ impl Request {
     /// Sends HTTP Basic credentials (e.g. an OAuth client id and secret on a
     /// token endpoint), marked sensitive.
     pub fn basic_auth(mut self, user: &str, password: &crate::Secret) -> Self {
+        if let Err(crate::AuthError::Invalid(err)) = self.set_basic_auth(user, password) {
+            self.fail(err);
+        }
+        self
+    }
+
+    /// Sets HTTP Basic credentials, marked sensitive; for auth providers.
+    pub fn set_basic_auth(
+        &mut self,
+        user: &str,
+        password: &crate::Secret,
+    ) -> Result<(), crate::AuthError> {
         use base64::Engine as _;
         self.add_secret(password);
         let raw = format!("{user}:{}", password.expose());
         let encoded = base64::engine::general_purpose::STANDARD.encode(raw);
-        match HeaderValue::try_from(format!("Basic {encoded}")) {
-            Ok(value) => self.set_header(reqwest::header::AUTHORIZATION, value, true),
-            Err(_) => self.fail(InvalidRequest::new(
+        let mut value = HeaderValue::try_from(format!("Basic {encoded}")).map_err(|_| {
+            crate::AuthError::Invalid(InvalidRequest::new(
                 "header.authorization",
                 "must be a valid HTTP header value",
-            )),
+            ))
+        })?;
+        value.set_sensitive(true);
+        self.headers
+            .retain(|(n, _)| n != reqwest::header::AUTHORIZATION);
+        self.headers.push((reqwest::header::AUTHORIZATION, value));
+        Ok(())
+    }
+
+    /// Sets cookie `name` (percent-encoding the value, replacing a cookie
+    /// of the same name), marked sensitive; for auth providers.
+    pub fn set_cookie(&mut self, name: &str, value: &str) -> Result<(), crate::AuthError> {
+        let pair = format!("{name}={}", utf8_percent_encode(value, PATH_SEGMENT));
+        let mut pairs: Vec<String> = Vec::new();
+        if let Some(i) = self
+            .headers
+            .iter()
+            .position(|(n, _)| n == reqwest::header::COOKIE)
+        {
+            let (_, old) = self.headers.remove(i);
+            pairs.extend(
+                old.to_str()
+                    .unwrap_or_default()
+                    .split("; ")
+                    .filter(|p| !p.is_empty() && p.split('=').next() != Some(name))
+                    .map(str::to_owned),
+            );
         }
-        self
+        pairs.push(pair);
+        let mut value = HeaderValue::try_from(pairs.join("; ")).map_err(|_| {
+            crate::AuthError::Invalid(InvalidRequest::new(
+                format_args!("cookie.{name}"),
+                "credential must be a valid cookie value",
+            ))
+        })?;
+        value.set_sensitive(true);
+        self.headers.push((reqwest::header::COOKIE, value));
+        Ok(())
     }
 
     /// Sets a query parameter, replacing any of the same name; for auth

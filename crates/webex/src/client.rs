@@ -64,8 +64,11 @@ impl Client {
     /// `POST /access_token` (operationId `createAccessToken`).
     ///
     /// Response headers: `trackingId` (read them with `send_raw`).
-    pub fn create_access_token(&self) -> operations::CreateAccessToken {
-        operations::CreateAccessToken::new(self.clone())
+    pub fn create_access_token(
+        &self,
+        body: types::AccessTokenRequest,
+    ) -> operations::CreateAccessToken {
+        operations::CreateAccessToken::new(self.clone(), body)
     }
 
     /// Retrieve a person's monitoring settings
@@ -92,8 +95,13 @@ impl Client {
     pub fn update_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,
+        body: types::PersonMonitoringSettingsUpdate,
     ) -> operations::UpdateMonitoringSettingsPerson {
-        operations::UpdateMonitoringSettingsPerson::new(self.clone(), person_id.into())
+        operations::UpdateMonitoringSettingsPerson::new(
+            self.clone(),
+            person_id.into(),
+            body,
+        )
     }
 }
 
@@ -116,11 +124,13 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` as `Authorization: Bearer` on every request.
+    /// Sends `token` as `Authorization: Bearer` on every request whose operation accepts security scheme `bearerAuth`.
     ///
     /// A Webex access token (integration, bot or service app) with the scopes each operation names.
     pub fn bearer_auth(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
-        self.inner = self.inner.auth(dialtone_runtime::BearerToken::new(token));
+        self.inner = self
+            .inner
+            .scheme_auth("bearerAuth", dialtone_runtime::BearerToken::new(token));
         self
     }
 
@@ -140,7 +150,8 @@ impl ClientBuilder {
             .client_auth(dialtone_runtime::tokens::ClientAuth::Body);
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "bearerAuth",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::Bearer,
@@ -150,7 +161,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

@@ -162,23 +162,17 @@ impl Authorize {
 #[must_use = "`CreateAccessToken` does nothing until you `.send()` it"]
 pub struct CreateAccessToken {
     client: crate::Client,
-    body: Option<types::AccessTokenRequest>,
+    body: types::AccessTokenRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl CreateAccessToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::AccessTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::AccessTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -254,12 +248,7 @@ impl CreateAccessToken {
             )
             .literal("/access_token")
             .without_auth();
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -379,7 +368,8 @@ impl GetMonitoringSettingsPerson {
             )
             .literal("/people/")
             .param("personId", &self.person_id)
-            .literal("/features/monitoring");
+            .literal("/features/monitoring")
+            .security(&[&["bearerAuth"]]);
         let request = match &self.org_id {
             Some(value) => request.query("orgId", value),
             None => request,
@@ -397,17 +387,21 @@ pub struct UpdateMonitoringSettingsPerson {
     client: crate::Client,
     person_id: String,
     org_id: Option<String>,
-    body: Option<types::PersonMonitoringSettingsUpdate>,
+    body: types::PersonMonitoringSettingsUpdate,
     options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateMonitoringSettingsPerson {
-    pub(crate) fn new(client: crate::Client, person_id: String) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        person_id: String,
+        body: types::PersonMonitoringSettingsUpdate,
+    ) -> Self {
         Self {
             client,
             person_id,
             org_id: None,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
     }
@@ -417,12 +411,6 @@ impl UpdateMonitoringSettingsPerson {
     /// The `orgId` query parameter.
     pub fn org_id(mut self, value: impl Into<String>) -> Self {
         self.org_id = Some(value.into());
-        self
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::PersonMonitoringSettingsUpdate) -> Self {
-        self.body = Some(value);
         self
     }
 
@@ -493,18 +481,14 @@ impl UpdateMonitoringSettingsPerson {
             )
             .literal("/people/")
             .param("personId", &self.person_id)
-            .literal("/features/monitoring");
+            .literal("/features/monitoring")
+            .security(&[&["bearerAuth"]]);
         let request = match &self.org_id {
             Some(value) => request.query("orgId", value),
             None => request,
         };
 
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;

@@ -43,8 +43,8 @@ impl Client {
     /// Exchanges the application's client id and secret (API username and password) for an access token (valid 1800 s) and a refresh token (valid 86400 s). Needs no token. On the Cloud edition an application holds at most 8 valid access tokens at once.
     ///
     /// `POST /get_token` (operationId `getToken`).
-    pub fn get_token(&self) -> operations::GetToken {
-        operations::GetToken::new(self.clone())
+    pub fn get_token(&self, body: types::GetTokenRequest) -> operations::GetToken {
+        operations::GetToken::new(self.clone(), body)
     }
 
     /// Refresh an access token
@@ -52,8 +52,11 @@ impl Client {
     /// Exchanges a refresh token for a new access token and refresh token. Needs no access token.
     ///
     /// `POST /refresh_token` (operationId `refreshToken`).
-    pub fn refresh_token(&self) -> operations::RefreshToken {
-        operations::RefreshToken::new(self.clone())
+    pub fn refresh_token(
+        &self,
+        body: types::RefreshTokenRequest,
+    ) -> operations::RefreshToken {
+        operations::RefreshToken::new(self.clone(), body)
     }
 
     /// Revoke an access token
@@ -109,8 +112,11 @@ impl Client {
     /// Adds and configures an extension group: its members, their roles and what each role may do. Requires an access token of an application with permission to manage extension groups.
     ///
     /// `POST /extensiongroup/create` (operationId `createExtensionGroup`).
-    pub fn create_extension_group(&self) -> operations::CreateExtensionGroup {
-        operations::CreateExtensionGroup::new(self.clone())
+    pub fn create_extension_group(
+        &self,
+        body: types::CreateExtensionGroupRequest,
+    ) -> operations::CreateExtensionGroup {
+        operations::CreateExtensionGroup::new(self.clone(), body)
     }
 
     /// Edit an extension group
@@ -118,8 +124,11 @@ impl Client {
     /// Changes the fields given of the group `id`. Requires an access token of an application with permission to manage extension groups.
     ///
     /// `POST /extensiongroup/update` (operationId `updateExtensionGroup`).
-    pub fn update_extension_group(&self) -> operations::UpdateExtensionGroup {
-        operations::UpdateExtensionGroup::new(self.clone())
+    pub fn update_extension_group(
+        &self,
+        body: types::UpdateExtensionGroupRequest,
+    ) -> operations::UpdateExtensionGroup {
+        operations::UpdateExtensionGroup::new(self.clone(), body)
     }
 
     /// Delete an extension group
@@ -163,13 +172,14 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// Sends `token` as the `access_token` query parameter of every request.
+    /// Sends `token` as the `access_token` query parameter of every request whose operation accepts security scheme `accessToken`.
     ///
     /// The access token from getToken or refreshToken (valid 1800 s).
     pub fn access_token(mut self, token: impl Into<dialtone_runtime::Secret>) -> Self {
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "accessToken",
                 dialtone_runtime::QueryToken::new("access_token", token)
                     .revoke_with(dialtone_runtime::tokens::TokenCall {
                         operation: "revokeToken",
@@ -215,7 +225,8 @@ impl ClientBuilder {
             });
         self.inner = self
             .inner
-            .auth(
+            .scheme_auth(
+                "accessToken",
                 dialtone_runtime::RefreshingToken::new(
                     source,
                     dialtone_runtime::Placement::Query("access_token"),
@@ -271,7 +282,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with any provider (for example one that
-    /// obtains and refreshes tokens).
+    /// obtains and refreshes tokens). Where the spec's schemes have
+    /// credentials set with the methods above, this provider is
+    /// used only on operations none of those credentials satisfies.
     pub fn auth(mut self, provider: impl dialtone_runtime::Authenticate) -> Self {
         self.inner = self.inner.auth(provider);
         self

@@ -9,23 +9,17 @@ use crate::types;
 #[must_use = "`GetToken` does nothing until you `.send()` it"]
 pub struct GetToken {
     client: crate::Client,
-    body: Option<types::GetTokenRequest>,
+    body: types::GetTokenRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl GetToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::GetTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::GetTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -101,12 +95,7 @@ impl GetToken {
             )
             .literal("/get_token")
             .without_auth();
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -124,23 +113,17 @@ impl GetToken {
 #[must_use = "`RefreshToken` does nothing until you `.send()` it"]
 pub struct RefreshToken {
     client: crate::Client,
-    body: Option<types::RefreshTokenRequest>,
+    body: types::RefreshTokenRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl RefreshToken {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(client: crate::Client, body: types::RefreshTokenRequest) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::RefreshTokenRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -216,12 +199,7 @@ impl RefreshToken {
             )
             .literal("/refresh_token")
             .without_auth();
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -321,7 +299,8 @@ impl RevokeToken {
                 "revokeToken",
                 "/del_token",
             )
-            .literal("/del_token");
+            .literal("/del_token")
+            .security(&[&["accessToken"]]);
         let request = self.options.apply(request);
         Ok((self.client, request))
     }
@@ -544,7 +523,8 @@ impl ListExtensionGroups {
                 "listExtensionGroups",
                 "/extensiongroup/list",
             )
-            .literal("/extensiongroup/list");
+            .literal("/extensiongroup/list")
+            .security(&[&["accessToken"]]);
         let request = match &self.page {
             Some(value) => request.query("page", value),
             None => request,
@@ -797,7 +777,8 @@ impl SearchExtensionGroups {
                 "searchExtensionGroups",
                 "/extensiongroup/search",
             )
-            .literal("/extensiongroup/search");
+            .literal("/extensiongroup/search")
+            .security(&[&["accessToken"]]);
         let request = match &self.page {
             Some(value) => request.query("page", value),
             None => request,
@@ -923,7 +904,8 @@ impl GetExtensionGroup {
                 "getExtensionGroup",
                 "/extensiongroup/get",
             )
-            .literal("/extensiongroup/get");
+            .literal("/extensiongroup/get")
+            .security(&[&["accessToken"]]);
         let request = request.query("id", self.id);
         let request = self.options.apply(request);
         Ok((self.client, request))
@@ -1036,7 +1018,8 @@ impl QueryExtensionGroups {
                 "queryExtensionGroups",
                 "/extensiongroup/query",
             )
-            .literal("/extensiongroup/query");
+            .literal("/extensiongroup/query")
+            .security(&[&["accessToken"]]);
         let request = request.query_csv("ids", &self.ids);
         let request = self.options.apply(request);
         Ok((self.client, request))
@@ -1048,23 +1031,20 @@ impl QueryExtensionGroups {
 #[must_use = "`CreateExtensionGroup` does nothing until you `.send()` it"]
 pub struct CreateExtensionGroup {
     client: crate::Client,
-    body: Option<types::CreateExtensionGroupRequest>,
+    body: types::CreateExtensionGroupRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl CreateExtensionGroup {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: types::CreateExtensionGroupRequest,
+    ) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::CreateExtensionGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1149,13 +1129,9 @@ impl CreateExtensionGroup {
                 "createExtensionGroup",
                 "/extensiongroup/create",
             )
-            .literal("/extensiongroup/create");
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+            .literal("/extensiongroup/create")
+            .security(&[&["accessToken"]]);
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1173,23 +1149,20 @@ impl CreateExtensionGroup {
 #[must_use = "`UpdateExtensionGroup` does nothing until you `.send()` it"]
 pub struct UpdateExtensionGroup {
     client: crate::Client,
-    body: Option<types::UpdateExtensionGroupRequest>,
+    body: types::UpdateExtensionGroupRequest,
     options: dialtone_runtime::CallOptions,
 }
 
 impl UpdateExtensionGroup {
-    pub(crate) fn new(client: crate::Client) -> Self {
+    pub(crate) fn new(
+        client: crate::Client,
+        body: types::UpdateExtensionGroupRequest,
+    ) -> Self {
         Self {
             client,
-            body: None,
+            body,
             options: dialtone_runtime::CallOptions::default(),
         }
-    }
-
-    /// The request body (required).
-    pub fn body(mut self, value: types::UpdateExtensionGroupRequest) -> Self {
-        self.body = Some(value);
-        self
     }
 
     /// A timeout for this call alone, instead of the client's.
@@ -1264,13 +1237,9 @@ impl UpdateExtensionGroup {
                 "/extensiongroup/update",
             )
             .literal("/extensiongroup/update")
+            .security(&[&["accessToken"]])
             .idempotent(true);
-        let Some(body) = self.body else {
-            return Err(
-                dialtone_runtime::InvalidRequest::new("body", "is required").into(),
-            );
-        };
-
+        let body = self.body;
         {
             let path = dialtone_runtime::FieldPath::root("body");
             let value = &body;
@@ -1372,7 +1341,8 @@ impl DeleteExtensionGroup {
                 "deleteExtensionGroup",
                 "/extensiongroup/delete",
             )
-            .literal("/extensiongroup/delete");
+            .literal("/extensiongroup/delete")
+            .security(&[&["accessToken"]]);
         let request = request.query("id", self.id);
         let request = self.options.apply(request);
         Ok((self.client, request))

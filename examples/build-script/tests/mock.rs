@@ -32,8 +32,7 @@ async fn the_included_client_speaks_its_spec() {
         .unwrap();
     assert_eq!(pets, vec![petstore::Pet::new("rex1", "Rex", Species::Dog)]);
     let created = client
-        .create_pet()
-        .body(NewPet::new("Rex", Species::Dog).with_tag("good"))
+        .create_pet(NewPet::new("Rex", Species::Dog).with_tag("good"))
         .send()
         .await
         .unwrap();

@@ -7,8 +7,8 @@ use quote::{format_ident, quote};
 use super::super::rust::is_copy;
 use super::super::{needs_checks, validate_stmts};
 use crate::ir::{
-    Api, Body, Encoding, Media, Operation, Param, PartContent, Parts, Presence, QueryStyle,
-    Segment, Shape, Success,
+    Api, Body, Encoding, FormStyle, Media, Operation, Param, PartContent, Parts, Presence,
+    QueryStyle, Segment, Shape, Success,
 };
 
 /// `into_request`: everything the spec constrains is checked, then the
@@ -28,6 +28,14 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
         Segment::Param(index) => path_call(&op.params[*index]),
     });
     let no_auth = (!op.authenticated).then(|| quote!(.without_auth()));
+    let security = op
+        .security
+        .as_ref()
+        .filter(|_| op.authenticated)
+        .map(|alts| {
+            let alts = alts.iter().map(|alt| quote!(&[#(#alt),*]));
+            quote!(.security(&[#(#alts),*]))
+        });
     let replay_safe = op.idempotent.map(|i| quote!(.idempotent(#i)));
     let rate_group = op
         .throttling_group
@@ -38,7 +46,7 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
     let basic = op.basic_auth.then(|| {
         quote! {
             let request = match &self.basic {
-                Some((user, password)) => request.basic_auth(user, password),
+                Some((user, password)) => request.basic_auth(user, password).without_auth(),
                 None => request,
             };
         }
@@ -51,6 +59,7 @@ pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
             let request = dialtone_runtime::Request::new(dialtone_runtime::reqwest::Method::#method, #op_id, #template)
                 #(#path)*
                 #no_auth
+                #security
                 #replay_safe
                 #rate_group
                 #accept;
@@ -193,13 +202,7 @@ fn param_call(p: &Param, value: TokenStream) -> Option<TokenStream> {
             explode,
             shape: Shape::List { .. } | Shape::Structured,
         } => {
-            let style = match (style, explode) {
-                (QueryStyle::Form, false) => quote!(FormFlat),
-                (QueryStyle::Form, true) => quote!(Form),
-                (QueryStyle::SpaceDelimited, _) => quote!(SpaceDelimited),
-                (QueryStyle::PipeDelimited, _) => quote!(PipeDelimited),
-                (QueryStyle::DeepObject, _) => quote!(DeepObject),
-            };
+            let style = runtime_style(style, explode);
             quote!(request.query_value(#wire, &#value, dialtone_runtime::QueryStyle::#style))
         }
     })
@@ -231,7 +234,19 @@ fn body_stmt(api: &Api, body: &Body) -> TokenStream {
         .map(|ct| quote!(.content_type(#ct)));
     let encoded = match &body.media {
         Media::Json => quote!(request.json(&#wrapped) #content_type),
-        Media::Form => quote!(request.form(&#wrapped) #content_type),
+        Media::Form if body.form_styles.is_empty() => {
+            quote!(request.form(&#wrapped) #content_type)
+        }
+        Media::Form => {
+            let styles = body.form_styles.iter().map(|(name, style)| {
+                let style = match style {
+                    FormStyle::Styled(style, explode) => runtime_style(*style, *explode),
+                    FormStyle::Json => quote!(Json),
+                };
+                quote!((#name, dialtone_runtime::QueryStyle::#style))
+            });
+            quote!(request.form_styled(&#wrapped, &[#(#styles),*]) #content_type)
+        }
         Media::Text => quote!(request #content_type .text(#wrapped)),
         Media::Bytes => quote!(request #content_type .bytes(#wrapped.0)),
         Media::Multipart(parts) => {
@@ -246,9 +261,7 @@ fn body_stmt(api: &Api, body: &Body) -> TokenStream {
     };
     if body.required {
         quote! {
-            let Some(body) = self.body else {
-                return Err(dialtone_runtime::InvalidRequest::new("body", "is required").into());
-            };
+            let body = self.body;
             #check
             let request = #encoded;
         }
@@ -307,4 +320,15 @@ fn multipart_parts(parts: &Parts) -> TokenStream {
         }
     });
     quote!(#(#pushes)*)
+}
+
+/// The runtime's name of a `style` with `explode`.
+fn runtime_style(style: QueryStyle, explode: bool) -> TokenStream {
+    match (style, explode) {
+        (QueryStyle::Form, false) => quote!(FormFlat),
+        (QueryStyle::Form, true) => quote!(Form),
+        (QueryStyle::SpaceDelimited, _) => quote!(SpaceDelimited),
+        (QueryStyle::PipeDelimited, _) => quote!(PipeDelimited),
+        (QueryStyle::DeepObject, _) => quote!(DeepObject),
+    }
 }

@@ -181,23 +181,35 @@ fn members(op: &Operation) -> Members {
     }
     if let Some(body) = &op.body {
         let ty = rust_type(&body.ty, false);
-        m.fields.push(quote!(body: Option<#ty>,));
-        m.ctor_inits.push(quote!(body: None));
-        let required = if body.required { " (required)" } else { "" };
-        let text = match &body.docs {
-            Some(d) => format!("The request body{required}.\n\n{}", escape::markdown(d)),
-            None => format!("The request body{required}."),
-        };
-        let docs = doc_attrs(&text);
-        let arg = arg_type(&body.ty, false);
-        let value = into_value(&body.ty);
-        m.setters.push(quote! {
-            #docs
-            pub fn body(mut self, value: #arg) -> Self {
-                self.body = Some(#value);
-                self
-            }
-        });
+        if body.required {
+            // Required: an argument of the client method, so that leaving
+            // it out does not compile.
+            let ident = format_ident!("{}", body_arg(op));
+            m.fields.push(quote!(body: #ty,));
+            m.ctor_params.push(quote!(#ident: #ty));
+            m.ctor_inits.push(if ident == "body" {
+                quote!(body)
+            } else {
+                quote!(body: #ident)
+            });
+        } else {
+            m.fields.push(quote!(body: Option<#ty>,));
+            m.ctor_inits.push(quote!(body: None));
+            let text = match &body.docs {
+                Some(d) => format!("The request body.\n\n{}", escape::markdown(d)),
+                None => "The request body.".to_owned(),
+            };
+            let docs = doc_attrs(&text);
+            let arg = arg_type(&body.ty, false);
+            let value = into_value(&body.ty);
+            m.setters.push(quote! {
+                #docs
+                pub fn body(mut self, value: #arg) -> Self {
+                    self.body = Some(#value);
+                    self
+                }
+            });
+        }
     }
     if op.basic_auth {
         m.fields
@@ -246,6 +258,16 @@ fn param_setter(p: &Param) -> TokenStream {
 }
 
 /// `value`, converted when the setter takes `impl Into<_>`.
+/// The name of a required body's argument: `body`, unless a required
+/// parameter has that name.
+pub(super) fn body_arg(op: &Operation) -> String {
+    ["body", "request_body", "payload"]
+        .into_iter()
+        .find(|name| !op.params.iter().any(|p| p.rust_name == *name))
+        .unwrap_or("body_value")
+        .to_owned()
+}
+
 fn into_value(ty: &crate::ir::TypeRef) -> TokenStream {
     if takes_into(ty) {
         quote!(value.into())
