@@ -99,6 +99,7 @@ pub fn lower(
         examples,
         skipped: lowerer.skipped,
         digests,
+        type_index: TypeIndex::default(),
     })
 }
 
