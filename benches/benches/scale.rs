@@ -14,7 +14,8 @@
 //!
 //! Output: one line per size, then the time per operation of each stage
 //! at every size relative to the smallest size >= 100 (the ratio
-//! `.ci/scale` checks). A bench binary rather than criterion: peak memory
+//! `.ci/scale` checks). `--child N [--lower-only]` runs one size in this
+//! process (for a profiler: `valgrind --tool=callgrind`). A bench binary rather than criterion: peak memory
 //! needs a process per measurement, and a 10,000-operation run is too long
 //! for criterion's sampling.
 
@@ -30,8 +31,9 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// One size, in this process: prints `n lower render total bytes peak`.
-fn child(n: usize, runs: usize) {
+/// One size, in this process: prints `n lower render total bytes peak`
+/// (with `lower_only`, rendering is skipped: for profiling lowering).
+fn child(n: usize, runs: usize, lower_only: bool) {
     let text = scale_spec(n);
     let (mut lower, mut render_t, mut total) = (vec![], vec![], vec![]);
     let mut bytes = 0;
@@ -39,6 +41,13 @@ fn child(n: usize, runs: usize) {
         let started = Instant::now();
         let api = lower_spec("scale.yaml", black_box(&text), "scale", true).expect("lowers");
         let lowered = started.elapsed();
+        if lower_only {
+            drop(black_box(api));
+            lower.push(lowered);
+            render_t.push(Duration::ZERO);
+            total.push(lowered);
+            continue;
+        }
         let files = render::render(&api, &CrateMode::Workspace);
         let all = started.elapsed();
         bytes = files.values().map(String::len).sum::<usize>();
@@ -67,7 +76,8 @@ fn main() {
     let runs: Option<usize> = value("--runs").map(|r| r.parse().expect("--runs R"));
     if let Some(n) = value("--child") {
         let n: usize = n.parse().expect("--child N");
-        child(n, runs.unwrap_or(if n > 1_000 { 1 } else { 3 }));
+        let lower_only = args.iter().any(|a| a == "--lower-only");
+        child(n, runs.unwrap_or(if n > 1_000 { 1 } else { 3 }), lower_only);
         return;
     }
     let sizes: Vec<usize> = args
