@@ -264,7 +264,7 @@ pub fn check_value(
 /// Checks `value` against the named type `name`.
 fn check_named(api: &Api, name: &str, value: &Value, at: &str, out: &mut Vec<(String, String)>) {
     let mut fail = |problem: String| out.push((at.to_owned(), problem));
-    let Some(def) = api.types.iter().find(|t| t.name == name) else {
+    let Some(def) = api.type_named(name) else {
         return;
     };
     match &def.kind {

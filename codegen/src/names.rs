@@ -1,6 +1,6 @@
 //! Rust names: always valid identifiers, stable, and unique within a scope.
 
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
@@ -89,9 +89,26 @@ pub fn screaming(raw: &str) -> String {
 }
 
 /// Names handed out in one scope; a taken name gets a numeric suffix.
+///
+/// Claiming is O(1) amortised however many names share a base: the scope
+/// remembers, per suffixed stem, the lowest number that may still be free.
+/// Between [`Scope::begin`] and [`Scope::commit`] or [`Scope::rollback`]
+/// it journals its changes, so that a failed trial can be undone without
+/// copying the scope.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
-    taken: BTreeSet<String>,
+    taken: HashSet<String>,
+    /// Per stem (`base` plus separator): every `stem{k}` with
+    /// `2 <= k < next[stem]` is taken.
+    next: HashMap<String, u64>,
+    journal: Option<Vec<Undo>>,
+}
+
+/// What [`Scope::rollback`] undoes.
+#[derive(Debug, Clone)]
+enum Undo {
+    Took(String),
+    Next(String, Option<u64>),
 }
 
 impl Scope {
@@ -99,12 +116,15 @@ impl Scope {
     pub fn with_reserved(reserved: &[&str]) -> Self {
         Scope {
             taken: reserved.iter().map(|s| (*s).to_owned()).collect(),
+            ..Scope::default()
         }
     }
 
-    /// `name`, or `name2`, `name3`... (`name_2` for snake_case names).
+    /// `name`, or `name2`, `name3`... (`name_2` for snake_case names): the
+    /// lowest free one.
     pub fn claim(&mut self, name: String) -> String {
-        if self.taken.insert(name.clone()) {
+        if !self.taken.contains(&name) {
+            self.take(name.clone());
             return name;
         }
         // snake_case names get `_2`; CamelCase ones (even `Self_`) `2`.
@@ -113,11 +133,52 @@ impl Scope {
         } else {
             "_"
         };
-        let base = name.trim_end_matches('_');
-        (2..)
-            .map(|n| format!("{base}{sep}{n}"))
-            .find(|candidate| self.taken.insert(candidate.clone()))
-            .expect("an unbounded range always yields a free name")
+        let stem = format!("{}{sep}", name.trim_end_matches('_'));
+        let from = self.next.get(&stem).copied().unwrap_or(2);
+        let (n, candidate) = (from..)
+            .map(|n| (n, format!("{stem}{n}")))
+            .find(|(_, candidate)| !self.taken.contains(candidate))
+            .expect("an unbounded range always yields a free name");
+        let before = self.next.insert(stem.clone(), n + 1);
+        if let Some(journal) = &mut self.journal {
+            journal.push(Undo::Next(stem, before));
+        }
+        self.take(candidate.clone());
+        candidate
+    }
+
+    fn take(&mut self, name: String) {
+        if let Some(journal) = &mut self.journal {
+            journal.push(Undo::Took(name.clone()));
+        }
+        self.taken.insert(name);
+    }
+
+    /// Starts journaling claims (a trial): [`Scope::rollback`] undoes them.
+    pub fn begin(&mut self) {
+        self.journal = Some(Vec::new());
+    }
+
+    /// Keeps the claims made since [`Scope::begin`].
+    pub fn commit(&mut self) {
+        self.journal = None;
+    }
+
+    /// Undoes every claim made since [`Scope::begin`].
+    pub fn rollback(&mut self) {
+        for undo in self.journal.take().unwrap_or_default().into_iter().rev() {
+            match undo {
+                Undo::Took(name) => {
+                    self.taken.remove(&name);
+                }
+                Undo::Next(stem, Some(n)) => {
+                    self.next.insert(stem, n);
+                }
+                Undo::Next(stem, None) => {
+                    self.next.remove(&stem);
+                }
+            }
+        }
     }
 }
 
@@ -191,5 +252,38 @@ mod tests {
         assert_eq!(scope.claim("Self_".into()), "Self2");
         assert_eq!(scope.claim("V2fa".into()), "V2fa");
         assert_eq!(scope.claim("V2fa".into()), "V2fa2");
+    }
+
+    #[test]
+    fn many_same_names_stay_lowest_free_and_trials_roll_back() {
+        let mut scope = Scope::with_reserved(&["data_3"]);
+        assert_eq!(scope.claim("data".into()), "data");
+        assert_eq!(scope.claim("data".into()), "data_2");
+        // `data_3` is reserved: skipped, and remembered as taken.
+        assert_eq!(scope.claim("data".into()), "data_4");
+        // A name spelled like a suffixed one takes its slot...
+        assert_eq!(scope.claim("data_5".into()), "data_5");
+        // ...and the next suffix skips it (`data_` shares the stem).
+        assert_eq!(scope.claim("data_".into()), "data_");
+        assert_eq!(scope.claim("data_".into()), "data_6");
+        scope.begin();
+        assert_eq!(scope.claim("data".into()), "data_7");
+        assert_eq!(scope.claim("fresh".into()), "fresh");
+        scope.rollback();
+        // Nothing of the trial is left.
+        assert_eq!(scope.claim("data".into()), "data_7");
+        assert_eq!(scope.claim("fresh".into()), "fresh");
+        scope.begin();
+        assert_eq!(scope.claim("data".into()), "data_8");
+        scope.commit();
+        scope.rollback();
+        assert_eq!(scope.claim("data".into()), "data_9");
+        // Each claim of one base is constant work: 20,000 of them finish
+        // in well under a second even in a debug build (a scan from 2
+        // would make 200 million lookups).
+        for _ in 0..20_000 {
+            scope.claim("Item".into());
+        }
+        assert_eq!(scope.claim("Item".into()), "Item20001");
     }
 }

@@ -5,6 +5,9 @@
 //! reads it and cannot fail. Operations (parameters, bodies, answers,
 //! paging) are in `operation.rs`, named types in `types.rs`.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 mod operation;
 mod types;
 
@@ -59,6 +62,46 @@ pub struct Api {
     /// (`x-dialtone-digest`): their type gets a constructor from the user
     /// name and password.
     pub digests: Vec<Digest>,
+    /// [`Api::type_named`]'s index, built on first use.
+    pub type_index: TypeIndex,
+}
+
+impl Api {
+    /// The type named `name`: through an index, so that rendering, which
+    /// looks a type up for every field that names one, stays linear.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
+        let index = self.type_index.0.get_or_init(|| {
+            let mut index = HashMap::with_capacity(self.types.len());
+            for (i, t) in self.types.iter().enumerate() {
+                // The first of equal names, as a scan would find.
+                index.entry(t.name.clone()).or_insert(i);
+            }
+            index
+        });
+        // Checked, so that `types` changed after the index was built
+        // never gives a wrong answer: a stale entry falls back to a scan.
+        match index.get(name).and_then(|&i| self.types.get(i)) {
+            Some(t) if t.name == name => Some(t),
+            _ => self.types.iter().find(|t| t.name == name),
+        }
+    }
+}
+
+/// An index of [`Api::types`] by name. Equal to any other, and shown
+/// without its contents: it only caches what `types` holds.
+#[derive(Clone, Default)]
+pub struct TypeIndex(OnceLock<HashMap<String, usize>>);
+
+impl PartialEq for TypeIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for TypeIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TypeIndex")
+    }
 }
 
 /// A vendor rate-limit group (a variant of the generated `RateLimitGroup`).

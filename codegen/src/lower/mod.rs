@@ -102,6 +102,7 @@ pub fn lower(
         examples,
         skipped: lowerer.skipped,
         digests,
+        type_index: TypeIndex::default(),
     })
 }
 

@@ -14,12 +14,31 @@ use crate::ir::*;
 use crate::names::{Scope, camel, snake};
 
 /// The names operations claim: client methods, builder types and example
-/// tests. Cloned before each operation, kept only if it lowers.
-#[derive(Clone)]
+/// tests. Journaled during each operation, rolled back if it is skipped.
 struct Names {
     methods: Scope,
     builders: Scope,
     examples: Scope,
+}
+
+impl Names {
+    fn begin(&mut self) {
+        self.methods.begin();
+        self.builders.begin();
+        self.examples.begin();
+    }
+
+    fn commit(&mut self) {
+        self.methods.commit();
+        self.builders.commit();
+        self.examples.commit();
+    }
+
+    fn rollback(&mut self) {
+        self.methods.rollback();
+        self.builders.rollback();
+        self.examples.rollback();
+    }
 }
 
 /// One operation of a path item, as the spec has it.
@@ -73,16 +92,18 @@ impl<'a> Lowerer<'a> {
                     op,
                     pointer: pointer.clone(),
                 };
-                // Lowered on a copy of the name scopes and examples, so that
-                // a skipped operation leaves no trace.
-                let mut trial = names.clone();
+                // Lowered as a trial of the name scopes and examples, so
+                // that a skipped operation leaves no trace (undone rather
+                // than copied: a copy per operation is quadratic).
+                names.begin();
                 let examples_before = examples.len();
-                match self.operation_and_batch(input, &mut trial, &mut examples) {
+                match self.operation_and_batch(input, &mut names, &mut examples) {
                     Ok(ops) => {
                         operations.extend(ops);
-                        names = trial;
+                        names.commit();
                     }
                     Err(err) => {
+                        names.rollback();
                         examples.truncate(examples_before);
                         self.skip_operation(err, &pointer)?;
                     }

@@ -313,7 +313,7 @@ fn example_arg(api: &Api, example: Option<&Value>, ty: &TypeRef) -> String {
         (TypeRef::Bool, _) => "true".to_owned(),
         (TypeRef::Array(..), _) => "Vec::new()".to_owned(),
         (TypeRef::Named(name), _) => {
-            let def = api.types.iter().find(|t| t.name == *name);
+            let def = api.type_named(name);
             match def.map(|t| &t.kind) {
                 // Open enums take their wire value.
                 Some(crate::ir::TypeKind::Enum { variants }) => {

@@ -57,13 +57,19 @@ pub fn render(api: &Api, mode: &CrateMode) -> BTreeMap<String, String> {
         "src/client.rs".to_owned(),
         rust_file(api, client::render(api)),
     );
+    // The two files that grow with the spec are rendered and formatted
+    // an item at a time, on both cores.
     files.insert(
         "src/operations.rs".to_owned(),
-        rust_file(api, operation::render(api)),
+        rust_file_items(api, operation::head(api), api.operations.len(), |i| {
+            operation::render_op(api, &api.operations[i])
+        }),
     );
     files.insert(
         "src/types.rs".to_owned(),
-        rust_file(api, types::render(api)),
+        rust_file_items(api, types::head(), api.types.len(), |i| {
+            types::render_type(api, &api.types[i])
+        }),
     );
     if !api.patterns.is_empty() {
         files.insert(
@@ -92,13 +98,78 @@ pub(crate) fn header_lines(api: &Api) -> [String; 2] {
 }
 
 fn rust_file(api: &Api, tokens: TokenStream) -> String {
+    with_header(api, &format_tokens(tokens))
+}
+
+fn with_header(api: &Api, text: &str) -> String {
+    let [a, b] = header_lines(api);
+    format!("// {a}\n// {b}\n\n{}", space_items(text))
+}
+
+/// Parses and formats a file, or some items of one.
+fn format_tokens(tokens: TokenStream) -> String {
     let file: syn::File =
         syn::parse2(tokens).expect("rendered tokens always form a valid Rust file");
-    let [a, b] = header_lines(api);
-    format!(
-        "// {a}\n// {b}\n\n{}",
-        space_items(&prettyplease::unparse(&file))
-    )
+    prettyplease::unparse(&file)
+}
+
+/// Items rendered in parallel below this count gain less than a thread costs.
+const PARALLEL_FROM: usize = 64;
+/// Rendering uses at most this many threads.
+const MAX_THREADS: usize = 2;
+
+/// A file of `head` (inner docs, imports) then `count` items, item `i`
+/// rendered by `item(i)`. Each item is parsed and formatted on its own and
+/// its trees dropped before the next, so that memory holds the text, not
+/// the syntax trees, of the file; prettyplease formats a file as its items
+/// one after the other, so the text is the same as formatting the whole.
+/// Items are split into contiguous runs, one per thread (at most
+/// [`MAX_THREADS`], on threads with the generator's stack size), and the
+/// runs joined in order: the output does not depend on the threads.
+fn rust_file_items(
+    api: &Api,
+    head: TokenStream,
+    count: usize,
+    item: impl Fn(usize) -> TokenStream + Sync,
+) -> String {
+    let run = |range: std::ops::Range<usize>| -> String {
+        range.map(|i| format_tokens(item(i))).collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_THREADS);
+    let mut text = format_tokens(head);
+    if threads < 2 || count < PARALLEL_FROM {
+        text.push_str(&run(0..count));
+    } else {
+        let chunk = count.div_ceil(threads);
+        let run = &run;
+        let parts: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let range = (t * chunk).min(count)..((t + 1) * chunk).min(count);
+                    std::thread::Builder::new()
+                        .name("dialtone-render".to_owned())
+                        .stack_size(crate::limits::STACK_BYTES)
+                        .spawn_scoped(scope, {
+                            let range = range.clone();
+                            move || run(range)
+                        })
+                        .map_err(|_| range)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    // No thread to be had: this run on this one.
+                    Err(range) => run(range),
+                })
+                .collect()
+        });
+        text.extend(parts);
+    }
+    with_header(api, &text)
 }
 
 /// prettyplease puts no blank line between items; add one after every

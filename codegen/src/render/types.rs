@@ -7,8 +7,16 @@ use super::{arg_type, docs_or, needs_checks, rust_type, takes_into, validate_stm
 use crate::escape;
 use crate::ir::{Api, Field, TextFormat, TypeDef, TypeKind, UnionVariant, Variant};
 
-pub(super) fn render(api: &Api) -> TokenStream {
-    let items = api.types.iter().map(|t| match &t.kind {
+/// The file's head: its docs.
+pub(super) fn head() -> TokenStream {
+    quote! {
+        //! The models of the API: one type per schema of the spec.
+    }
+}
+
+/// One type (and its impls): the file's items, in `api.types` order.
+pub(super) fn render_type(api: &Api, t: &TypeDef) -> TokenStream {
+    match &t.kind {
         TypeKind::Struct { fields, extra } => render_struct(api, t, fields, extra.as_deref()),
         TypeKind::Enum { variants } => render_enum(t, variants),
         TypeKind::Union { variants, tag } => render_union(api, t, variants, tag.as_deref()),
@@ -18,10 +26,6 @@ pub(super) fn render(api: &Api) -> TokenStream {
             let ty = rust_type(ty, true);
             quote! { #docs pub type #name = #ty; }
         }
-    });
-    quote! {
-        //! The models of the API: one type per schema of the spec.
-        #(#items)*
     }
 }
 

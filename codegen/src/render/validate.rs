@@ -15,7 +15,7 @@ pub(super) fn needs_checks(api: &Api, ty: &TypeRef) -> bool {
 /// both bindings in scope, returning early with the first violation.
 pub(super) fn validate_stmts(api: &Api, ty: &TypeRef) -> TokenStream {
     match ty {
-        TypeRef::Named(name) => match api.types.iter().find(|t| t.name == *name) {
+        TypeRef::Named(name) => match api.type_named(name) {
             Some(TypeDef {
                 kind: TypeKind::Alias(inner),
                 ..

@@ -16,8 +16,9 @@ use super::{arg_type, doc_attrs, error_type, rust_type, takes_into};
 use crate::escape;
 use crate::ir::{Api, Operation, Param};
 
-pub(super) fn render(api: &Api) -> TokenStream {
-    let builders = api.operations.iter().map(|op| render_op(api, op));
+/// The file's head: its docs and imports; one builder per operation
+/// ([`render_op`]) follows.
+pub(super) fn head(api: &Api) -> TokenStream {
     let uses_types = !api.types.is_empty() && !api.operations.is_empty();
     let use_types = uses_types.then(|| {
         quote!(
@@ -28,7 +29,6 @@ pub(super) fn render(api: &Api) -> TokenStream {
         //! One request builder per operation. Create them with the methods of
         //! [`crate::Client`], set optional parameters, then `.send()`.
         #use_types
-        #(#builders)*
     }
 }
 
@@ -68,7 +68,7 @@ pub(super) fn op_docs(op: &Operation) -> TokenStream {
 }
 
 /// The request builder of `op`, with the enums of its answers.
-fn render_op(api: &Api, op: &Operation) -> TokenStream {
+pub(super) fn render_op(api: &Api, op: &Operation) -> TokenStream {
     let error = error_type(api);
     let name = format_ident!("{}", op.builder_name);
     let doc = format!(
