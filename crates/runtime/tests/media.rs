@@ -92,7 +92,7 @@ async fn multipart_parts_arrive_framed_with_files_and_json() {
 }
 
 #[tokio::test]
-async fn forms_nest_and_raw_bodies_keep_their_media_type() {
+async fn forms_explode_and_raw_bodies_keep_their_media_type() {
     let client = client().await;
     let form = json!({"To": "+1555", "MediaUrl": ["a", "b"], "meta": {"k": "v w"}, "gone": null});
     let got: Value = client
@@ -102,7 +102,7 @@ async fn forms_nest_and_raw_bodies_keep_their_media_type() {
     assert_eq!(got["content_type"], "application/x-www-form-urlencoded");
     assert_eq!(
         got["body"],
-        "To=%2B1555&MediaUrl%5B0%5D=a&MediaUrl%5B1%5D=b&meta%5Bk%5D=v+w"
+        "To=%2B1555&MediaUrl=a&MediaUrl=b&k=v+w"
     );
 
     let got: Value = client
