@@ -100,10 +100,7 @@ async fn forms_explode_and_raw_bodies_keep_their_media_type() {
         .await
         .unwrap();
     assert_eq!(got["content_type"], "application/x-www-form-urlencoded");
-    assert_eq!(
-        got["body"],
-        "To=%2B1555&MediaUrl=a&MediaUrl=b&k=v+w"
-    );
+    assert_eq!(got["body"], "To=%2B1555&MediaUrl=a&MediaUrl=b&k=v+w");
 
     let got: Value = client
         .send_json::<Value, Value>(
