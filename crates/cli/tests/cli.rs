@@ -129,7 +129,7 @@ fn a_generated_crate_names_the_runtime_by_version_and_no_path_of_this_machine() 
     assert_eq!(code(&run), 0, "{}", text(&run.stderr));
     let stdout = text(&run.stdout);
     assert!(
-        stdout.contains("petstore: 3 operations generated, 0 skipped"),
+        stdout.contains("petstore: 4 operations generated, 0 skipped"),
         "{stdout}"
     );
     let manifest = fs::read_to_string(out.join("Cargo.toml")).unwrap();

@@ -40,6 +40,18 @@ async fn the_included_client_speaks_its_spec() {
     let pet = client.get_pet("rex1").send().await.unwrap();
     assert_eq!(pet.species, Species::Dog);
 
+    // A binary answer, streamed: chunks as they arrive, with the status
+    // and headers.
+    let photo = client.get_pet_photo("rex1").send_stream().await.unwrap();
+    assert_eq!(photo.status(), 200);
+    assert_eq!(photo.headers()["content-type"], "image/png");
+    let mut stream = photo.into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next_chunk().await {
+        bytes.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(bytes, b"not-really-a-png");
+
     // What the spec forbids is refused before anything is sent.
     let err = client.get_pet("../elsewhere").send().await.unwrap_err();
     assert!(matches!(err, petstore::Error::InvalidRequest(_)), "{err:?}");
