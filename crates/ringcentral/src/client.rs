@@ -115,7 +115,7 @@ impl Client {
     ///
     /// `GET /restapi/v1.0/account/{accountId}/call-monitoring-groups` (operationId `listCallMonitoringGroups`).
     ///
-    /// Response headers: `X-Rate-Limit-Group`, `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` (read them with `send_raw`).
+    /// Response headers: `X-Rate-Limit-Group`, `X-Rate-Limit-Limit`, `X-Rate-Limit-Remaining`, `X-Rate-Limit-Window` (read them with `send_with_meta`).
     pub fn list_call_monitoring_groups(
         &self,
         account_id: impl Into<String>,

@@ -63,7 +63,7 @@ impl Client {
     ///
     /// `POST /access_token` (operationId `createAccessToken`).
     ///
-    /// Response headers: `trackingId` (read them with `send_raw`).
+    /// Response headers: `trackingId` (read them with `send_with_meta`).
     pub fn create_access_token(
         &self,
         body: types::AccessTokenRequest,
@@ -77,7 +77,7 @@ impl Client {
     ///
     /// `GET /people/{personId}/features/monitoring` (operationId `getMonitoringSettingsPerson`).
     ///
-    /// Response headers: `trackingId` (read them with `send_raw`).
+    /// Response headers: `trackingId` (read them with `send_with_meta`).
     pub fn get_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,
@@ -91,7 +91,7 @@ impl Client {
     ///
     /// `PUT /people/{personId}/features/monitoring` (operationId `updateMonitoringSettingsPerson`).
     ///
-    /// Response headers: `trackingId` (read them with `send_raw`).
+    /// Response headers: `trackingId` (read them with `send_with_meta`).
     pub fn update_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,

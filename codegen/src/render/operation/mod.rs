@@ -59,8 +59,15 @@ pub(super) fn op_docs(op: &Operation) -> TokenStream {
             .iter()
             .map(|h| escape::code(h))
             .collect();
+        // The method that returns the headers with the typed answer, where
+        // the builder has one (see `send::send_meta`).
+        let with = match &op.success {
+            crate::ir::Success::Json { .. } | crate::ir::Success::Empty => "send_with_meta",
+            crate::ir::Success::Bytes => "send_stream",
+            _ => "send_raw",
+        };
         text.push_str(&format!(
-            "\n\nResponse headers: {} (read them with `send_raw`).",
+            "\n\nResponse headers: {} (read them with `{with}`).",
             names.join(", ")
         ));
     }
