@@ -342,7 +342,10 @@ impl Job {
 
     /// Parses and lowers; also returns the spec's `x-dialtone-crate`.
     fn lower(&self) -> Result<(ir::Api, Option<Value>), Error> {
-        self.lower_document().map(|(api, ext, _)| (api, ext))
+        self.lower_document().map(|(mut api, ext, _)| {
+            lint::leave_out_invalid_examples(&mut api);
+            (api, ext)
+        })
     }
 
     /// [`Job::lower`], keeping the typed document (the linter reads it).

@@ -752,3 +752,90 @@ paths:
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn examples_that_contradict_their_schema_are_listed_not_tested() {
+    let text = spec(
+        "",
+        r#"  /calls:
+    post:
+      operationId: createCall
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema: {$ref: '#/components/schemas/NewCall'}
+            examples:
+              ring: {value: {To: '+1555', Timeout: '30', Record: 'true'}}
+      responses:
+        '201':
+          description: The call.
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Call'}
+              examples:
+                good: {value: {sid: CA1, status: queued}}
+                price_as_text: {value: {sid: CA2, status: queued, price: '0'}}
+                unknown_status: {value: {sid: CA3, status: parked}}
+                null_direction: {value: {sid: CA4, status: queued, direction: null}}
+"#,
+        r#"    NewCall:
+      type: object
+      required: [To]
+      properties:
+        To: {type: string}
+        Timeout: {type: integer, minimum: 1}
+        Record: {type: boolean}
+    Call:
+      type: object
+      required: [sid, status]
+      properties:
+        sid: {type: string}
+        status: {type: string, enum: [queued, completed]}
+        price: {type: number}
+        direction: {type: string, enum: [inbound, outbound]}
+"#,
+    );
+    // Strict generation still succeeds: a bad example changes no API.
+    let generated = generate(
+        "fragment.yaml",
+        &text,
+        "fragment",
+        &CrateMode::Workspace,
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let skipped = &generated.files["SKIPPED.md"];
+    let tests = &generated.files["tests/examples.rs"];
+    for (name, pointer, problem) in [
+        (
+            "price_as_text",
+            "/price_as_text/value/price",
+            "expected a number, found a string",
+        ),
+        (
+            "unknown_status",
+            "/unknown_status/value/status",
+            "\"parked\" is not one of the values",
+        ),
+        (
+            "null_direction",
+            "/null_direction/value/direction",
+            "expected a string, found null",
+        ),
+    ] {
+        assert!(skipped.contains(pointer), "{pointer}\n{skipped}");
+        assert!(skipped.contains(problem), "{problem}\n{skipped}");
+        assert!(
+            !tests.contains(&format!("fn create_call_201_{name}")),
+            "{tests}"
+        );
+    }
+    assert!(tests.contains("fn create_call_201_good"), "{tests}");
+    // A form carries text: its example is tested with the typed values a
+    // client sends (`"30"` -> 30, `"true"` -> true), not listed as a defect.
+    assert!(!skipped.contains("/ring/"), "{skipped}");
+    assert!(tests.contains("fn create_call_request_ring"), "{tests}");
+    assert!(tests.contains(r#"\"Timeout\":30"#), "{tests}");
+    assert!(tests.contains(r#"\"Record\":true"#), "{tests}");
+}

@@ -159,12 +159,16 @@ pub enum SkipUnit {
     Schema,
     /// A keyword that is ignored (e.g. `not`); nothing is left out.
     Ignored,
+    /// An example that does not match its schema (a defect of the spec):
+    /// left out of the generated crate's tests, nothing else changes.
+    Example,
 }
 
 impl SkipUnit {
-    /// Whether `--strict` refuses it (everything but ignored keywords).
+    /// Whether `--strict` refuses it (everything but ignored keywords and
+    /// examples left out of the tests: neither changes the API).
     pub fn is_skip(self) -> bool {
-        self != SkipUnit::Ignored
+        !matches!(self, SkipUnit::Ignored | SkipUnit::Example)
     }
 
     /// A word for summaries.
@@ -174,6 +178,7 @@ impl SkipUnit {
             SkipUnit::Parameter => "parameter",
             SkipUnit::Schema => "schema as JSON",
             SkipUnit::Ignored => "ignored",
+            SkipUnit::Example => "example left out of the tests",
         }
     }
 }

@@ -155,6 +155,10 @@ pub(super) fn skipped(api: &Api) -> String {
         ),
         (SkipUnit::Schema, "Schemas decoded as `serde_json::Value`"),
         (SkipUnit::Ignored, "Ignored (nothing is left out)"),
+        (
+            SkipUnit::Example,
+            "Examples that do not match their schema (spec defects, left out of `tests/examples.rs`)",
+        ),
     ] {
         let items: Vec<_> = api.skipped.iter().filter(|s| s.unit == unit).collect();
         if items.is_empty() {

@@ -626,6 +626,10 @@ pub fn summary(planned: &PlannedCrate, label: &str) -> String {
         (SkipUnit::Parameter, "parameter(s) left out"),
         (SkipUnit::Schema, "schema(s) decoded as serde_json::Value"),
         (SkipUnit::Ignored, "keyword(s) ignored"),
+        (
+            SkipUnit::Example,
+            "invalid example(s) left out of the tests",
+        ),
     ] {
         let n = count(unit);
         if n > 0 {
