@@ -192,14 +192,21 @@ fn must_compile(user: &str) -> bool {
 
 /// Generates the crate of `spec` (once per distinct text) and returns its
 /// folder and package name.
-fn crate_of(spec: &Path, made: &mut BTreeMap<String, (PathBuf, String)>) -> (PathBuf, String) {
+/// The crate generated from `spec`, made once per test. `scope` names the
+/// test: tests run in parallel, so each writes its crates into a folder of
+/// its own (a shared one let one test overwrite the other's crates).
+fn crate_of(
+    spec: &Path,
+    scope: &str,
+    made: &mut BTreeMap<String, (PathBuf, String)>,
+) -> (PathBuf, String) {
     let text = std::fs::read_to_string(spec).unwrap();
     // The comment line names the case; the rest is the spec.
     let body: String = text.lines().skip(1).collect::<Vec<_>>().join("\n");
     if let Some(found) = made.get(&body) {
         return found.clone();
     }
-    let package = format!("widgets-{}", made.len());
+    let package = format!("widgets-{scope}-{}", made.len());
     let dir = root().join("target/changes/crates").join(&package);
     let generated = Generator::new(spec)
         .name("widgets")
@@ -315,8 +322,8 @@ fn compile_proofs_agree_with_the_report() {
         } else {
             assert_eq!(rust, Some(Impact::Breaking), "{case_name}: {report:#?}");
         }
-        let old = crate_of(&case.join("old.yaml"), &mut made);
-        let new = crate_of(&case.join("new.yaml"), &mut made);
+        let old = crate_of(&case.join("old.yaml"), "compile", &mut made);
+        let new = crate_of(&case.join("new.yaml"), "compile", &mut made);
         let against_old = user_crate(&case_name, "old", &user, &old);
         let against_new = user_crate(&case_name, "new", &user, &new);
         if let Err(err) = cargo_check(&against_old) {
@@ -408,8 +415,8 @@ fn behaviour_proofs_agree_with_the_report() {
             !same,
             "{case_name}: {report:#?}"
         );
-        let old = crate_of(&case.join("old.yaml"), &mut made);
-        let new = crate_of(&case.join("new.yaml"), &mut made);
+        let old = crate_of(&case.join("old.yaml"), "behaviour", &mut made);
+        let new = crate_of(&case.join("new.yaml"), "behaviour", &mut made);
         let test_args = ["test", "--quiet", "--offline", "--test", "behaviour"];
         let build_args = [
             "test",
