@@ -211,7 +211,7 @@ fn form_typed(api: &Api, ty: &TypeRef, value: &Value, depth: usize) -> Value {
     match (ty, value) {
         (TypeRef::Bool, Value::String(s)) => s.parse::<bool>().map_or(value.clone(), Value::Bool),
         (TypeRef::Integer { .. }, Value::String(s)) => {
-            s.parse::<i64>().map_or(value.clone(), |n| Value::from(n))
+            s.parse::<i64>().map_or(value.clone(), Value::from)
         }
         (TypeRef::Number(_), Value::String(s)) => s
             .parse::<f64>()

@@ -17,6 +17,7 @@
 use std::collections::BTreeMap;
 
 use proc_macro2::{Group, Ident, Punct, Spacing, Span, TokenStream, TokenTree};
+use quote::ToTokens;
 use syn::visit_mut::{self, VisitMut};
 
 use crate::escape;
@@ -35,6 +36,7 @@ pub(crate) fn module(api: &Api, files: &BTreeMap<String, String>) -> String {
     }
     let mut items = lib.items;
     inline_modules(&mut items, files, "src", &allows);
+    drop_feature_gated(&mut items);
     // Included in a binary or a private module, the parts of the API a
     // program does not call would each be a warning.
     let unused: syn::Attribute = syn::parse_quote!(#[allow(dead_code, unused_imports)]);
@@ -59,6 +61,26 @@ pub(crate) fn module(api: &Api, files: &BTreeMap<String, String>) -> String {
         escape::comment(&api.crate_name),
         prettyplease::unparse(&file)
     )
+}
+
+/// Removes the items a crate's own Cargo features switch on (the typed
+/// date and id accessors, `#[cfg(feature = "time")]`): a module included
+/// in someone's crate has no features of its own, and theirs mean other
+/// things (rustc's `unexpected_cfgs` would warn on every one).
+fn drop_feature_gated(items: &mut Vec<syn::Item>) {
+    items.retain_mut(|item| {
+        if let syn::Item::Mod(m) = item
+            && let Some((_, inner)) = &mut m.content
+        {
+            drop_feature_gated(inner);
+        }
+        let gated = item_attrs(item).is_some_and(|attrs| {
+            attrs.iter().any(|a| {
+                a.path().is_ident("cfg") && a.to_token_stream().to_string().contains("feature")
+            })
+        });
+        !gated
+    });
 }
 
 fn item_attrs(item: &mut syn::Item) -> Option<&mut Vec<syn::Attribute>> {

@@ -1863,6 +1863,7 @@ async fn every_corpus_operation_against_the_mock() {
         "hostile-kronos.yaml",
         "link-paging.yaml",
         "nullable.yaml",
+        "examples.yaml",
     ];
     let listed: Vec<String> =
         std::fs::read_dir(format!("{}/../../tests/corpus", env!("CARGO_MANIFEST_DIR")))
