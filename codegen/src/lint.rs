@@ -137,7 +137,8 @@ pub fn lint_source(
     }
 
     for example in &api.examples {
-        for (pointer, problem) in example_problems(&api, example) {
+        let value = example_value(&api, example);
+        for (pointer, problem) in example_problems(&api, example, &value) {
             push(
                 pointer,
                 format!("example does not match its schema: {problem}"),
@@ -147,20 +148,24 @@ pub fn lint_source(
     Ok(out)
 }
 
-/// What is wrong with `example` against its schema: (pointer into the
-/// spec, problem). A form example's text values are read as the scalars
-/// their schema says first (a form carries only text).
-fn example_problems(api: &Api, example: &Example) -> Vec<(String, String)> {
-    let mut problems = Vec::new();
-    let value = if example
+/// `example`'s value as a client holds it: a form example's text values
+/// read as the scalars their schema says (a form carries only text).
+fn example_value(api: &Api, example: &Example) -> Value {
+    if example
         .pointer
         .contains("/application~1x-www-form-urlencoded/")
     {
         form_typed(api, &example.ty, &example.value, 0)
     } else {
         example.value.clone()
-    };
-    check_value(api, &example.ty, &value, "", &mut problems);
+    }
+}
+
+/// What is wrong with `value`, the value of `example` (see
+/// [`example_value`]), against its schema: (pointer into the spec, problem).
+fn example_problems(api: &Api, example: &Example, value: &Value) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    check_value(api, &example.ty, value, "", &mut problems);
     // `examples/<key>` holds the value under `value`; `example` is it.
     let base = if example.pointer.ends_with("/example") {
         example.pointer.clone()
@@ -181,15 +186,10 @@ fn example_problems(api: &Api, example: &Example) -> Vec<(String, String)> {
 pub(crate) fn leave_out_invalid_examples(api: &mut Api) {
     let examples = std::mem::take(&mut api.examples);
     for mut example in examples {
-        let problems = example_problems(api, &example);
-        match problems.into_iter().next() {
+        let value = example_value(api, &example);
+        match example_problems(api, &example, &value).into_iter().next() {
             None => {
-                if example
-                    .pointer
-                    .contains("/application~1x-www-form-urlencoded/")
-                {
-                    example.value = form_typed(api, &example.ty, &example.value, 0);
-                }
+                example.value = value;
                 api.examples.push(example);
             }
             Some((pointer, problem)) => api.skipped.push(Skipped {

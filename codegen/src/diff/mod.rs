@@ -404,9 +404,7 @@ impl Cx<'_> {
             );
         }
         let pointer_of = |api: &Api, name: &str| {
-            api.types
-                .iter()
-                .find(|t| t.name == name)
+            api.type_named(name)
                 .map_or_else(|| "/components/schemas".to_owned(), |t| t.pointer.clone())
         };
         for d in &old.digests {

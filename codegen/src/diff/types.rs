@@ -256,7 +256,7 @@ fn op_roots(op: &crate::ir::Operation) -> (Vec<TypeRef>, Vec<TypeRef>) {
 }
 
 /// Every named type reached from `roots`.
-fn reach(by_name: &BTreeMap<&str, &TypeDef>, roots: Vec<TypeRef>) -> BTreeSet<String> {
+fn reach(api: &Api, roots: Vec<TypeRef>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut stack = roots;
     // Each named type is expanded once: bounded by the number of types.
@@ -266,7 +266,7 @@ fn reach(by_name: &BTreeMap<&str, &TypeDef>, roots: Vec<TypeRef>) -> BTreeSet<St
                 if !seen.insert(n.clone()) {
                     continue;
                 }
-                match by_name.get(n.as_str()).map(|t| &t.kind) {
+                match api.type_named(&n).map(|t| &t.kind) {
                     Some(TypeKind::Struct { fields, .. }) => {
                         stack.extend(fields.iter().map(|f| f.ty.clone()))
                     }
@@ -286,13 +286,11 @@ fn reach(by_name: &BTreeMap<&str, &TypeDef>, roots: Vec<TypeRef>) -> BTreeSet<St
 
 /// The operations that send or answer with each named type.
 fn users(api: &Api) -> BTreeMap<String, BTreeSet<String>> {
-    let by_name: BTreeMap<&str, &TypeDef> =
-        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for op in &api.operations {
         let (mut roots, responses) = op_roots(op);
         roots.extend(responses);
-        for name in reach(&by_name, roots) {
+        for name in reach(api, roots) {
             out.entry(name).or_default().insert(op.id.clone());
         }
     }
@@ -300,8 +298,6 @@ fn users(api: &Api) -> BTreeMap<String, BTreeSet<String>> {
 }
 
 fn directions(api: &Api) -> BTreeMap<String, Dir> {
-    let by_name: BTreeMap<&str, &TypeDef> =
-        api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut requests = Vec::new();
     let mut responses = Vec::new();
     for op in &api.operations {
@@ -312,8 +308,8 @@ fn directions(api: &Api) -> BTreeMap<String, Dir> {
     if let Some(t) = &api.error_type {
         responses.push(t.clone());
     }
-    let req = reach(&by_name, requests);
-    let resp = reach(&by_name, responses);
+    let req = reach(api, requests);
+    let resp = reach(api, responses);
     let mut out = BTreeMap::new();
     for t in &api.types {
         let dir = match (req.contains(&t.name), resp.contains(&t.name)) {
