@@ -75,7 +75,7 @@
 //! | `x-dialtone-auth: {kind: oauth2, token: opId, revoke?: opId}` | security scheme | an OAuth 2.0 token endpoint: an `oauth(client_id, client_secret, grant)` builder method (the runtime's `tokens::OAuth2`); the client id and secret go as HTTP Basic auth when the token operation's security is an HTTP Basic scheme (RingCentral), else in the form body (Webex). |
 //! | `x-dialtone-batch: {param, max, status, accept, parts?: {id, status, body}}` | operation | a batch form: several ids joined by commas in path parameter `param` (at most `max`, checked before sending, the error naming `send_chunked()`), answered with status `status` in media type `accept`, one part per id (`parts` names its id, status and body; default `resourceId`, `status`, `body`): a `<method>_batch` call whose `send()` returns one `Result` per id in input order (the single form's response type, or the vendor's error for that id; the runtime's `batch::decode`), and whose `send_chunked()` splits longer lists and keeps input order. |
 //! | `x-dialtone-idempotent: true\|false` | operation | overrides what the method says about replaying: `true` for a POST that is safe to send twice (retries may resend it), `false` for a PUT that creates something new each time (Kazoo's creates and logins: never replayed once they may have reached the server). |
-//! | `x-dialtone-pagination` | operation | the paging style of a list operation, for `into_pages()`/`into_stream()`: `{style: cursor, param, next, items}` (Kazoo), `{style: page, page, per_page?, next? (present while more), total?, items}` (RingCentral `navigation.nextPage`, Yeastar `total_number`) or `{style: link-header, items}` (Webex `Link: rel="next"`, followed only on the API's origin). |
+//! | `x-dialtone-pagination` | operation | the paging style of a list operation, for `into_pages()`/`into_stream()`: `{style: cursor, param, next, items}` (Kazoo), `{style: page, page, per_page?, next? (present while more), total?, items}` (RingCentral `navigation.nextPage`, Yeastar `total_number`) , `{style: link-header, items}` (Webex `Link: rel="next"`, followed only on the API's origin) or `{style: next-url, next, items}` (a field holding the next page's URL, absolute or relative to the base URL: Twilio `next_page_uri`; followed only on the API's origin); `items` may be left out where the body is the array of items. `false` turns paging found by convention off. For a spec you cannot edit, the same values go in an overlay file (`dialtone generate --pagination FILE`, `Generator::pagination`): operationId -> value. Without it, a GET pages when a convention fits (see *Paging found by convention*). |
 //! | `x-dialtone-assumed: "why"` | anywhere | documentation only: a choice the vendor does not document. |
 //! | `x-dialtone-rate-limits: {Group: {requests: N, window: S}}` | root | client-side limits per rate-limit group (defaults of the generated builder; `no_rate_limit()` opts out). The groups, with those of `x-throttling-group`, are the generated `RateLimitGroup` enum that `rate_limit(group, ..)` takes. |
 //! | `x-dialtone-digest: {algorithm: md5, of: lowercase-user-colon-password}` | string property | the property carries the md5 hex of `lowercase(user):password` (Kazoo's user login): its struct (whose only required property it must be) gets `from_password(username, password)`, the digest computed by the runtime. |
@@ -98,6 +98,7 @@ pub mod ir;
 pub mod lint;
 mod lower;
 mod names;
+mod overlay;
 pub mod package;
 pub mod parse;
 mod read;
@@ -233,6 +234,7 @@ pub fn lower_source(
         strict,
         source: source.clone(),
         progress: None,
+        overlay: None,
     };
     on_own_stack(move || job.lower().map(|(api, _)| api))
 }
@@ -254,6 +256,7 @@ pub(crate) fn lower_document(
         strict,
         source: source.clone(),
         progress: None,
+        overlay: None,
     };
     on_own_stack(move || job.lower_document().map(|(api, _, doc)| (doc, api)))
 }
@@ -323,6 +326,8 @@ struct Job {
     strict: bool,
     source: SpecSource,
     progress: Option<Progress>,
+    /// The paging overlay ([`Generator::pagination`]).
+    overlay: Option<overlay::Overlay>,
 }
 
 impl Job {
@@ -385,13 +390,29 @@ impl Job {
             )?,
         }
         self.report(Phase::Parse);
-        let parsed = parse::parse_with(file, &self.text, &self.source, self.strict)?;
+        let mut parsed = parse::parse_with(file, &self.text, &self.source, self.strict)?;
         let merge_budget = parsed
             .properties
             .saturating_mul(limits::MERGE_FACTOR)
             .saturating_add(limits::MERGE_ALLOWANCE);
+        let placed = match &self.overlay {
+            Some(overlay) => overlay.apply(file, &mut parsed.openapi)?,
+            None => Vec::new(),
+        };
         self.report(Phase::Lower);
-        let mut api = lower::lower(file, vendor, &parsed.openapi, self.strict, merge_budget)?;
+        let overlaid: Vec<String> = placed.iter().map(|p| p.spec.clone()).collect();
+        let mut api = lower::lower(
+            file,
+            vendor,
+            &parsed.openapi,
+            self.strict,
+            merge_budget,
+            &overlaid,
+        )
+        .map_err(|err| match &self.overlay {
+            Some(overlay) => overlay.locate(&placed, err),
+            None => err,
+        })?;
         let mut skipped = parsed.skipped;
         skipped.append(&mut api.skipped);
         api.skipped = skipped;
@@ -471,6 +492,7 @@ pub fn generate_source(
         strict,
         source: source.clone(),
         progress: None,
+        overlay: None,
     };
     on_own_stack(move || job.generate())
 }
@@ -543,6 +565,7 @@ pub struct Generator {
     package: Package,
     allow: Vec<PathBuf>,
     progress: Option<Progress>,
+    pagination: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Generator {
@@ -555,6 +578,7 @@ impl std::fmt::Debug for Generator {
             .field("runtime", &self.runtime)
             .field("package", &self.package)
             .field("allow", &self.allow)
+            .field("pagination", &self.pagination)
             .finish_non_exhaustive()
     }
 }
@@ -589,6 +613,7 @@ impl Generator {
             package: Package::default(),
             allow: Vec::new(),
             progress: None,
+            pagination: None,
         }
     }
 
@@ -675,6 +700,17 @@ impl Generator {
         self
     }
 
+    /// Reads `x-dialtone-pagination` values from the overlay file at `path`
+    /// (YAML or JSON: operationId -> value, `false` for no paging), for a
+    /// spec you cannot edit; each replaces what the spec says of that
+    /// operation. An operationId the spec lacks, or a value that does not
+    /// fit, is an [`Error`] naming the overlay and the pointer in it. The
+    /// linter ([`Generator::lint`]) reads the spec alone.
+    pub fn pagination(mut self, path: impl Into<PathBuf>) -> Self {
+        self.pagination = Some(path.into());
+        self
+    }
+
     /// Calls `progress` with each [`Phase`] as it starts.
     pub fn on_progress(mut self, progress: impl Fn(Phase) + Send + Sync + 'static) -> Self {
         self.progress = Some(Arc::new(progress));
@@ -755,6 +791,10 @@ impl Generator {
             Input::File(_) => read_spec(&label, &source)?,
             Input::Text { text, .. } => text.clone(),
         };
+        let overlay = match &self.pagination {
+            Some(path) => Some(overlay::Overlay::read(path)?),
+            None => None,
+        };
         Ok(Job {
             file: label,
             text,
@@ -763,6 +803,7 @@ impl Generator {
             strict: self.strict,
             source,
             progress: self.progress.clone(),
+            overlay,
         })
     }
 

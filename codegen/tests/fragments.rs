@@ -839,3 +839,72 @@ fn examples_that_contradict_their_schema_are_listed_not_tested() {
     assert!(tests.contains(r#"\"Timeout\":30"#), "{tests}");
     assert!(tests.contains(r#"\"Record\":true"#), "{tests}");
 }
+
+/// Which operations page, and how, in a spec that declares no paging but
+/// where the conventions do or do not fit.
+#[test]
+fn paging_is_found_by_convention_only_where_it_fits() {
+    use dialtone_codegen::ir::{NextPage, PagingSource};
+    let list = |id: &str, method: &str, params: &str, schema: &str, extra: &str| {
+        format!(
+            "  /{id}:\n    {method}:\n      operationId: {id}\n{params}      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n{schema}{extra}"
+        )
+    };
+    let cursor = "      parameters:\n        - {name: cursor, in: query, schema: {type: string}}\n";
+    let token =
+        "      parameters:\n        - {name: pageToken, in: query, schema: {type: string}}\n";
+    let page = "                type: object\n                properties:\n                  items: {type: array, items: {type: string}}\n                  nextCursor: {type: string}\n";
+    let two_arrays = "                type: object\n                properties:\n                  items: {type: array, items: {type: string}}\n                  more: {type: array, items: {type: string}}\n                  next_cursor: {type: string}\n";
+    let with_url = "                type: object\n                properties:\n                  rows: {type: array, items: {type: string}}\n                  next_page_url: {type: string, nullable: true}\n";
+    let paths = [
+        list("found", "get", cursor, page, ""),
+        // nextCursor has no `cursor`-named partner here.
+        list("no_partner", "get", token, page, ""),
+        list("two_arrays", "get", cursor, two_arrays, ""),
+        list("not_a_get", "post", cursor, page, ""),
+        list("by_url", "get", "", with_url, ""),
+        list(
+            "turned_off",
+            "get",
+            cursor,
+            page,
+            "      x-dialtone-pagination: false\n",
+        ),
+        list(
+            "declared",
+            "get",
+            cursor,
+            page,
+            "      x-dialtone-pagination: {style: cursor, param: cursor, next: nextCursor, items: items}\n",
+        ),
+    ]
+    .concat();
+    let text = spec("", &paths, "    {}\n");
+    let api = dialtone_codegen::lower_spec("fragment.yaml", &text, "fragment", true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let paging = |id: &str| {
+        api.operations
+            .iter()
+            .find(|o| o.id == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .paging
+            .as_ref()
+            .map(|p| (p.source, &p.next, p.items.len()))
+    };
+    assert!(matches!(
+        paging("found"),
+        Some((PagingSource::Detected, NextPage::Cursor { .. }, 1))
+    ));
+    assert_eq!(paging("no_partner"), None);
+    assert_eq!(paging("two_arrays"), None);
+    assert_eq!(paging("not_a_get"), None);
+    assert!(matches!(
+        paging("by_url"),
+        Some((PagingSource::Detected, NextPage::Url { next }, 1)) if next[0].tri_state
+    ));
+    assert_eq!(paging("turned_off"), None);
+    assert!(matches!(
+        paging("declared"),
+        Some((PagingSource::Declared, NextPage::Cursor { .. }, 1))
+    ));
+}

@@ -1408,12 +1408,15 @@ impl Cx<'_> {
     fn paging(&mut self, o: &Operation, n: &Operation) {
         let id = &o.id;
         let item = self.item(&format!("operations::{}::pages", n.builder_name));
-        let at = At::both(
-            &format!("{}/x-dialtone-pagination", o.pointer),
-            &format!("{}/x-dialtone-pagination", n.pointer),
-            item,
-        )
-        .op(id);
+        // Declared paging is at its extension; detected paging at the
+        // operation.
+        let where_ = |op: &Operation| match &op.paging {
+            Some(p) if p.source == crate::ir::PagingSource::Declared => {
+                format!("{}/x-dialtone-pagination", op.pointer)
+            }
+            _ => op.pointer.clone(),
+        };
+        let at = At::both(&where_(o), &where_(n), item).op(id);
         match (&o.paging, &n.paging) {
             (None, None) => {}
             (None, Some(_)) => self.push(
@@ -1421,14 +1424,14 @@ impl Cx<'_> {
                 Impact::Additive,
                 Impact::Additive,
                 at,
-                format!("`{id}` now pages: `pages()` and `items()` are new"),
+                format!("`{id}` now pages: `into_pages()` and `into_stream()` are new"),
             ),
             (Some(_), None) => self.push(
                 "paging-removed",
                 Impact::Breaking,
                 Impact::Breaking,
                 at,
-                format!("`{id}` no longer pages: `pages()` and `items()` are removed"),
+                format!("`{id}` no longer pages: `into_pages()` and `into_stream()` are removed"),
             ),
             (Some(a), Some(b)) => {
                 if std::mem::discriminant(&a.next) != std::mem::discriminant(&b.next) {
@@ -1540,6 +1543,7 @@ fn show_next(n: &NextPage) -> &'static str {
         NextPage::Marked { .. } => "page number (marked)",
         NextPage::Counted { .. } => "page number (counted)",
         NextPage::Link => "`Link` header",
+        NextPage::Url { .. } => "next-page URL",
     }
 }
 

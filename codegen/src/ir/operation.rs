@@ -75,6 +75,8 @@ pub struct Paging {
     pub item: TypeRef,
     /// How the next page is asked for.
     pub next: NextPage,
+    /// Whether the spec declares it or it was found by convention.
+    pub source: PagingSource,
 }
 
 /// How the next page of a listing is asked for, and the end known.
@@ -88,6 +90,10 @@ pub enum NextPage {
         param: usize,
         /// Where the next cursor is in a page.
         next: Vec<FieldStep>,
+        /// Indexes into `params` of the optional query parameters the
+        /// following pages leave out (Dropshot: the page token stands for
+        /// the scan's parameters; only `limit` goes with it).
+        clear: Vec<usize>,
     },
     /// Page numbers, and a field present only while there are more pages
     /// (RingCentral `navigation.nextPage`; `paginate::next_page_marked`).
@@ -108,15 +114,38 @@ pub enum NextPage {
         total: Vec<FieldStep>,
     },
     /// The next page's URL in the `Link: <...>; rel="next"` header
-    /// (Webex), followed on the API's own origin (`paginate::next_link`).
+    /// (Webex, GitHub), followed on the API's own origin
+    /// (`paginate::next_link`).
     Link,
+    /// The next page's URL (absolute, or relative to the API's base URL)
+    /// in a field of the page (Twilio `next_page_uri`), followed like a
+    /// `Link` header: verbatim, on the API's own origin.
+    Url {
+        /// Where the URL is in a page (a string).
+        next: Vec<FieldStep>,
+    },
 }
 
-/// One step of a path into a response: a field and whether it is required.
+/// How a paged operation's paging became known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagingSource {
+    /// The spec says so (`x-dialtone-pagination`, or the overlay file).
+    Declared,
+    /// Found by convention: `x-dropshot-pagination`, a documented `Link`
+    /// response header, or a next-page field matching a query parameter.
+    Detected,
+}
+
+/// One step of a path into a response: a field and whether it is
+/// always there.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldStep {
     pub rust_name: String,
+    /// The field is always there and never `null` (a plain value; else an
+    /// `Option`, or a `Patch` when `tri_state`).
     pub required: bool,
+    /// An optional `nullable` field: a `dialtone_runtime::Patch`.
+    pub tri_state: bool,
 }
 
 /// HTTP methods.

@@ -28,7 +28,7 @@ pub(super) const EXT_IDEMPOTENT: &str = "x-dialtone-idempotent";
 /// Operation: its batch form.
 pub(super) const EXT_BATCH: &str = "x-dialtone-batch";
 /// Operation: its paging style.
-pub(super) const EXT_PAGINATION: &str = "x-dialtone-pagination";
+pub(crate) const EXT_PAGINATION: &str = "x-dialtone-pagination";
 /// Operation: RingCentral's rate-limit group.
 pub(super) const EXT_THROTTLING: &str = "x-throttling-group";
 /// Security scheme: how its tokens are obtained and renewed.

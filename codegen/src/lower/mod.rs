@@ -1,7 +1,7 @@
 //! Lowering: `openapiv3::OpenAPI` -> [`crate::ir::Api`]. The only stage that can
 //! fail; every error names the spec file and the JSON pointer of the node.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use openapiv3::OpenAPI;
 use serde_json::Value;
@@ -18,6 +18,7 @@ mod cycles;
 mod digest;
 mod examples;
 mod extensions;
+pub(crate) use extensions::EXT_PAGINATION;
 pub(crate) mod members;
 mod operation;
 mod paging;
@@ -42,6 +43,7 @@ pub fn lower(
     doc: &OpenAPI,
     strict: bool,
     merge_budget: usize,
+    overlaid: &[String],
 ) -> Result<Api, Error> {
     let mut lowerer = Lowerer {
         file,
@@ -49,6 +51,7 @@ pub fn lower(
         strict,
         skipped: Vec::new(),
         types: Vec::new(),
+        type_slots: Default::default(),
         type_names: members::types(),
         components: BTreeMap::new(),
         resolving: BTreeSet::new(),
@@ -58,6 +61,7 @@ pub fn lower(
         depth: 0,
         reported: HashSet::new(),
         merge_budget,
+        overlaid: overlaid.iter().cloned().collect(),
     };
     lowerer.envelope = lowerer.envelope_config()?;
     lowerer.name_components();
@@ -114,6 +118,8 @@ struct Lowerer<'a> {
     /// What was skipped or ignored so far.
     skipped: Vec<Skipped>,
     types: Vec<TypeDef>,
+    /// How many of `types` are indexed, and the index: name -> slot.
+    type_slots: std::cell::RefCell<(usize, HashMap<String, usize>)>,
     type_names: Scope,
     /// Component schema key -> Rust name, for components that are named types.
     components: BTreeMap<String, String>,
@@ -130,6 +136,9 @@ struct Lowerer<'a> {
     reported: HashSet<(String, String)>,
     /// How many more fields merging `allOf` members may produce.
     merge_budget: usize,
+    /// Pointers of the operations whose `x-dialtone-pagination` the
+    /// overlay file set: a problem there fails, never skips.
+    overlaid: HashSet<String>,
 }
 
 impl<'a> Lowerer<'a> {

@@ -116,7 +116,12 @@ impl<'a> Lowerer<'a> {
     /// Records an operation left out, with where inside it the problem is;
     /// strictly, fails with `err`.
     fn skip_operation(&mut self, err: Error, pointer: &str) -> Result<(), Error> {
-        if self.strict {
+        // The overlay is the user's own: a problem in it always fails.
+        let in_overlay = self.overlaid.contains(pointer)
+            && err
+                .pointer
+                .starts_with(&push_pointer(pointer, EXT_PAGINATION));
+        if self.strict || in_overlay {
             return Err(err);
         }
         let found = err
@@ -199,7 +204,9 @@ impl<'a> Lowerer<'a> {
         let success = self.success(op, pointer, enveloped, builders, &builder_name)?;
         let errors = self.error_bodies(op, pointer, builders, &builder_name)?;
         let paging = match op.extensions.get(EXT_PAGINATION) {
-            None => None,
+            None => self.detected_paging(op, http_method, &params, &success),
+            // Paging found by convention turned off.
+            Some(Value::Bool(false)) => None,
             Some(value) => Some(self.paging(
                 value,
                 &push_pointer(pointer, EXT_PAGINATION),

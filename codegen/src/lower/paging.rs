@@ -1,5 +1,9 @@
-//! Paging (`x-dialtone-pagination`): where a list operation's items, next
-//! cursor or page, and total are, and how the end of a listing is known.
+//! Paging: where a list operation's items, next cursor, page or URL, and
+//! total are, and how the end of a listing is known. Declared by
+//! `x-dialtone-pagination` (in the spec or an overlay file), else found by
+//! convention (`detected`): Dropshot's `x-dropshot-pagination`, a
+//! documented `Link` response header, a next-page URL field, or a
+//! `next_<param>` field beside an optional query parameter `<param>`.
 
 use serde_json::Value;
 
@@ -55,29 +59,46 @@ impl<'a> Lowerer<'a> {
                 }
                 let (next, _) =
                     self.paging_path(&r, "next", "a string", |t| matches!(t, TypeRef::String(_)))?;
-                NextPage::Cursor { param, next }
+                NextPage::Cursor {
+                    param,
+                    next,
+                    clear: Vec::new(),
+                }
             }
             Some("page") => self.page_numbers(&r)?,
             Some("link-header") => NextPage::Link,
+            Some("next-url") => {
+                let (next, _) =
+                    self.paging_path(&r, "next", "a string", |t| matches!(t, TypeRef::String(_)))?;
+                NextPage::Url { next }
+            }
             other => {
                 return Err(self.err(
                     r.at("style"),
-                    "`cursor`, `page` or `link-header`",
+                    "`cursor`, `page`, `link-header` or `next-url`",
                     other.map(|s| format!("\"{s}\"")),
                 ));
             }
         };
-        let (items, last) =
-            self.paging_path(&r, "items", "an array", |t| matches!(t, TypeRef::Array(..)))?;
-        let TypeRef::Array(item, _) = last else {
-            return Err(self.err(r.at("items"), "a property that is an array", None));
+        // No `items`: the body is the array of items (GitHub).
+        let (items, item) = match (value.get("items"), ty) {
+            (None, TypeRef::Array(item, _)) if envelope.is_none() => (Vec::new(), (**item).clone()),
+            _ => {
+                let (items, last) =
+                    self.paging_path(&r, "items", "an array", |t| matches!(t, TypeRef::Array(..)))?;
+                let TypeRef::Array(item, _) = last else {
+                    return Err(self.err(r.at("items"), "a property that is an array", None));
+                };
+                (items, *item)
+            }
         };
         Ok(Paging {
             page: ty.clone(),
             enveloped: envelope.is_some(),
             items,
-            item: *item,
+            item,
             next,
+            source: PagingSource::Declared,
         })
     }
 
@@ -198,12 +219,192 @@ impl<'a> Lowerer<'a> {
                     Some(format!("no property `{segment}` there")),
                 ));
             };
-            steps.push(FieldStep {
-                rust_name: field.rust_name.clone(),
-                required: field.required,
-            });
+            steps.push(step(field));
             current = field.ty.clone();
         }
         Ok((steps, current))
+    }
+}
+
+/// A path step through `field`.
+fn step(field: &Field) -> FieldStep {
+    FieldStep {
+        rust_name: field.rust_name.clone(),
+        required: field.required && !field.nullable,
+        tri_state: field.nullable && !field.required,
+    }
+}
+
+/// A name as the conventions compare it: ASCII letters and digits, lower
+/// case (`next_page_uri`, `nextPageUri` and `NextPageUri` fold alike).
+fn folded(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Folded names of fields that hold the next page's URL.
+const NEXT_URL_FIELDS: &[&str] = &[
+    "nextpageuri",
+    "nextpageurl",
+    "nextpagelink",
+    "nexturi",
+    "nexturl",
+    "nextlink",
+];
+
+/// Folded names of objects whose `next` field is the next page's URL
+/// (JSON:API `links.next`, Graph-style `paging.next`).
+const LINK_OBJECTS: &[&str] = &["links", "paging", "pagination"];
+
+/// What a page's fields say about the next page, by convention.
+enum Found {
+    Url(Vec<FieldStep>),
+    Cursor(usize, Vec<FieldStep>),
+}
+
+impl Lowerer<'_> {
+    /// Paging found by convention on a GET whose spec declares none: the
+    /// items are the body (an array) or its one array property; the next
+    /// page is asked for as Dropshot's `x-dropshot-pagination` says (the
+    /// `page_token` query parameter, the `next_page` field), or by the
+    /// `Link` header the success response documents, or by a field holding
+    /// the next page's URL, or by a field `next_<param>` (at the top or one
+    /// object down) beside an optional string query parameter `<param>`
+    /// (`next_page_token`/`page_token`, `nextCursor`/`cursor`). `None` when
+    /// nothing fits: detection never fails an operation.
+    pub(super) fn detected_paging(
+        &self,
+        op: &openapiv3::Operation,
+        method: HttpMethod,
+        params: &[Param],
+        success: &Success,
+    ) -> Option<Paging> {
+        let Success::Json { ty, envelope: None } = success else {
+            return None;
+        };
+        if method != HttpMethod::Get {
+            return None;
+        }
+        let fields = match ty {
+            TypeRef::Named(name) => self.struct_fields(name),
+            _ => None,
+        };
+        let (items, item) = match (ty, fields) {
+            (TypeRef::Array(item, _), _) => (Vec::new(), (**item).clone()),
+            (_, Some(fields)) => {
+                let mut arrays = fields
+                    .iter()
+                    .filter(|f| !f.flatten)
+                    .filter_map(|f| match &f.ty {
+                        TypeRef::Array(item, _) => Some((f, item)),
+                        _ => None,
+                    });
+                let (field, item) = arrays.next()?;
+                if arrays.next().is_some() {
+                    return None;
+                }
+                (vec![step(field)], (**item).clone())
+            }
+            _ => return None,
+        };
+        let string = |f: &Field| matches!(f.ty, TypeRef::String(_)) && !f.flatten;
+        // An optional string query parameter, by folded name.
+        let cursor_param = |name: &str| {
+            params.iter().position(|p| {
+                p.location() == ParamLocation::Query
+                    && !p.required
+                    && matches!(p.ty, TypeRef::String(_))
+                    && folded(&p.wire_name) == name
+            })
+        };
+        let next = if op.extensions.contains_key("x-dropshot-pagination") {
+            let param = cursor_param("pagetoken")?;
+            let field = fields?
+                .iter()
+                .find(|f| f.wire_name == "next_page" && string(f))?;
+            let clear = params
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| {
+                    *i != param
+                        && p.location() == ParamLocation::Query
+                        && !p.required
+                        && p.wire_name != "limit"
+                })
+                .map(|(i, _)| i)
+                .collect();
+            NextPage::Cursor {
+                param,
+                next: vec![step(field)],
+                clear,
+            }
+        } else if self
+            .response_headers(op)
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case("link"))
+        {
+            NextPage::Link
+        } else {
+            // The page's own fields first, then one object down.
+            let mut found = None;
+            let top = fields?;
+            let lookup = |fields: &[Field], parent: Option<&Field>| -> Option<Found> {
+                for f in fields.iter().filter(|f| string(f)) {
+                    let name = folded(&f.wire_name);
+                    let path = |f: &Field| match parent {
+                        Some(p) => vec![step(p), step(f)],
+                        None => vec![step(f)],
+                    };
+                    let url = NEXT_URL_FIELDS.contains(&name.as_str())
+                        || (name == "next"
+                            && parent.is_some_and(|p| {
+                                LINK_OBJECTS.contains(&folded(&p.wire_name).as_str())
+                            }));
+                    if url {
+                        return Some(Found::Url(path(f)));
+                    }
+                    if let Some(rest) = name.strip_prefix("next").filter(|r| !r.is_empty())
+                        && let Some(param) = cursor_param(rest)
+                    {
+                        return Some(Found::Cursor(param, path(f)));
+                    }
+                }
+                None
+            };
+            if let Some(hit) = lookup(top, None) {
+                found = Some(hit);
+            } else {
+                for parent in top.iter().filter(|f| !f.flatten) {
+                    let TypeRef::Named(name) = &parent.ty else {
+                        continue;
+                    };
+                    if let Some(hit) = self
+                        .struct_fields(name)
+                        .and_then(|inner| lookup(inner, Some(parent)))
+                    {
+                        found = Some(hit);
+                        break;
+                    }
+                }
+            }
+            match found? {
+                Found::Url(next) => NextPage::Url { next },
+                Found::Cursor(param, next) => NextPage::Cursor {
+                    param,
+                    next,
+                    clear: Vec::new(),
+                },
+            }
+        };
+        Some(Paging {
+            page: ty.clone(),
+            enveloped: false,
+            items,
+            item,
+            next,
+            source: PagingSource::Detected,
+        })
     }
 }

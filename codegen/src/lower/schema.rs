@@ -503,32 +503,40 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// The type named `name`, through an index of names that catches up
+    /// with the types pushed since the last lookup (types are only ever
+    /// appended, and a name never changes), so lookups stay linear in all.
+    fn type_def(&self, name: &str) -> Option<&TypeDef> {
+        let mut slots = self.type_slots.borrow_mut();
+        let (indexed, index) = &mut *slots;
+        for (i, t) in self.types.iter().enumerate().skip(*indexed) {
+            index.entry(t.name.clone()).or_insert(i);
+        }
+        *indexed = self.types.len();
+        let slot = *index.get(name)?;
+        self.types.get(slot).filter(|t| t.name == name)
+    }
+
     pub(super) fn is_struct(&self, name: &str) -> bool {
-        self.types
-            .iter()
-            .any(|t| t.name == name && matches!(t.kind, TypeKind::Struct { .. }))
+        self.type_def(name)
+            .is_some_and(|t| matches!(t.kind, TypeKind::Struct { .. }))
     }
 
     pub(super) fn is_enum(&self, name: &str) -> bool {
-        self.types
-            .iter()
-            .any(|t| t.name == name && matches!(t.kind, TypeKind::Enum { .. }))
+        self.type_def(name)
+            .is_some_and(|t| matches!(t.kind, TypeKind::Enum { .. }))
     }
 
     pub(super) fn is_union(&self, name: &str) -> bool {
-        self.types
-            .iter()
-            .any(|t| t.name == name && matches!(t.kind, TypeKind::Union { .. }))
+        self.type_def(name)
+            .is_some_and(|t| matches!(t.kind, TypeKind::Union { .. }))
     }
 
     pub(super) fn struct_fields(&self, name: &str) -> Option<&[Field]> {
-        self.types
-            .iter()
-            .find(|t| t.name == name)
-            .and_then(|t| match &t.kind {
-                TypeKind::Struct { fields, .. } => Some(fields.as_slice()),
-                _ => None,
-            })
+        self.type_def(name).and_then(|t| match &t.kind {
+            TypeKind::Struct { fields, .. } => Some(fields.as_slice()),
+            _ => None,
+        })
     }
 }
 

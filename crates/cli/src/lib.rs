@@ -154,6 +154,11 @@ pub struct CrateOptions {
     /// inside the spec's own folder). May be repeated.
     #[arg(long, value_name = "DIR")]
     pub allow_refs_from: Vec<PathBuf>,
+    /// Paging for a spec you cannot edit: a YAML or JSON file mapping
+    /// operationIds to `x-dialtone-pagination` values (`false`: does not
+    /// page), each replacing what the spec says.
+    #[arg(long, value_name = "FILE")]
+    pub pagination: Option<PathBuf>,
     /// The crate's package name [default: dialtone-NAME].
     #[arg(long, value_name = "NAME")]
     pub package_name: Option<String>,
@@ -231,6 +236,9 @@ fn generator(
     }
     for dir in &options.allow_refs_from {
         generator = generator.allow_refs_from(dir);
+    }
+    if let Some(overlay) = &options.pagination {
+        generator = generator.pagination(overlay);
     }
     if let Some(name) = &options.package_name {
         generator = generator.package_name(name);

@@ -629,3 +629,79 @@ fn the_changes_gate_asks_breaking_changes_for_a_bump_and_a_changelog_entry() {
     .unwrap_err();
     assert_eq!(failure.code, exit::ERROR);
 }
+
+#[test]
+fn a_pagination_overlay_pages_an_operation_of_a_spec_left_as_it_is() {
+    let scratch = Scratch::new("overlay");
+    let before = fs::read_to_string(scratch.spec()).unwrap();
+    fs::write(
+        scratch.0.join("paging.yaml"),
+        "# listPets follows Link headers; the spec does not say so\nlistPets: {style: link-header}\n",
+    )
+    .unwrap();
+    let run = scratch.dialtone(&[
+        "generate",
+        "--spec",
+        "api/petstore.yaml",
+        "--out",
+        "pets",
+        "--pagination",
+        "paging.yaml",
+    ]);
+    assert_eq!(code(&run), 0, "{}", text(&run.stderr));
+    let operations = fs::read_to_string(scratch.0.join("pets/src/operations.rs")).unwrap();
+    let list = operations
+        .split("impl ListPets {")
+        .nth(1)
+        .and_then(|rest| rest.split("\nimpl ").next())
+        .expect("ListPets has an impl");
+    assert!(list.contains("pub fn into_stream("), "{list}");
+    assert!(list.contains("send_json_paged"), "{list}");
+    assert_eq!(fs::read_to_string(scratch.spec()).unwrap(), before);
+    // check with the same overlay finds nothing; without it, the drift.
+    let same = scratch.dialtone(&[
+        "check",
+        "--spec",
+        "api/petstore.yaml",
+        "--out",
+        "pets",
+        "--pagination",
+        "paging.yaml",
+    ]);
+    assert_eq!(code(&same), 0, "{}", text(&same.stderr));
+    let without = scratch.dialtone(&["check", "--spec", "api/petstore.yaml", "--out", "pets"]);
+    assert_ne!(code(&without), 0);
+
+    // A bad overlay is an error in the overlay, and nothing is written.
+    for (overlay, pointer, expected) in [
+        (
+            "nope: false\n",
+            "/nope",
+            "the operationId of an operation of",
+        ),
+        (
+            "listPets: {style: cursor, param: after, next: next, items: items}\n",
+            "/listPets/param",
+            "optional query parameter",
+        ),
+        ("- listPets\n", "", "a mapping of operationIds"),
+    ] {
+        fs::write(scratch.0.join("bad.yaml"), overlay).unwrap();
+        let run = scratch.dialtone(&[
+            "generate",
+            "--spec",
+            "api/petstore.yaml",
+            "--out",
+            "bad",
+            "--pagination",
+            "bad.yaml",
+        ]);
+        assert_eq!(code(&run), 1, "{overlay}");
+        let stderr = text(&run.stderr);
+        assert!(stderr.contains("bad.yaml"), "{overlay}: {stderr}");
+        assert!(stderr.contains(pointer), "{overlay}: {stderr}");
+        assert!(stderr.contains(expected), "{overlay}: {stderr}");
+        assert!(stderr.contains("nothing was written"), "{stderr}");
+        assert!(!scratch.0.join("bad").exists(), "{overlay}");
+    }
+}

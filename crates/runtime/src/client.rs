@@ -770,15 +770,17 @@ impl Client {
             return Err(Error::Timeout { operation });
         }
         let mut url = match &request.follow {
-            // A next-page link is used verbatim, but only on the API's own
-            // origin: a credential must never follow a link elsewhere.
+            // A next-page link is used verbatim (a relative one, from a
+            // page's field, relative to the base URL), but only on the
+            // API's own origin: a credential must never follow a link
+            // elsewhere.
             Some(link) => {
-                let url = Url::parse(link).map_err(|e| Error::Pagination {
+                let base =
+                    Url::parse(&self.inner.base).map_err(|e| Error::Config(e.to_string()))?;
+                let url = base.join(link).map_err(|e| Error::Pagination {
                     operation,
                     message: format!("the next-page link is not a URL: {e}"),
                 })?;
-                let base =
-                    Url::parse(&self.inner.base).map_err(|e| Error::Config(e.to_string()))?;
                 if url.origin() != base.origin() {
                     return Err(Error::Pagination {
                         operation,
@@ -889,7 +891,13 @@ impl Client {
             .get_all(reqwest::header::LINK)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(next_link);
+            .find_map(next_link)
+            // A relative target is relative to the URL that was asked for
+            // (RFC 8288); it is followed as an absolute one.
+            .map(|link| match response.url().join(&link) {
+                Ok(url) => url.to_string(),
+                Err(_) => link,
+            });
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)

@@ -33,6 +33,14 @@ impl<T> Patch<T> {
             _ => None,
         }
     }
+
+    /// The value, if there is one, moved out.
+    pub fn into_value(self) -> Option<T> {
+        match self {
+            Patch::Value(value) => Some(value),
+            _ => None,
+        }
+    }
 }
 
 impl<T: Serialize> Serialize for Patch<T> {

@@ -17,7 +17,13 @@ pub(super) fn render(op: &Operation, paging: &Paging, error: &TokenStream) -> To
     let take = take_items(&paging.items);
     let (state, fetch) = match &paging.next {
         NextPage::Link => (quote!((self, None::<String>)), link(&page_ty, error)),
-        NextPage::Cursor { param, next } => (quote!(self), cursor(op, paging, *param, next)),
+        NextPage::Url { next } => (
+            quote!((self, None::<String>)),
+            url_field(&page_ty, error, next),
+        ),
+        NextPage::Cursor { param, next, clear } => {
+            (quote!(self), cursor(op, paging, *param, next, clear))
+        }
         NextPage::Marked { page, next } => (quote!(self), marked(op, paging, *page, next)),
         NextPage::Counted {
             page,
@@ -32,6 +38,14 @@ pub(super) fn render(op: &Operation, paging: &Paging, error: &TokenStream) -> To
         NextPage::Link => quote! {
             /// Every page of the listing, following the `Link: <...>; rel="next"`
             /// header verbatim (only on the API's own origin).
+            ///
+            /// The stream ends after the last page or the first error; a server
+            /// that links a page twice, or never ends, stops it with
+            /// `Error::Pagination`.
+        },
+        NextPage::Url { .. } => quote! {
+            /// Every page of the listing, following the next page's URL each
+            /// page names (only on the API's own origin).
             ///
             /// The stream ends after the last page or the first error; a server
             /// that links a page twice, or never ends, stops it with
@@ -78,6 +92,27 @@ fn link(page_ty: &TokenStream, error: &TokenStream) -> TokenStream {
     }
 }
 
+/// The fetch of paging by a URL in the page: the request again, sent to
+/// the URL; the state is the request and the URL.
+fn url_field(page_ty: &TokenStream, error: &TokenStream, next: &[FieldStep]) -> TokenStream {
+    let url = access(quote!(page), next);
+    quote! {
+        |(request, link): (Self, Option<String>)| {
+            Box::pin(async move {
+                let (client, sent) = request.clone().into_request()?;
+                let sent = match &link {
+                    Some(url) => sent.follow(url),
+                    None => sent,
+                };
+                let page = client.runtime().send_json::<#page_ty, #error>(sent).await?;
+                let next = dialtone_runtime::paginate::next_link(#url.cloned())
+                    .map(|url| (url.clone(), (request, Some(url))));
+                Ok(dialtone_runtime::paginate::Page { page, next })
+            })
+        }
+    }
+}
+
 /// How a page is fetched: `send` or, for an enveloped answer,
 /// `send_enveloped` (the page is the whole envelope).
 fn send(paging: &Paging) -> TokenStream {
@@ -96,17 +131,36 @@ fn narrow(op: &Operation, page: usize) -> TokenStream {
     }
 }
 
-/// The fetch of cursor paging: the page's cursor goes back in `param`.
-fn cursor(op: &Operation, paging: &Paging, param: usize, next: &[FieldStep]) -> TokenStream {
+/// The fetch of cursor paging: the page's cursor goes back in `param`;
+/// the following requests leave out the parameters `clear` names.
+fn cursor(
+    op: &Operation,
+    paging: &Paging,
+    param: usize,
+    next: &[FieldStep],
+    clear: &[usize],
+) -> TokenStream {
     let send = send(paging);
     let setter = format_ident!("{}", op.params[param].rust_name);
     let cursor = access(quote!(page), next);
+    let following = if clear.is_empty() {
+        quote!(request.#setter(cursor))
+    } else {
+        let cleared = clear
+            .iter()
+            .map(|&i| format_ident!("{}", op.params[i].rust_name));
+        quote! {{
+            let mut following = request.#setter(cursor);
+            #(following.#cleared = None;)*
+            following
+        }}
+    };
     quote! {
         |request: Self| {
             Box::pin(async move {
                 let page = request.clone().#send().await?;
                 let next = dialtone_runtime::paginate::next_cursor(#cursor)
-                    .map(|cursor| (cursor.clone(), request.#setter(cursor)));
+                    .map(|cursor| (cursor.clone(), #following));
                 Ok(dialtone_runtime::paginate::Page { page, next })
             })
         }
@@ -192,13 +246,23 @@ fn access(root: TokenStream, steps: &[FieldStep]) -> TokenStream {
             (false, true) => quote!(#expr.#field),
             (false, false) => {
                 optional = true;
-                quote!(#expr.#field.as_ref())
+                let get = getter(step);
+                quote!(#expr.#field.#get())
             }
             (true, true) => quote!(#expr.map(|v| &v.#field)),
-            (true, false) => quote!(#expr.and_then(|v| v.#field.as_ref())),
+            (true, false) => {
+                let get = getter(step);
+                quote!(#expr.and_then(|v| v.#field.#get()))
+            }
         };
     }
     if optional { expr } else { quote!(Some(&#expr)) }
+}
+
+/// How an optional step's value is borrowed: `Option::as_ref`, or
+/// `Patch::as_value` for an optional nullable field.
+fn getter(step: &FieldStep) -> proc_macro2::Ident {
+    format_ident!("{}", if step.tri_state { "as_value" } else { "as_ref" })
 }
 
 /// How many items `page` holds at `steps` (0 when an optional step is
@@ -217,6 +281,15 @@ fn item_count(steps: &[FieldStep]) -> TokenStream {
     }
 }
 
+/// An optional step's value as an `Option` (a `Patch` converted).
+fn owned(step: &FieldStep) -> TokenStream {
+    if step.tri_state {
+        quote!(.into_value())
+    } else {
+        quote!()
+    }
+}
+
 /// The items at `steps`, moved out of an owned `page`.
 fn take_items(steps: &[FieldStep]) -> TokenStream {
     let mut expr = quote!(page);
@@ -227,10 +300,14 @@ fn take_items(steps: &[FieldStep]) -> TokenStream {
             (false, true) => quote!(#expr.#field),
             (false, false) => {
                 optional = true;
-                quote!(#expr.#field)
+                let owned = owned(step);
+                quote!(#expr.#field #owned)
             }
             (true, true) => quote!(#expr.map(|v| v.#field)),
-            (true, false) => quote!(#expr.and_then(|v| v.#field)),
+            (true, false) => {
+                let owned = owned(step);
+                quote!(#expr.and_then(|v| v.#field #owned))
+            }
         };
     }
     if optional {
