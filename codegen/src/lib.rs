@@ -21,6 +21,9 @@
 //!   `dialtone_runtime::Binary`, `int32` `i32` (other integers `i64`);
 //!   `date-time`, `date` and `uuid` stay `String`, so that a vendor's text
 //!   round-trips exactly and an odd timestamp never fails a response.
+//! - An operation's description that only repeats its summary (equal but
+//!   for whitespace and punctuation around it) is left out, so that its
+//!   docs say it once.
 //! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
 //!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
 //! - Specs are untrusted: `$ref`s read only regular files inside the

@@ -839,3 +839,33 @@ fn examples_that_contradict_their_schema_are_listed_not_tested() {
     assert!(tests.contains(r#"\"Timeout\":30"#), "{tests}");
     assert!(tests.contains(r#"\"Record\":true"#), "{tests}");
 }
+
+#[test]
+fn a_description_that_repeats_the_summary_is_said_once() {
+    let text = spec(
+        "",
+        r#"  /calls:
+    get:
+      operationId: listCalls
+      summary: List calls
+      description: "List calls.\n"
+      responses:
+        '204': {description: Nothing.}
+    post:
+      operationId: createCall
+      summary: Place a call
+      description: Place a call. It rings at once.
+      responses:
+        '204': {description: Nothing.}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    let client = file(&text, "src/client.rs");
+    assert_eq!(client.matches("List calls").count(), 1, "{client}");
+    assert!(!client.contains("List calls."), "{client}");
+    // A description that says more stays whole, after its summary.
+    assert!(
+        client.contains("/// Place a call\n    ///\n    /// Place a call. It rings at once."),
+        "{client}"
+    );
+}
