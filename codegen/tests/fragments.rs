@@ -869,3 +869,50 @@ fn a_description_that_repeats_the_summary_is_said_once() {
         "{client}"
     );
 }
+
+#[test]
+fn operator_suffixed_parameters_get_words_not_numbers() {
+    let text = spec(
+        "",
+        r#"  /messages:
+    get:
+      operationId: listMessages
+      summary: List messages
+      parameters:
+        - {name: DateSent, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent<, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent>, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent<=, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent>=, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSentBefore, in: query, schema: {type: string}}
+        - {name: Status!=, in: query, schema: {type: string, enum: [queued, sent]}}
+      responses:
+        '204': {description: Nothing.}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    let ops = file(&text, "src/operations.rs");
+    for (rust, wire) in [
+        ("date_sent", "DateSent"),
+        ("date_sent_before", "DateSent<"),
+        ("date_sent_after", "DateSent>"),
+        ("date_sent_on_or_before", "DateSent<="),
+        ("date_sent_on_or_after", "DateSent>="),
+        // A name the spec spells out itself keeps it; the scope numbers
+        // the later one.
+        ("date_sent_before_2", "DateSentBefore"),
+        ("status_not", "Status!="),
+    ] {
+        assert!(ops.contains(&format!("pub fn {rust}(")), "{rust}\n{ops}");
+        // The wire name is the spec's, exactly.
+        assert!(
+            ops.contains(&format!(
+                "match &self.{rust} {{\n            Some(value) => request.query(\"{wire}\", value),"
+            )),
+            "{wire}\n{ops}"
+        );
+    }
+    assert!(!ops.contains("date_sent_2"), "{ops}");
+    let types = file(&text, "src/types.rs");
+    assert!(types.contains("pub enum ListMessagesStatusNot"), "{types}");
+}
