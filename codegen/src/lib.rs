@@ -31,7 +31,11 @@
 //!   too; the wire name stays the spec's.
 //! - An operation's description that only repeats its summary (equal but
 //!   for whitespace and punctuation around it) is left out, so that its
-//!   docs say it once.
+//!   docs say it once. Response headers that every operation documenting
+//!   response headers documents (when those are at least two and at least
+//!   half of all operations) are listed once, in the `Client`'s docs,
+//!   which name the operations without them; each operation's docs name
+//!   only its own.
 //! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
 //!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
 //! - Specs are untrusted: `$ref`s read only regular files inside the

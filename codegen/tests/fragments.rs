@@ -916,3 +916,64 @@ fn operator_suffixed_parameters_get_words_not_numbers() {
     let types = file(&text, "src/types.rs");
     assert!(types.contains("pub enum ListMessagesStatusNot"), "{types}");
 }
+
+#[test]
+fn response_headers_every_operation_documents_are_listed_once() {
+    let cors = "headers:\n            Access-Control-Allow-Origin: {schema: {type: string}}\n            X-Request-Id: {schema: {type: string}}";
+    let paths = format!(
+        r#"  /calls:
+    get:
+      operationId: listCalls
+      responses:
+        '200':
+          description: A page.
+          {cors}
+            Link: {{schema: {{type: string}}}}
+          content:
+            application/json:
+              schema: {{type: array, items: {{type: string}}}}
+    post:
+      operationId: createCall
+      responses:
+        '204':
+          description: Placed.
+          {cors}
+  /calls/{{sid}}:
+    delete:
+      operationId: deleteCall
+      parameters:
+        - {{name: sid, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        '204': {{description: Gone.}}
+"#
+    );
+    let text = spec("", &paths, "    Unused:\n      type: string\n");
+    let client = file(&text, "src/client.rs");
+    // Once, in the `Client`'s docs, naming the operation without them...
+    assert_eq!(
+        client.matches("Access-Control-Allow-Origin").count(),
+        1,
+        "{client}"
+    );
+    assert_eq!(client.matches("X-Request-Id").count(), 1, "{client}");
+    assert!(client.contains("/// # Response headers\n///\n/// The success responses of every operation but [`Client::delete_call`](crate::Client::delete_call) document `Access-Control-Allow-Origin`, `X-Request-Id`."), "{client}");
+    // ...and each operation names only its own.
+    assert!(
+        client.contains("/// Response headers: `Link` and the [common ones](crate::Client#response-headers) (read them with `send_with_meta`)."),
+        "{client}"
+    );
+    assert_eq!(client.matches("Response headers:").count(), 1, "{client}");
+
+    // Fewer than half the operations document them: each lists its own.
+    let text = spec(
+        "",
+        &paths.replace(&format!("          {cors}\n  /calls/"), "  /calls/"),
+        "    Unused:\n      type: string\n",
+    );
+    let client = file(&text, "src/client.rs");
+    assert!(!client.contains("# Response headers"), "{client}");
+    assert!(
+        client.contains("/// Response headers: `Access-Control-Allow-Origin`, `X-Request-Id`, `Link` (read them with `send_with_meta`)."),
+        "{client}"
+    );
+}
