@@ -21,6 +21,21 @@
 //!   `dialtone_runtime::Binary`, `int32` `i32` (other integers `i64`);
 //!   `date-time`, `date` and `uuid` stay `String`, so that a vendor's text
 //!   round-trips exactly and an odd timestamp never fails a response.
+//! - Names are snake_case or UpperCamelCase, valid and unique in their
+//!   scope: a name taken already gets a number (`data_2`). A parameter
+//!   name ending in a comparison operator, as Twilio's listing filters do,
+//!   reads as words instead: `DateSent<`, `DateSent>`, `DateSent<=`,
+//!   `DateSent>=` and `Status!=` are `date_sent_before`,
+//!   `date_sent_after`, `date_sent_on_or_before`, `date_sent_on_or_after`
+//!   and `status_not` (whatever the type), unless the spec uses that name
+//!   too; the wire name stays the spec's.
+//! - An operation's description that only repeats its summary (equal but
+//!   for whitespace and punctuation around it) is left out, so that its
+//!   docs say it once. Response headers that every operation documenting
+//!   response headers documents (when those are at least two and at least
+//!   half of all operations) are listed once, in the `Client`'s docs,
+//!   which name the operations without them; each operation's docs name
+//!   only its own.
 //! - Optional `nullable` properties become `dialtone_runtime::Patch<T>`
 //!   (absent, `null` or a value); required nullable ones stay `T`/`Option`.
 //! - Specs are untrusted: `$ref`s read only regular files inside the

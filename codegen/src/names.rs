@@ -61,6 +61,44 @@ pub fn snake(raw: &str) -> String {
     capped(name, "_")
 }
 
+/// Comparison operators a parameter's name may end with, longest first,
+/// and the words that replace them in its Rust name: Twilio filters a
+/// listing with `DateSent`, `DateSent<` and `DateSent>`, which become
+/// `date_sent`, `date_sent_before` and `date_sent_after`. The words are
+/// the same whatever the parameter's type (these suffixes filter dates in
+/// the APIs that use them), so a name never depends on its schema.
+pub const OPERATOR_SUFFIXES: &[(&str, &str)] = &[
+    ("<=", "on_or_before"),
+    (">=", "on_or_after"),
+    ("!=", "not"),
+    ("<", "before"),
+    (">", "after"),
+];
+
+/// A parameter's name with a trailing comparison operator spelt as words
+/// ([`OPERATOR_SUFFIXES`]): `DateSent<` -> `DateSent before`. A name that
+/// is nothing but an operator, or whose rest has no ASCII letter or digit,
+/// is returned as it is.
+pub fn operator_words(raw: &str) -> std::borrow::Cow<'_, str> {
+    let trimmed = raw.trim_end();
+    for (operator, words) in OPERATOR_SUFFIXES {
+        if let Some(stem) = trimmed.strip_suffix(operator)
+            && stem.chars().any(|c| c.is_ascii_alphanumeric())
+        {
+            return format!("{stem} {words}").into();
+        }
+    }
+    raw.into()
+}
+
+/// A snake_case identifier for a parameter named `raw`: [`snake`] of its
+/// [`operator_words`], so that `DateSent<` is `date_sent_before` rather
+/// than a numbered `date_sent_2`. Uniqueness is still the scope's:
+/// `DateSent<` beside `DateSentBefore` gets a suffix.
+pub fn param(raw: &str) -> String {
+    snake(&operator_words(raw))
+}
+
 /// An UpperCamelCase identifier for `raw` (type, variant).
 pub fn camel(raw: &str) -> String {
     let mut name = words(raw).to_upper_camel_case();
@@ -213,6 +251,42 @@ mod tests {
     }
 
     #[test]
+    fn operator_suffixed_parameters_read_as_words() {
+        assert_eq!(param("DateSent"), "date_sent");
+        assert_eq!(param("DateSent<"), "date_sent_before");
+        assert_eq!(param("DateSent>"), "date_sent_after");
+        assert_eq!(param("DateSent<="), "date_sent_on_or_before");
+        assert_eq!(param("DateSent>="), "date_sent_on_or_after");
+        assert_eq!(param("Status!="), "status_not");
+        assert_eq!(param("start_time <"), "start_time_before");
+        assert_eq!(param("end-time>"), "end_time_after");
+        // Only a trailing operator is read; the rest is `snake`'s.
+        assert_eq!(param("a<b"), "a_b");
+        assert_eq!(param("<"), snake("<"));
+        assert_eq!(param("日本<"), snake("日本<"));
+        assert_eq!(param("type"), "type_");
+        assert_eq!(param("9<"), "_9_before");
+        // Types named after a parameter (an inline enum) read the same way.
+        assert_eq!(camel(&operator_words("Status!=")), "StatusNot");
+        assert_eq!(operator_words("Status"), "Status");
+        // Distinct wire names stay distinct: the scope numbers a clash.
+        let mut scope = Scope::default();
+        let names: Vec<String> = ["DateSent", "DateSent<", "DateSentBefore", "DateSent>"]
+            .iter()
+            .map(|raw| scope.claim(param(raw)))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "date_sent",
+                "date_sent_before",
+                "date_sent_before_2",
+                "date_sent_after"
+            ]
+        );
+    }
+
+    #[test]
     fn names_from_arbitrary_unicode_are_ascii_identifiers() {
         // Control, bidi and CR characters in a spec's names never reach an
         // identifier (the wire name itself is only ever a string literal).
@@ -227,7 +301,7 @@ mod tests {
                     ][rng.usize(..8)],
                 })
                 .collect();
-            for name in [snake(&raw), camel(&raw), screaming(&raw)] {
+            for name in [snake(&raw), param(&raw), camel(&raw), screaming(&raw)] {
                 assert!(
                     name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
                     "{raw:?} -> {name:?}"

@@ -908,3 +908,141 @@ fn paging_is_found_by_convention_only_where_it_fits() {
         Some((PagingSource::Declared, NextPage::Cursor { .. }, 1))
     ));
 }
+
+#[test]
+fn a_description_that_repeats_the_summary_is_said_once() {
+    let text = spec(
+        "",
+        r#"  /calls:
+    get:
+      operationId: listCalls
+      summary: List calls
+      description: "List calls.\n"
+      responses:
+        '204': {description: Nothing.}
+    post:
+      operationId: createCall
+      summary: Place a call
+      description: Place a call. It rings at once.
+      responses:
+        '204': {description: Nothing.}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    let client = file(&text, "src/client.rs");
+    assert_eq!(client.matches("List calls").count(), 1, "{client}");
+    assert!(!client.contains("List calls."), "{client}");
+    // A description that says more stays whole, after its summary.
+    assert!(
+        client.contains("/// Place a call\n    ///\n    /// Place a call. It rings at once."),
+        "{client}"
+    );
+}
+
+#[test]
+fn operator_suffixed_parameters_get_words_not_numbers() {
+    let text = spec(
+        "",
+        r#"  /messages:
+    get:
+      operationId: listMessages
+      summary: List messages
+      parameters:
+        - {name: DateSent, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent<, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent>, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent<=, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSent>=, in: query, schema: {type: string, format: date-time}}
+        - {name: DateSentBefore, in: query, schema: {type: string}}
+        - {name: Status!=, in: query, schema: {type: string, enum: [queued, sent]}}
+      responses:
+        '204': {description: Nothing.}
+"#,
+        "    Unused:\n      type: object\n      properties:\n        a: {type: string}\n",
+    );
+    let ops = file(&text, "src/operations.rs");
+    for (rust, wire) in [
+        ("date_sent", "DateSent"),
+        ("date_sent_before", "DateSent<"),
+        ("date_sent_after", "DateSent>"),
+        ("date_sent_on_or_before", "DateSent<="),
+        ("date_sent_on_or_after", "DateSent>="),
+        // A name the spec spells out itself keeps it; the scope numbers
+        // the later one.
+        ("date_sent_before_2", "DateSentBefore"),
+        ("status_not", "Status!="),
+    ] {
+        assert!(ops.contains(&format!("pub fn {rust}(")), "{rust}\n{ops}");
+        // The wire name is the spec's, exactly.
+        assert!(
+            ops.contains(&format!(
+                "match &self.{rust} {{\n            Some(value) => request.query(\"{wire}\", value),"
+            )),
+            "{wire}\n{ops}"
+        );
+    }
+    assert!(!ops.contains("date_sent_2"), "{ops}");
+    let types = file(&text, "src/types.rs");
+    assert!(types.contains("pub enum ListMessagesStatusNot"), "{types}");
+}
+
+#[test]
+fn response_headers_every_operation_documents_are_listed_once() {
+    let cors = "headers:\n            Access-Control-Allow-Origin: {schema: {type: string}}\n            X-Request-Id: {schema: {type: string}}";
+    let paths = format!(
+        r#"  /calls:
+    get:
+      operationId: listCalls
+      responses:
+        '200':
+          description: A page.
+          {cors}
+            Link: {{schema: {{type: string}}}}
+          content:
+            application/json:
+              schema: {{type: array, items: {{type: string}}}}
+    post:
+      operationId: createCall
+      responses:
+        '204':
+          description: Placed.
+          {cors}
+  /calls/{{sid}}:
+    delete:
+      operationId: deleteCall
+      parameters:
+        - {{name: sid, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        '204': {{description: Gone.}}
+"#
+    );
+    let text = spec("", &paths, "    Unused:\n      type: string\n");
+    let client = file(&text, "src/client.rs");
+    // Once, in the `Client`'s docs, naming the operation without them...
+    assert_eq!(
+        client.matches("Access-Control-Allow-Origin").count(),
+        1,
+        "{client}"
+    );
+    assert_eq!(client.matches("X-Request-Id").count(), 1, "{client}");
+    assert!(client.contains("/// # Response headers\n///\n/// The success responses of every operation but [`Client::delete_call`](crate::Client::delete_call) document `Access-Control-Allow-Origin`, `X-Request-Id`."), "{client}");
+    // ...and each operation names only its own.
+    assert!(
+        client.contains("/// Response headers: `Link` and the [common ones](crate::Client#response-headers) (read them with `send_with_meta`)."),
+        "{client}"
+    );
+    assert_eq!(client.matches("Response headers:").count(), 1, "{client}");
+
+    // Fewer than half the operations document them: each lists its own.
+    let text = spec(
+        "",
+        &paths.replace(&format!("          {cors}\n  /calls/"), "  /calls/"),
+        "    Unused:\n      type: string\n",
+    );
+    let client = file(&text, "src/client.rs");
+    assert!(!client.contains("# Response headers"), "{client}");
+    assert!(
+        client.contains("/// Response headers: `Access-Control-Allow-Origin`, `X-Request-Id`, `Link` (read them with `send_with_meta`)."),
+        "{client}"
+    );
+}

@@ -46,6 +46,11 @@ pub struct Api {
     pub error_type: Option<TypeRef>,
     /// The response header with the request id (`x-dialtone-request-id-header`).
     pub request_id_header: Option<String>,
+    /// Response headers that every operation documenting response headers
+    /// documents, when those operations are at least two and at least half
+    /// of all (a CORS or rate-limit header on each): listed once, in the
+    /// `Client`'s docs, and left out of each operation's. Empty otherwise.
+    pub common_response_headers: Vec<String>,
     /// The vendor's rate-limit groups, in spec order: those with
     /// client-side limits (`x-dialtone-rate-limits`), then any other an
     /// operation names (`x-throttling-group`).

@@ -30,7 +30,10 @@ pub struct Operation {
     pub errors: Option<(String, Vec<ErrorVariant>)>,
     /// Every documented status, for docs.
     pub statuses: Vec<String>,
-    /// Headers the success responses document (read them with `send_raw`).
+    /// Headers the success responses document, in spec order, each name
+    /// once (compared without case). Those of
+    /// [`Api::common_response_headers`](super::Api::common_response_headers)
+    /// are documented once, on the `Client`.
     pub response_headers: Vec<String>,
     /// Summary and description.
     pub docs: Docs,

@@ -79,6 +79,7 @@ pub fn lower(
     let rate_groups = lowerer.rate_groups(&operations)?;
     let digests = lowerer.digests()?;
     let example_operation = lowerer.example_operation(&operations)?;
+    let common_response_headers = response::common_response_headers(&operations);
     Ok(Api {
         vendor: vendor.to_owned(),
         crate_name: format!("dialtone-{vendor}"),
@@ -100,6 +101,7 @@ pub fn lower(
         patterns: lowerer.patterns.list,
         error_type,
         request_id_header,
+        common_response_headers,
         rate_groups,
         errcode,
         example_operation,

@@ -239,10 +239,7 @@ impl<'a> Lowerer<'a> {
             errors,
             statuses: Vec::new(),
             response_headers: Vec::new(),
-            docs: Docs {
-                summary: op.summary.clone(),
-                description: op.description.clone(),
-            },
+            docs: docs(op.summary.as_deref(), op.description.as_deref()),
             authenticated,
             security,
             basic_auth,
@@ -347,6 +344,28 @@ impl<'a> Lowerer<'a> {
     }
 }
 
+/// An operation's summary and description, the description left out when
+/// it only repeats the summary (Twilio's specs give most operations the
+/// same text twice): equal but for whitespace and the punctuation around
+/// it (`List calls` and `List calls.`), so that the docs say it once.
+fn docs(summary: Option<&str>, description: Option<&str>) -> Docs {
+    let repeats = match (summary, description) {
+        (Some(s), Some(d)) => {
+            let core = |t: &str| -> String {
+                let t = t.trim_matches(|c: char| c.is_whitespace() || c.is_ascii_punctuation());
+                t.split_whitespace().collect::<Vec<_>>().join(" ")
+            };
+            let s = core(s);
+            !s.is_empty() && s == core(d)
+        }
+        _ => false,
+    };
+    Docs {
+        summary: summary.map(str::to_owned),
+        description: description.filter(|_| !repeats).map(str::to_owned),
+    }
+}
+
 /// The parameters of `list`, each with its pointer under `at`.
 fn numbered<'l>(
     list: &'l [ReferenceOr<Parameter>],
@@ -395,4 +414,39 @@ fn split_template(path: &str) -> Vec<TemplatePiece> {
         out.push(TemplatePiece::Literal(rest.to_owned()));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::docs;
+
+    #[test]
+    fn a_description_that_repeats_the_summary_is_left_out() {
+        for (summary, description) in [
+            ("List calls", "List calls"),
+            ("List calls", "  List calls\n"),
+            ("List calls", "List calls."),
+            ("List calls.", "List calls"),
+            ("List  calls", "List calls ..."),
+            ("Fetch a `Call`", "Fetch a\n`Call`."),
+        ] {
+            let d = docs(Some(summary), Some(description));
+            assert_eq!(d.summary.as_deref(), Some(summary));
+            assert_eq!(d.description, None, "{summary:?} / {description:?}");
+        }
+        // More than the summary, or other words: both stay.
+        for (summary, description) in [
+            ("List calls", "List calls. Newest first."),
+            ("List calls", "List calls made today"),
+            ("List calls", "list calls"),
+            ("List calls", "Lists calls."),
+            ("...", "..."),
+        ] {
+            let d = docs(Some(summary), Some(description));
+            assert_eq!(d.description.as_deref(), Some(description), "{summary:?}");
+        }
+        // Either alone is kept as it is.
+        assert_eq!(docs(None, Some("x")).description.as_deref(), Some("x"));
+        assert_eq!(docs(Some("x"), None).summary.as_deref(), Some("x"));
+    }
 }

@@ -7,7 +7,7 @@ use openapiv3::{Parameter, ParameterSchemaOrContent, QueryStyle as SpecStyle, Re
 use super::{Lowerer, reqwest_header_ok};
 use crate::error::{Error, push_pointer};
 use crate::ir::*;
-use crate::names::{camel, snake};
+use crate::names::camel;
 
 impl<'a> Lowerer<'a> {
     pub(super) fn parameter(
@@ -36,7 +36,10 @@ impl<'a> Lowerer<'a> {
                 Some(format!("\"{}\"", data.name)),
             ));
         }
-        let hint = format!("{builder}{}", camel(&data.name));
+        let hint = format!(
+            "{builder}{}",
+            camel(&crate::names::operator_words(&data.name))
+        );
         let (ty, schema, json) = match &data.format {
             ParameterSchemaOrContent::Schema(schema) => (
                 self.schema_or_ref(schema, &push_pointer(&pointer, "schema"), &hint)?,
@@ -70,7 +73,7 @@ impl<'a> Lowerer<'a> {
         });
         Ok(Param {
             wire_name: data.name.clone(),
-            rust_name: snake(&data.name),
+            rust_name: crate::names::param(&data.name),
             required: data.required || matches!(param, Parameter::Path { .. }),
             ty,
             encoding,

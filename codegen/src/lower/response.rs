@@ -327,3 +327,34 @@ impl One {
         }
     }
 }
+
+/// The response headers documented once for all operations
+/// ([`Api::common_response_headers`](crate::ir::Api::common_response_headers)):
+/// those every operation that documents response headers documents, when
+/// those operations are at least two and at least half of all, so that
+/// the `Client`'s docs can list the few others. In the order of the first
+/// such operation.
+pub(super) fn common_response_headers(operations: &[Operation]) -> Vec<String> {
+    let documenting: Vec<&Operation> = operations
+        .iter()
+        .filter(|op| !op.response_headers.is_empty())
+        .collect();
+    let Some(first) = documenting.first() else {
+        return Vec::new();
+    };
+    if documenting.len() < 2 || documenting.len() * 2 < operations.len() {
+        return Vec::new();
+    }
+    first
+        .response_headers
+        .iter()
+        .filter(|name| {
+            documenting.iter().all(|op| {
+                op.response_headers
+                    .iter()
+                    .any(|n| n.eq_ignore_ascii_case(name))
+            })
+        })
+        .cloned()
+        .collect()
+}

@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::operation::op_docs;
+use super::operation::{common_headers_doc, op_docs};
 use super::{arg_type, auth, doc_attrs, takes_into};
 use crate::escape;
 use crate::ir::{Api, Digest, Lifecycle, Operation};
@@ -136,9 +136,15 @@ fn client(api: &Api) -> TokenStream {
         Some(quote!(.rate_limit(#wire, #requests, std::time::Duration::from_secs(#window))))
     });
     let revoke_doc = doc_attrs(&auth::revoke_doc(api));
-    let methods = api.operations.iter().map(op_method);
+    let methods = api.operations.iter().map(|op| op_method(api, op));
+    let headers_doc = common_headers_doc(api);
+    let headers_doc = (!headers_doc.is_empty()).then(|| {
+        let attrs = doc_attrs(&headers_doc);
+        quote!(#[doc = ""] #attrs)
+    });
     quote! {
         #[doc = #client_doc]
+        #headers_doc
         #[derive(Debug, Clone)]
         pub struct Client {
             runtime: dialtone_runtime::Client,
@@ -303,10 +309,10 @@ fn client_builder(api: &Api) -> TokenStream {
 
 /// The client method of one operation: its required parameters, then
 /// its builder.
-fn op_method(op: &Operation) -> TokenStream {
+fn op_method(api: &Api, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method_name);
     let builder = format_ident!("{}", op.builder_name);
-    let docs = op_docs(op);
+    let docs = op_docs(api, op);
     let required: Vec<_> = op.params.iter().filter(|p| p.required).collect();
     let params = required.iter().map(|p| {
         let ident = format_ident!("{}", p.rust_name);

@@ -1864,6 +1864,7 @@ async fn every_corpus_operation_against_the_mock() {
         "link-paging.yaml",
         "nullable.yaml",
         "examples.yaml",
+        "paging.yaml",
     ];
     let listed: Vec<String> =
         std::fs::read_dir(format!("{}/../../tests/corpus", env!("CARGO_MANIFEST_DIR")))

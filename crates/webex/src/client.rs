@@ -5,6 +5,10 @@
 use crate::operations;
 use crate::types;
 /// A client for Webex Calling Person Monitoring API. Cheap to clone: clones share one connection pool.
+///
+/// # Response headers
+///
+/// The success responses of every operation but [`Client::authorize`](crate::Client::authorize) document `trackingId`. Read them with the operation's `send_with_meta` (`send_stream` for a download, `send_raw` where neither exists); each operation's docs name only the headers of its own.
 #[derive(Debug, Clone)]
 pub struct Client {
     runtime: dialtone_runtime::Client,
@@ -62,8 +66,6 @@ impl Client {
     /// Exchanges an authorization code (grant `authorization_code`, with the PKCE `code_verifier` when the authorization sent a challenge) or a refresh token (grant `refresh_token`) for an access token. The integration's client id and secret go in the form body.
     ///
     /// `POST /access_token` (operationId `createAccessToken`).
-    ///
-    /// Response headers: `trackingId` (read them with `send_with_meta`).
     pub fn create_access_token(
         &self,
         body: types::AccessTokenRequest,
@@ -76,8 +78,6 @@ impl Client {
     /// Returns the people, places, virtual lines and call park extensions the person monitors, and whether call park notifications are on. Requires a full, user, or read-only administrator or location administrator token with the scope `spark-admin:people_read`.
     ///
     /// `GET /people/{personId}/features/monitoring` (operationId `getMonitoringSettingsPerson`).
-    ///
-    /// Response headers: `trackingId` (read them with `send_with_meta`).
     pub fn get_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,
@@ -90,8 +90,6 @@ impl Client {
     /// Replaces the person's monitored elements (at most 50) and turns call park notifications on or off. Requires a full or user administrator or location administrator token with the scope `spark-admin:people_write`.
     ///
     /// `PUT /people/{personId}/features/monitoring` (operationId `updateMonitoringSettingsPerson`).
-    ///
-    /// Response headers: `trackingId` (read them with `send_with_meta`).
     pub fn update_monitoring_settings_person(
         &self,
         person_id: impl Into<String>,

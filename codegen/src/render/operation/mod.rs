@@ -33,8 +33,10 @@ pub(super) fn head(api: &Api) -> TokenStream {
 }
 
 /// The docs of an operation's client method: summary, description,
-/// method and path. Its builder links to them rather than repeat them.
-pub(super) fn op_docs(op: &Operation) -> TokenStream {
+/// method and path, and the response headers of its own (those every
+/// operation documents are listed once, by [`common_headers_doc`]). Its
+/// builder links to them rather than repeat them.
+pub(super) fn op_docs(api: &Api, op: &Operation) -> TokenStream {
     let mut text = String::new();
     if let Some(summary) = &op.docs.summary {
         text.push_str(&escape::markdown(summary));
@@ -53,25 +55,67 @@ pub(super) fn op_docs(op: &Operation) -> TokenStream {
         )),
         escape::code(&op.id)
     ));
-    if !op.response_headers.is_empty() {
-        let names: Vec<String> = op
-            .response_headers
-            .iter()
-            .map(|h| escape::code(h))
-            .collect();
-        // The method that returns the headers with the typed answer, where
-        // the builder has one (see `send::send_meta`).
-        let with = match &op.success {
-            crate::ir::Success::Json { .. } | crate::ir::Success::Empty => "send_with_meta",
-            crate::ir::Success::Bytes => "send_stream",
-            _ => "send_raw",
+    let common = &api.common_response_headers;
+    let names: Vec<String> = op
+        .response_headers
+        .iter()
+        .filter(|h| !common.iter().any(|c| c.eq_ignore_ascii_case(h)))
+        .map(|h| escape::code(h))
+        .collect();
+    if !names.is_empty() {
+        // An operation that documents headers documents the common ones.
+        let and_common = if common.is_empty() {
+            ""
+        } else {
+            " and the [common ones](crate::Client#response-headers)"
         };
         text.push_str(&format!(
-            "\n\nResponse headers: {} (read them with `{with}`).",
-            names.join(", ")
+            "\n\nResponse headers: {}{and_common} (read them with `{}`).",
+            names.join(", "),
+            meta_method(op)
         ));
     }
     doc_attrs(&text)
+}
+
+/// The method that returns an operation's response headers with its typed
+/// answer, where the builder has one (see `send::send_meta`).
+fn meta_method(op: &Operation) -> &'static str {
+    match &op.success {
+        crate::ir::Success::Json { .. } | crate::ir::Success::Empty => "send_with_meta",
+        crate::ir::Success::Bytes => "send_stream",
+        _ => "send_raw",
+    }
+}
+
+/// The `Client`'s section on the response headers every operation that
+/// documents any documents ([`Api::common_response_headers`]): listed
+/// here once instead of in each operation's docs, with the operations
+/// that document none. Empty when there are none.
+pub(super) fn common_headers_doc(api: &Api) -> String {
+    let common = &api.common_response_headers;
+    if common.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = common.iter().map(|h| escape::code(h)).collect();
+    let without: Vec<String> = api
+        .operations
+        .iter()
+        .filter(|op| op.response_headers.is_empty())
+        .map(|op| format!("[`Client::{m}`](crate::Client::{m})", m = op.method_name))
+        .collect();
+    let but = if without.is_empty() {
+        String::new()
+    } else {
+        format!(" but {}", without.join(", "))
+    };
+    format!(
+        "# Response headers\n\nThe success responses of every operation{but} document {}. \
+         Read them with the operation's `send_with_meta` (`send_stream` for a \
+         download, `send_raw` where neither exists); each operation's docs \
+         name only the headers of its own.",
+        names.join(", ")
+    )
 }
 
 /// The request builder of `op`, with the enums of its answers.
