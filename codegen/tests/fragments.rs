@@ -1046,3 +1046,69 @@ fn response_headers_every_operation_documents_are_listed_once() {
         "{client}"
     );
 }
+
+/// What the conformance run found: a required `readOnly` property is
+/// required in answers only (so optional in the type requests share), and
+/// a success offered in several media types asks for the one decoded.
+#[test]
+fn read_only_fields_are_optional_and_a_choice_of_media_is_negotiated() {
+    let text = spec(
+        "",
+        r#"  /notes/{id}:
+    get:
+      operationId: getNote
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        '200':
+          description: The note.
+          content:
+            text/html: {schema: {type: string}}
+            application/json: {schema: {$ref: '#/components/schemas/Note'}}
+  /notes:
+    post:
+      operationId: createNote
+      requestBody:
+        required: true
+        content:
+          application/json: {schema: {$ref: '#/components/schemas/Note'}}
+      responses:
+        '201':
+          description: Created.
+          content:
+            application/json: {schema: {$ref: '#/components/schemas/Note'}}
+"#,
+        r#"    Note:
+      type: object
+      required: [id, text]
+      properties:
+        id: {type: string, readOnly: true}
+        text: {type: string}
+"#,
+    );
+    let api = dialtone_codegen::lower_spec("fragment.yaml", &text, "fragment", true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let note = api.type_named("Note").expect("Note");
+    let dialtone_codegen::ir::TypeKind::Struct { fields, .. } = &note.kind else {
+        panic!("{note:?}")
+    };
+    let required = |wire: &str| {
+        fields
+            .iter()
+            .find(|f| f.wire_name == wire)
+            .unwrap()
+            .required
+    };
+    assert!(!required("id"), "readOnly: not required of a request");
+    assert!(required("text"));
+    let accept = |id: &str| {
+        api.operations
+            .iter()
+            .find(|o| o.id == id)
+            .unwrap()
+            .accept
+            .clone()
+    };
+    assert_eq!(accept("getNote").as_deref(), Some("application/json"));
+    assert_eq!(accept("createNote"), None, "one media type: nothing to ask");
+}

@@ -158,6 +158,9 @@ impl<'a> Lowerer<'a> {
         self.examples_of(op, pointer, &operation, &mut names.examples, examples)?;
         operation.statuses = statuses(op);
         operation.response_headers = self.response_headers(op);
+        if operation.accept.is_none() {
+            operation.accept = self.negotiated_accept(op);
+        }
         let batch = match op.extensions.get(EXT_BATCH) {
             Some(value) => Some(self.batch_operation(
                 &operation,

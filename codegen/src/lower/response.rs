@@ -140,6 +140,43 @@ impl<'a> Lowerer<'a> {
         })
     }
 
+    /// The `Accept` header a call sends where a success response offers
+    /// several media types: the ones the client decodes (JSON before text
+    /// before bytes, as `pick_media` chooses), so that the server answers
+    /// in one of them. `None` where every success offers one media type at
+    /// most (nothing to choose), or a media type is no valid header text.
+    pub(super) fn negotiated_accept(&self, op: &'a openapiv3::Operation) -> Option<String> {
+        let mut picked: Vec<&str> = Vec::new();
+        let mut choice = false;
+        // The batch form's status is the batch call's (its own Accept).
+        let batch_status = op
+            .extensions
+            .get(EXT_BATCH)
+            .and_then(|b| b.get("status"))
+            .and_then(Value::as_str);
+        let success = op.responses.responses.iter().filter(|(status, _)| {
+            let code = match status {
+                StatusCode::Code(c) => (200..300).contains(c),
+                StatusCode::Range(r) => *r == 2,
+            };
+            code && batch_status != Some(status.to_string().as_str())
+        });
+        for (_, response) in success {
+            let Ok((response, _)) = self.response(response, "") else {
+                continue;
+            };
+            choice |= response.content.len() > 1;
+            if let Some((_, key, _)) = pick_media(&response.content, false)
+                && !picked.contains(&key.as_str())
+            {
+                picked.push(key);
+            }
+        }
+        let header_text =
+            |k: &&str| !k.is_empty() && k.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b',');
+        (choice && !picked.is_empty() && picked.iter().all(header_text)).then(|| picked.join(", "))
+    }
+
     /// The names of the headers an operation's success responses document.
     pub(super) fn response_headers(&self, op: &'a openapiv3::Operation) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

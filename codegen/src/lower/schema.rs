@@ -338,6 +338,10 @@ impl<'a> Lowerer<'a> {
             };
             let mut lenient = false;
             let nullable = matches!(prop, ReferenceOr::Item(s) if s.schema_data.nullable);
+            // `readOnly`: the server's to send; `required` holds for answers
+            // only, so a request (where it is left out) can be built
+            // without it.
+            let read_only = matches!(prop, ReferenceOr::Item(s) if s.schema_data.read_only);
             let format = match prop {
                 ReferenceOr::Item(s) if matches!(ty, TypeRef::String(_)) => text_format(s),
                 _ => None,
@@ -365,7 +369,7 @@ impl<'a> Lowerer<'a> {
                 wire_name: wire.clone(),
                 rust_name: scope.claim(snake(wire)),
                 ty,
-                required: required.contains(wire),
+                required: required.contains(wire) && !read_only,
                 docs,
                 lenient,
                 nullable,
