@@ -390,6 +390,10 @@ pub struct PartField {
     pub presence: Presence,
     /// What the part holds.
     pub content: PartContent,
+    /// The media type its `encoding` entry gives the part (the first of a
+    /// list; wildcards left to the default): files are sent as it, and a
+    /// JSON type sends even a scalar as JSON text.
+    pub content_type: Option<String>,
 }
 
 /// How a struct field holds its value.
@@ -412,6 +416,9 @@ pub enum PartContent {
     Files,
     /// A value, as text or JSON.
     Value,
+    /// A value as JSON text whatever its shape (its `encoding` says
+    /// `application/json`).
+    Json,
 }
 
 /// What a successful call returns.

@@ -59,7 +59,7 @@ impl<'a> Lowerer<'a> {
         let media = match kind {
             Kind::Json => Media::Json,
             Kind::Form => Media::Form,
-            Kind::Multipart => Media::Multipart(self.parts(&payload)),
+            Kind::Multipart => Media::Multipart(self.parts(&payload, &media_type.encoding)),
             Kind::Text => Media::Text,
             Kind::Bytes => Media::Bytes,
         };
@@ -97,24 +97,29 @@ impl<'a> Lowerer<'a> {
 
     /// How a multipart body of type `ty` is split into parts: one per
     /// field of a plain struct, else one per property of its JSON object.
-    fn parts(&self, ty: &TypeRef) -> Parts {
+    fn parts(
+        &self,
+        ty: &TypeRef,
+        encoding: &indexmap::IndexMap<String, openapiv3::Encoding>,
+    ) -> Parts {
         let plain = match ty {
-            TypeRef::Named(name) => {
-                self.types
-                    .iter()
-                    .find(|t| t.name == *name)
-                    .and_then(|t| match &t.kind {
-                        TypeKind::Struct {
-                            fields,
-                            extra: None,
-                        } if fields.iter().all(|f| !f.flatten) => Some(fields),
-                        _ => None,
-                    })
-            }
+            TypeRef::Named(name) => self.type_def(name).and_then(|t| match &t.kind {
+                TypeKind::Struct {
+                    fields,
+                    extra: None,
+                } if fields.iter().all(|f| !f.flatten) => Some(fields),
+                _ => None,
+            }),
             _ => None,
         };
         let Some(fields) = plain else {
             return Parts::Properties;
+        };
+        let part_media_type = |f: &Field| {
+            encoding
+                .get(&f.wire_name)
+                .and_then(|e| e.content_type.as_deref())
+                .and_then(part_media_type)
         };
         Parts::Fields(
             fields
@@ -132,8 +137,10 @@ impl<'a> Lowerer<'a> {
                         TypeRef::Array(inner, _) if **inner == TypeRef::Binary => {
                             PartContent::Files
                         }
+                        _ if part_media_type(f).is_some_and(|m| is_json(&m)) => PartContent::Json,
                         _ => PartContent::Value,
                     },
+                    content_type: part_media_type(f),
                 })
                 .collect(),
         )
@@ -186,6 +193,21 @@ impl<'a> Lowerer<'a> {
         }
         Ok((field.rust_name.clone(), field.ty.clone()))
     }
+}
+
+/// The media type a part is sent as, from its `encoding`'s `contentType`
+/// (a comma-separated list): the first one, when it names one type (no
+/// wildcard) in header-safe text.
+fn part_media_type(content_type: &str) -> Option<String> {
+    let first = content_type.split(',').next()?.trim();
+    let (major, minor) = first.split(';').next()?.trim().split_once('/')?;
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    let safe = first.bytes().all(|b| (0x20..0x7f).contains(&b));
+    (token(major) && token(minor) && safe).then(|| first.to_owned())
 }
 
 pub(super) fn is_json(media: &str) -> bool {

@@ -510,7 +510,7 @@ impl<'a> Lowerer<'a> {
     /// The type named `name`, through an index of names that catches up
     /// with the types pushed since the last lookup (types are only ever
     /// appended, and a name never changes), so lookups stay linear in all.
-    fn type_def(&self, name: &str) -> Option<&TypeDef> {
+    pub(super) fn type_def(&self, name: &str) -> Option<&TypeDef> {
         let mut slots = self.type_slots.borrow_mut();
         let (indexed, index) = &mut *slots;
         for (i, t) in self.types.iter().enumerate().skip(*indexed) {

@@ -1502,12 +1502,20 @@ fn build(mock: &Mock, base: &str, op: &Operation) -> Built {
                 let item_schema = style::items(doc, &property)
                     .cloned()
                     .unwrap_or(property.clone());
+                // The part's media type as its `encoding` names it (the
+                // first of a list), else the default of its shape.
+                let declared = media.raw["encoding"][name]["contentType"]
+                    .as_str()
+                    .and_then(|c| c.split(',').next())
+                    .map(str::trim);
                 for item in items {
                     let (ct, data) = if binary(&property) || binary(&item_schema) {
                         (
-                            Some("application/octet-stream"),
+                            Some(declared.unwrap_or("application/octet-stream")),
                             b"\x00\x01file bytes\r\n".to_vec(),
                         )
+                    } else if declared.is_some_and(|c| c.ends_with("json")) {
+                        (declared, item.to_string().into_bytes())
                     } else if item.is_object() || item.is_array() {
                         (Some("application/json"), item.to_string().into_bytes())
                     } else {
@@ -1517,7 +1525,7 @@ fn build(mock: &Mock, base: &str, op: &Operation) -> Built {
                     out.extend_from_slice(
                         format!("Content-Disposition: form-data; name=\"{name}\"").as_bytes(),
                     );
-                    if ct == Some("application/octet-stream") {
+                    if binary(&property) || binary(&item_schema) {
                         out.extend_from_slice(b"; filename=\"upload.bin\"");
                     }
                     out.extend_from_slice(b"\r\n");

@@ -190,6 +190,21 @@ impl Part {
         })
     }
 
+    /// A value as one JSON part whatever its shape (a property whose
+    /// `encoding` says `application/json`: `3` is sent as the JSON text
+    /// `3`, `"a"` as `"a"`).
+    pub fn json<T: Serialize + ?Sized>(name: &str, value: &T) -> Result<Vec<Self>, String> {
+        Ok(match to_value(value)? {
+            Value::Null => Vec::new(),
+            v => vec![Part {
+                name: name.to_owned(),
+                data: bytes::Bytes::from(v.to_string()),
+                file_name: None,
+                content_type: Some("application/json".to_owned()),
+            }],
+        })
+    }
+
     /// Sets the file name sent in `Content-Disposition`.
     pub fn with_file_name(mut self, file_name: impl Into<String>) -> Self {
         self.file_name = Some(file_name.into());
@@ -427,5 +442,17 @@ mod tests {
             )
         );
         assert!(text.ends_with("\r\n--XyZ--\r\n"));
+    }
+
+    #[test]
+    fn json_parts_hold_json_text_whatever_the_shape() {
+        let scalar = Part::json("priority", &3).unwrap();
+        let text = Part::json("label", "a").unwrap();
+        assert_eq!(scalar[0].data.as_ref(), b"3");
+        assert_eq!(text[0].data.as_ref(), b"\"a\"");
+        assert_eq!(text[0].content_type.as_deref(), Some("application/json"));
+        assert!(Part::json("gone", &None::<u8>).unwrap().is_empty());
+        // Where `value` sends a scalar as plain text.
+        assert_eq!(Part::value("label", "a").unwrap()[0].data.as_ref(), b"a");
     }
 }

@@ -294,18 +294,36 @@ fn multipart_parts(parts: &Parts) -> TokenStream {
     let pushes = fields.iter().map(|f| {
         let ident = format_ident!("{}", f.rust_name);
         let wire = &f.wire_name;
+        // The media type the part's `encoding` gives it.
+        let typed = f
+            .content_type
+            .as_ref()
+            .map(|ct| quote!(.with_content_type(#ct)));
         let push = |value: TokenStream| match f.content {
             PartContent::File => {
-                quote!(parts.push(dialtone_runtime::Part::file(#wire, #value.0.clone()));)
+                quote!(parts.push(dialtone_runtime::Part::file(#wire, #value.0.clone()) #typed);)
             }
             PartContent::Files => quote! {
                 for file in #value.iter() {
-                    parts.push(dialtone_runtime::Part::file(#wire, file.0.clone()));
+                    parts.push(dialtone_runtime::Part::file(#wire, file.0.clone()) #typed);
                 }
             },
-            PartContent::Value => {
-                quote!(parts.extend(dialtone_runtime::Part::value(#wire, &#value).unwrap_or_default());)
+            PartContent::Json => {
+                quote!(parts.extend(dialtone_runtime::Part::json(#wire, &#value).unwrap_or_default());)
             }
+            PartContent::Value => match &typed {
+                None => {
+                    quote!(parts.extend(dialtone_runtime::Part::value(#wire, &#value).unwrap_or_default());)
+                }
+                Some(typed) => quote! {
+                    parts.extend(
+                        dialtone_runtime::Part::value(#wire, &#value)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|part| part #typed),
+                    );
+                },
+            },
         };
         match f.presence {
             Presence::Required => push(quote!(body.#ident)),
