@@ -1112,3 +1112,101 @@ fn read_only_fields_are_optional_and_a_choice_of_media_is_negotiated() {
     assert_eq!(accept("getNote").as_deref(), Some("application/json"));
     assert_eq!(accept("createNote"), None, "one media type: nothing to ask");
 }
+
+#[test]
+fn operations_documenting_the_same_errors_share_one_enum() {
+    // Seven operations document 404 and 5XX with one body (two of them in
+    // the other order), one documents 404 alone, one 404 with another body.
+    let mut paths = String::new();
+    for i in 0..7 {
+        let (first, second) = if i % 3 == 1 {
+            ("'5XX'", "'404'")
+        } else {
+            ("'404'", "'5XX'")
+        };
+        paths.push_str(&format!(
+            r#"  /things{i}:
+    get:
+      operationId: getThing{i}
+      responses:
+        '200': {{description: ok}}
+        {first}: {{description: no, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Problem'}}}}}}}}
+        {second}: {{description: no, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Problem'}}}}}}}}
+"#
+        ));
+    }
+    paths.push_str(
+        r#"  /alone:
+    get:
+      operationId: getAlone
+      responses:
+        '200': {description: ok}
+        '404': {description: no, content: {application/json: {schema: {$ref: '#/components/schemas/Problem'}}}}
+  /other:
+    get:
+      operationId: getOther
+      responses:
+        '200': {description: ok}
+        '404': {description: no, content: {application/json: {schema: {$ref: '#/components/schemas/Other'}}}}
+"#,
+    );
+    let text = spec(
+        "",
+        &paths,
+        "    Problem:\n      type: object\n      properties:\n        message: {type: string}\n    Other:\n      type: object\n      properties:\n        code: {type: integer}\n",
+    );
+    let generated = generate(
+        "fragment.yaml",
+        &text,
+        "fragment",
+        &CrateMode::Workspace,
+        true,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Lowering decides: one shared enum, named after its statuses, used
+    // by the seven; the two with a shape of their own keep their enum.
+    let api = &generated.api;
+    assert_eq!(api.shared_errors.len(), 1, "{:#?}", api.shared_errors);
+    let shared = &api.shared_errors[0];
+    assert_eq!(shared.name, "Status404Or5xxError");
+    assert_eq!(shared.operations.len(), 7);
+    for op in &api.operations {
+        let errors = op.errors.as_ref().unwrap();
+        let expected = op
+            .id
+            .starts_with("getThing")
+            .then_some("Status404Or5xxError");
+        assert_eq!(errors.shared.as_deref(), expected, "{}", op.id);
+    }
+    let ops = &generated.files["src/operations.rs"];
+    syn::parse_file(ops).unwrap_or_else(|e| panic!("{e}"));
+    // Rendering prints: one enum with its `from_error`, one alias each.
+    assert_eq!(
+        ops.matches("pub enum Status404Or5xxError {").count(),
+        1,
+        "{ops}"
+    );
+    assert_eq!(
+        ops.matches("impl Status404Or5xxError {").count(),
+        1,
+        "{ops}"
+    );
+    assert_eq!(ops.matches("pub fn from_error").count(), 3, "{ops}");
+    for i in 0..7 {
+        assert!(
+            ops.contains(&format!("pub type GetThing{i}Error = Status404Or5xxError;")),
+            "{ops}"
+        );
+    }
+    assert!(ops.contains("pub enum GetAloneError {"), "{ops}");
+    assert!(ops.contains("pub enum GetOtherError {"), "{ops}");
+    // Its docs name the first five users, then how many more.
+    assert!(
+        ops.contains("The error bodies 7 operations document alike, by status: [`Client::get_thing0`](crate::Client::get_thing0), [`Client::get_thing1`](crate::Client::get_thing1), [`Client::get_thing2`](crate::Client::get_thing2), [`Client::get_thing3`](crate::Client::get_thing3), [`Client::get_thing4`](crate::Client::get_thing4) and 2 more."),
+        "{ops}"
+    );
+    assert!(
+        ops.contains("The error bodies [`Client::get_thing6`](crate::Client::get_thing6) documents, by status:\n [`Status404Or5xxError`]"),
+        "{ops}"
+    );
+}

@@ -32,6 +32,7 @@ const ALWAYS: &[&str] = &[
     "enum-value-added",
     "enum-value-removed",
     "operation-removed",
+    "error-enum-shared",
 ];
 /// Behaviour proofs that run in every `cargo test`.
 const ALWAYS_BEHAVIOUR: &[&str] = &["request-field-max-length-lowered"];

@@ -212,6 +212,44 @@ impl Cx<'_> {
         format!("{}::{path}", self.krate)
     }
 
+    /// Error enums operations share: each operation's alias stays (its
+    /// variants are compared per operation), but code naming a shared enum
+    /// breaks when the operations no longer share it (or it is renamed).
+    fn shared_errors(&mut self) {
+        let (old, new) = (self.old, self.new);
+        for shared in &old.shared_errors {
+            if new.shared_errors.iter().any(|n| n.name == shared.name) {
+                continue;
+            }
+            let Some((method, alias)) = shared.operations.first() else {
+                continue;
+            };
+            let pointer = |api: &Api| {
+                api.operations
+                    .iter()
+                    .find(|op| op.method_name == *method)
+                    .map(|op| format!("{}/responses", op.pointer))
+            };
+            let at = At {
+                operation: None,
+                old: pointer(old),
+                new: pointer(new),
+                item: self.item(&format!("operations::{}", shared.name)),
+            };
+            self.push(
+                "shared-error-enum-removed",
+                Impact::None,
+                Impact::Breaking,
+                at,
+                format!(
+                    "`operations::{}`, the error enum {} operations shared, is gone: they no longer document the same error bodies; code naming it no longer compiles, code naming each operation's alias (`{alias}`) does",
+                    shared.name,
+                    shared.operations.len()
+                ),
+            );
+        }
+    }
+
     /// The named servers: one `Client` constructor each, whose arguments
     /// are the server's variables.
     fn servers(&mut self) {
@@ -358,6 +396,7 @@ impl Cx<'_> {
         }
         self.servers();
         self.auth();
+        self.shared_errors();
         if old.error_type != new.error_type {
             let item = self.item("Error");
             self.push(
@@ -1283,13 +1322,13 @@ impl Cx<'_> {
         let id = &o.id;
         let (old_v, name) = match (&o.errors, &n.errors) {
             (None, None) => return,
-            (Some((name, v)), _) => (v.clone(), name.clone()),
-            (None, Some((name, _))) => (Vec::new(), name.clone()),
+            (Some(e), _) => (e.variants.clone(), e.name.clone()),
+            (None, Some(e)) => (Vec::new(), e.name.clone()),
         };
         let new_v = n
             .errors
             .as_ref()
-            .map(|(_, v)| v.clone())
+            .map(|e| e.variants.clone())
             .unwrap_or_default();
         let at = |cx: &Self, item: String| {
             At::both(
@@ -1351,7 +1390,7 @@ impl Cx<'_> {
             let in_errors = op
                 .errors
                 .as_ref()
-                .is_some_and(|(_, v)| v.iter().any(|e| status_key(e.status) == s));
+                .is_some_and(|errors| errors.variants.iter().any(|e| status_key(e.status) == s));
             in_multi || in_errors
         };
         let id = &o.id;

@@ -245,8 +245,8 @@ fn op_roots(op: &crate::ir::Operation) -> (Vec<TypeRef>, Vec<TypeRef>) {
         },
         Success::Empty | Success::Text | Success::Bytes => {}
     }
-    if let Some((_, v)) = &op.errors {
-        responses.extend(v.iter().map(|e| e.ty.clone()));
+    if let Some(errors) = &op.errors {
+        responses.extend(errors.variants.iter().map(|e| e.ty.clone()));
     }
     if let Some(p) = &op.paging {
         responses.push(p.page.clone());

@@ -37,6 +37,9 @@ pub struct Api {
     pub auth: Vec<AuthScheme>,
     /// Every operation, in spec order.
     pub operations: Vec<Operation>,
+    /// Error enums several operations share, in the order of their first
+    /// operation ([`OperationErrors::shared`] names one).
+    pub shared_errors: Vec<SharedErrors>,
     /// Every named type, in the order lowering met them.
     pub types: Vec<TypeDef>,
     /// Every `pattern`, indexed by [`Constraints::pattern`]: one per

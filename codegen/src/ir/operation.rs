@@ -25,9 +25,10 @@ pub struct Operation {
     /// What a success returns.
     pub success: Success,
     /// Documented error bodies by status, when the spec has no
-    /// crate-wide error schema: an enum of that name with one variant per
-    /// status (`from_error` decodes a `crate::Error` into it).
-    pub errors: Option<(String, Vec<ErrorVariant>)>,
+    /// crate-wide error schema: an enum with one variant per status
+    /// (`from_error` decodes a `crate::Error` into it), the operation's
+    /// own or, under the operation's name, an alias of one several share.
+    pub errors: Option<OperationErrors>,
     /// Every documented status, for docs.
     pub statuses: Vec<String>,
     /// Headers the success responses document, in spec order, each name
@@ -466,6 +467,35 @@ pub enum BatchAnswer {
     Whole(TypeRef),
 }
 
+/// The error bodies one operation documents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationErrors {
+    /// The operation's name for them (`ProjectListError`): its own enum,
+    /// or an alias (`pub type`) of the shared one.
+    pub name: String,
+    /// One variant per status, in spec order.
+    pub variants: Vec<ErrorVariant>,
+    /// The [`SharedErrors`] enum `name` aliases, when other operations
+    /// document the same statuses with the same bodies.
+    pub shared: Option<String>,
+}
+
+/// One error enum that operations documenting the same error bodies
+/// (same statuses or ranges, same variants, same body types) share; each
+/// of them keeps its own name for it, an alias, so that code naming an
+/// operation's error type compiles whether it shares or not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedErrors {
+    /// The enum, named after the statuses it covers
+    /// (`Status4xxOr5xxError`, `Status404Error`).
+    pub name: String,
+    /// One variant per status, in the first operation's order.
+    pub variants: Vec<ErrorVariant>,
+    /// The operations that use it, in spec order (at least two): each
+    /// one's client method and alias.
+    pub operations: Vec<(String, String)>,
+}
+
 /// One documented error status with a JSON body.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorVariant {
@@ -478,7 +508,7 @@ pub struct ErrorVariant {
 }
 
 /// Which statuses an error variant covers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StatusMatch {
     /// One status.
     Code(u16),

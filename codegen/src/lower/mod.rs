@@ -66,7 +66,12 @@ pub fn lower(
     lowerer.envelope = lowerer.envelope_config()?;
     lowerer.name_components();
     lowerer.lower_components()?;
-    let (operations, examples, mut methods) = lowerer.operations()?;
+    let operation::Lowered {
+        operations,
+        examples,
+        shared_errors,
+        mut methods,
+    } = lowerer.operations()?;
     let servers = lowerer.servers(&mut methods)?;
     lowerer.break_alias_cycles();
     lowerer.box_cycles();
@@ -97,6 +102,7 @@ pub fn lower(
         servers,
         auth,
         operations,
+        shared_errors,
         types: lowerer.types,
         patterns: lowerer.patterns.list,
         error_type,

@@ -41,6 +41,15 @@ impl Names {
     }
 }
 
+/// What [`Lowerer::operations`] gives.
+pub(super) struct Lowered {
+    pub(super) operations: Vec<Operation>,
+    pub(super) examples: Vec<Example>,
+    pub(super) shared_errors: Vec<SharedErrors>,
+    /// The client methods claimed so far (servers claim theirs after).
+    pub(super) methods: Scope,
+}
+
 /// One operation of a path item, as the spec has it.
 struct Input<'o> {
     id: String,
@@ -53,10 +62,9 @@ struct Input<'o> {
 }
 
 impl<'a> Lowerer<'a> {
-    /// Every operation (and batch form) and the examples they document.
-    pub(super) fn operations(
-        &mut self,
-    ) -> Result<(Vec<Operation>, Vec<Example>, crate::names::Scope), Error> {
+    /// Every operation (and batch form), the examples they document, the
+    /// error enums they share, and the scope of client methods.
+    pub(super) fn operations(&mut self) -> Result<Lowered, Error> {
         let mut names = Names {
             methods: members::client_methods(),
             builders: members::builder_types(),
@@ -110,7 +118,13 @@ impl<'a> Lowerer<'a> {
                 }
             }
         }
-        Ok((operations, examples, names.methods))
+        let shared_errors = super::response::share_errors(&mut operations, &mut names.builders);
+        Ok(Lowered {
+            operations,
+            examples,
+            shared_errors,
+            methods: names.methods,
+        })
     }
 
     /// Records an operation left out, with where inside it the problem is;

@@ -1,6 +1,8 @@
 //! Responses: what a success returns (per status), the error bodies an
 //! operation documents, and the headers its success responses name.
 
+use std::collections::HashMap;
+
 use openapiv3::{ReferenceOr, Response, StatusCode};
 use serde_json::Value;
 
@@ -207,7 +209,7 @@ impl<'a> Lowerer<'a> {
         pointer: &str,
         builders: &mut Scope,
         builder: &str,
-    ) -> Result<Option<(String, Vec<ErrorVariant>)>, Error> {
+    ) -> Result<Option<OperationErrors>, Error> {
         if self.doc.extensions.contains_key(EXT_ERROR_SCHEMA) {
             return Ok(None);
         }
@@ -270,7 +272,11 @@ impl<'a> Lowerer<'a> {
         if variants.is_empty() {
             return Ok(None);
         }
-        Ok(Some((builders.claim(format!("{builder}Error")), variants)))
+        Ok(Some(OperationErrors {
+            name: builders.claim(format!("{builder}Error")),
+            variants,
+            shared: None,
+        }))
     }
 }
 
@@ -394,4 +400,230 @@ pub(super) fn common_response_headers(operations: &[Operation]) -> Vec<String> {
         })
         .cloned()
         .collect()
+}
+
+/// Operations that document the same error bodies (the same statuses and
+/// ranges, each with the same body type) share one enum: it is claimed in
+/// `builders` (after every operation's own names, so that it never takes
+/// one), named after the statuses it covers, and each such operation's
+/// errors become an alias of it under the operation's own name. Operations
+/// whose errors are their own keep their enum.
+pub(super) fn share_errors(
+    operations: &mut [Operation],
+    builders: &mut Scope,
+) -> Vec<SharedErrors> {
+    // By statuses first (cheap to hash), then by body types (compared).
+    let mut by_statuses: HashMap<Vec<(StatusMatch, String)>, Vec<usize>> = HashMap::new();
+    // Groups of operation indexes with one shape, in order of first use.
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (i, op) in operations.iter().enumerate() {
+        let Some(errors) = &op.errors else {
+            continue;
+        };
+        let candidates = by_statuses
+            .entry(statuses_key(&errors.variants))
+            .or_default();
+        let same = candidates.iter().copied().find(|&g| {
+            let first = &operations[groups[g][0]];
+            first
+                .errors
+                .as_ref()
+                .is_some_and(|e| same_shape(&e.variants, &errors.variants))
+        });
+        match same {
+            Some(g) => groups[g].push(i),
+            None => {
+                candidates.push(groups.len());
+                groups.push(vec![i]);
+            }
+        }
+    }
+    let mut shared = Vec::new();
+    for group in groups.into_iter().filter(|g| g.len() > 1) {
+        let variants = operations[group[0]]
+            .errors
+            .as_ref()
+            .map(|e| e.variants.clone())
+            .unwrap_or_default();
+        let name = builders.claim(shared_name(&variants));
+        for &i in &group {
+            if let Some(errors) = &mut operations[i].errors {
+                errors.shared = Some(name.clone());
+            }
+        }
+        shared.push(SharedErrors {
+            name,
+            variants,
+            operations: group
+                .iter()
+                .filter_map(|&i| {
+                    let op = &operations[i];
+                    let errors = op.errors.as_ref()?;
+                    Some((op.method_name.clone(), errors.name.clone()))
+                })
+                .collect(),
+        });
+    }
+    shared
+}
+
+/// The order variants are compared and named in: exact statuses (lowest
+/// first), then ranges, then `default`.
+fn status_order(status: StatusMatch) -> (u8, u16) {
+    match status {
+        StatusMatch::Code(code) => (0, code),
+        StatusMatch::Range(digit) => (1, digit),
+        StatusMatch::Default => (2, 0),
+    }
+}
+
+fn sorted(variants: &[ErrorVariant]) -> Vec<&ErrorVariant> {
+    let mut sorted: Vec<&ErrorVariant> = variants.iter().collect();
+    sorted.sort_by_key(|v| status_order(v.status));
+    sorted
+}
+
+/// The statuses and variant names of an error shape, in [`status_order`].
+fn statuses_key(variants: &[ErrorVariant]) -> Vec<(StatusMatch, String)> {
+    sorted(variants)
+        .into_iter()
+        .map(|v| (v.status, v.rust_name.clone()))
+        .collect()
+}
+
+/// Whether two operations' errors would render the same enum (whatever
+/// order the spec lists their statuses in).
+fn same_shape(a: &[ErrorVariant], b: &[ErrorVariant]) -> bool {
+    a.len() == b.len() && sorted(a) == sorted(b)
+}
+
+/// A shared error enum's name, after the statuses it covers and nothing
+/// else, so that it stays while operations come and go:
+/// `Status404Error`, `Status401Or404Or429Error`, `Status4xxOr5xxError`,
+/// `Status404OrDefaultError`, `DefaultError` (a clash gets the scope's
+/// suffix; a long one is capped like any name).
+pub(super) fn shared_name(variants: &[ErrorVariant]) -> String {
+    let parts: Vec<String> = sorted(variants)
+        .into_iter()
+        .map(|v| match v.status {
+            StatusMatch::Code(code) => code.to_string(),
+            StatusMatch::Range(digit) => format!("{digit}xx"),
+            StatusMatch::Default => "Default".to_owned(),
+        })
+        .collect();
+    let prefix = if parts.first().is_some_and(|p| p == "Default") {
+        ""
+    } else {
+        "Status"
+    };
+    camel(&format!("{prefix}{}Error", parts.join("Or")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn variant(status: StatusMatch, rust_name: &str, ty: &str) -> ErrorVariant {
+        ErrorVariant {
+            status,
+            rust_name: rust_name.to_owned(),
+            ty: TypeRef::Named(ty.to_owned()),
+        }
+    }
+
+    #[test]
+    fn shared_error_enums_are_named_after_their_statuses_in_order() {
+        let nexus = [
+            variant(StatusMatch::Range(5), "ServerError", "Error"),
+            variant(StatusMatch::Range(4), "ClientError", "Error"),
+        ];
+        assert_eq!(shared_name(&nexus), "Status4xxOr5xxError");
+        let mixed = [
+            variant(StatusMatch::Default, "Default", "Error"),
+            variant(StatusMatch::Code(429), "TooManyRequests", "Error"),
+            variant(StatusMatch::Code(404), "NotFound", "Error"),
+        ];
+        assert_eq!(shared_name(&mixed), "Status404Or429OrDefaultError");
+        let default = [variant(StatusMatch::Default, "Default", "Error")];
+        assert_eq!(shared_name(&default), "DefaultError");
+        // Order does not matter; a body type does.
+        let swapped = [nexus[1].clone(), nexus[0].clone()];
+        assert!(same_shape(&nexus, &swapped));
+        let other = [
+            nexus[1].clone(),
+            variant(StatusMatch::Range(5), "ServerError", "Other"),
+        ];
+        assert!(!same_shape(&nexus, &other));
+        assert_eq!(statuses_key(&nexus), statuses_key(&other));
+    }
+
+    fn op(method: &str, errors: Option<Vec<ErrorVariant>>) -> Operation {
+        Operation {
+            id: method.to_owned(),
+            method_name: method.to_owned(),
+            builder_name: camel(method),
+            http_method: HttpMethod::Get,
+            path_template: "/".to_owned(),
+            path: Vec::new(),
+            params: Vec::new(),
+            body: None,
+            success: Success::Empty,
+            errors: errors.map(|variants| OperationErrors {
+                name: format!("{}Error", camel(method)),
+                variants,
+                shared: None,
+            }),
+            statuses: Vec::new(),
+            response_headers: Vec::new(),
+            docs: Docs::default(),
+            authenticated: true,
+            security: None,
+            basic_auth: false,
+            deprecated: false,
+            idempotent: None,
+            paging: None,
+            accept: None,
+            throttling_group: None,
+            pointer: String::new(),
+        }
+    }
+
+    #[test]
+    fn only_shapes_used_twice_are_shared_and_clashes_are_numbered() {
+        let not_found = |ty: &str| vec![variant(StatusMatch::Code(404), "NotFound", ty)];
+        let mut ops = vec![
+            op("a", Some(not_found("Error"))),
+            op("b", None),
+            op("c", Some(not_found("Other"))),
+            op("d", Some(not_found("Error"))),
+            op("e", Some(not_found("Other"))),
+            op("f", Some(not_found("Third"))),
+        ];
+        // An operation's own names are claimed first; one may take the
+        // name a shared enum would have had.
+        let mut builders = Scope::default();
+        builders.claim("Status404Error".to_owned());
+        let shared = share_errors(&mut ops, &mut builders);
+        let names: Vec<&str> = shared.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Status404Error2", "Status404Error3"]);
+        assert_eq!(
+            shared[0].operations,
+            [
+                ("a".to_owned(), "AError".to_owned()),
+                ("d".to_owned(), "DError".to_owned())
+            ]
+        );
+        let of = |i: usize| ops[i].errors.as_ref().and_then(|e| e.shared.as_deref());
+        assert_eq!(
+            [of(0), of(1), of(2), of(3), of(4), of(5)],
+            [
+                Some("Status404Error2"),
+                None,
+                Some("Status404Error3"),
+                Some("Status404Error2"),
+                Some("Status404Error3"),
+                None
+            ]
+        );
+    }
 }

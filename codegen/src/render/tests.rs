@@ -198,7 +198,8 @@ fn every_member_the_renderer_writes_is_listed() {
     let error_enums: BTreeSet<&str> = api
         .operations
         .iter()
-        .filter_map(|op| op.errors.as_ref().map(|(name, _)| name.as_str()))
+        .filter_map(|op| op.errors.as_ref().map(|e| e.name.as_str()))
+        .chain(api.shared_errors.iter().map(|s| s.name.as_str()))
         .collect();
     // Every kind of member is there, so that the check below means something.
     assert!(api.operations.iter().any(|op| op.paging.is_some()));

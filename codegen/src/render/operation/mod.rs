@@ -16,8 +16,8 @@ use super::{arg_type, doc_attrs, error_type, rust_type, takes_into};
 use crate::escape;
 use crate::ir::{Api, Operation, Param};
 
-/// The file's head: its docs and imports; one builder per operation
-/// ([`render_op`]) follows.
+/// The file's head: its docs, imports and the error enums several
+/// operations share; one builder per operation ([`render_op`]) follows.
 pub(super) fn head(api: &Api) -> TokenStream {
     let uses_types = !api.types.is_empty() && !api.operations.is_empty();
     let use_types = uses_types.then(|| {
@@ -25,10 +25,13 @@ pub(super) fn head(api: &Api) -> TokenStream {
             use crate::types;
         )
     });
+    let shared = api.shared_errors.iter().map(errors::shared_enum);
     quote! {
         //! One request builder per operation. Create them with the methods of
         //! [`crate::Client`], set optional parameters, then `.send()`.
         #use_types
+
+        #(#shared)*
     }
 }
 
