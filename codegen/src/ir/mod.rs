@@ -131,6 +131,10 @@ pub struct Pattern {
     pub name: String,
     /// The regular expression (checked to compile).
     pub source: String,
+    /// The `regex` crate refuses it (look-around, back-references): it is
+    /// matched by the runtime's `validate::LookAround` (`fancy-regex`,
+    /// with a bounded backtracking budget).
+    pub look_around: bool,
 }
 
 /// A property that carries a digest of a user's credentials (Kazoo's

@@ -418,16 +418,28 @@ impl<'a> Lowerer<'a> {
         if let Some(pattern) = &s.pattern {
             if let Some(&index) = self.patterns.at.get(pointer) {
                 c.pattern = Some(index);
-            } else if let Err(err) = regex::Regex::new(pattern) {
+            } else if regex::Regex::new(pattern).is_ok() {
+                c.pattern = Some(self.patterns.add(pattern, pointer, hint, false));
+            } else if let Err(err) = fancy_regex::Regex::new(pattern) {
+                // Neither engine: the check is left out, with a note.
                 let err = self.err(
                     push_pointer(pointer, "pattern"),
-                    "a regular expression the `regex` crate accepts (no look-around or back-references)",
-                    Some(err.to_string().lines().last().unwrap_or_default().trim().to_owned()),
+                    "a regular expression (ECMA-262 as `regex` or `fancy-regex` read it)",
+                    Some(
+                        err.to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or_default()
+                            .trim()
+                            .to_owned(),
+                    ),
                 );
                 self.soften(err, SkipUnit::Ignored)?;
                 return Ok(TypeRef::String(c));
             } else {
-                c.pattern = Some(self.patterns.add(pattern, pointer, hint));
+                // Look-around or back-references: `fancy-regex` keeps the
+                // check (the runtime's `validate::LookAround`).
+                c.pattern = Some(self.patterns.add(pattern, pointer, hint, true));
             }
         }
         let secret = matches!(
@@ -581,7 +593,7 @@ impl Patterns {
     /// type and field, `GROUP_ID`), or after the component of a shared
     /// parameter (`ACCOUNT_ID` for `#/components/parameters/AccountId`),
     /// so that adding a pattern or a use renames no other.
-    fn add(&mut self, source: &str, pointer: &str, hint: &str) -> usize {
+    fn add(&mut self, source: &str, pointer: &str, hint: &str, look_around: bool) -> usize {
         let what = pointer
             .strip_prefix("/components/parameters/")
             .and_then(|rest| rest.strip_suffix("/schema"))
@@ -596,6 +608,7 @@ impl Patterns {
                 self.list.push(Pattern {
                     name: self.names.claim(key.0.clone()),
                     source: source.to_owned(),
+                    look_around,
                 });
                 self.by_name.insert(key, index);
                 index

@@ -418,6 +418,15 @@ pub(super) fn patterns(api: &Api) -> TokenStream {
         let name = format_ident!("{}", pattern.name);
         let source = &pattern.source;
         let doc = format!(" {}", escape::code(source));
+        if pattern.look_around {
+            return quote! {
+                #[doc = #doc]
+                pub(crate) static #name: std::sync::LazyLock<dialtone_runtime::validate::LookAround> =
+                    std::sync::LazyLock::new(|| {
+                        dialtone_runtime::validate::LookAround::new(#source).expect("dialtone-codegen checked this pattern compiles")
+                    });
+            };
+        }
         quote! {
             #[doc = #doc]
             pub(crate) static #name: std::sync::LazyLock<dialtone_runtime::regex::Regex> =

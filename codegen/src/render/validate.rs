@@ -94,7 +94,12 @@ fn string_checks(api: &Api, c: &Constraints, value: TokenStream) -> TokenStream 
     if let Some(pattern) = c.pattern.and_then(|index| api.patterns.get(index)) {
         let name = format_ident!("{}", pattern.name);
         let source = &pattern.source;
-        out.extend(quote!(dialtone_runtime::validate::pattern(&path, #value, &crate::patterns::#name, #source)?;));
+        let check = if pattern.look_around {
+            quote!(look_around)
+        } else {
+            quote!(pattern)
+        };
+        out.extend(quote!(dialtone_runtime::validate::#check(&path, #value, &crate::patterns::#name, #source)?;));
     }
     out
 }

@@ -176,6 +176,59 @@ pub fn pattern(
     Ok(())
 }
 
+/// How many backtracking steps one [`LookAround`] match may take: past
+/// it, the value is refused (a pattern and a value from outside cannot
+/// make a check run for long).
+pub const LOOK_AROUND_BUDGET: usize = 100_000;
+
+/// A `pattern` the `regex` crate refuses (look-around, back-references),
+/// matched by `fancy-regex` within [`LOOK_AROUND_BUDGET`] backtracking
+/// steps.
+pub struct LookAround(fancy_regex::Regex);
+
+impl LookAround {
+    /// Compiles `source`.
+    pub fn new(source: &str) -> Result<Self, String> {
+        fancy_regex::RegexBuilder::new(source)
+            .backtrack_limit(LOOK_AROUND_BUDGET)
+            .build()
+            .map(LookAround)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Whether `value` matches: `None` when the budget ran out first.
+    pub fn matches(&self, value: &str) -> Option<bool> {
+        self.0.is_match(value).ok()
+    }
+}
+
+impl std::fmt::Debug for LookAround {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LookAround").field(&self.0.as_str()).finish()
+    }
+}
+
+/// `value` matches `pattern` (one with look-around); a value the budget
+/// cannot decide is refused, never sent unchecked.
+pub fn look_around(
+    path: &FieldPath<'_>,
+    value: &str,
+    pattern: &LookAround,
+    source: &str,
+) -> Result<(), InvalidRequest> {
+    match pattern.matches(value) {
+        Some(true) => Ok(()),
+        Some(false) => Err(InvalidRequest::new(
+            path,
+            format!("must match the pattern {source}"),
+        )),
+        None => Err(InvalidRequest::new(
+            path,
+            format!("could not be checked against the pattern {source} within its budget"),
+        )),
+    }
+}
+
 /// `value >= min`.
 pub fn minimum<T: PartialOrd + fmt::Display>(
     path: &FieldPath<'_>,
@@ -266,6 +319,29 @@ pub fn known_union_variant(path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Dropshot's `Name`: not a UUID (negative look-ahead), then a name.
+    #[test]
+    fn look_around_patterns_are_checked_and_bounded() {
+        let name = LookAround::new(
+            r"^(?![0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$)^[a-z]([a-zA-Z0-9-]*[a-zA-Z0-9]+)?$",
+        )
+        .unwrap();
+        let path = FieldPath::root("name");
+        assert!(look_around(&path, "web-1", &name, "P").is_ok());
+        let uuid = look_around(&path, "0123abcd-0123-4567-89ab-0123456789ab", &name, "P");
+        assert!(
+            uuid.unwrap_err()
+                .to_string()
+                .contains("must match the pattern P")
+        );
+        // Catastrophic backtracking runs out of budget and is refused.
+        let nested = LookAround::new(r"^(?:(a|aa)+)\1c").unwrap();
+        let long = "a".repeat(64);
+        assert_eq!(nested.matches(&long), None);
+        let err = look_around(&path, &long, &nested, "Q").unwrap_err();
+        assert!(err.to_string().contains("within its budget"), "{err}");
+    }
 
     #[test]
     fn paths_render_dotted() {
