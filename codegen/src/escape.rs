@@ -160,10 +160,14 @@ pub fn table_cell(markdown: &str) -> String {
 ///   are escaped, so that no other fence can open;
 /// - `<` is escaped (no HTML, which could also swallow what follows), and
 ///   so are `[` and `]` (no intra-doc links, reference definitions or
-///   footnotes), but for `[text](https://...)` links; bare URLs become
-///   `<https://...>` autolinks; character references are escaped;
+///   footnotes), but for `[text](https://...)` links (whose text may hold
+///   code spans); bare URLs become `<https://...>` autolinks; character
+///   references are escaped;
 /// - code spans (`` `x` ``) are kept as they are, on one line (but for
-///   those with a `|`, which a table would split);
+///   those with a `|`, which a table would split), and so are the spec's
+///   own backslash escapes (`\[`, `\|` in a table row); a backslash that
+///   ends the text is escaped, so that it escapes nothing the generator
+///   writes after it;
 /// - [unsafe](is_unsafe) characters are shown as escapes (a bare CR is a
 ///   line break).
 pub fn markdown(text: &str) -> String {
@@ -346,18 +350,32 @@ fn inline(text: &str) -> String {
                 out.push_str(&if run >= 3 { "\\~" } else { "~" }.repeat(run));
                 i += run;
             }
-            '\\' => {
-                // Escaped when it would escape what follows (a bare URL
-                // is written as `<...>`).
-                if c.get(i + 1).is_some_and(char::is_ascii_punctuation)
-                    || bare_url_end(&c, i + 1).is_some()
-                {
-                    out.push_str("\\\\");
-                } else {
+            '\\' => match c.get(i + 1) {
+                // A Markdown escape (`\[`, `\|` in a table, `\*`): kept,
+                // as the character it escapes is shown as it is and can
+                // open nothing.
+                Some(&next) if next.is_ascii_punctuation() => {
                     out.push('\\');
+                    out.push(next);
+                    i += 2;
                 }
-                i += 1;
-            }
+                // Last, or before a bare URL (written as `<...>`): escaped,
+                // so that it shows as a backslash and escapes nothing the
+                // generator writes after it.
+                None => {
+                    out.push_str("\\\\");
+                    i += 1;
+                }
+                Some(_) if bare_url_end(&c, i + 1).is_some() => {
+                    out.push_str("\\\\");
+                    i += 1;
+                }
+                // A line break, or a backslash shown as it is.
+                Some(_) => {
+                    out.push('\\');
+                    i += 1;
+                }
+            },
             '<' => match autolink_end(&c, i) {
                 Some(end) => {
                     out.extend(&c[i..end]);
@@ -456,14 +474,30 @@ fn autolink_end(c: &[char], i: usize) -> Option<usize> {
     (len > 0 && c.get(start + len) == Some(&'>')).then_some(start + len + 1)
 }
 
-/// `[text](https://...)` at `i`, with plain text: the index after its `)`.
+/// `[text](https://...)` at `i`, with plain text and code spans on its
+/// line: the index after its `)`.
 fn link_end(c: &[char], i: usize) -> Option<usize> {
-    let text = c[i + 1..]
-        .iter()
-        .take_while(|&&ch| !matches!(ch, ']' | '[' | '`' | '<' | '>' | '\\' | '&' | '\n'))
-        .count();
-    let close = i + 1 + text;
-    if text == 0 || c.get(close) != Some(&']') || c.get(close + 1) != Some(&'(') {
+    let mut close = i + 1;
+    loop {
+        match *c.get(close)? {
+            ']' => break,
+            // A code span binds tighter than the link: a `]` inside it
+            // does not close the text.
+            '`' => {
+                let run = run_of(c, close, '`');
+                let end = (run <= 2)
+                    .then(|| code_span_end(c, close + run, run))
+                    .flatten()?;
+                if c[close..end].contains(&'\n') {
+                    return None;
+                }
+                close = end + run;
+            }
+            '[' | '<' | '>' | '\\' | '&' | '\n' => return None,
+            _ => close += 1,
+        }
+    }
+    if close == i + 1 || c.get(close + 1) != Some(&'(') {
         return None;
     }
     let shown: String = c[i + 1..close].iter().collect();
@@ -643,7 +677,84 @@ mod tests {
             "\\![img](https://x.example/p.png)"
         );
         assert_eq!(markdown("[x](Policy)"), "\\[x\\](Policy)");
-        assert_eq!(markdown("a \\[b"), "a \\\\\\[b");
+    }
+
+    #[test]
+    fn rustdoc_bait_reads_as_text() {
+        // Each class of spec prose that rustdoc or clippy would read as
+        // something else: what the escaper writes for it.
+        for (text, expected) in [
+            ("slot [0] of [Policy]", "slot \\[0\\] of \\[Policy\\]"),
+            ("[guide](docs/guide.md)", "\\[guide\\](docs/guide.md)"),
+            (
+                "[Policy](#policy), [x][y]",
+                "\\[Policy\\](#policy), \\[x\\]\\[y\\]",
+            ),
+            ("[y]: https://x.example", "\\[y\\]: <https://x.example>"),
+            ("Footnote[^1]", "Footnote\\[^1\\]"),
+            ("<b>bold</b> <br/>", "\\<b>bold\\</b> \\<br/>"),
+            ("a List<SomeType>", "a List\\<SomeType>"),
+            ("<!-- x -->", "\\<!-- x -->"),
+            (
+                "see https://x.example/a?b=1&c=2.",
+                "see <https://x.example/a?b=1&c=2>.",
+            ),
+            ("`unclosed [0]", "\\`unclosed \\[0\\]"),
+            ("```python\nprint(1)\n```", "```text\nprint(1)\n```"),
+            ("~~~sh\nrm -rf /\n~~~", "```text\nrm -rf /\n```"),
+            ("# Heading\n## [0]", "# Heading\n## \\[0\\]"),
+            (
+                "| a | b |\n|---|---|\n| [0] | <T> |",
+                "| a | b |\n|---|---|\n| \\[0\\] | \\<T> |",
+            ),
+            ("C:\\Temp\\", "C:\\Temp\\\\"),
+        ] {
+            assert_eq!(markdown(text), expected, "{text:?}");
+        }
+        assert_eq!(markdown_line("a [0] \\"), "a \\[0\\] \\\\");
+    }
+
+    #[test]
+    fn backslash_escapes_are_the_specs() {
+        // `\[` already shows a `[`; `\|` keeps a cell whole.
+        assert_eq!(
+            markdown("a \\[b\\] \\<i> \\*c\\*"),
+            "a \\[b\\] \\<i> \\*c\\*"
+        );
+        assert_eq!(markdown("| a\\|b | c |"), "| a\\|b | c |");
+        assert_eq!(markdown("\\```\n\\# x"), "\\`\\`\\`\n\\# x");
+        // A line break stays one; a backslash before a bare URL or at the
+        // end shows as one, whatever follows.
+        assert_eq!(markdown("a\\\nb"), "a\\\nb");
+        assert_eq!(markdown("\\https://x.example"), "\\\\<https://x.example>");
+        let line = markdown_line("Temp\\");
+        assert_eq!(
+            format!("{line}<https://x.example>"),
+            "Temp\\\\<https://x.example>"
+        );
+    }
+
+    #[test]
+    fn links_may_show_code() {
+        for text in [
+            "[`GET /items`](https://x.example/items)",
+            "[the `[0]` slot](https://x.example/#slot)",
+            "[*`a`* b](https://x.example)",
+        ] {
+            assert_eq!(markdown(text), text);
+        }
+        assert_eq!(
+            markdown("[`a\nb`](https://x.example)"),
+            "\\[`a b`\\](<https://x.example>)"
+        );
+        assert_eq!(
+            markdown("[`unclosed](https://x.example)"),
+            "\\[\\`unclosed\\](<https://x.example>)"
+        );
+        assert_eq!(
+            markdown("[`https://x.example`](https://x.example)"),
+            "\\[`https://x.example`\\](<https://x.example>)"
+        );
     }
 
     #[test]

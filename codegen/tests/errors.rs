@@ -67,10 +67,22 @@ fn required_names_a_listed_property() {
 
 #[test]
 fn patterns_must_compile() {
+    // An unclosed group: no engine reads it.
     let e = error(&with_schema(
-        "      type: object\n      properties:\n        a: {type: string, pattern: '^(?=x)'}\n",
+        "      type: object\n      properties:\n        a: {type: string, pattern: '^(x'}\n",
     ));
     assert_eq!(e.pointer, "/components/schemas/X/properties/a/pattern");
+    // Look-around is read (by fancy-regex), so the spec generates.
+    let text = with_schema(
+        "      type: object\n      properties:\n        a: {type: string, pattern: '^(?=x)'}\n",
+    );
+    let generated = generate("specs/ok.yaml", &text, "ok", &CrateMode::Workspace, true)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        generated.files["src/patterns.rs"].contains("validate::LookAround::new"),
+        "{}",
+        generated.files["src/patterns.rs"]
+    );
 }
 
 #[test]

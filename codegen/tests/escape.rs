@@ -254,9 +254,10 @@ fn escaped_spec_text_is_never_code_markup_or_a_control_character() {
         let line = escape::markdown_line(&text);
         assert!(!line.contains('\n'), "{context}: {line:?}");
         // As the generator composes them: prose, then a sentence with a
-        // name as code and a one-line fragment.
+        // name as code and a one-line fragment right before the
+        // generator's own markup (which the fragment must leave alone).
         let composed = format!(
-            "{prose}\n\nThe {} property of {line}.\n\n{}",
+            "{prose}\n\nThe {} property of {line}<https://generator.example>.\n\n{}",
             escape::code(&name),
             escape::table_cell(&escape::code(&name))
         );
@@ -266,6 +267,13 @@ fn escaped_spec_text_is_never_code_markup_or_a_control_character() {
                 assert!(found.is_empty(), "{context}\n{md}\n{found:?}");
             }
         }
+        let generator_link = Parser::new_ext(&composed, rustdoc_options())
+            .filter(|e| {
+                matches!(e, Event::Start(Tag::Link { dest_url, .. })
+                    if &**dest_url == "https://generator.example")
+            })
+            .count();
+        assert_eq!(generator_link, 1, "{context}\n{composed}");
 
         // A code span shows the name exactly, unsafe characters as escapes.
         let span = format!("a {} b", escape::code(&name));
