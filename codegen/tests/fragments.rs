@@ -1210,3 +1210,34 @@ fn operations_documenting_the_same_errors_share_one_enum() {
         "{ops}"
     );
 }
+
+/// The generated README's example calls what to call: not a deprecated
+/// operation, which the operations table marks.
+#[test]
+fn the_readme_example_skips_deprecated_operations() {
+    let text = spec(
+        "",
+        r#"  /v1/calls:
+    get:
+      operationId: listCallsV1
+      summary: List calls (old)
+      deprecated: true
+      responses:
+        '204': {description: Nothing.}
+  /v2/calls:
+    get:
+      operationId: listCallsV2
+      summary: List calls
+      responses:
+        '204': {description: Nothing.}
+"#,
+        "    {}\n",
+    );
+    let readme = file(&text, "README.md");
+    assert!(readme.contains("client.list_calls_v2()"), "{readme}");
+    assert!(!readme.contains("client.list_calls_v1()"), "{readme}");
+    assert!(
+        readme.contains("| `list_calls_v1` | **Deprecated.** List calls (old) |"),
+        "{readme}"
+    );
+}

@@ -204,10 +204,15 @@ pub(super) fn readme(api: &Api) -> String {
     for op in &api.operations {
         writeln!(
             out,
-            "| {} | {} | `{}` | {} |",
+            "| {} | {} | `{}` | {}{} |",
             op.http_method.as_upper(),
             escape::table_cell(&escape::code(&op.path_template)),
             op.method_name,
+            if op.deprecated {
+                "**Deprecated.** "
+            } else {
+                ""
+            },
             escape::table_cell(&escape::markdown_line(
                 op.docs.summary.as_deref().unwrap_or("")
             ))
@@ -278,6 +283,12 @@ fn example(api: &Api) -> String {
     let op = api
         .example_operation
         .map(|i| &api.operations[i])
+        // Not a deprecated one: the example shows what to call.
+        .or_else(|| {
+            api.operations
+                .iter()
+                .find(|o| o.body.is_none() && !o.deprecated)
+        })
         .or_else(|| api.operations.iter().find(|o| o.body.is_none()));
     if let Some(op) = op {
         let args = op
