@@ -51,7 +51,7 @@ impl Overlay {
                 &label,
                 "",
                 "a mapping of operationIds to x-dialtone-pagination values",
-                Some(kind(&other).to_owned()),
+                Some(crate::parse::kind_of(&other).to_owned()),
             )),
         }
     }
@@ -136,16 +136,5 @@ impl Overlay {
             }
         }
         err
-    }
-}
-
-fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a sequence",
-        Value::Object(_) => "a mapping",
     }
 }

@@ -77,12 +77,7 @@ impl<'a> Lowerer<'a> {
                 StatusCode::Range(2) => None,
                 _ => continue,
             };
-            let batch_status = op
-                .extensions
-                .get(EXT_BATCH)
-                .and_then(|b| b.get("status"))
-                .and_then(Value::as_str);
-            if batch_status == Some(status.to_string().as_str()) {
+            if batch_status(op) == Some(status.to_string().as_str()) {
                 continue;
             }
             let status_pointer = push_pointer(&responses, &status.to_string());
@@ -151,11 +146,7 @@ impl<'a> Lowerer<'a> {
         let mut picked: Vec<&str> = Vec::new();
         let mut choice = false;
         // The batch form's status is the batch call's (its own Accept).
-        let batch_status = op
-            .extensions
-            .get(EXT_BATCH)
-            .and_then(|b| b.get("status"))
-            .and_then(Value::as_str);
+        let batch_status = batch_status(op);
         let success = op.responses.responses.iter().filter(|(status, _)| {
             let code = match status {
                 StatusCode::Code(c) => (200..300).contains(c),
@@ -278,6 +269,15 @@ impl<'a> Lowerer<'a> {
             shared: None,
         }))
     }
+}
+
+/// The status of the batch form's answer (`x-dialtone-batch`), which is
+/// the batch call's, not the single call's.
+fn batch_status(op: &openapiv3::Operation) -> Option<&str> {
+    op.extensions
+        .get(EXT_BATCH)
+        .and_then(|b| b.get("status"))
+        .and_then(Value::as_str)
 }
 
 pub(super) fn statuses(op: &openapiv3::Operation) -> Vec<String> {

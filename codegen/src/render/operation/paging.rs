@@ -16,10 +16,13 @@ pub(super) fn render(op: &Operation, paging: &Paging, error: &TokenStream) -> To
     let item_ty = rust_type(&paging.item, false);
     let take = take_items(&paging.items);
     let (state, fetch) = match &paging.next {
-        NextPage::Link => (quote!((self, None::<String>)), link(&page_ty, error)),
+        NextPage::Link => (
+            quote!((self, None::<String>)),
+            follow(&page_ty, error, None),
+        ),
         NextPage::Url { next } => (
             quote!((self, None::<String>)),
-            url_field(&page_ty, error, next),
+            follow(&page_ty, error, Some(next)),
         ),
         NextPage::Cursor { param, next, clear } => {
             (quote!(self), cursor(op, paging, *param, next, clear))
@@ -73,29 +76,23 @@ pub(super) fn render(op: &Operation, paging: &Paging, error: &TokenStream) -> To
     }
 }
 
-/// The fetch of `Link`-header paging: the request again, sent to the
-/// linked URL; the state is the request and the link.
-fn link(page_ty: &TokenStream, error: &TokenStream) -> TokenStream {
-    quote! {
-        |(request, link): (Self, Option<String>)| {
-            Box::pin(async move {
-                let (client, sent) = request.clone().into_request()?;
-                let sent = match &link {
-                    Some(url) => sent.follow(url),
-                    None => sent,
-                };
-                let (page, next) = client.runtime().send_json_paged::<#page_ty, #error>(sent).await?;
-                let next = dialtone_runtime::paginate::next_link(next).map(|url| (url.clone(), (request, Some(url))));
-                Ok(dialtone_runtime::paginate::Page { page, next })
-            })
+/// The fetch of paging by a next-page URL: the request again, sent to the
+/// URL; the state is the request and the URL. The URL comes from the
+/// `Link` header (`field` is `None`) or from a field of the page.
+fn follow(page_ty: &TokenStream, error: &TokenStream, field: Option<&[FieldStep]>) -> TokenStream {
+    let (send, next) = match field {
+        None => (
+            quote!(let (page, next) = client.runtime().send_json_paged::<#page_ty, #error>(sent).await?;),
+            quote!(next),
+        ),
+        Some(steps) => {
+            let url = access(quote!(page), steps);
+            (
+                quote!(let page = client.runtime().send_json::<#page_ty, #error>(sent).await?;),
+                quote!(#url.cloned()),
+            )
         }
-    }
-}
-
-/// The fetch of paging by a URL in the page: the request again, sent to
-/// the URL; the state is the request and the URL.
-fn url_field(page_ty: &TokenStream, error: &TokenStream, next: &[FieldStep]) -> TokenStream {
-    let url = access(quote!(page), next);
+    };
     quote! {
         |(request, link): (Self, Option<String>)| {
             Box::pin(async move {
@@ -104,9 +101,8 @@ fn url_field(page_ty: &TokenStream, error: &TokenStream, next: &[FieldStep]) -> 
                     Some(url) => sent.follow(url),
                     None => sent,
                 };
-                let page = client.runtime().send_json::<#page_ty, #error>(sent).await?;
-                let next = dialtone_runtime::paginate::next_link(#url.cloned())
-                    .map(|url| (url.clone(), (request, Some(url))));
+                #send
+                let next = dialtone_runtime::paginate::next_link(#next).map(|url| (url.clone(), (request, Some(url))));
                 Ok(dialtone_runtime::paginate::Page { page, next })
             })
         }
