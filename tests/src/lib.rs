@@ -13,6 +13,84 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 
+/// How a [`corpus_cargo`] run failed.
+#[derive(Debug)]
+pub enum CargoError {
+    /// It ended unsuccessfully: its stderr.
+    Failed(String),
+    /// It ran past its time and was killed.
+    TimedOut,
+}
+
+/// Runs `cargo ARGS` in `dir` (a crate outside the workspace) with the
+/// target directory and flags the corpus, changes and conformance tests
+/// share (`target/corpus`, `RUSTFLAGS=-D warnings`), so the runtime and
+/// its dependencies are built once for all three. Polled at most
+/// `timeout / 100ms` times and killed past `timeout`; its stdout and how
+/// long it took. Both pipes are read as it runs, so a long stderr cannot
+/// stall it.
+pub fn corpus_cargo(
+    dir: &Path,
+    args: &[&str],
+    timeout: std::time::Duration,
+) -> Result<(String, std::time::Duration), CargoError> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO"))
+        .args(args)
+        .env("CARGO_TARGET_DIR", workspace_root().join("target/corpus"))
+        .env("RUSTFLAGS", "-D warnings")
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| CargoError::Failed(e.to_string()))?;
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => {}
+            Err(e) => return Err(CargoError::Failed(e.to_string())),
+        }
+        if started.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(CargoError::TimedOut);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let (out, err) = (
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default(),
+    );
+    if status.success() {
+        Ok((out, started.elapsed()))
+    } else {
+        Err(CargoError::Failed(err))
+    }
+}
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -18,11 +18,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dialtone_codegen::Generator;
 use dialtone_codegen::diff::{self, Impact};
+use dialtone_tests::{CargoError, corpus_cargo};
 
 /// Proofs that run in every `cargo test` (one breaking and one additive
 /// per kind of item: struct, enum, method).
@@ -257,42 +257,18 @@ fn cargo_check(dir: &Path) -> Result<(), String> {
     )
 }
 
-/// Runs `cargo ARGS` in `dir`, polling it at most `CHECK_TIMEOUT / 100ms`
-/// times.
+/// Runs `cargo ARGS` in `dir` in the corpus test's target directory (the
+/// runtime and its dependencies are built once for both); a run past
+/// `CHECK_TIMEOUT` fails the test.
 fn cargo(dir: &Path, args: &[&str]) -> Result<(), String> {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO"))
-        .args(args)
-        // The corpus test's target directory and flags: the runtime and its
-        // dependencies are built once for both.
-        .env("CARGO_TARGET_DIR", root().join("target/corpus"))
-        .env("RUSTFLAGS", "-D warnings")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut err = String::new();
-        use std::io::Read;
-        let _ = stderr.read_to_string(&mut err);
-        err
-    });
-    // Polled at most CHECK_TIMEOUT / 100ms times.
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < CHECK_TIMEOUT,
-            "cargo check in {} ran past {CHECK_TIMEOUT:?}",
+    match corpus_cargo(dir, args, CHECK_TIMEOUT) {
+        Ok(_) => Ok(()),
+        Err(CargoError::Failed(err)) => Err(err),
+        Err(CargoError::TimedOut) => panic!(
+            "cargo {args:?} in {} ran past {CHECK_TIMEOUT:?}",
             dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let err = reader.join().unwrap();
-    if status.success() { Ok(()) } else { Err(err) }
+        ),
+    }
 }
 
 #[test]

@@ -16,14 +16,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dialtone_codegen::ir::{Api, AuthKind, Media, Operation, Success, TypeRef};
 use dialtone_codegen::{Generator, escape};
 use dialtone_fakes::mock::{self, Mock, MockOptions};
 use dialtone_fakes::spec::{Direction, Location};
-use dialtone_tests::workspace_root;
+use dialtone_tests::{CargoError, corpus_cargo, workspace_root};
 use serde_json::Value;
 
 /// Specs run in every `cargo test` (small, and between them every paging
@@ -207,51 +206,16 @@ fn program(api: &Api, krate: &str, calls: &str) -> String {
     )
 }
 
-/// Runs `cargo ARGS` in `dir` in the corpus target directory, polling it
-/// at most `RUN_TIMEOUT / 100ms` times; its stdout, or its stderr.
+/// Runs `cargo ARGS` in `dir` in the corpus target directory; its
+/// stdout, or why it failed.
 fn cargo(dir: &Path, args: &[&str]) -> Result<String, String> {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO"))
-        .args(args)
-        .env("CARGO_TARGET_DIR", workspace_root().join("target/corpus"))
-        .env("RUSTFLAGS", "-D warnings")
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let mut stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut text = String::new();
-        use std::io::Read;
-        let _ = stdout.read_to_string(&mut text);
-        text
-    });
-    let err = std::thread::spawn(move || {
-        let mut text = String::new();
-        use std::io::Read;
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            break status;
-        }
-        if started.elapsed() > RUN_TIMEOUT {
-            let _ = child.kill();
-            return Err(format!(
-                "cargo ran past {RUN_TIMEOUT:?} in {}",
-                dir.display()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
-    if status.success() {
-        Ok(out)
-    } else {
-        Err(err.lines().take(60).collect::<Vec<_>>().join("\n"))
+    match corpus_cargo(dir, args, RUN_TIMEOUT) {
+        Ok((out, _)) => Ok(out),
+        Err(CargoError::Failed(err)) => Err(err.lines().take(60).collect::<Vec<_>>().join("\n")),
+        Err(CargoError::TimedOut) => Err(format!(
+            "cargo ran past {RUN_TIMEOUT:?} in {}",
+            dir.display()
+        )),
     }
 }
 

@@ -9,11 +9,11 @@
 //! `SLOW` run only with `DIALTONE_CORPUS_ALL=1` (as `.ci/run` does).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use dialtone_codegen::ir::SkipUnit;
 use dialtone_codegen::{CrateMode, Runtime, Standalone, generate_with};
+use dialtone_tests::{CargoError, corpus_cargo};
 
 /// Too slow to check in every `cargo test`; `.ci/run` checks them.
 const SLOW: &[&str] = &["saas-large"];
@@ -40,33 +40,14 @@ fn corpus() -> Vec<PathBuf> {
 
 /// Runs `cargo check` in `dir`, killing it after `CHECK_TIMEOUT`.
 fn cargo_check(dir: &Path) -> Result<Duration, String> {
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO"))
-        .args(["check", "--quiet", "--offline", "--all-targets"])
-        .env("CARGO_TARGET_DIR", root().join("target/corpus"))
-        .env("RUSTFLAGS", "-D warnings")
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
-            if status.success() {
-                return Ok(started.elapsed());
-            }
-            let mut err = String::new();
-            use std::io::Read;
-            if let Some(mut stderr) = child.stderr.take() {
-                let _ = stderr.read_to_string(&mut err);
-            }
-            return Err(err.lines().take(40).collect::<Vec<_>>().join("\n"));
-        }
-        if started.elapsed() > CHECK_TIMEOUT {
-            let _ = child.kill();
-            return Err(format!("cargo check ran past {CHECK_TIMEOUT:?}"));
-        }
-        std::thread::sleep(Duration::from_millis(200));
+    match corpus_cargo(
+        dir,
+        &["check", "--quiet", "--offline", "--all-targets"],
+        CHECK_TIMEOUT,
+    ) {
+        Ok((_, took)) => Ok(took),
+        Err(CargoError::Failed(err)) => Err(err.lines().take(40).collect::<Vec<_>>().join("\n")),
+        Err(CargoError::TimedOut) => Err(format!("cargo check ran past {CHECK_TIMEOUT:?}")),
     }
 }
 
