@@ -285,3 +285,33 @@ fn custom_content_type(media: Kind, key: &str) -> Option<String> {
         && !key.trim().is_empty();
     (essence != default && valid).then(|| key.trim().to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::part_media_type;
+
+    /// A part's media type comes from the spec into a part header: one
+    /// type, header-safe, or nothing (the shape's default is sent).
+    #[test]
+    fn part_media_types_are_one_header_safe_type() {
+        assert_eq!(
+            part_media_type("image/png, image/jpeg").as_deref(),
+            Some("image/png")
+        );
+        assert_eq!(
+            part_media_type("application/json; charset=utf-8").as_deref(),
+            Some("application/json; charset=utf-8")
+        );
+        for refused in [
+            "image/*",
+            "*/*",
+            "png",
+            "text/plain\r\nX-Injected: 1",
+            "text/pl ain",
+            "",
+            "text/plaïn",
+        ] {
+            assert_eq!(part_media_type(refused), None, "{refused:?}");
+        }
+    }
+}
