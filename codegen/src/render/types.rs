@@ -462,41 +462,8 @@ fn render_enum(t: &TypeDef, variants: &[Variant]) -> TokenStream {
             }
         }
 
-        impl From<String> for #name {
-            fn from(value: String) -> Self {
-                match Self::from(value.as_str()) {
-                    Self::Unrecognized(_) => Self::Unrecognized(value),
-                    known => known,
-                }
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> serde::Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                String::deserialize(deserializer).map(Self::from)
-            }
-        }
-
-        impl dialtone_runtime::Validate for #name {
-            fn validate(&self, path: &dialtone_runtime::FieldPath<'_>) -> Result<(), dialtone_runtime::InvalidRequest> {
-                match self {
-                    Self::Unrecognized(value) => dialtone_runtime::validate::known_variant(path, Some(value)),
-                    _ => Ok(()),
-                }
-            }
-        }
+        // From<String>, Display, Serialize, Deserialize, Validate.
+        dialtone_runtime::string_enum!(#name);
     }
 }
 

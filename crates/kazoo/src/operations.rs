@@ -22,37 +22,7 @@ impl CreateUserAuth {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -127,37 +97,7 @@ impl CreateApiAuth {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -332,37 +272,7 @@ impl ListGroups {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -570,37 +480,7 @@ impl CreateGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -700,37 +580,7 @@ impl GetGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -836,37 +686,7 @@ impl UpdateGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -977,37 +797,7 @@ impl DeleteGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1113,37 +903,7 @@ impl PatchGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1284,37 +1044,7 @@ impl ListUserGroups {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the payload of the response envelope.
     ///
     /// Everything the spec constrains is checked first: a violation is

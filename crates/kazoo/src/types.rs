@@ -39,50 +39,7 @@ impl From<&str> for EndpointType {
     }
 }
 
-impl From<String> for EndpointType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for EndpointType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for EndpointType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for EndpointType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for EndpointType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(EndpointType);
 /// How one endpoint (a user or a device) takes part in a group.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -621,50 +578,7 @@ impl From<&str> for ResponseStatus {
     }
 }
 
-impl From<String> for ResponseStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for ResponseStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for ResponseStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ResponseStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for ResponseStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(ResponseStatus);
 /// The account's rate-limit token bucket after this request.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1298,50 +1212,7 @@ impl From<&str> for CredentialsHash {
     }
 }
 
-impl From<String> for CredentialsHash {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CredentialsHash {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CredentialsHash {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CredentialsHash {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CredentialsHash {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(CredentialsHash);
 /// The request envelope of a user login.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

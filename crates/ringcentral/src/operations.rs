@@ -81,37 +81,7 @@ impl Authorize {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the response text.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -214,37 +184,7 @@ impl GetToken {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -337,37 +277,7 @@ impl RevokeToken {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request. Success has no body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -487,37 +397,7 @@ impl ListCallMonitoringGroups {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -673,37 +553,7 @@ impl CreateCallMonitoringGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -795,37 +645,7 @@ impl UpdateCallMonitoringGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -915,37 +735,7 @@ impl DeleteCallMonitoringGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request. Success has no body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1041,37 +831,7 @@ impl ListCallMonitoringGroupMembers {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1227,37 +987,7 @@ impl UpdateCallMonitoringGroupList {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request. Success has no body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1376,37 +1106,7 @@ impl ReadAccountPresence {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1589,37 +1289,7 @@ impl ReadUserPresenceStatus {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1732,37 +1402,7 @@ impl ReadUserPresenceStatusBatch {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes one result per id, in the order of the ids: the operation's own response for each id the vendor answered with success, else the vendor's error for that id.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1906,37 +1546,7 @@ impl UpdateUserPresenceStatus {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -2027,37 +1637,7 @@ impl ReadMonitoredExtensions {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -2137,37 +1717,7 @@ impl UpdateMonitoredExtensions {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -2255,37 +1805,7 @@ impl ReadMonitoredExtension {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -2369,37 +1889,7 @@ impl ReadPresencePermissions {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -2490,37 +1980,7 @@ impl UpdatePresencePermissions {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is

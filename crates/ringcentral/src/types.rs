@@ -205,50 +205,7 @@ impl From<&str> for OAuthErrorCode {
     }
 }
 
-impl From<String> for OAuthErrorCode {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for OAuthErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for OAuthErrorCode {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OAuthErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for OAuthErrorCode {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(OAuthErrorCode);
 /// The OAuth error body (RFC 6749 section 5.2), with RingCentral's `errors`, `errorCode` and `message` too.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -394,50 +351,7 @@ impl From<&str> for GrantType {
     }
 }
 
-impl From<String> for GrantType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for GrantType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for GrantType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for GrantType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for GrantType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(GrantType);
 /// A token request (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -691,50 +605,7 @@ impl From<&str> for ClientAssertionType {
     }
 }
 
-impl From<String> for ClientAssertionType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for ClientAssertionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for ClientAssertionType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ClientAssertionType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for ClientAssertionType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(ClientAssertionType);
 /// Issued tokens.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1485,50 +1356,7 @@ impl From<&str> for MonitoringPermission {
     }
 }
 
-impl From<String> for MonitoringPermission {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for MonitoringPermission {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for MonitoringPermission {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MonitoringPermission {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for MonitoringPermission {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(MonitoringPermission);
 /// A member of a call monitoring group.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1875,50 +1703,7 @@ impl From<&str> for PresenceStatus {
     }
 }
 
-impl From<String> for PresenceStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for PresenceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for PresenceStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PresenceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for PresenceStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(PresenceStatus);
 /// The status the user set.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -1960,50 +1745,7 @@ impl From<&str> for UserStatus {
     }
 }
 
-impl From<String> for UserStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for UserStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for UserStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for UserStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for UserStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(UserStatus);
 /// Whether the extension takes calls (and department calls).
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2053,50 +1795,7 @@ impl From<&str> for DndStatus {
     }
 }
 
-impl From<String> for DndStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for DndStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for DndStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DndStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for DndStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(DndStatus);
 /// Whether the extension takes personal calls.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2138,50 +1837,7 @@ impl From<&str> for DndStatusPersonal {
     }
 }
 
-impl From<String> for DndStatusPersonal {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for DndStatusPersonal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for DndStatusPersonal {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for DndStatusPersonal {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for DndStatusPersonal {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(DndStatusPersonal);
 /// Who sees the user's caller id.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2223,50 +1879,7 @@ impl From<&str> for CallerIdVisibility {
     }
 }
 
-impl From<String> for CallerIdVisibility {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CallerIdVisibility {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CallerIdVisibility {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CallerIdVisibility {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CallerIdVisibility {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(CallerIdVisibility);
 /// Whether the user is in a meeting.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2304,50 +1917,7 @@ impl From<&str> for MeetingStatus {
     }
 }
 
-impl From<String> for MeetingStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for MeetingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for MeetingStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MeetingStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for MeetingStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(MeetingStatus);
 /// The telephony state of the extension.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2397,50 +1967,7 @@ impl From<&str> for TelephonyStatus {
     }
 }
 
-impl From<String> for TelephonyStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for TelephonyStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for TelephonyStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for TelephonyStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for TelephonyStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(TelephonyStatus);
 /// The contact-center telephony state.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2478,50 +2005,7 @@ impl From<&str> for CxTelephonyStatus {
     }
 }
 
-impl From<String> for CxTelephonyStatus {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CxTelephonyStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CxTelephonyStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CxTelephonyStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CxTelephonyStatus {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(CxTelephonyStatus);
 /// The direction of a call.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2559,50 +2043,7 @@ impl From<&str> for CallDirection {
     }
 }
 
-impl From<String> for CallDirection {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CallDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CallDirection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CallDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CallDirection {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(CallDirection);
 /// What a call info value is.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -2660,50 +2101,7 @@ impl From<&str> for CallInfoType {
     }
 }
 
-impl From<String> for CallInfoType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CallInfoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CallInfoType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CallInfoType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CallInfoType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(CallInfoType);
 /// One piece of call info.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -3821,50 +3219,7 @@ impl From<&str> for LineExtensionType {
     }
 }
 
-impl From<String> for LineExtensionType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for LineExtensionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for LineExtensionType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for LineExtensionType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for LineExtensionType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(LineExtensionType);
 /// The extension on a monitored line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -4269,50 +3624,7 @@ impl From<&str> for PresenceLineExtensionType {
     }
 }
 
-impl From<String> for PresenceLineExtensionType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for PresenceLineExtensionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for PresenceLineExtensionType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for PresenceLineExtensionType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for PresenceLineExtensionType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(PresenceLineExtensionType);
 /// The extension on a line.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -4628,50 +3940,7 @@ impl From<&str> for AuthorizeResponseType {
     }
 }
 
-impl From<String> for AuthorizeResponseType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for AuthorizeResponseType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for AuthorizeResponseType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AuthorizeResponseType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for AuthorizeResponseType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(AuthorizeResponseType);
 /// How a PKCE code challenge is derived from the verifier (RFC 7636).
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -4709,46 +3978,4 @@ impl From<&str> for CodeChallengeMethod {
     }
 }
 
-impl From<String> for CodeChallengeMethod {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CodeChallengeMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CodeChallengeMethod {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CodeChallengeMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CodeChallengeMethod {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
+dialtone_runtime::string_enum!(CodeChallengeMethod);

@@ -23,6 +23,7 @@ pub mod encode;
 mod error;
 pub mod hooks;
 pub mod lenient;
+mod macros;
 mod meta;
 pub mod oauth;
 pub mod paginate;
@@ -52,6 +53,8 @@ pub use deadline::Deadline;
 pub use encode::{Part, QueryStyle};
 pub use error::{ApiError, Error, InBodyError};
 pub use hooks::Hooks;
+#[doc(hidden)]
+pub use macros::__private;
 pub use meta::{RateLimitInfo, ResponseValue};
 pub use patch::Patch;
 pub use ratelimit::Limit;

@@ -64,37 +64,7 @@ impl Authorize {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and returns the response text.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -175,37 +145,7 @@ impl CreateAccessToken {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -289,37 +229,7 @@ impl GetMonitoringSettingsPerson {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -414,37 +324,7 @@ impl UpdateMonitoringSettingsPerson {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request. Success has no body.
     ///
     /// Everything the spec constrains is checked first: a violation is

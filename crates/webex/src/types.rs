@@ -180,50 +180,7 @@ impl From<&str> for MemberType {
     }
 }
 
-impl From<String> for MemberType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for MemberType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for MemberType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MemberType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for MemberType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(MemberType);
 /// A monitored person, place (workspace) or virtual line.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -754,50 +711,7 @@ impl From<&str> for MonitoredElementType {
     }
 }
 
-impl From<String> for MonitoredElementType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for MonitoredElementType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for MonitoredElementType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MonitoredElementType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for MonitoredElementType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(MonitoredElementType);
 /// One element to monitor. `id` is required except for a custom speed dial, which requires `lineKeyLabel` and `phoneNumber` instead.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1003,50 +917,7 @@ impl From<&str> for AccessTokenGrantType {
     }
 }
 
-impl From<String> for AccessTokenGrantType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for AccessTokenGrantType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for AccessTokenGrantType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AccessTokenGrantType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for AccessTokenGrantType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(AccessTokenGrantType);
 /// An access token request (form-encoded).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
@@ -1279,50 +1150,7 @@ impl From<&str> for AuthorizeResponseType {
     }
 }
 
-impl From<String> for AuthorizeResponseType {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for AuthorizeResponseType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for AuthorizeResponseType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for AuthorizeResponseType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for AuthorizeResponseType {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(AuthorizeResponseType);
 /// How a PKCE code challenge is derived from the verifier (RFC 7636).
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -1360,46 +1188,4 @@ impl From<&str> for CodeChallengeMethod {
     }
 }
 
-impl From<String> for CodeChallengeMethod {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for CodeChallengeMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for CodeChallengeMethod {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for CodeChallengeMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for CodeChallengeMethod {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
+dialtone_runtime::string_enum!(CodeChallengeMethod);

@@ -22,37 +22,7 @@ impl GetToken {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -126,37 +96,7 @@ impl RefreshToken {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -228,37 +168,7 @@ impl RevokeToken {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -362,37 +272,7 @@ impl ListExtensionGroups {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -616,37 +496,7 @@ impl SearchExtensionGroups {
         self
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -827,37 +677,7 @@ impl GetExtensionGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -930,37 +750,7 @@ impl QueryExtensionGroups {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1047,37 +837,7 @@ impl CreateExtensionGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1165,37 +925,7 @@ impl UpdateExtensionGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is
@@ -1270,37 +1000,7 @@ impl DeleteExtensionGroup {
         }
     }
 
-    /// A timeout for this call alone, instead of the client's.
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.options.timeout(timeout);
-        self
-    }
-
-    /// A header for this call alone (a tenant id, a trace
-    /// context...). An invalid name or value fails the call before
-    /// anything is sent; the client's credential replaces a header
-    /// of the same name.
-    pub fn extra_header(
-        mut self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Self {
-        self.options.extra_header(name, value);
-        self
-    }
-
-    /// Retries this call as `policy` says instead of the client's policy.
-    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-        self.options.retry_policy(policy);
-        self
-    }
-
-    /// Never retries this call.
-    pub fn no_retries(mut self) -> Self {
-        self.options.retry_policy(crate::RetryPolicy::none());
-        self
-    }
-
+    dialtone_runtime::call_options!();
     /// Sends the request and decodes the response body.
     ///
     /// Everything the spec constrains is checked first: a violation is

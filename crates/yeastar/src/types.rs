@@ -39,50 +39,7 @@ impl From<&str> for SortBy {
     }
 }
 
-impl From<String> for SortBy {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for SortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for SortBy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for SortBy {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for SortBy {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(SortBy);
 /// A sort order.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -120,50 +77,7 @@ impl From<&str> for OrderBy {
     }
 }
 
-impl From<String> for OrderBy {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for OrderBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for OrderBy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for OrderBy {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for OrderBy {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(OrderBy);
 /// How extensions are added to the group: every extension (`sel_all_ext`), or the listed `members` (`sel_specific`).
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -201,50 +115,7 @@ impl From<&str> for MemberSelect {
     }
 }
 
-impl From<String> for MemberSelect {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for MemberSelect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for MemberSelect {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MemberSelect {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for MemberSelect {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(MemberSelect);
 /// A member's role in the group.
 ///
 /// Values this version does not know decode as `Unrecognized`, so a
@@ -286,50 +157,7 @@ impl From<&str> for MemberRole {
     }
 }
 
-impl From<String> for MemberRole {
-    fn from(value: String) -> Self {
-        match Self::from(value.as_str()) {
-            Self::Unrecognized(_) => Self::Unrecognized(value),
-            known => known,
-        }
-    }
-}
-
-impl std::fmt::Display for MemberRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl serde::Serialize for MemberRole {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for MemberRole {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Self::from)
-    }
-}
-
-impl dialtone_runtime::Validate for MemberRole {
-    fn validate(
-        &self,
-        path: &dialtone_runtime::FieldPath<'_>,
-    ) -> Result<(), dialtone_runtime::InvalidRequest> {
-        match self {
-            Self::Unrecognized(value) => {
-                dialtone_runtime::validate::known_variant(path, Some(value))
-            }
-
-            _ => Ok(()),
-        }
-    }
-}
-
+dialtone_runtime::string_enum!(MemberRole);
 /// A member extension and its role; the `enb_*` flags apply to custom members.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]

@@ -165,32 +165,9 @@ pub(super) fn render_op(api: &Api, op: &Operation) -> TokenStream {
 
             #(#setters)*
 
-            /// A timeout for this call alone, instead of the client's.
-            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.options.timeout(timeout);
-                self
-            }
-
-            /// A header for this call alone (a tenant id, a trace
-            /// context...). An invalid name or value fails the call before
-            /// anything is sent; the client's credential replaces a header
-            /// of the same name.
-            pub fn extra_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-                self.options.extra_header(name, value);
-                self
-            }
-
-            /// Retries this call as `policy` says instead of the client's policy.
-            pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
-                self.options.retry_policy(policy);
-                self
-            }
-
-            /// Never retries this call.
-            pub fn no_retries(mut self) -> Self {
-                self.options.retry_policy(crate::RetryPolicy::none());
-                self
-            }
+            // timeout, extra_header, retry_policy, no_retries: the same in
+            // every builder.
+            dialtone_runtime::call_options!();
 
             #send
 
