@@ -214,7 +214,9 @@ mod tests {
         }
         .timeout(std::time::Duration::from_secs(3))
         .extra_header("x-trace", "1")
-        .no_retries();
+        .retry_policy(crate::RetryPolicy::default());
+        assert_eq!(b.options.retry, Some(crate::RetryPolicy::default()));
+        let b = b.no_retries();
         let request = b
             .options
             .apply(crate::Request::new(reqwest::Method::GET, "op", "/"));

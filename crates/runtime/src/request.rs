@@ -752,9 +752,9 @@ mod tests {
 /// never their values.
 #[derive(Clone, Default)]
 pub struct CallOptions {
-    timeout: Option<Duration>,
-    headers: Vec<(String, String)>,
-    retry: Option<crate::retry::RetryPolicy>,
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) retry: Option<crate::retry::RetryPolicy>,
 }
 
 impl fmt::Debug for CallOptions {
