@@ -26,6 +26,10 @@ use std::time::{Duration, Instant};
 use dialtone_benches::{SCALE_SIZES, peak_rss, scale_spec};
 use dialtone_codegen::{CrateMode, lower_spec, render};
 
+#[cfg(not(feature = "system-alloc"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut samples: Vec<Duration>) -> Duration {
     samples.sort();
     samples[samples.len() / 2]
