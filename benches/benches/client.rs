@@ -6,19 +6,22 @@
 //! on 127.0.0.1, at concurrency 1 and 64.
 //!
 //! ```text
-//! cargo bench -p dialtone-benches --bench client
+//! cargo bench -p dialtone-benches --bench client [-- [--rounds R]]
 //! ```
 //!
-//! Criterion reports the time per request (`iter_custom`: N requests
-//! spread over C tasks on a two-worker runtime); throughput is its
-//! inverse. Compare the two clients within one run: the machine's load
-//! moves both alike.
+//! A bench binary rather than criterion, because it reports latency
+//! percentiles as well as throughput. R rounds (default 10); in each, both
+//! clients make the same number of requests over C tasks on a two-worker
+//! runtime, in alternating order, so that the machine's load moves both
+//! alike. Printed per concurrency and client: the median over rounds of
+//! requests per second, and the p50 and p99 latency of every request of
+//! every round; then throughput, generated / bare, as the median of the
+//! per-round ratios.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde::Deserialize;
 
 const ACCOUNT: &str = "6b71cb72c876b5b1396a335f8f8a2594";
@@ -126,28 +129,49 @@ impl Target {
     }
 }
 
-/// `iters` requests over `concurrency` tasks; the elapsed time.
-async fn run(target: &Target, iters: u64, concurrency: u64) -> Duration {
+/// `requests` requests over `concurrency` tasks: the elapsed time and the
+/// latency of each request.
+async fn run(target: &Target, requests: u64, concurrency: u64) -> (Duration, Vec<Duration>) {
     let started = Instant::now();
     let tasks: Vec<_> = (0..concurrency)
         .map(|task| {
             let target = target.clone();
-            // Spread `iters` as evenly as possible.
-            let share = iters / concurrency + u64::from(task < iters % concurrency);
+            // Spread `requests` as evenly as possible.
+            let share = requests / concurrency + u64::from(task < requests % concurrency);
             tokio::spawn(async move {
+                let mut latencies = Vec::with_capacity(share as usize);
                 for _ in 0..share {
+                    let sent = Instant::now();
                     target.call().await;
+                    latencies.push(sent.elapsed());
                 }
+                latencies
             })
         })
         .collect();
+    let mut latencies = Vec::with_capacity(requests as usize);
     for task in tasks {
-        task.await.expect("the task completes");
+        latencies.extend(task.await.expect("the task completes"));
     }
-    started.elapsed()
+    (started.elapsed(), latencies)
 }
 
-fn client_overhead(c: &mut Criterion) {
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rounds: usize = args
+        .iter()
+        .position(|a| a == "--rounds")
+        .and_then(|i| args.get(i + 1))
+        .map_or(10, |r| r.parse().expect("--rounds R"));
     let addr = start_server();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -166,19 +190,52 @@ fn client_overhead(c: &mut Criterion) {
     let url: Arc<str> = format!("{base}/accounts/{ACCOUNT}/groups/{GROUP}").into();
     let targets = [
         ("dialtone-kazoo", Target::Dialtone(dialtone)),
-        ("reqwest", Target::Bare(bare, url)),
+        ("bare reqwest", Target::Bare(bare, url)),
     ];
-    for concurrency in [1_u64, 64] {
-        let mut group = c.benchmark_group(format!("client/get_group/concurrency-{concurrency}"));
-        group.measurement_time(Duration::from_secs(4));
-        for (name, target) in &targets {
-            group.bench_function(BenchmarkId::from_parameter(name), |b| {
-                b.iter_custom(|iters| rt.block_on(run(target, iters, concurrency)))
-            });
+    println!(
+        "{rounds} rounds, clients alternating; requests per second: median of rounds; latency: every request of every round"
+    );
+    println!("| concurrency | client | requests/s | p50 latency | p99 latency |");
+    println!("|---|---|---|---|---|");
+    let mut ratios_line = Vec::new();
+    for (concurrency, requests) in [(1_u64, 2_000_u64), (64, 20_000)] {
+        // Warm up: connections opened, pools filled, code paged in.
+        for (_, target) in &targets {
+            rt.block_on(run(target, requests / 10, concurrency));
         }
-        group.finish();
+        let mut rps = [Vec::new(), Vec::new()];
+        let mut latencies = [Vec::new(), Vec::new()];
+        let mut ratios = Vec::new();
+        for round in 0..rounds {
+            let mut this = [0.0; 2];
+            for k in 0..2 {
+                let i = if round % 2 == 0 { k } else { 1 - k };
+                let (elapsed, l) = rt.block_on(run(&targets[i].1, requests, concurrency));
+                this[i] = requests as f64 / elapsed.as_secs_f64();
+                rps[i].push(this[i]);
+                latencies[i].extend(l);
+            }
+            ratios.push(this[0] / this[1]);
+        }
+        for (i, (name, _)) in targets.iter().enumerate() {
+            latencies[i].sort();
+            println!(
+                "| {concurrency} | {name} | {:.0} | {:.1} µs | {:.1} µs |",
+                median(rps[i].clone()),
+                percentile(&latencies[i], 0.5).as_secs_f64() * 1e6,
+                percentile(&latencies[i], 0.99).as_secs_f64() * 1e6,
+            );
+        }
+        let p50 = |i: usize| percentile(&latencies[i], 0.5).as_secs_f64() * 1e6;
+        ratios_line.push(format!(
+            "concurrency {concurrency}: throughput, generated / bare, {:.2}x (median of {rounds} rounds; range {:.2}..{:.2}); p50 latency {:+.1} µs",
+            median(ratios.clone()),
+            ratios.iter().copied().fold(f64::INFINITY, f64::min),
+            ratios.iter().copied().fold(0.0, f64::max),
+            p50(0) - p50(1),
+        ));
+    }
+    for line in ratios_line {
+        println!("{line}");
     }
 }
-
-criterion_group!(benches, client_overhead);
-criterion_main!(benches);

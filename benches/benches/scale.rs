@@ -3,7 +3,12 @@
 //!
 //! ```text
 //! cargo bench -p dialtone-benches --bench scale [-- [SIZES] [--runs R] [--write DIR]]
+//! cargo bench -p dialtone-benches --bench scale -- --specs [--runs R]
 //! ```
+//!
+//! `--specs` measures the four vendor specs and the corpus specs instead
+//! (each in a process of its own, generated as `dialtone generate` does,
+//! nothing written; median of R runs, default 5, and peak memory).
 //!
 //! SIZES is a comma-separated list (default `10,100,1000,10000`). Each size
 //! runs in a child process of its own, so that its peak resident set size
@@ -70,6 +75,87 @@ fn child(n: usize, runs: usize, lower_only: bool) {
     );
 }
 
+/// One spec file, in this process, generated as `dialtone generate` does
+/// (read, bundle, lower, render; nothing written), `runs` times: prints
+/// `operations types median_ns bytes peak`.
+fn spec_child(path: &std::path::Path, runs: usize) {
+    let mut times = vec![];
+    let (mut ops, mut types, mut bytes) = (0, 0, 0);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let generated = dialtone_codegen::Generator::new(path)
+            .generate()
+            .expect("the spec generates");
+        times.push(started.elapsed());
+        ops = generated.api.operations.len();
+        types = generated.api.types.len();
+        bytes = generated.files.values().map(String::len).sum::<usize>();
+        drop(black_box(generated));
+    }
+    println!(
+        "{ops} {types} {} {bytes} {}",
+        median(times).as_nanos(),
+        peak_rss().unwrap_or(0)
+    );
+}
+
+/// `--specs`: the four vendor specs and every corpus spec (but the
+/// deliberately broken `hostile*`), each in a process of its own.
+fn specs(runs: Option<usize>) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    let mut files = vec![];
+    for dir in ["specs", "tests/corpus"] {
+        let mut here: Vec<_> = std::fs::read_dir(root.join(dir))
+            .expect("the spec folder is readable")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .filter(|p| {
+                !p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("hostile")
+            })
+            .collect();
+        here.sort();
+        files.extend(here.into_iter().map(|p| (dir, p)));
+    }
+    let exe = std::env::current_exe().expect("the bench binary knows its path");
+    println!("| spec | operations | types | generation (median) | output | peak RSS |");
+    println!("|---|---|---|---|---|---|");
+    for (dir, path) in files {
+        let mut cmd = Command::new(&exe);
+        cmd.arg("--spec-child").arg(&path);
+        if let Some(r) = runs {
+            cmd.args(["--runs", &r.to_string()]);
+        }
+        let out = cmd.output().expect("the child runs");
+        let name = format!("{dir}/{}", path.file_name().unwrap().to_string_lossy());
+        if !out.status.success() {
+            println!(
+                "| `{name}` | failed: {} |",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            continue;
+        }
+        let line = String::from_utf8(out.stdout).expect("UTF-8");
+        let f: Vec<u128> = line
+            .split_whitespace()
+            .map(|x| x.parse().expect("numbers"))
+            .collect();
+        let [ops, types, ns, bytes, peak] = f[..] else {
+            panic!("unexpected child output {line:?}")
+        };
+        println!(
+            "| `{name}` | {ops} | {types} | {:.1} ms | {:.2} MB | {:.1} MB |",
+            ns as f64 / 1e6,
+            bytes as f64 / 1e6,
+            peak as f64 / 1e6
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str| {
@@ -78,6 +164,14 @@ fn main() {
             .and_then(|i| args.get(i + 1))
     };
     let runs: Option<usize> = value("--runs").map(|r| r.parse().expect("--runs R"));
+    if let Some(path) = value("--spec-child") {
+        spec_child(std::path::Path::new(path), runs.unwrap_or(5));
+        return;
+    }
+    if args.iter().any(|a| a == "--specs") {
+        specs(runs);
+        return;
+    }
     if let Some(n) = value("--child") {
         let n: usize = n.parse().expect("--child N");
         let lower_only = args.iter().any(|a| a == "--lower-only");
