@@ -755,7 +755,9 @@ impl Client {
                 .await
                 .map_err(|err| auth_error(operation, err))?;
         }
-        let request = request.clone();
+        // What is sent (headers, body, the secrets it carries) is taken
+        // out of this attempt's copy; what stays (the operation, its
+        // security and credential epoch) is what `rejected` reads after.
         if let Some(group) = request.rate_group
             && let Err(wait) = self.inner.limiter.acquire(group, waits_end).await
         {
@@ -799,7 +801,6 @@ impl Client {
             url.query_pairs_mut()
                 .extend_pairs(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
-        let mut request = request;
         let mut builder = self
             .inner
             .http
@@ -841,13 +842,13 @@ impl Client {
             }
             builder = builder.headers(added);
         }
-        let content_type = request.content_type;
+        let content_type = request.content_type.take();
         let typed = |default: &'static str| {
             content_type
                 .clone()
                 .unwrap_or(HeaderValue::from_static(default))
         };
-        builder = match request.body {
+        builder = match std::mem::take(&mut request.body) {
             RequestBody::None => builder,
             RequestBody::Json(bytes) => builder
                 .header(CONTENT_TYPE, typed("application/json"))
@@ -874,7 +875,7 @@ impl Client {
         // whose own timeout is longer.
         builder = builder.timeout(remaining);
         let sent_at = Instant::now();
-        let response = tokio::time::timeout(remaining, builder.send())
+        let mut response = tokio::time::timeout(remaining, builder.send())
             .await
             .map_err(|_| Error::Timeout { operation })?
             .map_err(|e| transport_error(operation, e))?;
@@ -908,7 +909,8 @@ impl Client {
                 .limiter
                 .observe(group, status.as_u16(), response.headers(), retry_after);
         }
-        let headers = response.headers().clone();
+        // Taken, not copied: reading the body does not need them.
+        let headers = std::mem::take(response.headers_mut());
         if !self.inner.hooks.is_empty() {
             let incoming = crate::hooks::Incoming {
                 operation,
@@ -944,7 +946,7 @@ impl Client {
             .await
             .map_err(|_| Error::Timeout { operation })?
             .map_err(|e| transport_error(operation, e))?;
-        let mut secrets = request.secrets;
+        let mut secrets = std::mem::take(&mut request.secrets);
         secrets.extend(self.inner.secrets.iter().cloned());
         secrets.extend(self.inner.auth.known_secrets());
         let in_body = match self.inner.errcode {
