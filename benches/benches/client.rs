@@ -16,7 +16,8 @@
 //! alike. Printed per concurrency and client: the median over rounds of
 //! requests per second, and the p50 and p99 latency of every request of
 //! every round; then throughput, generated / bare, as the median of the
-//! per-round ratios.
+//! per-round ratios. `--profile dialtone|bare N` makes N requests through
+//! one client only, for a profiler.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -192,6 +193,29 @@ fn main() {
         ("dialtone-kazoo", Target::Dialtone(dialtone)),
         ("bare reqwest", Target::Bare(bare, url)),
     ];
+    // `--profile dialtone|bare N`: only N requests through one client at
+    // concurrency 1, on a current-thread runtime (no worker spinning
+    // between requests), for a profiler (`valgrind --tool=callgrind`).
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let n: u64 = args[i + 2].parse().expect("--profile CLIENT N");
+        let one = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let target = if args[i + 1] == "dialtone" {
+            let _guard = one.enter();
+            Target::Dialtone(
+                dialtone_kazoo::Client::builder(base.clone())
+                    .auth_token(TOKEN)
+                    .build()
+                    .expect("a valid configuration"),
+            )
+        } else {
+            targets[1].1.clone()
+        };
+        one.block_on(run(&target, n, 1));
+        return;
+    }
     println!(
         "{rounds} rounds, clients alternating; requests per second: median of rounds; latency: every request of every round"
     );

@@ -12,7 +12,8 @@
 //! binary itself as the `dialtone` command (`--dialtone SPEC OUT`, the
 //! same library call and allocator as `dialtone generate`), and
 //! `cargo-progenitor progenitor -i SPEC -o OUT -n NAME -v 0.1.0`. Peak
-//! memory is each child's own (`wait4`'s `ru_maxrss`). R runs (default 5),
+//! memory is each child's own, read by GNU time (`/usr/bin/time`; "n/a"
+//! without it). R runs (default 5),
 //! alternating which goes first; medians and their ratios are printed.
 //! A spec progenitor fails on is reported as such, with Dialtone's figures.
 
@@ -36,43 +37,59 @@ struct Generate {
 /// One finished child: wall time, peak resident set, success.
 struct Run {
     wall: Duration,
-    peak: u64,
+    peak: Option<u64>,
     ok: bool,
 }
 
-/// Runs `command` to its end and reads its own peak resident set.
-fn measure(command: &mut Command) -> Run {
+/// Runs `program args` to its end, through GNU time (`/usr/bin/time -f
+/// %M`) for its peak resident set: a child forked from this (large)
+/// process would report this process's peak as its own (Linux keeps the
+/// larger across `exec`), one forked from `time` does not.
+fn measure(program: &Path, args: &[OsString], scratch: &Path) -> Run {
+    let report = scratch.join("peak-kb");
+    let timed = Path::new(GNU_TIME).is_file();
+    let mut command = if timed {
+        let mut c = Command::new(GNU_TIME);
+        c.arg("-o").arg(&report).args(["-f", "%M"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
     let started = Instant::now();
-    let child = command
+    let status = command
+        .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
+        .status()
         .expect("the generator starts");
-    let pid = child.id() as libc::pid_t;
-    let mut status: libc::c_int = 0;
-    // SAFETY: zeroed rusage is a valid value of the plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `pid` is our unwaited child; both pointers are to live locals.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
-    assert_eq!(waited, pid, "wait4 on the generator");
-    // The child is reaped: keep std from waiting on it again.
-    std::mem::forget(child);
+    let peak = std::fs::read_to_string(&report)
+        .ok()
+        .and_then(|t| t.trim().lines().last()?.trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024);
+    let _ = std::fs::remove_file(&report);
     Run {
         wall,
-        peak: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
-        ok: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        peak,
+        ok: status.success(),
     }
 }
+
+const GNU_TIME: &str = "/usr/bin/time";
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
 
-fn median_u64(mut v: Vec<u64>) -> u64 {
+fn median_peak(v: Vec<Option<u64>>) -> Option<u64> {
+    let mut v: Vec<u64> = v.into_iter().collect::<Option<_>>()?;
     v.sort_unstable();
-    v[v.len() / 2]
+    Some(v[v.len() / 2])
+}
+
+fn mb(peak: Option<u64>) -> String {
+    peak.map_or("n/a".to_owned(), |p| format!("{:.1} MB", p as f64 / 1e6))
 }
 
 /// `cargo-progenitor` on PATH, if any.
@@ -88,6 +105,7 @@ fn fresh(dir: &Path) {
 }
 
 fn main() -> ExitCode {
+    dialtone_cli::no_huge_pages();
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == "--dialtone") {
         let (spec, out) = (&args[1], &args[2]);
@@ -101,6 +119,7 @@ fn main() -> ExitCode {
         ]);
         return dialtone_cli::finish(dialtone_cli::generate(&cli.args));
     }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut runs = 5;
     let mut specs = Vec::new();
     let mut i = 0;
@@ -115,11 +134,12 @@ fn main() -> ExitCode {
             }
             // cargo bench passes --bench to harness-less benches.
             Some("--bench") => {}
-            _ => specs.push(PathBuf::from(&args[i])),
+            // cargo runs benches in the package's folder: a relative SPEC
+            // is taken from the workspace's root.
+            _ => specs.push(root.join(&args[i])),
         }
         i += 1;
     }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     if specs.is_empty() {
         specs.push(root.join("tests/corpus/dropshot.yaml"));
     }
@@ -147,17 +167,21 @@ fn main() -> ExitCode {
             let out_p = scratch.join(format!("{name}-progenitor"));
             fresh(&out_d);
             fresh(&out_p);
-            let mut d = Command::new(&me);
-            d.arg("--dialtone").arg(spec).arg(&out_d);
-            let mut p = Command::new(&progenitor);
-            p.args(["progenitor", "-i"]).arg(spec).arg("-o").arg(&out_p);
-            p.args(["-n", &format!("{name}-progenitor"), "-v", "0.1.0"]);
+            std::fs::create_dir_all(&scratch).expect("a scratch folder");
+            let d: Vec<OsString> = vec!["--dialtone".into(), spec.into(), out_d.clone().into()];
+            let mut p: Vec<OsString> = vec!["progenitor".into(), "-i".into(), spec.into()];
+            p.extend(["-o".into(), out_p.clone().into(), "-n".into()]);
+            p.extend([
+                format!("{name}-progenitor").into(),
+                "-v".into(),
+                "0.1.0".into(),
+            ]);
             let (a, b) = if r % 2 == 0 {
-                let a = measure(&mut d);
-                (a, measure(&mut p))
+                let a = measure(&me, &d, &scratch);
+                (a, measure(&progenitor, &p, &scratch))
             } else {
-                let b = measure(&mut p);
-                (measure(&mut d), b)
+                let b = measure(&progenitor, &p, &scratch);
+                (measure(&me, &d, &scratch), b)
             };
             assert!(a.ok, "dialtone failed on {}", spec.display());
             progenitor_failed |= !b.ok;
@@ -166,25 +190,28 @@ fn main() -> ExitCode {
         }
         fresh(&scratch);
         let d_wall = median(ours.iter().map(|r| r.wall).collect());
-        let d_peak = median_u64(ours.iter().map(|r| r.peak).collect());
+        let d_peak = median_peak(ours.iter().map(|r| r.peak).collect());
         if progenitor_failed {
             println!(
-                "| {name} | {:.3} s | failed | - | {:.1} MB | - | - |",
+                "| {name} | {:.3} s | failed | - | {} | - | - |",
                 d_wall.as_secs_f64(),
-                d_peak as f64 / 1e6
+                mb(d_peak)
             );
             continue;
         }
         let p_wall = median(theirs.iter().map(|r| r.wall).collect());
-        let p_peak = median_u64(theirs.iter().map(|r| r.peak).collect());
+        let p_peak = median_peak(theirs.iter().map(|r| r.peak).collect());
+        let ratio = match (d_peak, p_peak) {
+            (Some(d), Some(p)) => format!("{:.2}x", d as f64 / p as f64),
+            _ => "n/a".to_owned(),
+        };
         println!(
-            "| {name} | {:.3} s | {:.3} s | {:.2}x | {:.1} MB | {:.1} MB | {:.2}x |",
+            "| {name} | {:.3} s | {:.3} s | {:.2}x | {} | {} | {ratio} |",
             d_wall.as_secs_f64(),
             p_wall.as_secs_f64(),
             d_wall.as_secs_f64() / p_wall.as_secs_f64(),
-            d_peak as f64 / 1e6,
-            p_peak as f64 / 1e6,
-            d_peak as f64 / p_peak as f64,
+            mb(d_peak),
+            mb(p_peak),
         );
     }
     ExitCode::SUCCESS

@@ -157,6 +157,8 @@ fn specs(runs: Option<usize>) {
 }
 
 fn main() {
+    // As the `dialtone` command does (see `no_huge_pages`).
+    dialtone_cli::no_huge_pages();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let value = |flag: &str| {
         args.iter()

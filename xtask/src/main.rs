@@ -54,6 +54,7 @@ enum Command {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    dialtone_cli::no_huge_pages();
     let cli = Cli::parse();
     let root = cli.root.clone().unwrap_or_else(workspace_root);
     dialtone_cli::finish(match &cli.command {

@@ -109,6 +109,21 @@ impl Failure {
 /// A command's result.
 pub type Outcome = Result<(), Failure>;
 
+/// Keeps this process off transparent huge pages. The binaries allocate
+/// with mimalloc, which asks for huge pages on its arenas: on Linux
+/// (`madvise` mode, the common default) every touched 2 MiB region is
+/// then resident whole, and generating a 193-operation spec peaked at
+/// 52 MB instead of 25 MB for no measurable speed. Call it first in
+/// `main`; elsewhere it does nothing.
+pub fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and only sets a
+    // flag on this process's memory; it touches no memory of ours.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// Prints a failure's message on stderr and turns the outcome into the
 /// process's exit code.
 pub fn finish(outcome: Outcome) -> ExitCode {

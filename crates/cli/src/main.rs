@@ -96,6 +96,7 @@ Ask for a documented status with the header `x-dialtone-mock-status: 404`.";
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    dialtone_cli::no_huge_pages();
     let cli = Cli::parse();
     dialtone_cli::finish(match &cli.command {
         Command::Generate(args) => dialtone_cli::generate(args),
