@@ -126,6 +126,96 @@ async fn per_request_timeouts_win_over_the_client_default() {
 }
 
 #[tokio::test]
+async fn a_path_is_joined_to_the_base_path_and_never_becomes_a_query() {
+    let app = Router::new().fallback(|uri: Uri| async move {
+        axum::Json(json!({"path": uri.path(), "query": uri.query()}))
+    });
+    let base = serve(app).await;
+    let client = ClientBuilder::new("test", format!("{base}/v2/"))
+        .build::<Value>()
+        .unwrap();
+    let got: Value = client
+        .send_json::<Value, Value>(
+            Request::new(Method::GET, "odd", "/odd")
+                .literal("/odd?x=1#y")
+                .query("page", "2"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(got["path"], "/v2/odd%3Fx=1%23y");
+    assert_eq!(got["query"], "page=2");
+}
+
+/// A server that sends a success's headers and the first bytes of its
+/// body, then stalls (holding the connection open) for 5 s.
+async fn stalling_body() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        // At most a few connections: one call, no retries.
+        for _ in 0..4 {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"a\":",
+                    )
+                    .await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn a_body_that_stalls_after_the_headers_ends_at_the_deadline() {
+    let base = stalling_body().await;
+    let client = ClientBuilder::new("test", base)
+        .retry_policy(dialtone_runtime::RetryPolicy::none())
+        .build::<Value>()
+        .unwrap();
+    for stream in [false, true] {
+        let started = std::time::Instant::now();
+        let request = Request::new(Method::GET, "stall", "/stall")
+            .literal("/stall")
+            .timeout(Some(Duration::from_millis(300)));
+        let err = if stream {
+            // A streamed body is bounded by the same deadline.
+            use futures_util::StreamExt;
+            let mut body = client
+                .send_stream::<Value>(request)
+                .await
+                .expect("the headers arrive")
+                .into_inner();
+            let mut failed = None;
+            while let Some(chunk) = body.next().await {
+                if let Err(err) = chunk {
+                    failed = Some(err);
+                    break;
+                }
+            }
+            failed.expect("the stalled body fails")
+        } else {
+            client.send_json::<Value, Value>(request).await.unwrap_err()
+        };
+        assert!(
+            matches!(err, Error::Timeout { operation: "stall" }),
+            "stream {stream}: {err:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "stream {stream}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn connection_errors_never_show_the_url_or_its_token() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
