@@ -669,8 +669,10 @@ impl Client {
             let mut reauthorized = false;
             let result = loop {
                 let mut sent = request.clone();
-                let result = self
-                    .attempt(&mut sent, deadline, waits_end, attempt, stream)
+                // Boxed: the attempt's state is most of the call's, and a
+                // future that holds it inline is copied whole each time
+                // it moves (into the span, into the caller's future).
+                let result = Box::pin(self.attempt(&mut sent, deadline, waits_end, attempt, stream))
                     .await;
                 let Err(err) = &result else { break result };
                 // A rejected credential is renewed and the call retried

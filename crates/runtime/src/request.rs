@@ -88,7 +88,9 @@ impl Request {
             method,
             operation,
             path_template,
-            path: String::new(),
+            // The template's length plus room for its parameters' values:
+            // most paths are built without growing the string again.
+            path: String::with_capacity(path_template.len() + 64),
             query: Vec::new(),
             headers: Vec::new(),
             body: RequestBody::None,
