@@ -105,7 +105,11 @@ fn rule(member: &Member, root: &Path) -> Option<Rule> {
             "dialtone-codegen",
             "dialtone-fakes",
         ])),
-        "dialtone-benches" => Some(Rule::DevOnlyOf(&["dialtone-codegen", "dialtone-cli", "dialtone-kazoo"])),
+        "dialtone-benches" => Some(Rule::DevOnlyOf(&[
+            "dialtone-codegen",
+            "dialtone-cli",
+            "dialtone-kazoo",
+        ])),
         "dialtone-tests" => Some(Rule::Any),
         _ => None,
     }
