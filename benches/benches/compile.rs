@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use dialtone_benches::median;
 use dialtone_codegen::Generator;
 
 /// The most one build may take.
@@ -32,11 +33,6 @@ fn root() -> PathBuf {
         .parent()
         .expect("benches/ lives one level below the root")
         .to_owned()
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }
 
 /// Runs `cargo ARGS` in `dir` (the bench's target directory), polling it

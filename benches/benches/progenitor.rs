@@ -23,6 +23,7 @@ use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use dialtone_benches::median;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -77,15 +78,8 @@ fn measure(program: &Path, args: &[OsString], scratch: &Path) -> Run {
 
 const GNU_TIME: &str = "/usr/bin/time";
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn median_peak(v: Vec<Option<u64>>) -> Option<u64> {
-    let mut v: Vec<u64> = v.into_iter().collect::<Option<_>>()?;
-    v.sort_unstable();
-    Some(v[v.len() / 2])
+    Some(median(v.into_iter().collect::<Option<Vec<u64>>>()?))
 }
 
 fn mb(peak: Option<u64>) -> String {

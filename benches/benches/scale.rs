@@ -28,17 +28,12 @@ use std::hint::black_box;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use dialtone_benches::{SCALE_SIZES, peak_rss, scale_spec};
+use dialtone_benches::{SCALE_SIZES, median, peak_rss, scale_spec};
 use dialtone_codegen::{CrateMode, lower_spec, render};
 
 #[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
 
 /// One size, in this process: prints `n lower render total bytes peak`
 /// (with `lower_only`, rendering is skipped: for profiling lowering).

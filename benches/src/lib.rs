@@ -91,6 +91,13 @@ pub fn scale_spec(operations: usize) -> String {
     out
 }
 
+/// The middle sample (the upper middle of an even count): benches quote
+/// medians. Panics on no samples.
+pub fn median<T: Ord>(mut samples: Vec<T>) -> T {
+    samples.sort_unstable();
+    samples.swap_remove(samples.len() / 2)
+}
+
 /// This process's peak resident set size in bytes (`VmHWM`), where the
 /// platform reports it (Linux).
 pub fn peak_rss() -> Option<u64> {

@@ -283,9 +283,10 @@ impl ClientBuilder {
             }
             headers.insert(name, header);
         }
-        if let Ok(url) = Url::parse(&base)
-            && let Some(password) = url.password()
-        {
+        // `base` was checked as a URL just above; this is its parsed form,
+        // kept so that a call parses only its own path.
+        let base_url = Url::parse(&base).map_err(|e| Error::Config(e.to_string()))?;
+        if let Some(password) = base_url.password() {
             secrets.push(Secret::new(password));
         }
         let http = match self.http {
@@ -309,7 +310,6 @@ impl ClientBuilder {
                 Error::Config("the user agent is not a valid header value".to_owned())
             })?,
         );
-        let base_url = Url::parse(&base).map_err(|e| Error::Config(e.to_string()))?;
         Ok(Client {
             inner: Arc::new(Inner {
                 vendor: self.vendor,
