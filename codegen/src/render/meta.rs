@@ -440,9 +440,9 @@ pub(super) fn patterns(api: &Api) -> TokenStream {
         }
         quote! {
             #[doc = #doc]
-            pub(crate) static #name: std::sync::LazyLock<dialtone_runtime::regex::Regex> =
+            pub(crate) static #name: std::sync::LazyLock<dialtone_runtime::validate::Pattern> =
                 std::sync::LazyLock::new(|| {
-                    dialtone_runtime::regex::Regex::new(#source).expect("dialtone-codegen checked this pattern compiles")
+                    dialtone_runtime::validate::Pattern::new(#source).expect("dialtone-codegen checked this pattern compiles")
                 });
         }
     });

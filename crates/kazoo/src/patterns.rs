@@ -3,27 +3,27 @@
 
 //! The spec's `pattern`s, compiled once.
 /// `^[0-9a-f]{32}$`
-pub(crate) static GROUP_ID: std::sync::LazyLock<dialtone_runtime::regex::Regex> = std::sync::LazyLock::new(||
+pub(crate) static GROUP_ID: std::sync::LazyLock<dialtone_runtime::validate::Pattern> = std::sync::LazyLock::new(||
 {
-    dialtone_runtime::regex::Regex::new("^[0-9a-f]{32}$")
+    dialtone_runtime::validate::Pattern::new("^[0-9a-f]{32}$")
         .expect("dialtone-codegen checked this pattern compiles")
 });
 /// `^([0-9a-f]{32}|[0-9a-f]{40})$`
 pub(crate) static USER_AUTH_CREDENTIALS_CREDENTIALS: std::sync::LazyLock<
-    dialtone_runtime::regex::Regex,
+    dialtone_runtime::validate::Pattern,
 > = std::sync::LazyLock::new(|| {
-    dialtone_runtime::regex::Regex::new("^([0-9a-f]{32}|[0-9a-f]{40})$")
+    dialtone_runtime::validate::Pattern::new("^([0-9a-f]{32}|[0-9a-f]{40})$")
         .expect("dialtone-codegen checked this pattern compiles")
 });
 /// `^[0-9a-f]{32}$`
-pub(crate) static ACCOUNT_ID: std::sync::LazyLock<dialtone_runtime::regex::Regex> = std::sync::LazyLock::new(||
+pub(crate) static ACCOUNT_ID: std::sync::LazyLock<dialtone_runtime::validate::Pattern> = std::sync::LazyLock::new(||
 {
-    dialtone_runtime::regex::Regex::new("^[0-9a-f]{32}$")
+    dialtone_runtime::validate::Pattern::new("^[0-9a-f]{32}$")
         .expect("dialtone-codegen checked this pattern compiles")
 });
 /// `^[0-9a-f]{32}$`
-pub(crate) static USER_ID: std::sync::LazyLock<dialtone_runtime::regex::Regex> = std::sync::LazyLock::new(||
+pub(crate) static USER_ID: std::sync::LazyLock<dialtone_runtime::validate::Pattern> = std::sync::LazyLock::new(||
 {
-    dialtone_runtime::regex::Regex::new("^[0-9a-f]{32}$")
+    dialtone_runtime::validate::Pattern::new("^[0-9a-f]{32}$")
         .expect("dialtone-codegen checked this pattern compiles")
 });

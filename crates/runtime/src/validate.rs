@@ -160,11 +160,137 @@ pub fn max_length(path: &FieldPath<'_>, value: &str, max: usize) -> Result<(), I
     Ok(())
 }
 
+/// A spec's `pattern`, compiled once: matched by the `regex` crate, or,
+/// when the pattern is one ASCII class repeated between anchors (ids and
+/// codes such as `^[0-9a-f]{32}$`, most patterns of vendor specs), by
+/// checking the bytes against the class and the length against the
+/// repetition, which is what the regex would decide, in a fraction of
+/// the time.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    regex: Regex,
+    run: Option<AsciiRun>,
+}
+
+/// `^[class]{min,max}$` with an ASCII-only class.
+#[derive(Clone)]
+struct AsciiRun {
+    /// Whether each byte is in the class (none from 128 up is: every
+    /// byte of a multi-byte character is).
+    class: [bool; 256],
+    min: usize,
+    max: Option<usize>,
+}
+
+impl fmt::Debug for AsciiRun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsciiRun")
+            .field("min", &self.min)
+            .field("max", &self.max)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pattern {
+    /// Compiles `source` (the `regex` crate's syntax, as the spec wrote it).
+    pub fn new(source: &str) -> Result<Self, regex::Error> {
+        Ok(Pattern {
+            regex: Regex::new(source)?,
+            run: AsciiRun::of(source),
+        })
+    }
+
+    /// Whether `value` matches.
+    pub fn is_match(&self, value: &str) -> bool {
+        match &self.run {
+            Some(run) => run.matches(value),
+            None => self.regex.is_match(value),
+        }
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        self.regex.as_str()
+    }
+}
+
+impl AsciiRun {
+    /// The run `source` is, if it is one (read as `regex` reads it).
+    fn of(source: &str) -> Option<AsciiRun> {
+        use regex_syntax::hir::{Class, HirKind, Look};
+        let hir = regex_syntax::Parser::new().parse(source).ok()?;
+        let HirKind::Concat(parts) = hir.kind() else {
+            return None;
+        };
+        let [start, repeated, end] = parts.as_slice() else {
+            return None;
+        };
+        if !matches!(start.kind(), HirKind::Look(Look::Start))
+            || !matches!(end.kind(), HirKind::Look(Look::End))
+        {
+            return None;
+        }
+        let mut repeated = repeated;
+        while let HirKind::Capture(capture) = repeated.kind() {
+            repeated = &capture.sub;
+        }
+        let HirKind::Repetition(repetition) = repeated.kind() else {
+            return None;
+        };
+        let mut sub = &*repetition.sub;
+        while let HirKind::Capture(capture) = sub.kind() {
+            sub = &capture.sub;
+        }
+        let mut class = [false; 256];
+        match sub.kind() {
+            HirKind::Class(Class::Unicode(ranges)) => {
+                for range in ranges.iter() {
+                    let (lo, hi) = (u32::from(range.start()), u32::from(range.end()));
+                    if hi >= 128 {
+                        return None;
+                    }
+                    for b in lo..=hi {
+                        class[b as usize] = true;
+                    }
+                }
+            }
+            HirKind::Class(Class::Bytes(ranges)) => {
+                for range in ranges.iter() {
+                    if range.end() >= 128 {
+                        return None;
+                    }
+                    for b in range.start()..=range.end() {
+                        class[usize::from(b)] = true;
+                    }
+                }
+            }
+            _ => return None,
+        }
+        Some(AsciiRun {
+            class,
+            min: usize::try_from(repetition.min).ok()?,
+            max: match repetition.max {
+                Some(max) => Some(usize::try_from(max).ok()?),
+                None => None,
+            },
+        })
+    }
+
+    /// Every byte is in the class (so every character is one ASCII byte)
+    /// and their count is within the repetition's bounds.
+    fn matches(&self, value: &str) -> bool {
+        let n = value.len();
+        n >= self.min
+            && self.max.is_none_or(|max| n <= max)
+            && value.bytes().all(|b| self.class[usize::from(b)])
+    }
+}
+
 /// `value` matches `pattern` (whose source is `source`, for the message).
 pub fn pattern(
     path: &FieldPath<'_>,
     value: &str,
-    pattern: &Regex,
+    pattern: &Pattern,
     source: &str,
 ) -> Result<(), InvalidRequest> {
     if !pattern.is_match(value) {
@@ -320,6 +446,47 @@ pub fn known_union_variant(path: &FieldPath<'_>) -> Result<(), InvalidRequest> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_pattern_decides_as_its_regex_does() {
+        // Runs (checked byte by byte) and others (left to the regex).
+        let sources = [
+            ("^[0-9a-f]{32}$", true),
+            ("^[A-Za-z0-9_-]{1,64}$", true),
+            ("^([0-9]{3,5})$", true),
+            ("^[a-z]+$", true),
+            ("^[a-z]*$", true),
+            ("(?i)^[a-f]{2}$", true),
+            ("^[ -~]{0,3}$", true),
+            ("[0-9a-f]{32}", false),
+            ("^[0-9a-f]{32}", false),
+            ("^\\d{3}$", false),
+            ("^.{2}$", false),
+            ("^[é]{2}$", false),
+            ("^([0-9a-f]{32}|[0-9a-f]{40})$", false),
+            ("^a{3}$", false),
+        ];
+        let alphabet: Vec<char> = "0123456789abcdefABCXYZ_- ~é٣\n\u{7f}".chars().collect();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for (source, run) in sources {
+            let pattern = Pattern::new(source).unwrap();
+            assert_eq!(pattern.run.is_some(), run, "{source}");
+            let regex = Regex::new(source).unwrap();
+            for _ in 0..3_000 {
+                let len = rng.usize(0..70);
+                let value: String = (0..len)
+                    .map(|_| alphabet[rng.usize(..alphabet.len())])
+                    .collect();
+                assert_eq!(
+                    pattern.is_match(&value),
+                    regex.is_match(&value),
+                    "{source} {value:?}"
+                );
+            }
+            let hex32 = "0123456789abcdef0123456789abcdef";
+            assert_eq!(pattern.is_match(hex32), regex.is_match(hex32), "{source}");
+        }
+    }
+
     /// Dropshot's `Name`: not a UUID (negative look-ahead), then a name.
     #[test]
     fn look_around_patterns_are_checked_and_bounded() {
@@ -370,7 +537,7 @@ mod tests {
         assert!(min_items(&name, 0, 1).is_err());
         assert!(one_of_integers(&name, 2, &[0, 1]).is_err());
         assert!(known_variant(&name, Some("x")).is_err());
-        let re = Regex::new("^[0-9a-f]{32}$").unwrap();
+        let re = Pattern::new("^[0-9a-f]{32}$").unwrap();
         assert!(pattern(&name, "../x", &re, "^[0-9a-f]{32}$").is_err());
     }
 

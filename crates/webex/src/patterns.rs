@@ -4,8 +4,8 @@
 //! The spec's `pattern`s, compiled once.
 /// `^[0-9*#+,P]*$`
 pub(crate) static MONITORED_ELEMENT_UPDATE_PHONE_NUMBER: std::sync::LazyLock<
-    dialtone_runtime::regex::Regex,
+    dialtone_runtime::validate::Pattern,
 > = std::sync::LazyLock::new(|| {
-    dialtone_runtime::regex::Regex::new("^[0-9*#+,P]*$")
+    dialtone_runtime::validate::Pattern::new("^[0-9*#+,P]*$")
         .expect("dialtone-codegen checked this pattern compiles")
 });
