@@ -39,6 +39,13 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
         quote!()
     };
     let field_defs = fields.iter().map(field_def);
+    // The unlisted properties' map is read by the runtime's
+    // `extra_properties!` through a private copy of the fields (the listed
+    // properties go straight to its derived code; serde's `flatten` would
+    // buffer every property first). A struct with flattened members of
+    // its own keeps `flatten`, which shares the unlisted properties among
+    // them.
+    let kept_by_runtime = extra.is_some() && !fields.iter().any(|f| f.flatten);
     let extra_def = extra.map(|e| {
         let ident = format_ident!("{}", e);
         quote! {
@@ -47,6 +54,28 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
             pub #ident: std::collections::BTreeMap<String, serde_json::Value>,
         }
     });
+    let (derive_de, reader) = match extra {
+        Some(e) if kept_by_runtime => {
+            let ident = format_ident!("{}", e);
+            let read_fields = fields.iter().map(read_field_def);
+            let remote = name.to_string();
+            let reader = quote! {
+                const _: () = {
+                    #[derive(serde::Deserialize)]
+                    #[serde(remote = #remote)]
+                    #[allow(dead_code)]
+                    struct __DialtoneRead {
+                        #(#read_fields)*
+                        #[serde(skip)]
+                        #ident: std::collections::BTreeMap<String, serde_json::Value>,
+                    }
+                    dialtone_runtime::extra_properties!(#name, __DialtoneRead, #ident);
+                };
+            };
+            (quote!(), reader)
+        }
+        _ => (quote!(serde::Deserialize), quote!()),
+    };
     let ctor = constructor(fields, extra);
     let setters = fields.iter().map(setter);
     let typed = typed_accessors(&name, fields);
@@ -63,12 +92,14 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
 
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default_derive serde::Serialize, #derive_de)]
         #[non_exhaustive]
         pub struct #name {
             #(#field_defs)*
             #extra_def
         }
+
+        #reader
 
         impl #name {
             #ctor
@@ -88,12 +119,22 @@ fn render_struct(api: &Api, t: &TypeDef, fields: &[Field], extra: Option<&str>) 
 
 /// A field of a struct, with its serde attributes.
 fn field_def(f: &Field) -> TokenStream {
-    let ident = format_ident!("{}", f.rust_name);
-    let ty = field_type(f);
     let docs = docs_or(
         f.docs.as_deref(),
         &format!("The {} property.", escape::code(&f.wire_name)),
     );
+    field_def_with(f, docs)
+}
+
+/// A field of a struct's private reading copy (see `render_struct`): the
+/// same name, type and serde attributes, without docs.
+fn read_field_def(f: &Field) -> TokenStream {
+    field_def_with(f, quote!())
+}
+
+fn field_def_with(f: &Field, docs: TokenStream) -> TokenStream {
+    let ident = format_ident!("{}", f.rust_name);
+    let ty = field_type(f);
     let wire = &f.wire_name;
     let rename = if *wire != f.rust_name {
         quote!(rename = #wire,)

@@ -162,7 +162,7 @@ impl dialtone_runtime::Validate for MusicOnHold {
 }
 
 /// A group of users and devices. Keys the schema does not list (such as `ui_metadata`) are kept.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Group {
     /// The group's id (32 lower-case hex characters); set by the server.
@@ -182,6 +182,26 @@ pub struct Group {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+const _: () = {
+    #[derive(serde::Deserialize)]
+    #[serde(remote = "Group")]
+    #[allow(dead_code)]
+    struct __DialtoneRead {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub id: Option<String>,
+        pub name: String,
+        pub endpoints: std::collections::BTreeMap<String, GroupEndpoint>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub flags: Option<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub music_on_hold: Option<MusicOnHold>,
+        #[serde(skip)]
+        extra: std::collections::BTreeMap<String, serde_json::Value>,
+    }
+
+    dialtone_runtime::extra_properties!(Group, __DialtoneRead, extra);
+};
 
 impl Group {
     /// A value with its required properties (`name`, `endpoints`); set the others with the `with_*` methods.
@@ -274,7 +294,7 @@ impl dialtone_runtime::Validate for Group {
 }
 
 /// The fields of a group to change; fields left out keep their stored value and a `null` removes a field. The merged group must still be a valid group.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 #[non_exhaustive]
 pub struct GroupPatch {
     /// A friendly name for the group.
@@ -295,6 +315,28 @@ pub struct GroupPatch {
     #[serde(flatten)]
     pub extra: std::collections::BTreeMap<String, serde_json::Value>,
 }
+
+const _: () = {
+    #[derive(serde::Deserialize)]
+    #[serde(remote = "GroupPatch")]
+    #[allow(dead_code)]
+    struct __DialtoneRead {
+        #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+        pub name: dialtone_runtime::Patch<String>,
+        #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+        pub endpoints: dialtone_runtime::Patch<
+            std::collections::BTreeMap<String, GroupEndpoint>,
+        >,
+        #[serde(default, skip_serializing_if = "dialtone_runtime::Patch::is_absent")]
+        pub flags: dialtone_runtime::Patch<Vec<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub music_on_hold: Option<MusicOnHold>,
+        #[serde(skip)]
+        extra: std::collections::BTreeMap<String, serde_json::Value>,
+    }
+
+    dialtone_runtime::extra_properties!(GroupPatch, __DialtoneRead, extra);
+};
 
 impl GroupPatch {
     /// An empty value; set fields with the `with_*` methods.

@@ -102,12 +102,41 @@ macro_rules! string_enum {
     };
 }
 
+/// `Deserialize` for a generated struct that keeps the properties its
+/// schema does not list in a map field (`$extra`, which `Serialize`
+/// writes with `#[serde(flatten)]`). `$read` is a private copy of the
+/// struct's fields deriving `Deserialize` with `#[serde(remote =
+/// "$name")]`, its map `#[serde(skip)]`: [`__private::deserialize_with_extra`]
+/// hands it the listed properties and keeps the others, instead of
+/// buffering every property first as `flatten` does when reading.
+#[macro_export]
+macro_rules! extra_properties {
+    ($name:ident, $read:ident, $extra:ident) => {
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let (mut value, extra) =
+                    $crate::__private::deserialize_with_extra(deserializer, |d| {
+                        $read::deserialize(d)
+                    })?;
+                value.$extra = extra;
+                ::std::result::Result::Ok(value)
+            }
+        }
+    };
+}
+
 /// What the macros name; not part of the API.
 #[doc(hidden)]
 pub mod __private {
     pub use serde;
 
+    use std::collections::BTreeMap;
     use std::marker::PhantomData;
+
+    use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
 
     /// Decodes a string enum from text, borrowed where the deserializer
     /// lends it (no allocation for a known value), owned otherwise.
@@ -138,6 +167,190 @@ pub mod __private {
         }
 
         deserializer.deserialize_str(Text(PhantomData))
+    }
+
+    /// Reads a struct with `read` (its derived, `remote = "Self"`
+    /// deserializer), giving it the properties it lists and keeping every
+    /// other one, as it came, in the returned map.
+    pub fn deserialize_with_extra<'de, D, T>(
+        deserializer: D,
+        read: impl FnOnce(Capture<'_, D>) -> Result<T, D::Error>,
+    ) -> Result<(T, BTreeMap<String, serde_json::Value>), D::Error>
+    where
+        D: serde::Deserializer<'de>,
+    {
+        let mut extra = BTreeMap::new();
+        let value = read(Capture {
+            inner: deserializer,
+            extra: &mut extra,
+        })?;
+        Ok((value, extra))
+    }
+
+    /// A deserializer that passes a struct's listed properties to its
+    /// visitor and keeps the others (see [`deserialize_with_extra`]).
+    pub struct Capture<'a, D> {
+        inner: D,
+        extra: &'a mut BTreeMap<String, serde_json::Value>,
+    }
+
+    macro_rules! forward {
+        ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
+            $(
+                fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+                    self.inner.$method($($arg,)* visitor)
+                }
+            )*
+        };
+    }
+
+    impl<'de, D: serde::Deserializer<'de>> serde::Deserializer<'de> for Capture<'_, D> {
+        type Error = D::Error;
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            name: &'static str,
+            fields: &'static [&'static str],
+            visitor: V,
+        ) -> Result<V::Value, D::Error> {
+            self.inner.deserialize_struct(
+                name,
+                fields,
+                CaptureVisitor {
+                    visitor,
+                    fields,
+                    extra: self.extra,
+                },
+            )
+        }
+
+        forward! {
+            deserialize_any(), deserialize_bool(), deserialize_i8(), deserialize_i16(),
+            deserialize_i32(), deserialize_i64(), deserialize_i128(), deserialize_u8(),
+            deserialize_u16(), deserialize_u32(), deserialize_u64(), deserialize_u128(),
+            deserialize_f32(), deserialize_f64(), deserialize_char(), deserialize_str(),
+            deserialize_string(), deserialize_bytes(), deserialize_byte_buf(),
+            deserialize_option(), deserialize_unit(), deserialize_seq(), deserialize_map(),
+            deserialize_identifier(), deserialize_ignored_any(),
+            deserialize_unit_struct(name: &'static str),
+            deserialize_newtype_struct(name: &'static str),
+            deserialize_tuple(len: usize),
+            deserialize_tuple_struct(name: &'static str, len: usize),
+            deserialize_enum(name: &'static str, variants: &'static [&'static str]),
+        }
+
+        fn is_human_readable(&self) -> bool {
+            self.inner.is_human_readable()
+        }
+    }
+
+    struct CaptureVisitor<'a, V> {
+        visitor: V,
+        fields: &'static [&'static str],
+        extra: &'a mut BTreeMap<String, serde_json::Value>,
+    }
+
+    impl<'de, V: Visitor<'de>> Visitor<'de> for CaptureVisitor<'_, V> {
+        type Value = V::Value;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            self.visitor.expecting(f)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+            self.visitor.visit_map(CaptureMap {
+                map,
+                fields: self.fields,
+                extra: self.extra,
+            })
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+            self.visitor.visit_seq(seq)
+        }
+    }
+
+    struct CaptureMap<'a, A> {
+        map: A,
+        fields: &'static [&'static str],
+        extra: &'a mut BTreeMap<String, serde_json::Value>,
+    }
+
+    /// A property name, borrowed from the input where it can be.
+    enum Key<'de> {
+        Borrowed(&'de str),
+        Owned(String),
+    }
+
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct KeyVisitor;
+
+            impl<'de> Visitor<'de> for KeyVisitor {
+                type Value = Key<'de>;
+
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a property name")
+                }
+
+                fn visit_borrowed_str<E: serde::de::Error>(
+                    self,
+                    v: &'de str,
+                ) -> Result<Key<'de>, E> {
+                    Ok(Key::Borrowed(v))
+                }
+
+                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(v.to_owned()))
+                }
+
+                fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                    Ok(Key::Owned(v))
+                }
+            }
+
+            deserializer.deserialize_str(KeyVisitor)
+        }
+    }
+
+    impl<'de, A: MapAccess<'de>> MapAccess<'de> for CaptureMap<'_, A> {
+        type Error = A::Error;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, A::Error> {
+            while let Some(key) = self.map.next_key::<Key<'de>>()? {
+                let listed = match &key {
+                    Key::Borrowed(k) => self.fields.contains(k),
+                    Key::Owned(k) => self.fields.contains(&k.as_str()),
+                };
+                if listed {
+                    return match key {
+                        Key::Borrowed(k) => seed
+                            .deserialize(BorrowedStrDeserializer::<A::Error>::new(k))
+                            .map(Some),
+                        Key::Owned(k) => seed
+                            .deserialize(StringDeserializer::<A::Error>::new(k))
+                            .map(Some),
+                    };
+                }
+                let value: serde_json::Value = self.map.next_value()?;
+                let key = match key {
+                    Key::Borrowed(k) => k.to_owned(),
+                    Key::Owned(k) => k,
+                };
+                self.extra.insert(key, value);
+            }
+            Ok(None)
+        }
+
+        fn next_value_seed<S: DeserializeSeed<'de>>(
+            &mut self,
+            seed: S,
+        ) -> Result<S::Value, A::Error> {
+            self.map.next_value_seed(seed)
+        }
     }
 }
 
@@ -205,6 +418,81 @@ mod tests {
         assert!(Colour::Red.validate(&path).is_ok());
         let err = odd.validate(&path).unwrap_err();
         assert!(err.to_string().contains("teal"), "{err}");
+    }
+
+    /// Kept by `extra_properties!`, and the same shape with serde's own
+    /// `flatten`: both must read and write every input alike.
+    #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+    struct Kept {
+        name: String,
+        #[serde(rename = "group-id", default, skip_serializing_if = "Option::is_none")]
+        group_id: Option<i64>,
+        #[serde(flatten)]
+        extra: std::collections::BTreeMap<String, serde_json::Value>,
+    }
+
+    const _: () = {
+        #[derive(serde::Deserialize)]
+        #[serde(remote = "Kept")]
+        #[allow(dead_code)]
+        struct __DialtoneRead {
+            name: String,
+            #[serde(rename = "group-id", default)]
+            group_id: Option<i64>,
+            #[serde(skip)]
+            extra: std::collections::BTreeMap<String, serde_json::Value>,
+        }
+        crate::extra_properties!(Kept, __DialtoneRead, extra);
+    };
+
+    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Flattened {
+        name: String,
+        #[serde(rename = "group-id", default, skip_serializing_if = "Option::is_none")]
+        group_id: Option<i64>,
+        #[serde(flatten)]
+        extra: std::collections::BTreeMap<String, serde_json::Value>,
+    }
+
+    #[test]
+    fn extra_properties_read_and_write_as_flatten_does() {
+        let inputs = [
+            r#"{"name":"a"}"#,
+            r#"{"name":"a","group-id":7,"ui":{"x":[1,2]},"z":null}"#,
+            // An escaped listed name is still the listed property.
+            r#"{"n\u0061me":"a","\u0078":1}"#,
+            r#"{"extra":1,"name":"b"}"#,
+            r#"{"group-id":7}"#,
+            r#"{"name":"a","name":"b"}"#,
+            r#"{"name":1}"#,
+            r#"7"#,
+            r#"{"name":"a","group-id":"x"}"#,
+        ];
+        for input in inputs {
+            let kept = serde_json::from_str::<Kept>(input);
+            let flat = serde_json::from_str::<Flattened>(input);
+            match (&kept, &flat) {
+                (Ok(k), Ok(f)) => {
+                    assert_eq!(
+                        (&k.name, k.group_id, &k.extra),
+                        (&f.name, f.group_id, &f.extra)
+                    );
+                    assert_eq!(
+                        serde_json::to_string(k).unwrap(),
+                        serde_json::to_string(f).unwrap()
+                    );
+                    // Through a `Value` too (owned names), and in a list.
+                    let value: serde_json::Value = serde_json::from_str(input).unwrap();
+                    assert_eq!(serde_json::from_value::<Kept>(value).unwrap(), *k);
+                    let list: Vec<Kept> = serde_json::from_str(&format!("[{input}]")).unwrap();
+                    assert_eq!(list, vec![k.clone()]);
+                }
+                (Err(_), Err(_)) => {}
+                _ => panic!("{input}: {kept:?} but flatten gives {flat:?}"),
+            }
+        }
+        let err = serde_json::from_str::<Kept>("7").unwrap_err().to_string();
+        assert!(err.contains("expected struct Kept"), "{err}");
     }
 
     #[test]
