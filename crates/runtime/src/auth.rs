@@ -289,20 +289,51 @@ impl Authenticate for NoAuth {
 }
 
 /// A fixed credential the user manages, sent the same way every time.
-#[derive(Debug)]
 pub struct StaticToken {
     placement: Placement,
     token: Secret,
+    /// The header it is sent in, built once (for a header placement and
+    /// a token that is a valid header value; otherwise `apply` says why
+    /// on each call).
+    header: Option<(HeaderName, HeaderValue)>,
     revoke: Option<TokenCall>,
     revoked: AtomicBool,
+}
+
+impl fmt::Debug for StaticToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticToken")
+            .field("placement", &self.placement)
+            .field("token", &self.token)
+            .field("revoke", &self.revoke)
+            .field("revoked", &self.revoked)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StaticToken {
     /// `token`, placed as `placement` on every request.
     pub fn new(placement: Placement, token: impl Into<Secret>) -> Self {
+        let token = token.into();
+        let header = match &placement {
+            Placement::Header(name) => header_value(name, token.expose())
+                .ok()
+                .map(|value| (name.clone(), value)),
+            Placement::Bearer => {
+                header_value(&AUTHORIZATION, &format!("Bearer {}", token.expose()))
+                    .ok()
+                    .map(|value| (AUTHORIZATION, value))
+            }
+            Placement::Query(_) | Placement::Cookie(_) => None,
+        };
+        let header = header.map(|(name, mut value)| {
+            value.set_sensitive(true);
+            (name, value)
+        });
         StaticToken {
             placement,
-            token: token.into(),
+            token,
+            header,
             revoke: None,
             revoked: AtomicBool::new(false),
         }
@@ -331,7 +362,15 @@ impl Authenticate for StaticToken {
                         .to_owned(),
                 ));
             }
-            self.placement.apply(request, &self.token)
+            match &self.header {
+                // Not added to the request's secrets: `known_secrets`
+                // names this token for as long as the client lives.
+                Some((name, value)) => {
+                    request.set_header(name.clone(), value.clone(), true);
+                    Ok(())
+                }
+                None => self.placement.apply(request, &self.token),
+            }
         })
     }
 
@@ -468,26 +507,38 @@ impl Schemes {
         self.schemes.iter().find(|(k, _)| *k == key).map(|(_, a)| a)
     }
 
-    /// The providers whose credentials `request` carries.
-    fn chosen(&self, request: &Request) -> Vec<&Arc<dyn Authenticate>> {
-        let Some(alternatives) = request.security else {
-            return self
-                .schemes
+    /// The providers whose credentials a request with the `security`
+    /// requirement carries (the iterator does not borrow the request, so
+    /// each provider can then write to it).
+    fn chosen(
+        &self,
+        security: Option<&'static [&'static [&'static str]]>,
+    ) -> impl Iterator<Item = &Arc<dyn Authenticate>> {
+        let every = || {
+            self.schemes
                 .iter()
                 .map(|(_, a)| a)
                 .chain(self.fallback.as_ref())
-                .collect();
         };
-        for alternative in alternatives.iter().filter(|alt| !alt.is_empty()) {
-            let providers: Option<Vec<_>> = alternative.iter().map(|k| self.get(k)).collect();
-            if let Some(providers) = providers {
-                return providers;
+        let (all, keys, fallback) = match security {
+            None => (Some(every()), None, None),
+            Some(alternatives) => {
+                let satisfied = alternatives
+                    .iter()
+                    .filter(|alt| !alt.is_empty())
+                    .find(|alt| alt.iter().all(|k| self.get(k).is_some()));
+                match satisfied {
+                    Some(keys) => (None, Some(*keys), None),
+                    // Credentials are optional.
+                    None if alternatives.iter().any(|alt| alt.is_empty()) => (None, None, None),
+                    None => (None, None, self.fallback.as_ref()),
+                }
             }
-        }
-        if alternatives.iter().any(|alt| alt.is_empty()) {
-            return Vec::new(); // credentials are optional
-        }
-        self.fallback.iter().collect()
+        };
+        all.into_iter()
+            .flatten()
+            .chain(keys.into_iter().flatten().filter_map(|k| self.get(k)))
+            .chain(fallback)
     }
 }
 
@@ -511,7 +562,7 @@ impl Authenticate for Schemes {
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            for provider in self.chosen(request) {
+            for provider in self.chosen(request.security) {
                 provider.authorize(client, request).await?;
             }
             Ok(())
@@ -521,7 +572,7 @@ impl Authenticate for Schemes {
     fn rejected<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, bool> {
         Box::pin(async move {
             let mut retry = false;
-            for provider in self.chosen(request) {
+            for provider in self.chosen(request.security) {
                 retry |= provider.rejected(request).await;
             }
             retry

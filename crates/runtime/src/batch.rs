@@ -41,7 +41,7 @@ pub fn decode<T: DeserializeOwned, E: DeserializeOwned>(
         operation,
         status,
         message,
-        excerpt: redact::excerpt(body, secrets),
+        excerpt: redact::excerpt(body, &secrets),
         request_id: request_id.map(str::to_owned),
     };
     let items: Vec<Value> = serde_json::from_slice(body)
@@ -86,8 +86,8 @@ pub fn decode<T: DeserializeOwned, E: DeserializeOwned>(
             let raw = serde_json::to_vec(&part_body).unwrap_or_default();
             let mut api = ApiError::new(operation, part_status);
             api.body =
-                redact::masked_json(&raw, secrets).and_then(|v| serde_json::from_value(v).ok());
-            api.excerpt = redact::excerpt(&raw, secrets);
+                redact::masked_json(&raw, &secrets).and_then(|v| serde_json::from_value(v).ok());
+            api.excerpt = redact::excerpt(&raw, &secrets);
             api.request_id = request_id.map(str::to_owned);
             out.push(Err(api));
         }

@@ -1,6 +1,8 @@
 //! The HTTP client that every generated crate wraps.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -408,7 +410,7 @@ pub struct Response {
     next_link: Option<String>,
     headers: HeaderMap,
     body: bytes::Bytes,
-    secrets: Vec<Secret>,
+    masks: Masks,
     /// The unread body of a streamed response.
     pending: Option<reqwest::Response>,
 }
@@ -437,7 +439,7 @@ impl Response {
 
     /// Decodes the body as JSON into `T`.
     pub fn json<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
-        self.decode()
+        self.decode(None)
     }
 
     /// The vendor's request id, where it sends one.
@@ -446,10 +448,17 @@ impl Response {
     }
 
     /// Decodes the body as JSON into `T`, with the response's metadata.
-    pub fn into_value<T: DeserializeOwned, E>(mut self) -> Result<ResponseValue<T>, Error<E>> {
+    pub fn into_value<T: DeserializeOwned, E>(self) -> Result<ResponseValue<T>, Error<E>> {
+        self.value_in(None)
+    }
+
+    fn value_in<T: DeserializeOwned, E>(
+        mut self,
+        client: Option<&Client>,
+    ) -> Result<ResponseValue<T>, Error<E>> {
         let headers = std::mem::take(&mut self.headers);
         let (status, request_id) = (self.status, self.request_id.clone());
-        let body = self.decode()?;
+        let body = self.decode(client)?;
         Ok(ResponseValue {
             status,
             rate_limit: RateLimitInfo::from_headers(&headers),
@@ -479,13 +488,20 @@ impl Response {
 
     /// The body as UTF-8 text.
     pub fn text<E>(self) -> Result<String, Error<E>> {
+        self.text_in(None)
+    }
+
+    fn text_in<E>(self, client: Option<&Client>) -> Result<String, Error<E>> {
         match String::from_utf8(self.body.to_vec()) {
             Ok(text) => Ok(text),
-            Err(err) => Err(self.decode_error(err.to_string())),
+            Err(err) => Err(self.decode_error(err.to_string(), client)),
         }
     }
 
-    fn decode<T: DeserializeOwned, E>(self) -> Result<T, Error<E>> {
+    /// Decodes the body; a failure's excerpt masks the credentials of
+    /// `client` (the one that sent the request, when the response is not
+    /// attached to it: see [`Masks`]).
+    fn decode<T: DeserializeOwned, E>(self, client: Option<&Client>) -> Result<T, Error<E>> {
         // An empty body decodes as `null` (so `Option`/unit types accept it).
         let body: &[u8] = if self.body.iter().all(u8::is_ascii_whitespace) {
             b"null"
@@ -494,30 +510,53 @@ impl Response {
         };
         match serde_json::from_slice(body) {
             Ok(value) => Ok(value),
-            Err(err) => Err(self.decode_error(err.to_string())),
+            Err(err) => Err(self.decode_error(err.to_string(), client)),
         }
     }
 
-    fn decode_error<E>(self, message: String) -> Error<E> {
+    fn decode_error<E>(self, message: String, client: Option<&Client>) -> Error<E> {
+        let masks = self.masks.collect(client.map(|c| &*c.inner));
         Error::Decode {
             operation: self.operation,
             status: self.status,
             message,
-            excerpt: redact::excerpt(&self.body, &self.secrets),
+            excerpt: redact::excerpt(&self.body, &masks),
             request_id: self.request_id,
         }
     }
 
     /// The body, as the bytes the vendor sent; crate-internal helpers
     /// (batch decoding) read it with the request's credentials at hand.
-    pub(crate) fn parts(&self) -> (&'static str, u16, Option<&str>, &[u8], &[Secret]) {
+    pub(crate) fn parts(&self) -> (&'static str, u16, Option<&str>, &[u8], Vec<Secret>) {
         (
             self.operation,
             self.status,
             self.request_id.as_deref(),
             &self.body,
-            &self.secrets,
+            self.masks.collect(None),
         )
+    }
+}
+
+/// The credentials to mask in whatever is shown of an answer: those its
+/// request carried and the client's (configured ones and every one its
+/// auth holds), collected only when something is shown, not on each call.
+/// A response handed to the caller ([`Client::execute`]) holds its client
+/// for that; the `send_*` methods, which decode it on the spot, give their
+/// own instead (so a call takes no second reference to the client).
+struct Masks {
+    carried: Vec<Secret>,
+    client: Option<Arc<Inner>>,
+}
+
+impl Masks {
+    fn collect(&self, client: Option<&Inner>) -> Vec<Secret> {
+        let mut all = self.carried.clone();
+        if let Some(inner) = self.client.as_deref().or(client) {
+            all.extend(inner.secrets.iter().cloned());
+            all.extend(inner.auth.known_secrets());
+        }
+        all
     }
 }
 
@@ -543,49 +582,56 @@ impl Client {
 
     /// Sends `request` and decodes a JSON success body into `T`; a non-2xx
     /// status decodes the vendor's error body into `E`.
-    pub async fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
+    pub fn send_json<T: DeserializeOwned, E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<T, Error<E>> {
-        self.execute(request).await?.decode()
+    ) -> impl Future<Output = Result<T, Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move { call.await?.decode(Some(self)) }
     }
 
     /// Like [`Client::send_json`], also returning the `Link: <...>;
     /// rel="next"` URL of the response, if any (link-header paging).
-    pub async fn send_json_paged<T: DeserializeOwned, E: DeserializeOwned>(
+    pub fn send_json_paged<T: DeserializeOwned, E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<(T, Option<String>), Error<E>> {
-        let mut response = self.execute(request).await?;
-        let next = response.next_link.take();
-        Ok((response.decode()?, next))
+    ) -> impl Future<Output = Result<(T, Option<String>), Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move {
+            let mut response = call.await?;
+            let next = response.next_link.take();
+            Ok((response.decode(Some(self))?, next))
+        }
     }
 
     /// Sends `request` and returns the success body as bytes (downloads).
-    pub async fn send_bytes<E: DeserializeOwned>(
+    pub fn send_bytes<E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<bytes::Bytes, Error<E>> {
-        Ok(self.execute(request).await?.into_bytes())
+    ) -> impl Future<Output = Result<bytes::Bytes, Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move { Ok(call.await?.into_bytes()) }
     }
 
     /// Sends `request` and returns the success body as UTF-8 text.
-    pub async fn send_text<E: DeserializeOwned>(
+    pub fn send_text<E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<String, Error<E>> {
-        self.execute(request).await?.text()
+    ) -> impl Future<Output = Result<String, Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move { call.await?.text_in(Some(self)) }
     }
 
     /// Sends `request` and decodes a JSON success body into `T`, with the
     /// response's status, headers, request id and rate-limit headers (see
     /// [`ResponseValue`]); errors as [`Client::send_json`]. A body-less
     /// success decodes as `()`.
-    pub async fn send_with_meta<T: DeserializeOwned, E: DeserializeOwned>(
+    pub fn send_with_meta<T: DeserializeOwned, E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<ResponseValue<T>, Error<E>> {
-        self.execute(request).await?.into_value()
+    ) -> impl Future<Output = Result<ResponseValue<T>, Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move { call.await?.value_in(Some(self)) }
     }
 
     /// Sends `request` and returns the success body as a stream of chunks,
@@ -593,11 +639,15 @@ impl Client {
     /// the response's metadata. An error response is read and decoded as
     /// usual. The call's deadline bounds the body too: raise the call's
     /// `.timeout` for a long download.
-    pub async fn send_stream<E: DeserializeOwned>(
+    pub fn send_stream<E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<ResponseValue<ByteStream<E>>, Error<E>> {
-        let mut response = self.run(request, true).await?;
+    ) -> impl Future<Output = Result<ResponseValue<ByteStream<E>>, Error<E>>> + '_ {
+        let call = self.run(request, true);
+        async move { Self::stream_answer(call.await?) }
+    }
+
+    fn stream_answer<E>(mut response: Response) -> Result<ResponseValue<ByteStream<E>>, Error<E>> {
         let operation = response.operation;
         let headers = std::mem::take(&mut response.headers);
         let stream = match response.pending.take() {
@@ -615,8 +665,12 @@ impl Client {
     }
 
     /// Sends `request` for an operation whose success has no body.
-    pub async fn send_empty<E: DeserializeOwned>(&self, request: Request) -> Result<(), Error<E>> {
-        self.execute(request).await.map(drop)
+    pub fn send_empty<E: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<(), Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move { call.await.map(drop) }
     }
 
     /// Sends `request`: authorizes it, sends it, retries it as the policy
@@ -628,22 +682,31 @@ impl Client {
     /// Rate-limit holds, retry waits and waiting for a credential also end
     /// by the retry policy's `max_elapsed`. A wait that would outlast them
     /// is not started: the call ends at once with the error it has.
-    pub async fn execute<E: DeserializeOwned>(
+    pub fn execute<E: DeserializeOwned>(
         &self,
         request: Request,
-    ) -> Result<Response, Error<E>> {
-        self.run(request, false).await
+    ) -> impl Future<Output = Result<Response, Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move {
+            let mut response = call.await?;
+            response.masks.client = Some(self.inner.clone());
+            Ok(response)
+        }
     }
 
     /// [`Client::execute`], leaving a success body unread when `stream`.
-    async fn run<E: DeserializeOwned>(
+    ///
+    /// The call is boxed at once: its state (the request, its copy for
+    /// the attempt, the answer, the retry wait) is kilobytes, and a future
+    /// holding it inline would be copied whole each time it moves, through
+    /// every layer of a generated builder's `send` that awaits it. The
+    /// `send_*` methods above take the box and add only their decoding.
+    fn run<E: DeserializeOwned>(
         &self,
         mut request: Request,
         stream: bool,
-    ) -> Result<Response, Error<E>> {
-        if let Some(invalid) = request.error.take() {
-            return Err(Error::InvalidRequest(invalid));
-        }
+    ) -> Pin<Box<impl Future<Output = Result<Response, Error<E>>> + '_>> {
+        let invalid = request.error.take();
         let span = tracing::info_span!(
             "dialtone.call",
             vendor = self.inner.vendor,
@@ -654,7 +717,10 @@ impl Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        async move {
+        Box::pin(async move {
+            if let Some(invalid) = invalid {
+                return Err(Error::InvalidRequest(invalid));
+            }
             let started = Instant::now();
             let policy = request.retry.as_ref().unwrap_or(&self.inner.retry).clone();
             let budget = request.timeout.unwrap_or(self.inner.timeout);
@@ -669,10 +735,9 @@ impl Client {
             let mut reauthorized = false;
             let result = loop {
                 let mut sent = request.clone();
-                // Boxed: the attempt's state is most of the call's, and a
-                // future that holds it inline is copied whole each time
-                // it moves (into the span, into the caller's future).
-                let result = Box::pin(self.attempt(&mut sent, deadline, waits_end, attempt, stream))
+                // Inline: the whole call is boxed already (see `run`).
+                let result = self
+                    .attempt(&mut sent, deadline, waits_end, attempt, stream)
                     .await;
                 let Err(err) = &result else { break result };
                 // A rejected credential is renewed and the call retried
@@ -710,7 +775,10 @@ impl Client {
                 tracing::Span::current().record("attempt", attempt);
             };
             let span = tracing::Span::current();
-            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            // Read only for a subscriber that records the span.
+            if !span.is_disabled() {
+                span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            }
             match &result {
                 Ok(response) => {
                     span.record("status", response.status);
@@ -724,8 +792,7 @@ impl Client {
             }
             result
         }
-        .instrument(span)
-        .await
+        .instrument(span))
     }
 
     fn hook_retry<E>(&self, operation: &'static str, attempt: u32, wait: Duration, err: &Error<E>) {
@@ -804,7 +871,10 @@ impl Client {
             // is escaped, never read as a query or fragment).
             None => {
                 let mut url = self.inner.base_url.clone();
-                let path = format!("{}{}", url.path().trim_end_matches('/'), request.path);
+                let base = url.path().trim_end_matches('/');
+                let mut path = String::with_capacity(base.len() + request.path.len());
+                path.push_str(base);
+                path.push_str(&request.path);
                 url.set_path(&path);
                 url
             }
@@ -813,18 +883,22 @@ impl Client {
             url.query_pairs_mut()
                 .extend_pairs(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         }
-        let mut builder = self
-            .inner
-            .http
-            .request(request.method.clone(), url)
-            .headers(self.inner.headers.clone());
+        // The headers are assembled in one map, in this order: the
+        // client's defaults, the request's own (appended: a request header
+        // named like a default is sent as well), what hooks add (replacing
+        // any header of the same name), then the body's media type.
+        let mut headers =
+            HeaderMap::with_capacity(self.inner.headers.len() + request.headers.len() + 1);
+        for (name, value) in &self.inner.headers {
+            headers.append(name, value.clone());
+        }
         let mut names: Vec<HeaderName> = Vec::new();
         if !self.inner.hooks.is_empty() {
             names.extend(self.inner.headers.keys().cloned());
             names.extend(request.headers.iter().map(|(n, _)| n.clone()));
         }
         for (name, value) in std::mem::take(&mut request.headers) {
-            builder = builder.header(name, value);
+            headers.append(name, value);
         }
         if !self.inner.hooks.is_empty() {
             let mut added = HeaderMap::new();
@@ -852,46 +926,66 @@ impl Client {
                     request.secrets.push(Secret::new(text));
                 }
             }
-            builder = builder.headers(added);
-        }
-        let content_type = request.content_type.take();
-        let typed = |default: &'static str| {
-            content_type
-                .clone()
-                .unwrap_or(HeaderValue::from_static(default))
-        };
-        builder = match std::mem::take(&mut request.body) {
-            RequestBody::None => builder,
-            RequestBody::Json(bytes) => builder
-                .header(CONTENT_TYPE, typed("application/json"))
-                .body(bytes),
-            RequestBody::Form(text) => builder
-                .header(CONTENT_TYPE, typed("application/x-www-form-urlencoded"))
-                .body(text),
-            RequestBody::Raw(bytes) => builder
-                .header(CONTENT_TYPE, typed("application/octet-stream"))
-                .body(bytes),
-            RequestBody::Upload(upload) => {
-                let (body, length) = upload.open().await.map_err(Error::InvalidRequest)?;
-                let builder = builder
-                    .header(CONTENT_TYPE, typed("application/octet-stream"))
-                    .body(body);
-                match length {
-                    Some(length) => builder.header(reqwest::header::CONTENT_LENGTH, length),
-                    None => builder,
+            // A name's first value replaces what was there; its others
+            // are appended to it.
+            let mut current = None;
+            for (name, value) in added {
+                if let Some(name) = name {
+                    headers.insert(&name, value);
+                    current = Some(name);
+                } else if let Some(name) = &current {
+                    headers.append(name, value);
                 }
             }
+        }
+        let content_type = request.content_type.take();
+        let mut typed = |default: &'static str| {
+            headers.append(
+                CONTENT_TYPE,
+                content_type
+                    .clone()
+                    .unwrap_or(HeaderValue::from_static(default)),
+            );
         };
+        let body: Option<reqwest::Body> = match std::mem::take(&mut request.body) {
+            RequestBody::None => None,
+            RequestBody::Json(bytes) => {
+                typed("application/json");
+                Some(bytes.into())
+            }
+            RequestBody::Form(text) => {
+                typed("application/x-www-form-urlencoded");
+                Some(text.into())
+            }
+            RequestBody::Raw(bytes) => {
+                typed("application/octet-stream");
+                Some(bytes.into())
+            }
+            RequestBody::Upload(upload) => {
+                typed("application/octet-stream");
+                let (body, length) = upload.open().await.map_err(Error::InvalidRequest)?;
+                if let Some(length) = length {
+                    headers.append(reqwest::header::CONTENT_LENGTH, HeaderValue::from(length));
+                }
+                Some(body)
+            }
+        };
+        let mut outgoing = reqwest::Request::new(request.method.clone(), url);
+        *outgoing.headers_mut() = headers;
+        *outgoing.body_mut() = body;
         // The attempt gets what is left of the call's budget: reqwest's
         // per-request timer (which replaces the client's own) runs from
         // connecting to the last byte of the body, and is the only timer
         // of the attempt (a second one around `send` and a third around
         // reading the body cost a timer-wheel entry each, about a quarter
         // of the client's own CPU per call).
-        builder = builder.timeout(remaining);
-        let sent_at = Instant::now();
-        let mut response = builder
-            .send()
+        *outgoing.timeout_mut() = Some(remaining);
+        // Read only for hooks (they are told how long the answer took).
+        let sent_at = (!self.inner.hooks.is_empty()).then(Instant::now);
+        let mut response = self
+            .inner
+            .http
+            .execute(outgoing)
             .await
             .map_err(|e| transport_error(operation, e))?;
         let status = response.status();
@@ -933,7 +1027,7 @@ impl Client {
                 status: status.as_u16(),
                 headers: &headers,
                 request_id: request_id.as_deref(),
-                elapsed: sent_at.elapsed(),
+                elapsed: sent_at.map_or(Duration::ZERO, |at| at.elapsed()),
             };
             for hook in &self.inner.hooks {
                 hook.after_response(&incoming);
@@ -953,7 +1047,10 @@ impl Client {
                 next_link,
                 headers,
                 body: bytes::Bytes::new(),
-                secrets: Vec::new(),
+                masks: Masks {
+                    carried: std::mem::take(&mut request.secrets),
+                    client: None,
+                },
                 pending: Some(response),
             });
         }
@@ -961,11 +1058,14 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| transport_error(operation, e))?;
-        let mut secrets = std::mem::take(&mut request.secrets);
-        secrets.extend(self.inner.secrets.iter().cloned());
-        secrets.extend(self.inner.auth.known_secrets());
+        let masks = Masks {
+            carried: std::mem::take(&mut request.secrets),
+            client: None,
+        };
         let in_body = match self.inner.errcode {
-            Some(rule) if status.is_success() => body_reports_error(&body, rule, &secrets),
+            Some(rule) if status.is_success() => {
+                body_reports_error(&body, rule, || masks.collect(Some(&self.inner)))
+            }
             _ => InBody::Fine,
         };
         if status.is_success() && matches!(in_body, InBody::Fine) {
@@ -976,7 +1076,7 @@ impl Client {
                 next_link,
                 headers,
                 body,
-                secrets,
+                masks,
                 pending: None,
             });
         }
@@ -985,6 +1085,7 @@ impl Client {
             InBody::Error(error) => (false, Some(error)),
             InBody::AuthRejected(error) => (true, Some(error)),
         };
+        let secrets = masks.collect(Some(&self.inner));
         let api = Box::new(ApiError {
             operation,
             status: status.as_u16(),
@@ -1064,7 +1165,7 @@ fn next_link(header: &str) -> Option<String> {
     })
 }
 
-fn body_reports_error(body: &[u8], rule: ErrCode, secrets: &[Secret]) -> InBody {
+fn body_reports_error(body: &[u8], rule: ErrCode, secrets: impl FnOnce() -> Vec<Secret>) -> InBody {
     #[derive(serde::Deserialize)]
     struct Probe(serde_json::Map<String, serde_json::Value>);
     let Ok(Probe(map)) = serde_json::from_slice::<Probe>(body) else {
@@ -1089,7 +1190,7 @@ fn body_reports_error(body: &[u8], rule: ErrCode, secrets: &[Secret]) -> InBody 
         })
         .map(|m| {
             let m: String = m.chars().take(redact::EXCERPT_CHARS).collect();
-            redact::text(&m, secrets)
+            redact::text(&m, &secrets())
         });
     let error = InBodyError {
         // A code that is not a number is reported as -1, its text in the

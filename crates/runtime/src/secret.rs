@@ -1,4 +1,5 @@
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -7,13 +8,15 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 ///
 /// The only way to read it is [`Secret::expose`], which makes every place
 /// that uses the raw value easy to find. It has no `Display` on purpose.
+/// Cloning shares the value (every request that carries a credential
+/// clones it) instead of copying it.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a credential.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(value.into().into())
     }
 
     /// The raw credential, for the one place that must send it.
@@ -30,13 +33,13 @@ impl fmt::Debug for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Secret(value)
+        Secret(value.into())
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Secret(value.to_owned())
+        Secret(value.into())
     }
 }
 
@@ -48,7 +51,7 @@ impl Serialize for Secret {
 
 impl<'de> Deserialize<'de> for Secret {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        String::deserialize(deserializer).map(Secret::new)
     }
 }
 
