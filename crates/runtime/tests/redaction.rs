@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use axum::routing::{any, put};
 use dialtone_runtime::tokens::{TokenCall, TokenExchange};
 use dialtone_runtime::{
-    ClientBuilder, Placement, QueryToken, RefreshingToken, Request, RetryPolicy,
+    ClientBuilder, HeaderToken, Placement, QueryToken, RefreshingToken, Request, RetryPolicy,
 };
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -127,6 +127,28 @@ async fn the_canary_never_appears() {
     assert!(decode.contains("could not decode"), "{decode}");
     // Not JSON, and under no key: masked all the same, as a credential the
     // client knows (its login password).
+    shown.push(decode);
+
+    // A static token, echoed in a body that does not decode: masked as a
+    // credential the client knows, whether the client decodes the answer
+    // (`send_json`) or hands it over first (`execute`, then `json`).
+    let fixed = ClientBuilder::new("t", base.clone())
+        .auth(HeaderToken::new("x-auth-token", CANARY))
+        .retry_policy(RetryPolicy::none())
+        .build::<Value>()
+        .unwrap();
+    let garbled = || Request::new(Method::GET, "garbled", "/garbled").literal("/garbled");
+    let err = fixed
+        .send_json::<Value, Value>(garbled())
+        .await
+        .unwrap_err();
+    let decode = format!("{err} {err:?}");
+    assert!(decode.contains("could not decode"), "{decode}");
+    shown.push(decode);
+    let response = fixed.execute::<Value>(garbled()).await.unwrap();
+    let err = response.json::<Value, Value>().unwrap_err();
+    let decode = format!("{err} {err:?}");
+    assert!(decode.contains("could not decode"), "{decode}");
     shown.push(decode);
 
     // A form-encoded error body.
