@@ -10,13 +10,20 @@
 //! ```
 //!
 //! A bench binary rather than criterion, because it reports latency
-//! percentiles as well as throughput. R rounds (default 10); in each, both
-//! clients make the same number of requests over C tasks on a two-worker
-//! runtime, in alternating order, so that the machine's load moves both
-//! alike. Printed per concurrency and client: the median over rounds of
-//! requests per second, and the p50 and p99 latency of every request of
-//! every round; then throughput, generated / bare, as the median of the
-//! per-round ratios. `--profile dialtone|bare N` makes N requests through
+//! percentiles as well as throughput. Two baselines: a bare client as
+//! `reqwest::Client::new()` makes it, and one with a 30 s timeout (the
+//! generated client always has a deadline, which reqwest keeps with a
+//! timer per request). R rounds (default 10); in each, the three clients
+//! make the same number of requests over C tasks on a two-worker runtime,
+//! each round starting with a different one, so that the machine's load
+//! moves all alike. Printed per concurrency and client: the median over
+//! rounds of requests per second, and the p50 and p99 latency of every
+//! request of every round; then throughput, generated / baseline, as the
+//! median of the per-round ratios. The bench allocates with mimalloc, as
+//! the `dialtone` command does; `--features system-alloc` measures with
+//! the system's allocator (glibc's, whose arena locks the generated
+//! client's extra allocations contend on at concurrency 64).
+//! `--profile dialtone|bare|bare-timeout N [C]` makes N requests through
 //! one client only, for a profiler.
 
 use std::net::SocketAddr;
@@ -24,6 +31,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+
+#[cfg(not(feature = "system-alloc"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ACCOUNT: &str = "6b71cb72c876b5b1396a335f8f8a2594";
 const GROUP: &str = "1743724cd775bf6994380dbc79c1af09";
@@ -161,9 +172,31 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+fn median(v: Vec<f64>) -> f64 {
+    dialtone_benches::median(v.into_iter().map(Ordered).collect()).0
+}
+
+/// An `f64` ordered by `total_cmp`, for [`dialtone_benches::median`].
+struct Ordered(f64);
+
+impl PartialEq for Ordered {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 fn main() {
@@ -180,66 +213,88 @@ fn main() {
         .build()
         .expect("a runtime");
     let base = format!("http://{addr}/v2");
-    let dialtone = {
+    let dialtone = |rt: &tokio::runtime::Runtime| {
         let _guard = rt.enter();
-        dialtone_kazoo::Client::builder(base.clone())
-            .auth_token(TOKEN)
-            .build()
-            .expect("a valid configuration")
+        Target::Dialtone(
+            dialtone_kazoo::Client::builder(base.clone())
+                .auth_token(TOKEN)
+                .build()
+                .expect("a valid configuration"),
+        )
     };
-    let bare = reqwest::Client::new();
     let url: Arc<str> = format!("{base}/accounts/{ACCOUNT}/groups/{GROUP}").into();
-    let targets = [
-        ("dialtone-kazoo", Target::Dialtone(dialtone)),
-        ("bare reqwest", Target::Bare(bare, url)),
-    ];
-    // `--profile dialtone|bare N`: only N requests through one client at
-    // concurrency 1, on a current-thread runtime (no worker spinning
-    // between requests), for a profiler (`valgrind --tool=callgrind`).
+    let bare = Target::Bare(reqwest::Client::new(), url.clone());
+    // The generated client always has a deadline (the client's timeout,
+    // 30 s by default), which reqwest keeps with a timer per request; a
+    // bare client with the same timeout pays for the same timer.
+    let bare_timeout = Target::Bare(
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("a client"),
+        url,
+    );
+    // `--profile dialtone|bare|bare-timeout N [C]`: only N requests through
+    // one client, for a profiler: at concurrency C on the two-worker
+    // runtime, or (without C) one at a time on a current-thread runtime
+    // (no worker spinning between requests: `valgrind --tool=callgrind`).
     if let Some(i) = args.iter().position(|a| a == "--profile") {
-        let n: u64 = args[i + 2].parse().expect("--profile CLIENT N");
+        let n: u64 = args[i + 2].parse().expect("--profile CLIENT N [C]");
+        let concurrency: Option<u64> = args.get(i + 3).map(|c| c.parse().expect("C"));
         let one = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a runtime");
-        let target = if args[i + 1] == "dialtone" {
-            let _guard = one.enter();
-            Target::Dialtone(
-                dialtone_kazoo::Client::builder(base.clone())
-                    .auth_token(TOKEN)
-                    .build()
-                    .expect("a valid configuration"),
-            )
-        } else {
-            targets[1].1.clone()
+        let runtime = if concurrency.is_some() { &rt } else { &one };
+        let target = match args[i + 1].as_str() {
+            "dialtone" => dialtone(runtime),
+            "bare" => bare,
+            "bare-timeout" => bare_timeout,
+            other => panic!("--profile {other}: dialtone, bare or bare-timeout"),
         };
-        one.block_on(run(&target, n, 1));
+        let (elapsed, _) = runtime.block_on(run(&target, n, concurrency.unwrap_or(1)));
+        println!("{:.0} requests/s", n as f64 / elapsed.as_secs_f64());
         return;
     }
+    let targets = [
+        ("dialtone-kazoo", dialtone(&rt)),
+        ("bare reqwest", bare),
+        ("bare reqwest, 30 s timeout", bare_timeout),
+    ];
     println!(
-        "{rounds} rounds, clients alternating; requests per second: median of rounds; latency: every request of every round"
+        "allocator: {}; {rounds} rounds, clients in turn; requests per second: median of rounds; latency: every request of every round",
+        if cfg!(feature = "system-alloc") {
+            "the system's"
+        } else {
+            "mimalloc"
+        }
     );
     println!("| concurrency | client | requests/s | p50 latency | p99 latency |");
     println!("|---|---|---|---|---|");
-    let mut ratios_line = Vec::new();
+    let mut ratios_lines = Vec::new();
     for (concurrency, requests) in [(1_u64, 2_000_u64), (64, 20_000)] {
         // Warm up: connections opened, pools filled, code paged in.
         for (_, target) in &targets {
             rt.block_on(run(target, requests / 10, concurrency));
         }
-        let mut rps = [Vec::new(), Vec::new()];
-        let mut latencies = [Vec::new(), Vec::new()];
-        let mut ratios = Vec::new();
+        let n = targets.len();
+        let mut rps = vec![Vec::new(); n];
+        let mut latencies = vec![Vec::new(); n];
+        // Per baseline: generated / baseline, per round.
+        let mut ratios = vec![Vec::new(); n];
         for round in 0..rounds {
-            let mut this = [0.0; 2];
-            for k in 0..2 {
-                let i = if round % 2 == 0 { k } else { 1 - k };
+            let mut this = vec![0.0; n];
+            // Each round starts with a different client.
+            for k in 0..n {
+                let i = (round + k) % n;
                 let (elapsed, l) = rt.block_on(run(&targets[i].1, requests, concurrency));
                 this[i] = requests as f64 / elapsed.as_secs_f64();
                 rps[i].push(this[i]);
                 latencies[i].extend(l);
             }
-            ratios.push(this[0] / this[1]);
+            for i in 1..n {
+                ratios[i].push(this[0] / this[i]);
+            }
         }
         for (i, (name, _)) in targets.iter().enumerate() {
             latencies[i].sort();
@@ -251,15 +306,18 @@ fn main() {
             );
         }
         let p50 = |i: usize| percentile(&latencies[i], 0.5).as_secs_f64() * 1e6;
-        ratios_line.push(format!(
-            "concurrency {concurrency}: throughput, generated / bare, {:.2}x (median of {rounds} rounds; range {:.2}..{:.2}); p50 latency {:+.1} µs",
-            median(ratios.clone()),
-            ratios.iter().copied().fold(f64::INFINITY, f64::min),
-            ratios.iter().copied().fold(0.0, f64::max),
-            p50(0) - p50(1),
-        ));
+        for (i, (name, _)) in targets.iter().enumerate().skip(1) {
+            let r = &ratios[i];
+            ratios_lines.push(format!(
+                "concurrency {concurrency}, against {name}: throughput {:.2}x (median of {rounds} rounds; range {:.2}..{:.2}); p50 latency {:+.1} µs",
+                median(r.clone()),
+                r.iter().copied().fold(f64::INFINITY, f64::min),
+                r.iter().copied().fold(0.0, f64::max),
+                p50(0) - p50(i),
+            ));
+        }
     }
-    for line in ratios_line {
+    for line in ratios_lines {
         println!("{line}");
     }
 }
