@@ -199,6 +199,17 @@ pub trait Authenticate: Send + Sync + fmt::Debug + 'static {
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<(), AuthError>>;
 
+    /// Puts a credential on `request` at once, when the provider has one
+    /// it need not wait for (a fixed token): the client then calls no
+    /// `authorize` for the request, so no future is made for it. `None`
+    /// (the default) when the credential must be waited for, having
+    /// changed nothing on the request, or having changed only what
+    /// `authorize` sets again the same way (a header it replaces).
+    fn authorize_now(&self, request: &mut Request) -> Option<Result<(), AuthError>> {
+        let _ = request;
+        None
+    }
+
     /// The vendor rejected the credential `request` carried. Returns true
     /// when a retry with a new credential is worth it (the default: false).
     fn rejected<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, bool> {
@@ -286,6 +297,10 @@ impl Authenticate for NoAuth {
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async { Ok(()) })
     }
+
+    fn authorize_now(&self, _: &mut Request) -> Option<Result<(), AuthError>> {
+        Some(Ok(()))
+    }
 }
 
 /// A fixed credential the user manages, sent the same way every time.
@@ -356,22 +371,29 @@ impl Authenticate for StaticToken {
         request: &'a mut Request,
     ) -> BoxFuture<'a, Result<(), AuthError>> {
         Box::pin(async move {
-            if self.revoked.load(Ordering::SeqCst) {
-                return Err(AuthError::Failed(
-                    "the credential was revoked with revoke_auth(); build a client with a new one"
-                        .to_owned(),
-                ));
+            if let Some(now) = self.authorize_now(request) {
+                return now;
             }
-            match &self.header {
-                // Not added to the request's secrets: `known_secrets`
-                // names this token for as long as the client lives.
-                Some((name, value)) => {
-                    request.set_header(name.clone(), value.clone(), true);
-                    Ok(())
-                }
-                None => self.placement.apply(request, &self.token),
-            }
+            self.placement.apply(request, &self.token)
         })
+    }
+
+    /// A header placement with a valid token goes on at once (built once,
+    /// at construction); a query or cookie placement, or a token that is
+    /// not a valid header value (`authorize` says why), through
+    /// `authorize`.
+    fn authorize_now(&self, request: &mut Request) -> Option<Result<(), AuthError>> {
+        if self.revoked.load(Ordering::SeqCst) {
+            return Some(Err(AuthError::Failed(
+                "the credential was revoked with revoke_auth(); build a client with a new one"
+                    .to_owned(),
+            )));
+        }
+        let (name, value) = self.header.as_ref()?;
+        // Not added to the request's secrets: `known_secrets` names this
+        // token for as long as the client lives.
+        request.set_header(name.clone(), value.clone(), true);
+        Some(Ok(()))
     }
 
     fn revoke<'a>(
@@ -475,6 +497,10 @@ impl Authenticate for BasicAuth {
         Box::pin(async move { request.set_basic_auth(&self.user, &self.password) })
     }
 
+    fn authorize_now(&self, request: &mut Request) -> Option<Result<(), AuthError>> {
+        Some(request.set_basic_auth(&self.user, &self.password))
+    }
+
     fn known_secrets(&self) -> Vec<Secret> {
         vec![self.password.clone()]
     }
@@ -567,6 +593,19 @@ impl Authenticate for Schemes {
             }
             Ok(())
         })
+    }
+
+    /// At once when every chosen provider can; otherwise `None`, and
+    /// `authorize` puts every credential on (those put on here again,
+    /// the same way).
+    fn authorize_now(&self, request: &mut Request) -> Option<Result<(), AuthError>> {
+        for provider in self.chosen(request.security) {
+            match provider.authorize_now(request)? {
+                Ok(()) => {}
+                Err(err) => return Some(Err(err)),
+            }
+        }
+        Some(Ok(()))
     }
 
     fn rejected<'a>(&'a self, request: &'a Request) -> BoxFuture<'a, bool> {

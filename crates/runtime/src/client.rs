@@ -725,7 +725,18 @@ impl Client {
             let policy = request.retry.as_ref().unwrap_or(&self.inner.retry).clone();
             let budget = request.timeout.unwrap_or(self.inner.timeout);
             let deadline = Deadline::at(started + budget);
-            let request = request.with_deadline(Some(deadline));
+            let mut request = request.with_deadline(Some(deadline));
+            // The path under the base URL's, joined once for every
+            // attempt (each attempt's copy of the request is then made
+            // without it).
+            let path = {
+                let base = self.inner.base_url.path().trim_end_matches('/');
+                let mut path = String::with_capacity(base.len() + request.path.len());
+                path.push_str(base);
+                path.push_str(&request.path);
+                request.path = String::new();
+                path
+            };
             let deadline = request.deadline.unwrap_or(deadline);
             let waits_end = deadline.min(Deadline::at(started + policy.max_elapsed));
             let replayable = request.replayable();
@@ -737,7 +748,7 @@ impl Client {
                 let mut sent = request.clone();
                 // Inline: the whole call is boxed already (see `run`).
                 let result = self
-                    .attempt(&mut sent, deadline, waits_end, attempt, stream)
+                    .attempt(&mut sent, &path, deadline, waits_end, attempt, stream)
                     .await;
                 let Err(err) = &result else { break result };
                 // A rejected credential is renewed and the call retried
@@ -815,6 +826,7 @@ impl Client {
     async fn attempt<E: DeserializeOwned>(
         &self,
         request: &mut Request,
+        path: &str,
         deadline: Deadline,
         waits_end: Deadline,
         attempt: u32,
@@ -822,11 +834,12 @@ impl Client {
     ) -> Result<Response, Error<E>> {
         let operation = request.operation;
         if request.authenticate {
-            self.inner
-                .auth
-                .authorize(self, request)
-                .await
-                .map_err(|err| auth_error(operation, err))?;
+            let auth = &self.inner.auth;
+            match auth.authorize_now(request) {
+                Some(now) => now,
+                None => auth.authorize(self, request).await,
+            }
+            .map_err(|err| auth_error(operation, err))?;
         }
         // What is sent (headers, body, the secrets it carries) is taken
         // out of this attempt's copy; what stays (the operation, its
@@ -871,11 +884,7 @@ impl Client {
             // is escaped, never read as a query or fragment).
             None => {
                 let mut url = self.inner.base_url.clone();
-                let base = url.path().trim_end_matches('/');
-                let mut path = String::with_capacity(base.len() + request.path.len());
-                path.push_str(base);
-                path.push_str(&request.path);
-                url.set_path(&path);
+                url.set_path(path);
                 url
             }
         };

@@ -22,6 +22,9 @@ use serde_json::{Value, json};
 struct Seen {
     authorization: Option<String>,
     api_key: Option<String>,
+    /// How many `x-api-key` headers came (a credential put on twice
+    /// would show here).
+    api_keys: usize,
     cookie: Option<String>,
     query: Option<String>,
 }
@@ -44,6 +47,7 @@ async fn start() -> (String, Log) {
                     log.lock().unwrap().push(Seen {
                         authorization: get("authorization"),
                         api_key: get("x-api-key"),
+                        api_keys: headers.get_all("x-api-key").iter().count(),
                         cookie: get("cookie"),
                         query: uri.query().map(str::to_owned),
                     });
@@ -126,8 +130,11 @@ async fn each_kind_reaches_the_wire_where_the_requirement_names_it() {
 async fn schemes_of_one_alternative_go_together() {
     let (base, log) = start().await;
     let client = all_kinds(&base);
+    // The header credential is put on at once, the query's through
+    // `authorize` with the others (the header again, replacing itself).
     let seen = call(&client, Some(&[&["header", "query", "cookie"]]), &log).await;
     assert_eq!(seen.api_key.as_deref(), Some("tok-header"));
+    assert_eq!(seen.api_keys, 1);
     assert_eq!(seen.query.as_deref(), Some("api_key=tok-query"));
     assert_eq!(seen.cookie.as_deref(), Some("session=tok%20cookie"));
     assert_eq!(seen.authorization, None);
