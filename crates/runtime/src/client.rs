@@ -725,7 +725,9 @@ impl Client {
             let policy = request.retry.as_ref().unwrap_or(&self.inner.retry).clone();
             let budget = request.timeout.unwrap_or(self.inner.timeout);
             let deadline = Deadline::at(started + budget);
-            let mut request = request.with_deadline(Some(deadline));
+            // In place (a rebinding would hold a second copy of the request
+            // in this future's state).
+            request.deadline = Some(request.deadline.map_or(deadline, |d| d.min(deadline)));
             // The path under the base URL's, joined once for every
             // attempt (each attempt's copy of the request is then made
             // without it).
@@ -806,57 +808,20 @@ impl Client {
         .instrument(span))
     }
 
-    fn hook_retry<E>(&self, operation: &'static str, attempt: u32, wait: Duration, err: &Error<E>) {
-        if self.inner.hooks.is_empty() {
-            return;
-        }
-        let reason = err.to_string();
-        let retry = crate::hooks::Retry {
-            operation,
-            attempt,
-            wait,
-            status: err.status(),
-            reason: &reason,
-        };
-        for hook in &self.inner.hooks {
-            hook.on_retry(&retry);
-        }
-    }
-
-    async fn attempt<E: DeserializeOwned>(
+    /// The attempt's request as reqwest sends it: the URL (the base URL's
+    /// with the call's path, or a next-page link), the headers, the body
+    /// (an upload already opened) and what is left of the call's budget.
+    #[allow(clippy::too_many_arguments)]
+    fn outgoing<E>(
         &self,
         request: &mut Request,
         path: &str,
-        deadline: Deadline,
-        waits_end: Deadline,
+        body: RequestBody,
+        opened: Option<(reqwest::Body, Option<u64>)>,
+        operation: &'static str,
         attempt: u32,
-        stream: bool,
-    ) -> Result<Response, Error<E>> {
-        let operation = request.operation;
-        if request.authenticate {
-            let auth = &self.inner.auth;
-            match auth.authorize_now(request) {
-                Some(now) => now,
-                None => auth.authorize(self, request).await,
-            }
-            .map_err(|err| auth_error(operation, err))?;
-        }
-        // What is sent (headers, body, the secrets it carries) is taken
-        // out of this attempt's copy; what stays (the operation, its
-        // security and credential epoch) is what `rejected` reads after.
-        if let Some(group) = request.rate_group
-            && let Err(wait) = self.inner.limiter.acquire(group, waits_end).await
-        {
-            return Err(Error::RateLimited {
-                operation,
-                retry_after: Some(wait),
-                response: None,
-            });
-        }
-        let remaining = deadline.remaining();
-        if remaining.is_zero() {
-            return Err(Error::Timeout { operation });
-        }
+        remaining: Duration,
+    ) -> Result<reqwest::Request, Error<E>> {
         let mut url = match &request.follow {
             // A next-page link is used verbatim (a relative one, from a
             // page's field, relative to the base URL), but only on the
@@ -956,7 +921,7 @@ impl Client {
                     .unwrap_or(HeaderValue::from_static(default)),
             );
         };
-        let body: Option<reqwest::Body> = match std::mem::take(&mut request.body) {
+        let body: Option<reqwest::Body> = match body {
             RequestBody::None => None,
             RequestBody::Json(bytes) => {
                 typed("application/json");
@@ -970,9 +935,9 @@ impl Client {
                 typed("application/octet-stream");
                 Some(bytes.into())
             }
-            RequestBody::Upload(upload) => {
+            RequestBody::Upload(_) => {
                 typed("application/octet-stream");
-                let (body, length) = upload.open().await.map_err(Error::InvalidRequest)?;
+                let (body, length) = opened.expect("an upload is opened before");
                 if let Some(length) = length {
                     headers.append(reqwest::header::CONTENT_LENGTH, HeaderValue::from(length));
                 }
@@ -989,12 +954,76 @@ impl Client {
         // reading the body cost a timer-wheel entry each, about a quarter
         // of the client's own CPU per call).
         *outgoing.timeout_mut() = Some(remaining);
+        Ok(outgoing)
+    }
+
+    fn hook_retry<E>(&self, operation: &'static str, attempt: u32, wait: Duration, err: &Error<E>) {
+        if self.inner.hooks.is_empty() {
+            return;
+        }
+        let reason = err.to_string();
+        let retry = crate::hooks::Retry {
+            operation,
+            attempt,
+            wait,
+            status: err.status(),
+            reason: &reason,
+        };
+        for hook in &self.inner.hooks {
+            hook.on_retry(&retry);
+        }
+    }
+
+    async fn attempt<E: DeserializeOwned>(
+        &self,
+        request: &mut Request,
+        path: &str,
+        deadline: Deadline,
+        waits_end: Deadline,
+        attempt: u32,
+        stream: bool,
+    ) -> Result<Response, Error<E>> {
+        let operation = request.operation;
+        if request.authenticate {
+            let auth = &self.inner.auth;
+            match auth.authorize_now(request) {
+                Some(now) => now,
+                None => auth.authorize(self, request).await,
+            }
+            .map_err(|err| auth_error(operation, err))?;
+        }
+        // What is sent (headers, body, the secrets it carries) is taken
+        // out of this attempt's copy; what stays (the operation, its
+        // security and credential epoch) is what `rejected` reads after.
+        if let Some(group) = request.rate_group
+            && let Err(wait) = self.inner.limiter.acquire(group, waits_end).await
+        {
+            return Err(Error::RateLimited {
+                operation,
+                retry_after: Some(wait),
+                response: None,
+            });
+        }
+        let remaining = deadline.remaining();
+        if remaining.is_zero() {
+            return Err(Error::Timeout { operation });
+        }
+        // A streamed upload is opened first (the one wait of building the
+        // request); the rest is built without waiting, outside this
+        // future's state (see `outgoing`).
+        let body = std::mem::take(&mut request.body);
+        let opened = match &body {
+            RequestBody::Upload(upload) => {
+                Some(upload.open().await.map_err(Error::InvalidRequest)?)
+            }
+            _ => None,
+        };
         // Read only for hooks (they are told how long the answer took).
         let sent_at = (!self.inner.hooks.is_empty()).then(Instant::now);
         let mut response = self
             .inner
             .http
-            .execute(outgoing)
+            .execute(self.outgoing(request, path, body, opened, operation, attempt, remaining)?)
             .await
             .map_err(|e| transport_error(operation, e))?;
         let status = response.status();
