@@ -316,6 +316,11 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 vendor: self.vendor,
                 base,
+                call_url: {
+                    let mut url = base_url.clone();
+                    url.set_path(&"x".repeat(CALL_PATH_ROOM));
+                    url
+                },
                 base_url,
                 http,
                 headers,
@@ -335,6 +340,10 @@ impl ClientBuilder {
         })
     }
 }
+
+/// The path length a call's URL has room for before it grows (see
+/// `Inner::call_url`); longer paths work the same, growing it.
+const CALL_PATH_ROOM: usize = 192;
 
 fn parse_base_url(raw: &str) -> Result<String, String> {
     let shown = redact::url(raw);
@@ -387,6 +396,12 @@ struct Inner {
     base: String,
     /// `base`, parsed once: a call parses only its own path.
     base_url: Url,
+    /// `base_url` with a placeholder path of [`CALL_PATH_ROOM`] bytes: a
+    /// call's URL is a copy of it whose path is then set, so that the copy
+    /// already has room for the path (a copy of `base_url` grew, in two
+    /// reallocations, which the system allocator serves under a lock that
+    /// concurrent calls wait on).
+    call_url: Url,
     http: reqwest::Client,
     headers: HeaderMap,
     auth: Arc<dyn Authenticate>,
@@ -848,7 +863,7 @@ impl Client {
             // build time; only the path is parsed here (a `?` or `#` in it
             // is escaped, never read as a query or fragment).
             None => {
-                let mut url = self.inner.base_url.clone();
+                let mut url = self.inner.call_url.clone();
                 url.set_path(path);
                 url
             }
@@ -862,7 +877,8 @@ impl Client {
         // named like a default is sent as well), what hooks add (replacing
         // any header of the same name), then the body's media type.
         let mut headers =
-            HeaderMap::with_capacity(self.inner.headers.len() + request.headers.len() + 1);
+            // Room for reqwest's own defaults too (it adds them to this map).
+            HeaderMap::with_capacity(self.inner.headers.len() + request.headers.len() + 4);
         for (name, value) in &self.inner.headers {
             headers.append(name, value.clone());
         }
