@@ -742,7 +742,7 @@ impl Client {
             let deadline = Deadline::at(started + budget);
             // In place (a rebinding would hold a second copy of the request
             // in this future's state).
-            request.deadline = Some(request.deadline.map_or(deadline, |d| d.min(deadline)));
+            request.narrow_deadline(Some(deadline));
             // The path under the base URL's, joined once for every
             // attempt (each attempt's copy of the request is then made
             // without it).

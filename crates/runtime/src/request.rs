@@ -492,11 +492,16 @@ impl Request {
     /// The call must be over by `deadline` too (the earlier deadline wins):
     /// for the token requests an auth provider makes on behalf of a call.
     pub fn with_deadline(mut self, deadline: Option<Deadline>) -> Self {
+        self.narrow_deadline(deadline);
+        self
+    }
+
+    /// [`Request::with_deadline`] in place: the earlier of the two.
+    pub(crate) fn narrow_deadline(&mut self, deadline: Option<Deadline>) {
         self.deadline = match (self.deadline, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        self
     }
 
     /// The deadline of the call, once [`crate::Client::execute`] set it
