@@ -261,18 +261,34 @@ impl Placement {
     pub fn apply(&self, request: &mut Request, token: &Secret) -> Result<(), AuthError> {
         request.add_secret(token);
         match self {
-            Placement::Header(name) => {
-                let value = header_value(name, token.expose())?;
-                request.set_header(name.clone(), value, true);
-            }
-            Placement::Bearer => {
-                let value = header_value(&AUTHORIZATION, &format!("Bearer {}", token.expose()))?;
-                request.set_header(AUTHORIZATION, value, true);
-            }
             Placement::Query(name) => request.set_query(name, token.expose()),
             Placement::Cookie(name) => request.set_cookie(name, token.expose())?,
+            Placement::Header(_) | Placement::Bearer => {
+                if let Some(header) = self.header_for(token) {
+                    let (name, value) = header?;
+                    request.set_header(name, value, true);
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The header `token` goes in, marked sensitive, for a header or
+    /// bearer placement (`None` for a query or cookie one); an error when
+    /// the token is not a valid header value.
+    fn header_for(&self, token: &Secret) -> Option<Result<(HeaderName, HeaderValue), AuthError>> {
+        let (name, value) = match self {
+            Placement::Header(name) => (name.clone(), header_value(name, token.expose())),
+            Placement::Bearer => (
+                AUTHORIZATION,
+                header_value(&AUTHORIZATION, &format!("Bearer {}", token.expose())),
+            ),
+            Placement::Query(_) | Placement::Cookie(_) => return None,
+        };
+        Some(value.map(|mut value| {
+            value.set_sensitive(true);
+            (name, value)
+        }))
     }
 }
 
@@ -330,21 +346,7 @@ impl StaticToken {
     /// `token`, placed as `placement` on every request.
     pub fn new(placement: Placement, token: impl Into<Secret>) -> Self {
         let token = token.into();
-        let header = match &placement {
-            Placement::Header(name) => header_value(name, token.expose())
-                .ok()
-                .map(|value| (name.clone(), value)),
-            Placement::Bearer => {
-                header_value(&AUTHORIZATION, &format!("Bearer {}", token.expose()))
-                    .ok()
-                    .map(|value| (AUTHORIZATION, value))
-            }
-            Placement::Query(_) | Placement::Cookie(_) => None,
-        };
-        let header = header.map(|(name, mut value)| {
-            value.set_sensitive(true);
-            (name, value)
-        });
+        let header = placement.header_for(&token).and_then(Result::ok);
         StaticToken {
             placement,
             token,
