@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -294,9 +295,10 @@ impl ClientBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
+                // No client-wide timeout: each call bounds itself by its
+                // own deadline (see `attempt`).
                 let builder = reqwest::Client::builder()
                     .user_agent(self.user_agent.clone())
-                    .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout);
                 let builder = match self.configure_http {
                     Some(configure) => configure(builder),
@@ -721,7 +723,6 @@ impl Client {
         mut request: Request,
         stream: bool,
     ) -> Pin<Box<impl Future<Output = Result<Response, Error<E>>> + '_>> {
-        let invalid = request.error.take();
         let span = tracing::info_span!(
             "dialtone.call",
             vendor = self.inner.vendor,
@@ -732,12 +733,20 @@ impl Client {
             status = tracing::field::Empty,
             elapsed_ms = tracing::field::Empty,
         );
-        Box::pin(async move {
-            if let Some(invalid) = invalid {
+        // Allocated first and written once: built as an argument, the
+        // future (kilobytes) would be made on the stack and copied in.
+        let slot = Box::new_uninit();
+        Box::into_pin(Box::write(slot, async move {
+            if let Some(invalid) = request.take_error() {
                 return Err(Error::InvalidRequest(invalid));
             }
             let started = Instant::now();
-            let policy = request.retry.as_ref().unwrap_or(&self.inner.retry).clone();
+            let policy = request
+                .rare
+                .as_ref()
+                .and_then(|rare| rare.retry.as_ref())
+                .unwrap_or(&self.inner.retry)
+                .clone();
             let budget = request.timeout.unwrap_or(self.inner.timeout);
             let deadline = Deadline::at(started + budget);
             // In place (a rebinding would hold a second copy of the request
@@ -820,7 +829,7 @@ impl Client {
             }
             result
         }
-        .instrument(span))
+        .instrument(span)))
     }
 
     /// The attempt's request as reqwest sends it: the URL (the base URL's
@@ -835,9 +844,9 @@ impl Client {
         opened: Option<(reqwest::Body, Option<u64>)>,
         operation: &'static str,
         attempt: u32,
-        remaining: Duration,
+        timeout: Option<Duration>,
     ) -> Result<reqwest::Request, Error<E>> {
-        let mut url = match &request.follow {
+        let mut url = match request.rare.as_ref().and_then(|rare| rare.follow.as_ref()) {
             // A next-page link is used verbatim (a relative one, from a
             // page's field, relative to the base URL), but only on the
             // API's own origin: a credential must never follow a link
@@ -928,7 +937,10 @@ impl Client {
                 }
             }
         }
-        let content_type = request.content_type.take();
+        let content_type = request
+            .rare
+            .as_mut()
+            .and_then(|rare| rare.content_type.take());
         let mut typed = |default: &'static str| {
             headers.append(
                 CONTENT_TYPE,
@@ -963,13 +975,15 @@ impl Client {
         let mut outgoing = reqwest::Request::new(request.method.clone(), url);
         *outgoing.headers_mut() = headers;
         *outgoing.body_mut() = body;
-        // The attempt gets what is left of the call's budget: reqwest's
-        // per-request timer (which replaces the client's own) runs from
-        // connecting to the last byte of the body, and is the only timer
-        // of the attempt (a second one around `send` and a third around
-        // reading the body cost a timer-wheel entry each, about a quarter
-        // of the client's own CPU per call).
-        *outgoing.timeout_mut() = Some(remaining);
+        // A streamed answer's body is read after the call returns, so the
+        // attempt's own timer (see `attempt`) cannot bound it: reqwest's
+        // per-request timer, with what is left of the call's budget, runs
+        // from connecting to the body's last byte. Set only then: it costs
+        // three allocations (the request's extensions map, its entry, the
+        // timer), and the client sets no timeout of its own.
+        if let Some(timeout) = timeout {
+            *outgoing.timeout_mut() = Some(timeout);
+        }
         Ok(outgoing)
     }
 
@@ -1020,27 +1034,45 @@ impl Client {
                 response: None,
             });
         }
-        let remaining = deadline.remaining();
-        if remaining.is_zero() {
+        if deadline.passed() {
             return Err(Error::Timeout { operation });
         }
+        // What is left of the call's budget bounds the attempt: opening an
+        // upload, sending, the answer's head and its body. A buffered
+        // answer is bounded by one timer of this future's own, across those
+        // waits; a streamed one by reqwest's per-request timeout, which goes
+        // on bounding the body as the caller reads it (see `outgoing`).
+        let timer = std::pin::pin!((!stream).then(|| tokio::time::sleep_until(deadline.instant())));
+        let mut timer = timer.as_pin_mut();
+        let timed_out = || Error::Timeout { operation };
         // A streamed upload is opened first (the one wait of building the
         // request); the rest is built without waiting, outside this
         // future's state (see `outgoing`).
         let body = std::mem::take(&mut request.body);
         let opened = match &body {
-            RequestBody::Upload(upload) => {
-                Some(upload.open().await.map_err(Error::InvalidRequest)?)
-            }
+            RequestBody::Upload(upload) => Some(
+                within(&mut timer, upload.open())
+                    .await
+                    .ok_or_else(timed_out)?
+                    .map_err(Error::InvalidRequest)?,
+            ),
             _ => None,
         };
         // Read only for hooks (they are told how long the answer took).
         let sent_at = (!self.inner.hooks.is_empty()).then(Instant::now);
-        let mut response = self
-            .inner
-            .http
-            .execute(self.outgoing(request, path, body, opened, operation, attempt, remaining)?)
+        let reqwest_timeout = stream.then(|| deadline.remaining());
+        let outgoing = self.outgoing(
+            request,
+            path,
+            body,
+            opened,
+            operation,
+            attempt,
+            reqwest_timeout,
+        )?;
+        let mut response = within(&mut timer, self.inner.http.execute(outgoing))
             .await
+            .ok_or_else(timed_out)?
             .map_err(|e| transport_error(operation, e))?;
         let status = response.status();
         let request_id = self.inner.request_id_header.as_ref().and_then(|name| {
@@ -1108,9 +1140,9 @@ impl Client {
                 pending: Some(response),
             });
         }
-        let body = response
-            .bytes()
+        let body = within(&mut timer, response.bytes())
             .await
+            .ok_or_else(timed_out)?
             .map_err(|e| transport_error(operation, e))?;
         let masks = Masks {
             carried: std::mem::take(&mut request.secrets),
@@ -1258,6 +1290,25 @@ fn body_reports_error(body: &[u8], rule: ErrCode, secrets: impl FnOnce() -> Vec<
     } else {
         InBody::Error(error)
     }
+}
+
+/// `future`'s output, or `None` when `timer` fires first (no timer: no
+/// bound). One timer bounds several waits in turn: it is registered once.
+async fn within<F: Future>(
+    timer: &mut Option<Pin<&mut tokio::time::Sleep>>,
+    future: F,
+) -> Option<F::Output> {
+    let Some(timer) = timer else {
+        return Some(future.await);
+    };
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        timer.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 pub(crate) fn transport_error<E>(operation: &'static str, err: reqwest::Error) -> Error<E> {

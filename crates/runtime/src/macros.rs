@@ -511,6 +511,9 @@ mod tests {
         assert_eq!(request.timeout, Some(std::time::Duration::from_secs(3)));
         assert_eq!(request.headers.len(), 1);
         assert_eq!(request.headers[0].0.as_str(), "x-trace");
-        assert_eq!(request.retry, Some(crate::RetryPolicy::none()));
+        assert_eq!(
+            request.rare.and_then(|rare| rare.retry),
+            Some(crate::RetryPolicy::none())
+        );
     }
 }

@@ -74,8 +74,6 @@ pub struct Request {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
     pub(crate) body: RequestBody,
-    /// Overrides the body's default media type.
-    pub(crate) content_type: Option<HeaderValue>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) authenticate: bool,
     /// The operation's security requirement: alternatives, each the
@@ -88,7 +86,20 @@ pub struct Request {
     pub(crate) secrets: Vec<Secret>,
     pub(crate) idempotent: Option<bool>,
     pub(crate) rate_group: Option<&'static str>,
+    /// What few calls set, boxed: a request is moved through its builder
+    /// and copied for each attempt, and these would more than half again
+    /// its size.
+    pub(crate) rare: Option<Box<Rare>>,
+}
+
+/// The parts of a [`Request`] that few calls set.
+#[derive(Clone, Default)]
+pub(crate) struct Rare {
+    /// Overrides the body's default media type.
+    pub(crate) content_type: Option<HeaderValue>,
+    /// A next-page link sent to instead of the path and query.
     pub(crate) follow: Option<String>,
+    /// Why the call must fail without sending anything.
     pub(crate) error: Option<InvalidRequest>,
     /// Overrides the client's retry policy for this call.
     pub(crate) retry: Option<crate::retry::RetryPolicy>,
@@ -97,6 +108,7 @@ pub struct Request {
 impl Request {
     /// A request for `operation` (its operationId), whose path follows
     /// `path_template` (as written in the spec, for logs and spans).
+    #[inline]
     pub fn new(method: Method, operation: &'static str, path_template: &'static str) -> Self {
         Request {
             method,
@@ -108,7 +120,6 @@ impl Request {
             query: Vec::new(),
             headers: Vec::new(),
             body: RequestBody::None,
-            content_type: None,
             timeout: None,
             authenticate: true,
             security: None,
@@ -117,9 +128,7 @@ impl Request {
             secrets: Vec::new(),
             idempotent: None,
             rate_group: None,
-            follow: None,
-            error: None,
-            retry: None,
+            rare: None,
         }
     }
 
@@ -139,6 +148,7 @@ impl Request {
     }
 
     /// Appends a literal piece of the path, as written in the spec.
+    #[inline]
     pub fn literal(mut self, piece: &str) -> Self {
         self.path.push_str(piece);
         self
@@ -147,6 +157,7 @@ impl Request {
     /// Appends a path parameter's value, percent-encoded as one segment.
     /// An empty value, `.` or `..` would change which resource the path
     /// names, so they are refused and nothing will be sent.
+    #[inline]
     pub fn param(mut self, name: &str, value: &str) -> Self {
         if value.is_empty() || value == "." || value == ".." {
             self.fail(InvalidRequest::new(
@@ -285,7 +296,8 @@ impl Request {
     /// [`Request::content_type`] says otherwise).
     pub fn text(mut self, body: impl Into<String>) -> Self {
         self.body = RequestBody::Raw(bytes::Bytes::from(body.into()));
-        self.content_type
+        self.rare()
+            .content_type
             .get_or_insert(HeaderValue::from_static("text/plain; charset=utf-8"));
         self
     }
@@ -326,7 +338,7 @@ impl Request {
             pieces: crate::stream::multipart_pieces(parts, &boundary),
         });
         match HeaderValue::try_from(format!("multipart/form-data; boundary={boundary}")) {
-            Ok(value) => self.content_type = Some(value),
+            Ok(value) => self.rare().content_type = Some(value),
             Err(_) => self.fail(InvalidRequest::new(
                 "body",
                 "cannot form a multipart boundary",
@@ -366,7 +378,7 @@ impl Request {
 
     /// Retries this call as `policy` says instead of the client's policy.
     pub fn retry_policy(mut self, policy: crate::retry::RetryPolicy) -> Self {
-        self.retry = Some(policy);
+        self.rare().retry = Some(policy);
         self
     }
 
@@ -380,7 +392,7 @@ impl Request {
         let boundary = multipart_boundary();
         self.body = RequestBody::Raw(encode::multipart_body(parts, &boundary).into());
         match HeaderValue::try_from(format!("multipart/form-data; boundary={boundary}")) {
-            Ok(value) => self.content_type = Some(value),
+            Ok(value) => self.rare().content_type = Some(value),
             Err(_) => self.fail(InvalidRequest::new(
                 "body",
                 "cannot form a multipart boundary",
@@ -393,7 +405,7 @@ impl Request {
     /// `application/vnd.acme.v2+json`).
     pub fn content_type(mut self, media_type: &'static str) -> Self {
         match HeaderValue::try_from(media_type) {
-            Ok(value) => self.content_type = Some(value),
+            Ok(value) => self.rare().content_type = Some(value),
             Err(_) => self.fail(InvalidRequest::new(
                 "header.content-type",
                 "must be a valid media type",
@@ -482,6 +494,7 @@ impl Request {
 
     /// A timeout for this call alone, overriding the client's: the whole
     /// call (every wait and every attempt) must be over by then.
+    #[inline]
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         if timeout.is_some() {
             self.timeout = timeout;
@@ -529,6 +542,7 @@ impl Request {
     /// says: alternatives, each naming the schemes (by their key in
     /// `components/securitySchemes`) whose credentials go together; an
     /// empty alternative makes credentials optional. See [`crate::Schemes`].
+    #[inline]
     pub fn security(mut self, alternatives: &'static [&'static [&'static str]]) -> Self {
         self.security = Some(alternatives);
         self
@@ -538,6 +552,7 @@ impl Request {
     /// for a POST the vendor documents as safe to send twice, `false` for a
     /// PUT that creates something new each time (the spec says so with
     /// `x-dialtone-idempotent`).
+    #[inline]
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = Some(idempotent);
         self
@@ -545,6 +560,7 @@ impl Request {
 
     /// The vendor's rate-limit group of this operation (RingCentral's
     /// `x-throttling-group`), which the client shapes its traffic by.
+    #[inline]
     pub fn rate_group(mut self, group: &'static str) -> Self {
         self.rate_group = Some(group);
         self
@@ -554,7 +570,7 @@ impl Request {
     /// instead of its own path and query. The link must be on the API's
     /// own origin, or the call fails without sending anything.
     pub fn follow(mut self, link: &str) -> Self {
-        self.follow = Some(link.to_owned());
+        self.rare().follow = Some(link.to_owned());
         self.query.clear();
         self
     }
@@ -652,7 +668,16 @@ impl Request {
     }
 
     fn fail(&mut self, error: InvalidRequest) {
-        self.error.get_or_insert(error);
+        self.rare().error.get_or_insert(error);
+    }
+
+    fn rare(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Box::default)
+    }
+
+    /// Why the call must fail without sending anything, taken.
+    pub(crate) fn take_error(&mut self) -> Option<InvalidRequest> {
+        self.rare.as_mut().and_then(|rare| rare.error.take())
     }
 }
 
@@ -707,12 +732,12 @@ mod tests {
 
     #[test]
     fn path_params_are_one_encoded_segment() {
-        let r = Request::new(Method::GET, "op", "/a/{id}/b")
+        let mut r = Request::new(Method::GET, "op", "/a/{id}/b")
             .literal("/a/")
             .param("id", "x/../y?z#w %")
             .literal("/b");
         assert_eq!(r.path, "/a/x%2F..%2Fy%3Fz%23w%20%25/b");
-        assert!(r.error.is_none());
+        assert!(r.take_error().is_none());
     }
 
     #[test]
@@ -721,15 +746,16 @@ mod tests {
             .literal("/e/")
             .param_list("ids", &["1", "a,b", "~"], ",");
         assert_eq!(r.path, "/e/1,a%2Cb,~");
-        let r = Request::new(Method::GET, "op", "/e/{ids}").param_list("ids", &["1", ".."], ",");
-        assert_eq!(r.error.unwrap().field, "path.ids.1");
+        let mut r =
+            Request::new(Method::GET, "op", "/e/{ids}").param_list("ids", &["1", ".."], ",");
+        assert_eq!(r.take_error().unwrap().field, "path.ids.1");
     }
 
     #[test]
     fn dot_segments_and_empty_are_refused() {
         for bad in ["", ".", ".."] {
-            let r = Request::new(Method::GET, "op", "/a/{id}").param("id", bad);
-            assert_eq!(r.error.unwrap().field, "path.id");
+            let mut r = Request::new(Method::GET, "op", "/a/{id}").param("id", bad);
+            assert_eq!(r.take_error().unwrap().field, "path.id");
         }
     }
 
@@ -766,8 +792,8 @@ mod tests {
             RequestBody::Form(s) => assert_eq!(s, "a=1&k=v+w"),
             _ => panic!("expected a form body"),
         }
-        let r = Request::new(Method::POST, "op", "/").form(&serde_json::json!([1]));
-        assert_eq!(r.error.unwrap().field, "body");
+        let mut r = Request::new(Method::POST, "op", "/").form(&serde_json::json!([1]));
+        assert_eq!(r.take_error().unwrap().field, "body");
     }
 
     #[test]
@@ -829,6 +855,7 @@ impl CallOptions {
     }
 
     /// Applies the options to `request`.
+    #[inline]
     pub fn apply(self, mut request: Request) -> Request {
         request = request.timeout(self.timeout);
         for (name, value) in &self.headers {
