@@ -11,9 +11,12 @@
 //!
 //! A bench binary rather than criterion, because it reports latency
 //! percentiles as well as throughput. Two baselines: a bare client as
-//! `reqwest::Client::new()` makes it, and one with a 30 s timeout (the
-//! generated client always has a deadline, which reqwest keeps with a
-//! timer per request). R rounds (default 10); in each, the three clients
+//! `reqwest::Client::builder()` makes it with the same `User-Agent` as
+//! the generated client's, and one with a 30 s timeout too (the
+//! generated client always has a deadline, kept with a timer per call;
+//! reqwest keeps its timeout with one per request). Before measuring, the server records one request
+//! from each client, and the bench stops unless all are the same request
+//! (method, target, headers). R rounds (default 10); in each, the three clients
 //! make the same number of requests over C tasks (on a two-worker
 //! runtime; one at a time on a current-thread one), each round starting
 //! with a different one, so that the machine's load
@@ -32,6 +35,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// While set, the server records each request's method, target and
+/// headers (host aside) in [`SEEN`]: before measuring, the bench checks
+/// that every client sends the same request.
+static CAPTURE: AtomicBool = AtomicBool::new(false);
+static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 #[cfg(not(feature = "system-alloc"))]
 #[global_allocator]
@@ -40,6 +51,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const ACCOUNT: &str = "6b71cb72c876b5b1396a335f8f8a2594";
 const GROUP: &str = "1743724cd775bf6994380dbc79c1af09";
 const TOKEN: &str = "bench-token-0123456789abcdef0123456789";
+/// Every client sends it, so that all send the same request (a bare
+/// client sends no `User-Agent` unless told; a header more is work for
+/// the server in this process, which the figures count).
+const USER_AGENT: &str = "dialtone-bench/1";
 /// The server stops accepting after this many connections (the clients
 /// pool theirs: a run opens at most 64 per client).
 const MAX_CONNECTIONS: usize = 10_000;
@@ -64,16 +79,32 @@ fn start_server() -> SocketAddr {
                     continue;
                 };
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(|_request| async {
-                        Ok::<_, std::convert::Infallible>(
-                            hyper::Response::builder()
-                                .header("content-type", "application/json")
-                                .body(http_body_util::Full::new(bytes::Bytes::from_static(
-                                    BODY.as_bytes(),
-                                )))
-                                .expect("a valid response"),
-                        )
-                    });
+                    let service =
+                        hyper::service::service_fn(|request: hyper::Request<_>| async move {
+                            if CAPTURE.load(Ordering::Relaxed) {
+                                let mut headers: Vec<String> = request
+                                    .headers()
+                                    .iter()
+                                    .filter(|(name, _)| *name != hyper::header::HOST)
+                                    .map(|(name, value)| format!("{name}: {value:?}"))
+                                    .collect();
+                                headers.sort();
+                                SEEN.lock().expect("not poisoned").push(format!(
+                                    "{} {} {}",
+                                    request.method(),
+                                    request.uri(),
+                                    headers.join(", ")
+                                ));
+                            }
+                            Ok::<_, std::convert::Infallible>(
+                                hyper::Response::builder()
+                                    .header("content-type", "application/json")
+                                    .body(http_body_util::Full::new(bytes::Bytes::from_static(
+                                        BODY.as_bytes(),
+                                    )))
+                                    .expect("a valid response"),
+                            )
+                        });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
                         .await;
@@ -219,18 +250,28 @@ fn main() {
         Target::Dialtone(
             dialtone_kazoo::Client::builder(base.clone())
                 .auth_token(TOKEN)
+                .user_agent(USER_AGENT)
                 .build()
                 .expect("a valid configuration"),
         )
     };
     let url: Arc<str> = format!("{base}/accounts/{ACCOUNT}/groups/{GROUP}").into();
-    let bare = || Target::Bare(reqwest::Client::new(), url.clone());
+    let bare = || {
+        Target::Bare(
+            reqwest::Client::builder()
+                .user_agent(USER_AGENT)
+                .build()
+                .expect("a client"),
+            url.clone(),
+        )
+    };
     // The generated client always has a deadline (the client's timeout,
     // 30 s by default), which reqwest keeps with a timer per request; a
     // bare client with the same timeout pays for the same timer.
     let bare_timeout = || {
         Target::Bare(
             reqwest::Client::builder()
+                .user_agent(USER_AGENT)
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("a client"),
@@ -282,6 +323,24 @@ fn main() {
             ("bare reqwest", bare()),
             ("bare reqwest, 30 s timeout", bare_timeout()),
         ];
+        // The same request from every client, on the wire.
+        CAPTURE.store(true, Ordering::Relaxed);
+        let sent: Vec<String> = targets
+            .iter()
+            .map(|(_, target)| {
+                SEEN.lock().expect("not poisoned").clear();
+                rt.block_on(target.call());
+                SEEN.lock().expect("not poisoned").concat()
+            })
+            .collect();
+        CAPTURE.store(false, Ordering::Relaxed);
+        for (i, (name, _)) in targets.iter().enumerate().skip(1) {
+            assert_eq!(
+                sent[i], sent[0],
+                "{name} and {} send different requests",
+                targets[0].0
+            );
+        }
         // Warm up: connections opened, pools filled, code paged in.
         for (_, target) in &targets {
             rt.block_on(run(target, requests / 10, concurrency));
