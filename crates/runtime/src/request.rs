@@ -21,14 +21,23 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// RFC 3986's unreserved characters: what [`PATH_SEGMENT`] leaves as it is.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
+
 /// Appends `value` to `path` percent-encoded as [`PATH_SEGMENT`] says; a
 /// value of unreserved characters only (most ids) is copied as it is,
 /// without going through the encoder byte by byte.
 fn push_segment(path: &mut String, value: &str) {
-    if value
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-    {
+    if crate::validate::all_in(&UNRESERVED, value.as_bytes()) {
         path.push_str(value);
     } else {
         path.extend(utf8_percent_encode(value, PATH_SEGMENT));

@@ -282,8 +282,21 @@ impl AsciiRun {
         let n = value.len();
         n >= self.min
             && self.max.is_none_or(|max| n <= max)
-            && value.bytes().all(|b| self.class[usize::from(b)])
+            && all_in(&self.class, value.as_bytes())
     }
+}
+
+/// Whether every byte of `bytes` is in `set` (a table of the bytes in
+/// it). Eight bytes at a time without a branch per byte: ids and tokens
+/// of 20 to 40 characters are checked on every call.
+pub(crate) fn all_in(set: &[bool; 256], bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        if !chunk.iter().fold(true, |all, &b| all & set[usize::from(b)]) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&b| set[usize::from(b)])
 }
 
 /// `value` matches `pattern` (whose source is `source`, for the message).
