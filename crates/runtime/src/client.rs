@@ -1094,11 +1094,14 @@ impl Client {
                 Ok(url) => url.to_string(),
                 Err(_) => link,
             });
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
+        // Read where it can be used: by an error (a vendor's in-body error
+        // is one, under a success status), and by the limiter.
+        let retry_after =
+            (!status.is_success() || self.inner.errcode.is_some() || request.rate_group.is_some())
+                .then(|| response.headers().get(RETRY_AFTER))
+                .flatten()
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, std::time::SystemTime::now()));
         if let Some(group) = request.rate_group {
             self.inner
                 .limiter
@@ -1121,11 +1124,13 @@ impl Client {
         }
         // A streamed success is left unread, unless the vendor reports
         // errors inside JSON success bodies and this is one.
-        let json = headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("json"));
-        if stream && status.is_success() && (self.inner.errcode.is_none() || !json) {
+        let json = || {
+            headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("json"))
+        };
+        if stream && status.is_success() && (self.inner.errcode.is_none() || !json()) {
             return Ok(Response {
                 operation,
                 status: status.as_u16(),
