@@ -851,23 +851,9 @@ impl Client {
             // page's field, relative to the base URL), but only on the
             // API's own origin: a credential must never follow a link
             // elsewhere.
-            Some(link) => {
-                let base = &self.inner.base_url;
-                let url = base.join(link).map_err(|e| Error::Pagination {
-                    operation,
-                    message: format!("the next-page link is not a URL: {e}"),
-                })?;
-                if url.origin() != base.origin() {
-                    return Err(Error::Pagination {
-                        operation,
-                        message: format!(
-                            "the next-page link leaves the API's origin ({})",
-                            url.origin().ascii_serialization()
-                        ),
-                    });
-                }
-                url
-            }
+            Some(link) => self
+                .follow_url(link)
+                .map_err(|message| Error::Pagination { operation, message })?,
             // The base URL's scheme, host and port were parsed once, at
             // build time; only the path is parsed here (a `?` or `#` in it
             // is escaped, never read as a query or fragment).
@@ -891,51 +877,11 @@ impl Client {
         for (name, value) in &self.inner.headers {
             headers.append(name, value.clone());
         }
-        let mut names: Vec<HeaderName> = Vec::new();
-        if !self.inner.hooks.is_empty() {
-            names.extend(self.inner.headers.keys().cloned());
-            names.extend(request.headers.iter().map(|(n, _)| n.clone()));
-        }
         for (name, value) in std::mem::take(&mut request.headers) {
             headers.append(name, value);
         }
         if !self.inner.hooks.is_empty() {
-            let mut added = HeaderMap::new();
-            let mut outgoing = crate::hooks::Outgoing {
-                operation,
-                method: &request.method,
-                path_template: request.path_template,
-                attempt,
-                names,
-                added: &mut added,
-            };
-            for hook in &self.inner.hooks {
-                hook.before_send(&mut outgoing);
-                outgoing.names = outgoing
-                    .names
-                    .iter()
-                    .cloned()
-                    .chain(outgoing.added.keys().cloned())
-                    .collect();
-            }
-            for (name, value) in &added {
-                if !redact::header_shown(name.as_str())
-                    && let Ok(text) = value.to_str()
-                {
-                    request.secrets.push(Secret::new(text));
-                }
-            }
-            // A name's first value replaces what was there; its others
-            // are appended to it.
-            let mut current = None;
-            for (name, value) in added {
-                if let Some(name) = name {
-                    headers.insert(&name, value);
-                    current = Some(name);
-                } else if let Some(name) = &current {
-                    headers.append(name, value);
-                }
-            }
+            self.hook_headers(request, &mut headers, operation, attempt);
         }
         let content_type = request
             .rare
@@ -985,6 +931,75 @@ impl Client {
             *outgoing.timeout_mut() = Some(timeout);
         }
         Ok(outgoing)
+    }
+
+    /// The next-page link's URL (relative to the base URL), on the API's
+    /// own origin only: a credential must never follow a link elsewhere.
+    #[cold]
+    #[inline(never)]
+    fn follow_url(&self, link: &str) -> Result<Url, String> {
+        let base = &self.inner.base_url;
+        let url = base
+            .join(link)
+            .map_err(|e| format!("the next-page link is not a URL: {e}"))?;
+        if url.origin() != base.origin() {
+            return Err(format!(
+                "the next-page link leaves the API's origin ({})",
+                url.origin().ascii_serialization()
+            ));
+        }
+        Ok(url)
+    }
+
+    /// What the hooks add to an attempt's `headers` (replacing any header
+    /// of the same name), a value under a name that may hold a credential
+    /// kept among the request's secrets. Out of line: most clients have
+    /// no hooks, and a call's hot path stays short.
+    #[inline(never)]
+    fn hook_headers(
+        &self,
+        request: &mut Request,
+        headers: &mut HeaderMap,
+        operation: &'static str,
+        attempt: u32,
+    ) {
+        let names: Vec<HeaderName> = headers.keys().cloned().collect();
+        let mut added = HeaderMap::new();
+        let mut outgoing = crate::hooks::Outgoing {
+            operation,
+            method: &request.method,
+            path_template: request.path_template,
+            attempt,
+            names,
+            added: &mut added,
+        };
+        for hook in &self.inner.hooks {
+            hook.before_send(&mut outgoing);
+            outgoing.names = outgoing
+                .names
+                .iter()
+                .cloned()
+                .chain(outgoing.added.keys().cloned())
+                .collect();
+        }
+        for (name, value) in &added {
+            if !redact::header_shown(name.as_str())
+                && let Ok(text) = value.to_str()
+            {
+                request.secrets.push(Secret::new(text));
+            }
+        }
+        // A name's first value replaces what was there; its others are
+        // appended to it.
+        let mut current = None;
+        for (name, value) in added {
+            if let Some(name) = name {
+                headers.insert(&name, value);
+                current = Some(name);
+            } else if let Some(name) = &current {
+                headers.append(name, value);
+            }
+        }
     }
 
     fn hook_retry<E>(&self, operation: &'static str, attempt: u32, wait: Duration, err: &Error<E>) {
@@ -1110,17 +1125,14 @@ impl Client {
         // Taken, not copied: reading the body does not need them.
         let headers = std::mem::take(response.headers_mut());
         if !self.inner.hooks.is_empty() {
-            let incoming = crate::hooks::Incoming {
+            self.hook_response(&crate::hooks::Incoming {
                 operation,
                 attempt,
                 status: status.as_u16(),
                 headers: &headers,
                 request_id: request_id.as_deref(),
                 elapsed: sent_at.map_or(Duration::ZERO, |at| at.elapsed()),
-            };
-            for hook in &self.inner.hooks {
-                hook.after_response(&incoming);
-            }
+            });
         }
         // A streamed success is left unread, unless the vendor reports
         // errors inside JSON success bodies and this is one.
@@ -1171,6 +1183,32 @@ impl Client {
                 pending: None,
             });
         }
+        Err(self.error_answer(
+            operation,
+            status.as_u16(),
+            &body,
+            &masks,
+            in_body,
+            request_id,
+            retry_after,
+        ))
+    }
+
+    /// The error an answer is: a non-success status, or a vendor's error
+    /// inside a success's body. Out of line, as every error path: a call's
+    /// hot path stays short.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn error_answer<E: DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        status: u16,
+        body: &[u8],
+        masks: &Masks,
+        in_body: InBody,
+        request_id: Option<String>,
+        retry_after: Option<Duration>,
+    ) -> Error<E> {
         let (rejected, in_body) = match in_body {
             InBody::Fine => (false, None),
             InBody::Error(error) => (false, Some(error)),
@@ -1179,16 +1217,16 @@ impl Client {
         let secrets = masks.collect(Some(&self.inner));
         let api = Box::new(ApiError {
             operation,
-            status: status.as_u16(),
+            status,
             // Decoded from the masked JSON, so that a credential the vendor
             // echoes back never reaches `Debug`.
-            body: redact::masked_json(&body, &secrets).and_then(|v| serde_json::from_value(v).ok()),
-            excerpt: redact::excerpt(&body, &secrets),
+            body: redact::masked_json(body, &secrets).and_then(|v| serde_json::from_value(v).ok()),
+            excerpt: redact::excerpt(body, &secrets),
             request_id,
             retry_after,
             in_body,
         });
-        Err(match status.as_u16() {
+        match status {
             _ if rejected => Error::Unauthorized(api),
             401 => Error::Unauthorized(api),
             429 => Error::RateLimited {
@@ -1197,7 +1235,14 @@ impl Client {
                 response: Some(api),
             },
             _ => Error::Api(api),
-        })
+        }
+    }
+
+    #[inline(never)]
+    fn hook_response(&self, incoming: &crate::hooks::Incoming<'_>) {
+        for hook in &self.inner.hooks {
+            hook.after_response(incoming);
+        }
     }
 }
 
