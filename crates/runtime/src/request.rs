@@ -169,14 +169,22 @@ impl Request {
     #[inline]
     pub fn param(mut self, name: &str, value: &str) -> Self {
         if value.is_empty() || value == "." || value == ".." {
-            self.fail(InvalidRequest::new(
-                format_args!("path.{name}"),
-                format!("must be a non-empty path segment other than `.` and `..` (got {value:?})"),
-            ));
+            self.refuse_segment(format_args!("path.{name}"), value);
             return self;
         }
         push_segment(&mut self.path, value);
         self
+    }
+
+    /// Out of line, so that [`Request::param`] inlines into a generated
+    /// `into_request` and the request is built in place.
+    #[cold]
+    #[inline(never)]
+    fn refuse_segment(&mut self, field: fmt::Arguments<'_>, value: &str) {
+        self.fail(InvalidRequest::new(
+            field,
+            format!("must be a non-empty path segment other than `.` and `..` (got {value:?})"),
+        ));
     }
 
     /// Appends several values as one path segment, each percent-encoded and
@@ -193,12 +201,7 @@ impl Request {
         for (i, value) in values.iter().enumerate() {
             let value = value.as_ref();
             if value.is_empty() || value == "." || value == ".." {
-                self.fail(InvalidRequest::new(
-                    format_args!("path.{name}.{i}"),
-                    format!(
-                        "must be a non-empty path segment other than `.` and `..` (got {value:?})"
-                    ),
-                ));
+                self.refuse_segment(format_args!("path.{name}.{i}"), value);
                 return self;
             }
             if i > 0 {
@@ -866,7 +869,16 @@ impl CallOptions {
     /// Applies the options to `request`.
     #[inline]
     pub fn apply(self, mut request: Request) -> Request {
-        request = request.timeout(self.timeout);
+        request.timeout = self.timeout.or(request.timeout);
+        if self.headers.is_empty() && self.retry.is_none() {
+            return request;
+        }
+        self.apply_rest(request)
+    }
+
+    /// Headers and a retry policy: out of line, as few calls set them.
+    #[inline(never)]
+    fn apply_rest(self, mut request: Request) -> Request {
         for (name, value) in &self.headers {
             request = request.extra_header(name, value);
         }
