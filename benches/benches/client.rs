@@ -14,12 +14,13 @@
 //! `reqwest::Client::builder()` makes it with the same `User-Agent` as
 //! the generated client's, and one with a 30 s timeout too (the
 //! generated client always has a deadline, kept with a timer per call;
-//! reqwest keeps its timeout with one per request). Before measuring, the server records one request
-//! from each client, and the bench stops unless all are the same request
-//! (method, target, headers). R rounds (default 10); in each, the three clients
-//! make the same number of requests over C tasks (on a two-worker
-//! runtime; one at a time on a current-thread one), each round starting
-//! with a different one, so that the machine's load
+//! reqwest keeps its timeout with one per request). Before measuring, the
+//! server records one request from each client, and the bench stops
+//! unless all are the same request (method, target, headers). R rounds
+//! (default 30: a round is short, and the machine shared); in each, the
+//! three clients make the same number of requests over C tasks (on a
+//! two-worker runtime; one at a time on a current-thread one), each round
+//! starting with a different one, so that the machine's load
 //! moves all alike. Printed per concurrency and client: the median over
 //! rounds of requests per second, and the p50 and p99 latency of every
 //! request of every round; then throughput, generated / baseline, as the
@@ -237,7 +238,7 @@ fn main() {
         .iter()
         .position(|a| a == "--rounds")
         .and_then(|i| args.get(i + 1))
-        .map_or(10, |r| r.parse().expect("--rounds R"));
+        .map_or(30, |r| r.parse().expect("--rounds R"));
     let addr = start_server();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
