@@ -531,6 +531,19 @@ impl Response {
         }
     }
 
+    /// Decodes the property `field` of the body (see
+    /// [`Client::send_json_field`]).
+    fn decode_field<T: DeserializeOwned, E>(
+        self,
+        field: &'static str,
+        client: Option<&Client>,
+    ) -> Result<T, Error<E>> {
+        match crate::json::field_from_slice(&self.body, field) {
+            Ok(value) => Ok(value),
+            Err(err) => Err(self.decode_error(err.to_string(), client)),
+        }
+    }
+
     fn decode_error<E>(self, message: String, client: Option<&Client>) -> Error<E> {
         let masks = self.masks.collect(client.map(|c| &*c.inner));
         Error::Decode {
@@ -605,6 +618,20 @@ impl Client {
     ) -> impl Future<Output = Result<T, Error<E>>> + '_ {
         let call = self.run(request, false);
         async move { call.await?.decode(Some(self)) }
+    }
+
+    /// Like [`Client::send_json`], decoding only the property `field` of
+    /// the success body (an envelope's payload) into `T`: the body's other
+    /// properties are skipped, not decoded. A body that is not an object
+    /// with `field` exactly once is a decode error, as it is for a
+    /// generated struct that requires it.
+    pub fn send_json_field<T: DeserializeOwned, E: DeserializeOwned>(
+        &self,
+        request: Request,
+        field: &'static str,
+    ) -> impl Future<Output = Result<T, Error<E>>> + '_ {
+        let call = self.run(request, false);
+        async move { call.await?.decode_field(field, Some(self)) }
     }
 
     /// Like [`Client::send_json`], also returning the `Link: <...>;

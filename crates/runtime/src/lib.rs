@@ -22,6 +22,7 @@ pub mod digest;
 pub mod encode;
 mod error;
 pub mod hooks;
+mod json;
 pub mod lenient;
 mod macros;
 mod meta;

@@ -138,6 +138,8 @@ pub mod __private {
     use serde::de::value::{BorrowedStrDeserializer, StringDeserializer};
     use serde::de::{DeserializeSeed, MapAccess, Visitor};
 
+    use crate::json::Key;
+
     /// Decodes a string enum from text, borrowed where the deserializer
     /// lends it (no allocation for a known value), owned otherwise.
     pub fn deserialize_string_enum<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -274,43 +276,6 @@ pub mod __private {
         map: A,
         fields: &'static [&'static str],
         extra: &'a mut BTreeMap<String, serde_json::Value>,
-    }
-
-    /// A property name, borrowed from the input where it can be.
-    enum Key<'de> {
-        Borrowed(&'de str),
-        Owned(String),
-    }
-
-    impl<'de> serde::Deserialize<'de> for Key<'de> {
-        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-            struct KeyVisitor;
-
-            impl<'de> Visitor<'de> for KeyVisitor {
-                type Value = Key<'de>;
-
-                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                    f.write_str("a property name")
-                }
-
-                fn visit_borrowed_str<E: serde::de::Error>(
-                    self,
-                    v: &'de str,
-                ) -> Result<Key<'de>, E> {
-                    Ok(Key::Borrowed(v))
-                }
-
-                fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
-                    Ok(Key::Owned(v.to_owned()))
-                }
-
-                fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
-                    Ok(Key::Owned(v))
-                }
-            }
-
-            deserializer.deserialize_str(KeyVisitor)
-        }
     }
 
     impl<'de, A: MapAccess<'de>> MapAccess<'de> for CaptureMap<'_, A> {
