@@ -78,7 +78,7 @@
 //!
 //! | extension | where | meaning |
 //! |---|---|---|
-//! | `x-dialtone-envelope: {request: data, response: data}` | root | request bodies wrap the payload in that property; success bodies carry it there. The client takes and returns the payload (`send_enveloped()` returns the whole envelope). Lowering checks that each body schema has that property, required, and (for requests) no other required one. |
+//! | `x-dialtone-envelope: {request: data, response: data}` | root | request bodies wrap the payload in that property; success bodies carry it there. The client takes and returns the payload (`send_enveloped()` returns the whole envelope); `send()` decodes the payload alone, skipping the envelope's other properties, unless the payload's field needs a serde attribute of its own (nullable, lenient). Lowering checks that each body schema has that property, required, and (for requests) no other required one. |
 //! | `x-dialtone-envelope: false` | operation | the operation's bodies are not enveloped (e.g. a login that returns a top-level token). |
 //! | `x-dialtone-error-schema: Name` | root | the component schema of the vendor's error body; API errors decode into it. |
 //! | `x-dialtone-request-id-header: Name` | root | the response header carrying the vendor's request id, kept in errors. |

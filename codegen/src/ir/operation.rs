@@ -549,6 +549,9 @@ pub struct EnvelopePayload {
     pub field: String,
     /// Its type.
     pub ty: TypeRef,
+    /// Its JSON name, when `send` reads it alone, skipping the envelope's
+    /// other properties (a field with no serde attribute of its own).
+    pub wire: Option<String>,
 }
 
 /// Documentation of an item.

@@ -38,7 +38,7 @@ impl<'a> Lowerer<'a> {
         let mut envelope = None;
         let mut payload = ty.clone();
         if let (Kind::Json, true, Some(prop)) = (kind, enveloped, self.envelope.request.clone()) {
-            let (field, field_ty) = self.envelope_field(&ty, &prop, true, &media_pointer)?;
+            let (field, field_ty, _) = self.envelope_field(&ty, &prop, true, &media_pointer)?;
             envelope = Some(Envelope {
                 type_name: type_name(&ty),
                 field,
@@ -154,7 +154,7 @@ impl<'a> Lowerer<'a> {
         prop: &str,
         request: bool,
         pointer: &str,
-    ) -> Result<(String, TypeRef), Error> {
+    ) -> Result<(String, TypeRef, Option<String>), Error> {
         let expected = format!(
             "an object schema with a required property `{prop}` (the spec's {EXT_ENVELOPE}){}",
             if request {
@@ -191,7 +191,11 @@ impl<'a> Lowerer<'a> {
                 Some(format!("`{}` required too", other.wire_name)),
             ));
         }
-        Ok((field.rust_name.clone(), field.ty.clone()))
+        // Read alone (the envelope's other properties skipped) when its
+        // type decodes as it is, without a field attribute or a wrapper.
+        let plain = !(field.nullable || field.lenient || field.boxed || field.flatten);
+        let alone = plain.then(|| field.wire_name.clone());
+        Ok((field.rust_name.clone(), field.ty.clone(), alone))
     }
 }
 

@@ -44,11 +44,12 @@ impl<'a> Lowerer<'a> {
                 };
                 let envelope = match (enveloped, self.envelope.response.clone()) {
                     (true, Some(prop)) => {
-                        let (field, field_ty) =
+                        let (field, field_ty, wire) =
                             self.envelope_field(&ty, &prop, false, &media_pointer)?;
                         Some(EnvelopePayload {
                             field,
                             ty: field_ty,
+                            wire,
                         })
                     }
                     _ => None,

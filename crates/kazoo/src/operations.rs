@@ -278,7 +278,11 @@ impl ListGroups {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<Vec<types::GroupSummary>, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response
@@ -486,7 +490,11 @@ impl CreateGroup {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<types::Group, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response
@@ -586,7 +594,11 @@ impl GetGroup {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<types::Group, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response
@@ -692,7 +704,11 @@ impl UpdateGroup {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<types::Group, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response
@@ -803,7 +819,11 @@ impl DeleteGroup {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<types::Group, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response
@@ -909,7 +929,11 @@ impl PatchGroup {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<types::Group, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response
@@ -1050,7 +1074,11 @@ impl ListUserGroups {
     /// Everything the spec constrains is checked first: a violation is
     /// an `Error::InvalidRequest` and nothing is sent.
     pub async fn send(self) -> Result<Vec<types::GroupSummary>, crate::Error> {
-        Ok(self.send_enveloped().await?.data)
+        let (client, request) = self.into_request()?;
+        client
+            .runtime()
+            .send_json_field::<_, types::ErrorEnvelope>(request, "data")
+            .await
     }
 
     /// Sends the request and returns the whole response

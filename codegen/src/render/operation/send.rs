@@ -63,10 +63,19 @@ pub(super) fn send(op: &Operation, error: &TokenStream) -> TokenStream {
             let env_ty = rust_type(ty, false);
             let payload_ty = rust_type(&payload.ty, false);
             let field = format_ident!("{}", payload.field);
+            // The payload alone where it can be read so: the envelope's
+            // other properties are skipped, not decoded.
+            let send = match &payload.wire {
+                Some(wire) => quote! {
+                    let (client, request) = self.into_request()?;
+                    client.runtime().send_json_field::<_, #error>(request, #wire).await
+                },
+                None => quote!(Ok(self.send_enveloped().await?.#field)),
+            };
             (
                 quote! {
                     pub async fn send(self) -> Result<#payload_ty, crate::Error> {
-                        Ok(self.send_enveloped().await?.#field)
+                        #send
                     }
 
                     /// Sends the request and returns the whole response
