@@ -962,7 +962,6 @@ impl Client {
 
     /// The next-page link's URL (relative to the base URL), on the API's
     /// own origin only: a credential must never follow a link elsewhere.
-    #[cold]
     #[inline(never)]
     fn follow_url(&self, link: &str) -> Result<Url, String> {
         let base = &self.inner.base_url;
