@@ -110,6 +110,7 @@ pub(crate) const CLIENT_BUILDER: &[&str] = &[
     "hook",
     "http_client",
     "inner",
+    "max_response_body",
     "new",
     "no_rate_limit",
     "no_retries",

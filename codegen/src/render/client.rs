@@ -248,6 +248,15 @@ fn client_builder(api: &Api) -> TokenStream {
                 self
             }
 
+            /// The largest response body a call reads whole, in bytes
+            /// (default 64 MiB); a larger one fails the call with
+            /// `Error::ResponseTooLarge`. Streamed downloads are not bounded
+            /// by it.
+            pub fn max_response_body(mut self, bytes: usize) -> Self {
+                self.inner = self.inner.max_response_body(bytes);
+                self
+            }
+
             /// A header sent on every request.
             pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
                 self.inner = self.inner.default_header(name, value);

@@ -30,6 +30,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time allowed to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Default largest response body a call reads whole: 64 MiB.
+pub const DEFAULT_MAX_RESPONSE_BODY: usize = 64 * 1024 * 1024;
+
 /// Configures a [`Client`]. Generated crates wrap it with vendor-named auth
 /// methods. `Debug` shows no credential: the base URL's user name and
 /// password and every default header value but a few harmless ones are
@@ -40,6 +43,7 @@ pub struct ClientBuilder {
     user_agent: String,
     timeout: Duration,
     connect_timeout: Duration,
+    max_response_body: usize,
     headers: Vec<(String, String)>,
     auth: Option<Arc<dyn Authenticate>>,
     schemes: Vec<(&'static str, Arc<dyn Authenticate>)>,
@@ -76,6 +80,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_body", &self.max_response_body)
             .field("headers", &headers)
             .field("auth", &self.auth)
             .field("schemes", &self.schemes)
@@ -112,6 +117,7 @@ impl ClientBuilder {
             user_agent: concat!("dialtone/", env!("CARGO_PKG_VERSION")).to_owned(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             headers: Vec::new(),
             auth: None,
             schemes: Vec::new(),
@@ -143,6 +149,17 @@ impl ClientBuilder {
     /// Time allowed to connect (default 10 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest response body a call reads whole, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BODY`], 64 MiB): a larger one fails the call
+    /// with [`Error::ResponseTooLarge`] once that much has arrived (or at
+    /// once, when its `Content-Length` says so), success or error alike.
+    /// A streamed download ([`Client::send_stream`]) is not held whole,
+    /// and not bounded by it.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
         self
     }
 
@@ -336,6 +353,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 limiter: Limiter::new(&self.rate_limits),
                 timeout: self.timeout,
+                max_response_body: self.max_response_body,
                 secrets,
                 hooks: self.hooks,
             }),
@@ -412,6 +430,8 @@ struct Inner {
     retry: RetryPolicy,
     limiter: Limiter,
     timeout: Duration,
+    /// The largest body a call reads whole.
+    max_response_body: usize,
     /// Credentials of the configuration (default header values, the base
     /// URL's password), masked in every excerpt.
     secrets: Vec<Secret>,
@@ -1183,10 +1203,18 @@ impl Client {
                 pending: Some(response),
             });
         }
-        let body = within(&mut timer, read_body(&mut response))
+        let limit = self.inner.max_response_body;
+        let body = within(&mut timer, read_body(&mut response, limit))
             .await
             .ok_or_else(timed_out)?
-            .map_err(|e| transport_error(operation, e))?;
+            .map_err(|e| match e {
+                BodyError::Transport(e) => transport_error(operation, e),
+                BodyError::TooLarge => Error::ResponseTooLarge {
+                    operation,
+                    status: status.as_u16(),
+                    limit,
+                },
+            })?;
         let masks = Masks {
             carried: std::mem::take(&mut request.secrets),
             client: None,
@@ -1368,23 +1396,60 @@ fn body_reports_error(body: &[u8], rule: ErrCode, secrets: impl FnOnce() -> Vec<
     }
 }
 
+/// Why a body was not read whole.
+enum BodyError {
+    Transport(reqwest::Error),
+    /// Past the client's limit.
+    TooLarge,
+}
+
+impl From<reqwest::Error> for BodyError {
+    fn from(error: reqwest::Error) -> Self {
+        BodyError::Transport(error)
+    }
+}
+
 /// The whole body of `response`, chunk by chunk (a body of one chunk,
-/// the common case, as it came: nothing copied). Not `Response::bytes`,
-/// whose future is 568 bytes, copied twice into the attempt's state.
-async fn read_body(response: &mut reqwest::Response) -> Result<bytes::Bytes, reqwest::Error> {
+/// the common case, as it came: nothing copied), and no more than `limit`
+/// bytes of it: a `Content-Length` over it is refused before reading, and
+/// a body that grows past it as it arrives is dropped then. Not
+/// `Response::bytes`, which reads without a bound and whose future is 568
+/// bytes, copied twice into the attempt's state.
+async fn read_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit as u64)
+    {
+        return Err(BodyError::TooLarge);
+    }
     let Some(first) = response.chunk().await? else {
         return Ok(bytes::Bytes::new());
     };
+    if first.len() > limit {
+        return Err(BodyError::TooLarge);
+    }
     let Some(second) = response.chunk().await? else {
         return Ok(first);
     };
-    let mut body = bytes::BytesMut::with_capacity(first.len() + second.len());
-    body.extend_from_slice(&first);
-    body.extend_from_slice(&second);
+    let mut body = bytes::BytesMut::new();
+    for chunk in [first, second] {
+        append_within(&mut body, &chunk, limit)?;
+    }
     while let Some(chunk) = response.chunk().await? {
-        body.extend_from_slice(&chunk);
+        append_within(&mut body, &chunk, limit)?;
     }
     Ok(body.freeze())
+}
+
+fn append_within(body: &mut bytes::BytesMut, chunk: &[u8], limit: usize) -> Result<(), BodyError> {
+    if chunk.len() > limit - body.len() {
+        return Err(BodyError::TooLarge);
+    }
+    body.extend_from_slice(chunk);
+    Ok(())
 }
 
 /// `future`'s output, or `None` when `timer` fires first (no timer: no

@@ -74,6 +74,18 @@ pub enum Error<E> {
         /// The vendor's request id, where it sends one.
         request_id: Option<String>,
     },
+    /// The answer's body is larger than the client reads
+    /// ([`crate::ClientBuilder::max_response_body`]): reading stopped at
+    /// the limit (or before, when its `Content-Length` said so), and
+    /// nothing of it was decoded.
+    ResponseTooLarge {
+        /// The operationId.
+        operation: &'static str,
+        /// HTTP status of the response.
+        status: u16,
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// The client is misconfigured (a bad base URL or default header).
     Config(String),
     /// A paginated listing went wrong: the server named a page it already
@@ -159,7 +171,7 @@ impl<E> Error<E> {
     /// The HTTP status, for errors that have one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Decode { status, .. } => Some(*status),
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             _ => self.api().map(|api| api.status),
         }
     }
@@ -194,6 +206,7 @@ impl<E> Error<E> {
             | Error::Timeout { operation }
             | Error::Connection { operation, .. }
             | Error::Decode { operation, .. }
+            | Error::ResponseTooLarge { operation, .. }
             | Error::Pagination { operation, .. } => Some(operation),
             Error::InvalidRequest(_) | Error::Config(_) => None,
         }
@@ -240,6 +253,15 @@ impl Error<serde_json::Value> {
                 message,
                 excerpt,
                 request_id,
+            },
+            Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            } => Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
             },
             Error::Config(message) => Error::Config(message),
             Error::Pagination { operation, message } => Error::Pagination { operation, message },
@@ -301,6 +323,14 @@ impl<E> fmt::Display for Error<E> {
             } => write!(
                 f,
                 "{operation}: could not decode the HTTP {status} response ({message}); body starts: {excerpt}"
+            ),
+            Error::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            } => write!(
+                f,
+                "{operation}: the HTTP {status} response's body is larger than the client reads ({limit} bytes)"
             ),
             Error::Config(message) => write!(f, "invalid client configuration: {message}"),
             Error::Auth {

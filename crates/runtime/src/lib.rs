@@ -48,7 +48,8 @@ pub use auth::{
 };
 pub use binary::{Base64, Binary};
 pub use client::{
-    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ErrCode, Response,
+    Client, ClientBuilder, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT,
+    ErrCode, Response,
 };
 pub use deadline::Deadline;
 pub use encode::{Part, QueryStyle};

@@ -230,3 +230,84 @@ async fn connection_errors_never_show_the_url_or_its_token() {
     assert!(!err.to_string().contains("canary-url"), "{err}");
     assert!(!format!("{err:?}").contains("canary-url"), "{err:?}");
 }
+
+/// Bodies around a limit of 1,000 bytes: with a `Content-Length`, chunked,
+/// and on an error status.
+fn sized_bodies() -> Router {
+    use axum::body::{Body, Bytes};
+    use axum::http::StatusCode;
+    use futures_util::StreamExt;
+    let chunked = |chunks: usize, size: usize| {
+        Body::from_stream(
+            futures_util::stream::iter(0..chunks)
+                .map(move |_| Ok::<_, std::io::Error>(Bytes::from(vec![b' '; size]))),
+        )
+    };
+    Router::new()
+        // 998 spaces in quotes: 1,000 bytes, with a Content-Length.
+        .route(
+            "/exact",
+            get(|| async { format!("\"{}\"", " ".repeat(998)) }),
+        )
+        .route(
+            "/long",
+            get(|| async { format!("\"{}\"", " ".repeat(999)) }),
+        )
+        // Ten chunks of 100 bytes (1,000, at the limit), then eleven.
+        .route(
+            "/chunked-exact",
+            get(move || async move { chunked(10, 100) }),
+        )
+        .route(
+            "/chunked-long",
+            get(move || async move { chunked(11, 100) }),
+        )
+        // Chunks that would go on for 1 GB: reading stops at the limit.
+        .route(
+            "/endless",
+            get(move || async move { chunked(1 << 20, 1024) }),
+        )
+        .route(
+            "/error",
+            get(|| async { (StatusCode::BAD_REQUEST, " ".repeat(5_000)) }),
+        )
+}
+
+#[tokio::test]
+async fn a_body_past_the_clients_limit_fails_the_call_without_being_held() {
+    let base = serve(sized_bodies()).await;
+    let client = ClientBuilder::new("test", base)
+        .max_response_body(1_000)
+        .retry_policy(dialtone_runtime::RetryPolicy::none())
+        .build::<Value>()
+        .unwrap();
+    let get = |path: &'static str| Request::new(Method::GET, "sized", "/sized").literal(path);
+    let text: String = client
+        .send_json::<String, Value>(get("/exact"))
+        .await
+        .expect("a body at the limit is read");
+    assert_eq!(text.len(), 998);
+    let body = client
+        .send_bytes::<Value>(get("/chunked-exact"))
+        .await
+        .expect("a chunked body at the limit is read");
+    assert_eq!(body.len(), 1_000);
+    for (path, status) in [
+        ("/long", 200),
+        ("/chunked-long", 200),
+        ("/endless", 200),
+        ("/error", 400),
+    ] {
+        let err = client.send_bytes::<Value>(get(path)).await.unwrap_err();
+        match &err {
+            Error::ResponseTooLarge {
+                operation: "sized",
+                status: got,
+                limit: 1_000,
+            } => assert_eq!(*got, status, "{path}"),
+            other => panic!("{path}: {other:?}"),
+        }
+        assert_eq!(err.status(), Some(status), "{path}");
+        assert!(err.to_string().contains("1000 bytes"), "{path}: {err}");
+    }
+}
