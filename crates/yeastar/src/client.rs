@@ -311,6 +311,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body a call reads whole, in bytes
+    /// (default 64 MiB); a larger one fails the call with
+    /// `Error::ResponseTooLarge`. Streamed downloads are not bounded
+    /// by it.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.inner = self.inner.max_response_body(bytes);
+        self
+    }
+
     /// A header sent on every request.
     pub fn default_header(
         mut self,
