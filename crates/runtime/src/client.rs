@@ -1434,7 +1434,9 @@ async fn read_body(
     let Some(second) = response.chunk().await? else {
         return Ok(first);
     };
-    let mut body = bytes::BytesMut::new();
+    // Room for both chunks at once (never past the limit), as the body
+    // held whole before this bound did.
+    let mut body = bytes::BytesMut::with_capacity((first.len() + second.len()).min(limit));
     for chunk in [first, second] {
         append_within(&mut body, &chunk, limit)?;
     }
